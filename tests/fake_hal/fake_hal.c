@@ -1,0 +1,156 @@
+/*
+ * The fake hal: fake RAM in an anonymous host mapping, page tables kept in
+ * it by the real hal/i386/pgtable.c, flushes and switches counted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <fake_hal.h>
+#include <hal/irq.h>
+#include <hal/pgtable_access.h>
+
+struct fake_hal_stats fake_hal_stats;
+
+static uint8_t *ram;
+static uint64_t ram_size;
+static paddr_t cur_pgd;
+static bool features[HAL_FEAT_COUNT];
+
+static void die(const char *what, uint64_t v)
+{
+	fprintf(stderr, "fake_hal: %s 0x%llx\n", what, (unsigned long long)v);
+	abort();
+}
+
+void fake_hal_init(uint64_t phys_bytes)
+{
+	fake_hal_fini();
+	ram = mmap(NULL, phys_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED)
+		die("cannot reserve fake RAM of bytes", phys_bytes);
+	ram_size = phys_bytes;
+	memset(&fake_hal_stats, 0, sizeof(fake_hal_stats));
+	memset(features, 0, sizeof(features));
+	features[HAL_FEAT_CPUID] = features[HAL_FEAT_PSE] = true;
+	features[HAL_FEAT_PGE] = features[HAL_FEAT_TSC] = true;
+
+	/* boot.S: one directory and two tables covering 8 MiB, twice. */
+	cur_pgd = FAKE_BOOT_PGD;
+	for (unsigned t = 0; t < 2; t++) {
+		paddr_t table = FAKE_BOOT_PGD + (t + 1) * PAGE_SIZE;
+		vaddr_t base = t * hal_table_span();
+
+		hal_set_table(cur_pgd, base, table);
+		hal_set_table(cur_pgd, PAGE_OFFSET + base, table);
+		for (vaddr_t off = 0; off < hal_table_span(); off += PAGE_SIZE)
+			hal_map_page(cur_pgd, base + off, base + off, HAL_PROT_WRITE);
+	}
+}
+
+void fake_hal_fini(void)
+{
+	if (ram)
+		munmap(ram, ram_size);
+	ram = NULL;
+	ram_size = 0;
+}
+
+void *fake_phys_ptr(paddr_t pa)
+{
+	if (!ram || pa >= ram_size)
+		die("physical address outside fake RAM:", pa);
+	return ram + pa;
+}
+
+uint64_t fake_phys_size(void)
+{
+	return ram_size;
+}
+
+void fake_hal_set_feature(enum hal_feature f, bool on)
+{
+	features[f] = on;
+}
+
+uint32_t *hal_table_ptr(paddr_t pa)
+{
+	return fake_phys_ptr(pa);
+}
+
+void *hal_va_ptr(vaddr_t va)
+{
+	paddr_t pa;
+
+	if (!hal_query_page(cur_pgd, va, &pa, NULL))
+		die("dereference of unmapped virtual address", va);
+	return fake_phys_ptr(pa);
+}
+
+vaddr_t hal_ptr_va(const void *p)
+{
+	const uint8_t *b = p;
+
+	if (!ram || b < ram || b >= ram + ram_size || (uint64_t)(b - ram) >= 0x100000000ull - PAGE_OFFSET)
+		die("pointer outside the fake linear map:", (uint64_t)(uintptr_t)p);
+	return PAGE_OFFSET + (vaddr_t)(b - ram);
+}
+
+void hal_flush_page(vaddr_t va)
+{
+	fake_hal_stats.flush_page++;
+	fake_hal_stats.last_flush_va = va;
+}
+
+void hal_flush_all(void)
+{
+	fake_hal_stats.flush_all++;
+}
+
+void hal_switch_pgd(paddr_t pgd)
+{
+	fake_hal_stats.switch_pgd++;
+	cur_pgd = pgd;
+}
+
+paddr_t hal_current_pgd(void)
+{
+	return cur_pgd;
+}
+
+unsigned long hal_irq_save(void)
+{
+	fake_hal_stats.irq_save++;
+	return fake_hal_stats.irq_depth++;
+}
+
+void hal_irq_restore(unsigned long flags)
+{
+	if (fake_hal_stats.irq_depth != flags + 1)
+		die("unbalanced hal_irq_restore at depth", fake_hal_stats.irq_depth);
+	fake_hal_stats.irq_depth = flags;
+}
+
+bool hal_cpu_has(enum hal_feature f)
+{
+	return (unsigned)f < HAL_FEAT_COUNT && features[f];
+}
+
+const char *hal_feature_name(enum hal_feature f)
+{
+	static const char *const names[HAL_FEAT_COUNT] = {
+		"fpu", "pse", "tsc", "pae", "apic", "pge", "nx", "smep", "smap", "cpuid",
+	};
+
+	return (unsigned)f < HAL_FEAT_COUNT ? names[f] : "?";
+}
+
+uint64_t hal_cycles(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,47 @@
+/*
+ * The fake machine behind host unit tests: a host buffer as physical
+ * memory, the real i386 page-table code (hal/i386/pgtable.c) on top of it,
+ * and a record of every TLB flush and page-directory switch.
+ */
+#ifndef FAKE_HAL_H
+#define FAKE_HAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hal/cpu.h>
+#include <hal/mmu.h>
+
+/* Physical addresses of the boot page directory and its two tables, inside the fake kernel image at 1 MiB. */
+#define FAKE_BOOT_PGD 0x00100000u
+#define FAKE_KERNEL_START 0x00100000u
+#define FAKE_KERNEL_END 0x00140000u /* 256 KiB "image": reserve [START, END) */
+
+struct fake_hal_stats {
+	unsigned long flush_page;  /* hal_flush_page calls */
+	unsigned long flush_all;   /* hal_flush_all calls */
+	unsigned long switch_pgd;  /* hal_switch_pgd calls */
+	unsigned long irq_save;    /* hal_irq_save calls */
+	unsigned long irq_depth;   /* current nesting; 0 outside critical sections */
+	vaddr_t last_flush_va;     /* argument of the last hal_flush_page */
+};
+
+extern struct fake_hal_stats fake_hal_stats;
+
+/* Create phys_bytes of zeroed fake RAM (reserved lazily) and mirror boot.S: the first 8 MiB mapped at 0 and at PAGE_OFFSET in FAKE_BOOT_PGD, which becomes the current directory. */
+void fake_hal_init(uint64_t phys_bytes);
+
+/* Release the fake RAM and forget every mapping and feature setting. */
+void fake_hal_fini(void);
+
+/* The host pointer to fake physical address pa; aborts if pa is outside fake RAM. */
+void *fake_phys_ptr(paddr_t pa);
+
+/* Size of fake RAM in bytes. */
+uint64_t fake_phys_size(void);
+
+/* Turn a CPU feature on or off for the following calls (all off after init except PSE, PGE, TSC). */
+void fake_hal_set_feature(enum hal_feature f, bool on);
+
+#endif
