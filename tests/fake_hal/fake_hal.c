@@ -18,6 +18,7 @@ static uint8_t *ram;
 static uint64_t ram_size;
 static paddr_t cur_pgd;
 static bool features[HAL_FEAT_COUNT];
+static bool building_boot_tables; /* boot.S writes its tables with paging off */
 
 static void die(const char *what, uint64_t v)
 {
@@ -39,6 +40,7 @@ void fake_hal_init(uint64_t phys_bytes)
 
 	/* boot.S: one directory and two tables covering 8 MiB, twice. */
 	cur_pgd = FAKE_BOOT_PGD;
+	building_boot_tables = true;
 	for (unsigned t = 0; t < 2; t++) {
 		paddr_t table = FAKE_BOOT_PGD + (t + 1) * PAGE_SIZE;
 		vaddr_t base = t * hal_table_span();
@@ -48,6 +50,7 @@ void fake_hal_init(uint64_t phys_bytes)
 		for (vaddr_t off = 0; off < hal_table_span(); off += PAGE_SIZE)
 			hal_map_page(cur_pgd, base + off, base + off, HAL_PROT_WRITE);
 	}
+	building_boot_tables = false;
 }
 
 void fake_hal_fini(void)
@@ -75,8 +78,32 @@ void fake_hal_set_feature(enum hal_feature f, bool on)
 	features[f] = on;
 }
 
+/*
+ * The image reaches a page table through the linear map of the directory
+ * in use, so a table outside what that directory maps cannot be touched
+ * there.  The fake enforces the same rule with a raw walk of cur_pgd.
+ */
+static bool linear_mapped(paddr_t pa)
+{
+	vaddr_t va = PAGE_OFFSET + (vaddr_t)pa;
+	uint32_t pde, pte;
+
+	if (pa >= 0x100000000ull - PAGE_OFFSET)
+		return false;
+	pde = ((uint32_t *)fake_phys_ptr(cur_pgd))[va >> 22];
+	if (!(pde & 1u))
+		return false;
+	if (pde & 0x80u)
+		return (pde & 0xffc00000u) == ((uint32_t)pa & 0xffc00000u);
+	pte = ((uint32_t *)fake_phys_ptr(pde & 0xfffff000u))[(va >> 12) & 1023u];
+	return (pte & 1u) && (pte & 0xfffff000u) == ((uint32_t)pa & 0xfffff000u);
+}
+
 uint32_t *hal_table_ptr(paddr_t pa)
 {
+	/* The directory in use is always reachable: the CPU holds it in CR3 (the boot directory lies in the mapped image). */
+	if (pa != cur_pgd && !building_boot_tables && !linear_mapped(pa))
+		die("page table not reachable through the current linear map: pa", pa);
 	return fake_phys_ptr(pa);
 }
 
