@@ -6,7 +6,9 @@
 #ifndef MM_E820_H
 #define MM_E820_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum e820_type {
 	E820_RAM = 1,
@@ -31,5 +33,17 @@ struct e820_table {
 
 /* The word Linux prints for an e820 type: "usable", "reserved", "ACPI data", "ACPI NVS", "unusable". */
 const char *e820_type_name(uint32_t type);
+
+/* True when all of [start, end) is inside E820_RAM entries and no other entry overlaps it. */
+bool e820_is_ram(const struct e820_table *t, uint64_t start, uint64_t end);
+
+/* The end of the highest E820_RAM entry, clipped to limit. */
+uint64_t e820_end_of_ram(const struct e820_table *t, uint64_t limit);
+
+/* The lowest start of an E820_RAM entry (clipped to limit; limit if none). */
+uint64_t e820_start_of_ram(const struct e820_table *t, uint64_t limit);
+
+/* Print the table as Linux does at boot: "BIOS-e820: [mem 0x...-0x...] usable" (inclusive ends). */
+void e820_print(FILE *out, const struct e820_table *t);
 
 #endif

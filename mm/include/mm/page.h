@@ -34,9 +34,15 @@ struct page {
 	uint32_t private;         /* buddy order while PG_buddy; slab: objects in use */
 	vaddr_t virtual;          /* kernel virtual address of a kmap'ed high page, else 0 */
 	struct kmem_cache *slab_cache; /* PG_slab: the owning cache */
+	vaddr_t freelist;         /* PG_slab head page: first free object, 0 when none */
 };
 
-/* Every struct page, indexed by pfn - min_pfn (flat memory model). */
+/* "goal: at most 32 bytes a page" (issue 3): 786,432 of them describe 3 GiB. */
+#if UINTPTR_MAX == 0xffffffff
+_Static_assert(sizeof(struct page) <= 32, "struct page must stay at most 32 bytes on i386");
+#endif
+
+/* Every struct page, indexed by frame number from frame 0 (flat memory model; holes have reserved pages). */
 extern struct page *mem_map;
 /* Frame numbers: first RAM frame, end of low memory, end of all RAM (exclusive). */
 extern pfn_t min_low_pfn, max_low_pfn, max_pfn;
@@ -47,6 +53,18 @@ extern pfn_t min_low_pfn, max_low_pfn, max_pfn;
 #define PageHighMem(p) (((p)->flags >> PG_highmem) & 1u)
 #define SetPageFlag(p, bit) ((p)->flags |= 1u << (bit))
 #define ClearPageFlag(p, bit) ((p)->flags &= ~(1u << (bit)))
+
+/* The reference count of page: 1 for the head page of an allocated block, 0 while free. */
+static inline int page_count(const struct page *page)
+{
+	return page->_count;
+}
+
+/* Take one more reference to an allocated page. */
+static inline void get_page(struct page *page)
+{
+	page->_count++;
+}
 
 /* The frame number of page. */
 pfn_t page_to_pfn(const struct page *page);

@@ -1,0 +1,212 @@
+/*
+ * The boot-time allocator: a bitmap over the frames of low memory, one
+ * bit per frame, set while the frame is reserved.  Allocation is first fit
+ * from a goal upwards; there is no free of allocations (Linux's
+ * free_bootmem only ever returns whole ranges), and free_all_bootmem()
+ * ends it by giving every clear bit to the buddy allocator.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <hal/mmu.h>
+#include <mm/bootmem.h>
+#include <mm/mmzone.h>
+#include <mm/page.h>
+#include <mm/page_alloc.h>
+
+bootmem_data_t bootmem_node_data;
+
+#define BITS_PER_BYTE 8u
+
+static bool alive(const char *what)
+{
+	if (bootmem_node_data.node_bootmem_map && !bootmem_node_data.retired)
+		return true;
+	printf("bootmem: %s called while bootmem is not running\n", what);
+	return false;
+}
+
+static bool test_bit_(pfn_t pfn)
+{
+	return (bootmem_node_data.node_bootmem_map[pfn / BITS_PER_BYTE] >> (pfn % BITS_PER_BYTE)) & 1u;
+}
+
+static void set_bit_(pfn_t pfn)
+{
+	bootmem_node_data.node_bootmem_map[pfn / BITS_PER_BYTE] |= (uint8_t)(1u << (pfn % BITS_PER_BYTE));
+}
+
+static void clear_bit_(pfn_t pfn)
+{
+	bootmem_node_data.node_bootmem_map[pfn / BITS_PER_BYTE] &= (uint8_t)~(1u << (pfn % BITS_PER_BYTE));
+}
+
+unsigned long bootmem_bootmap_bytes(pfn_t max_low)
+{
+	unsigned long bytes = (max_low + BITS_PER_BYTE - 1) / BITS_PER_BYTE;
+
+	return (bytes + PAGE_SIZE - 1) & PAGE_MASK;
+}
+
+unsigned long init_bootmem(paddr_t map_pa, pfn_t max_low, paddr_t mapped_end)
+{
+	bootmem_data_t *b = &bootmem_node_data;
+	unsigned long bytes = bootmem_bootmap_bytes(max_low);
+
+	memset(b, 0, sizeof(*b));
+	b->node_min_pfn = 0;
+	b->node_low_pfn = max_low;
+	b->map_pa = map_pa;
+	b->map_pages = bytes >> PAGE_SHIFT;
+	b->mapped_end = mapped_end;
+	/* The bitmap is physically contiguous and linearly mapped, so one conversion covers it. */
+	b->node_bootmem_map = hal_va_ptr(__va(map_pa));
+	memset(b->node_bootmem_map, 0xff, bytes);
+	contig_page_data.bdata = b;
+	return bytes;
+}
+
+void free_bootmem(paddr_t addr, uint64_t size)
+{
+	bootmem_data_t *b = &bootmem_node_data;
+	uint64_t start = (addr + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	uint64_t end = (addr + size) >> PAGE_SHIFT;
+
+	if (!alive("free_bootmem"))
+		return;
+	if (end > b->node_low_pfn)
+		end = b->node_low_pfn;
+	for (uint64_t pfn = start; pfn < end; pfn++)
+		clear_bit_((pfn_t)pfn);
+}
+
+unsigned long reserve_bootmem(paddr_t addr, uint64_t size)
+{
+	bootmem_data_t *b = &bootmem_node_data;
+	uint64_t start = addr >> PAGE_SHIFT;
+	uint64_t end = (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	unsigned long was_free = 0;
+
+	if (!alive("reserve_bootmem"))
+		return 0;
+	if (end > b->node_low_pfn)
+		end = b->node_low_pfn;
+	for (uint64_t pfn = start; pfn < end; pfn++) {
+		if (!test_bit_((pfn_t)pfn))
+			was_free++;
+		set_bit_((pfn_t)pfn);
+	}
+	return was_free;
+}
+
+bool bootmem_reserved(pfn_t pfn)
+{
+	const bootmem_data_t *b = &bootmem_node_data;
+
+	if (!b->node_bootmem_map || b->retired || pfn >= b->node_low_pfn)
+		return true;
+	return test_bit_(pfn);
+}
+
+unsigned long bootmem_free_pages(void)
+{
+	const bootmem_data_t *b = &bootmem_node_data;
+	unsigned long n = 0;
+
+	if (!b->node_bootmem_map || b->retired)
+		return 0;
+	for (pfn_t pfn = 0; pfn < b->node_low_pfn; pfn++)
+		n += !test_bit_(pfn);
+	return n;
+}
+
+/* First fit for n frames aligned to step in [lo, hi); returns the first frame or hi. */
+static pfn_t find_run(pfn_t lo, pfn_t hi, pfn_t n, pfn_t step)
+{
+	pfn_t pfn = (lo + step - 1) & ~(step - 1);
+
+	while (pfn + n <= hi && pfn + n > pfn) {
+		pfn_t i;
+
+		for (i = 0; i < n; i++)
+			if (test_bit_(pfn + i))
+				break;
+		if (i == n)
+			return pfn;
+		/* Skip past the reserved frame that ended this attempt. */
+		pfn = ((pfn + i + 1) + step - 1) & ~(step - 1);
+	}
+	return hi;
+}
+
+paddr_t alloc_bootmem_phys(uint64_t size, uint64_t align, paddr_t goal, paddr_t limit)
+{
+	bootmem_data_t *b = &bootmem_node_data;
+	pfn_t n, step, lo, hi, pfn;
+
+	if (!alive("alloc_bootmem") || size == 0)
+		return 0;
+	if (align < PAGE_SIZE)
+		align = PAGE_SIZE;
+	if (align & (align - 1))
+		return 0;
+	n = (pfn_t)((size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	step = (pfn_t)(align >> PAGE_SHIFT);
+	hi = limit >> PAGE_SHIFT < b->node_low_pfn ? (pfn_t)(limit >> PAGE_SHIFT) : b->node_low_pfn;
+	lo = (pfn_t)(goal >> PAGE_SHIFT);
+	pfn = lo < hi ? find_run(lo, hi, n, step) : hi;
+	if (pfn >= hi)
+		pfn = find_run(0, hi, n, step);
+	if (pfn >= hi)
+		return 0;
+	for (pfn_t i = 0; i < n; i++)
+		set_bit_(pfn + i);
+	b->last_success = pfn + n;
+	return (paddr_t)pfn << PAGE_SHIFT;
+}
+
+vaddr_t __alloc_bootmem(uint64_t size, uint64_t align, paddr_t goal)
+{
+	paddr_t pa = alloc_bootmem_phys(size, align, goal, bootmem_node_data.mapped_end);
+
+	if (!pa)
+		return 0;
+	memset(hal_va_ptr(__va(pa)), 0, (size_t)size);
+	return __va(pa);
+}
+
+void bootmem_set_mapped_end(paddr_t end)
+{
+	bootmem_node_data.mapped_end = end;
+}
+
+unsigned long free_all_bootmem(void)
+{
+	bootmem_data_t *b = &bootmem_node_data;
+	unsigned long handed = 0;
+	pfn_t pfn = 0, map_start, map_end;
+
+	if (!alive("free_all_bootmem"))
+		return 0;
+	/* Hand over maximal runs of clear bits; free_boot_range() splits them into buddy blocks. */
+	while (pfn < b->node_low_pfn) {
+		pfn_t run;
+
+		if (test_bit_(pfn)) {
+			pfn++;
+			continue;
+		}
+		for (run = pfn; run < b->node_low_pfn && !test_bit_(run); run++)
+			;
+		handed += free_boot_range(pfn, run);
+		pfn = run;
+	}
+	/* The bitmap itself was a bootmem reservation; it goes last, once nothing reads it. */
+	map_start = (pfn_t)(b->map_pa >> PAGE_SHIFT);
+	map_end = map_start + (pfn_t)b->map_pages;
+	b->retired = true;
+	b->node_bootmem_map = NULL;
+	contig_page_data.bdata = NULL;
+	handed += free_boot_range(map_start, map_end);
+	return handed;
+}

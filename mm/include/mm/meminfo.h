@@ -1,0 +1,26 @@
+/*
+ * The /proc-style reports, in the formats Linux prints so that a Linux
+ * user reads them without a manual: /proc/meminfo, /proc/zoneinfo and
+ * /proc/buddyinfo (/proc/slabinfo is show_slabinfo() in mm/slab.h).
+ */
+#ifndef MM_MEMINFO_H
+#define MM_MEMINFO_H
+
+#include <stdio.h>
+
+/* /proc/meminfo: MemTotal, MemFree, HighTotal, HighFree, LowTotal, LowFree, Slab, PageTables, then vmalloc_meminfo(). */
+void show_meminfo(FILE *out);
+
+/* Append the VmallocTotal/VmallocUsed/VmallocChunk lines; the weak default in meminfo.c prints nothing and mm/vmalloc.c overrides it. */
+void vmalloc_meminfo(FILE *out);
+
+/* /proc/zoneinfo for every zone of node 0: free pages, min/low/high, spanned, present, managed, start_pfn. */
+void show_zoneinfo(FILE *out);
+
+/* /proc/buddyinfo: one line per populated zone with the free blocks of each order. */
+void show_buddyinfo(FILE *out);
+
+/* One /proc/meminfo line: name and colon padded to 16 columns, then kB right-aligned in 8. */
+void meminfo_line(FILE *out, const char *name, unsigned long kb);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * The buddy allocator's interface beyond alloc_pages()/__free_pages()
+ * (declared in mm/page.h): statistics, watermarks and the boot hand-over.
+ *
+ * alloc_pages() is the single choke point for page allocation: every
+ * other allocator in mm/ (slab, kmalloc, get_free_page, page tables made
+ * after boot) calls it, and it asks should_fail_alloc_page() first, so a
+ * failure-injection layer needs to override only that one weak function.
+ */
+#ifndef MM_PAGE_ALLOC_H
+#define MM_PAGE_ALLOC_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <mm/gfp.h>
+#include <mm/mmzone.h>
+#include <mm/page.h>
+
+/* Machine-wide allocator counters (the per-zone ones are in struct zone). */
+struct page_alloc_stats {
+	unsigned long alloc_fail;   /* alloc_pages() calls that returned NULL */
+	unsigned long double_free;  /* __free_pages() of a block that was already free */
+	unsigned long bad_free;     /* __free_pages() of a reserved, slab, tail or mis-sized block */
+	unsigned long injected;     /* failures forced by should_fail_alloc_page() */
+};
+
+extern struct page_alloc_stats page_alloc_stats;
+
+/* True when this allocation must fail (failure injection); the weak default never fails. */
+bool should_fail_alloc_page(gfp_t gfp, unsigned order);
+
+/* Hand the frames [start, end) of low or high memory to the buddy allocator at boot: clears PG_reserved, counts them as managed; returns how many. */
+unsigned long free_boot_range(pfn_t start, pfn_t end);
+
+/* Compute min/low/high for every zone from its managed pages, Linux style. */
+void setup_per_zone_wmarks(void);
+
+/* Free frames in every zone together. */
+unsigned long nr_free_pages(void);
+
+/* Free frames in ZONE_HIGHMEM. */
+unsigned long nr_free_highpages(void);
+
+/* True when zone can give a block of 2^order and keep more than mark free pages (Linux's zone_watermark_ok). */
+bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long mark);
+
+/* True when page is the head of a free buddy block (for tests and self tests). */
+bool page_is_buddy_head(const struct page *page, unsigned *order);
+
+/* Walk every free list and check it against the counters; prints what is wrong to out and returns the number of problems (0 when consistent). */
+unsigned long check_free_lists(FILE *out);
+
+#endif

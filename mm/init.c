@@ -1,0 +1,290 @@
+/*
+ * mm_init(): from the e820 map to a running buddy allocator, kmalloc and
+ * the kernel's own page directory.  The order is explained in mm/init.h.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hal/cpu.h>
+#include <hal/mmu.h>
+#include <mm/bootmem.h>
+#include <mm/heap.h>
+#include <mm/init.h>
+#include <mm/layout.h>
+#include <mm/mmzone.h>
+#include <mm/page.h>
+#include <mm/page_alloc.h>
+#include <mm/paging.h>
+#include <mm/slab.h>
+
+vaddr_t high_memory;
+struct mm_boot_facts mm_boot_facts;
+
+/* Without PAE a page-table entry cannot name a frame at or above 4 GiB. */
+#define PHYS_LIMIT (1ull << 32)
+/* Linux reserves the EBDA and everything up to 1 MiB; 0x9f000 is the usual start. */
+#define BIOS_AREA_START 0x9f000u
+#define BIOS_AREA_END 0x100000u
+
+#define PFN_UP(x) ((pfn_t)(((x) + PAGE_SIZE - 1) >> PAGE_SHIFT))
+#define PFN_DOWN(x) ((pfn_t)((x) >> PAGE_SHIFT))
+
+/* The ranges in use before mm_init() that nothing may be placed over. */
+static unsigned boot_ranges(const struct mm_boot_info *bi, struct mm_reserved_range *r)
+{
+	unsigned n = 0;
+
+	r[n++] = (struct mm_reserved_range){ 0, PAGE_SIZE, "page 0" };
+	r[n++] = (struct mm_reserved_range){ BIOS_AREA_START, BIOS_AREA_END, "BIOS area" };
+	r[n++] = (struct mm_reserved_range){ bi->kernel_start, bi->kernel_end, "kernel image" };
+	for (unsigned i = 0; i < bi->nr_reserved && i < MM_BOOT_MAX_RESERVED; i++)
+		r[n++] = bi->reserved[i];
+	return n;
+}
+
+/* The lowest page-aligned RAM gap of size bytes in [from, limit) clear of the boot ranges, or 0. */
+static paddr_t find_boot_gap(const struct mm_boot_info *bi, paddr_t from, uint64_t size, paddr_t limit)
+{
+	struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];
+	unsigned n = boot_ranges(bi, r);
+	paddr_t start = PAGE_ALIGN_UP(from);
+
+	while (start + size <= limit) {
+		bool moved = false;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (r[i].start < start + size && r[i].end > start) {
+				start = PAGE_ALIGN_UP(r[i].end);
+				moved = true;
+			}
+		}
+		if (moved)
+			continue;
+		if (e820_is_ram(bi->e820, start, start + size))
+			return start;
+		start += PAGE_SIZE;
+	}
+	return 0;
+}
+
+/* Every address where RAM-ness or reservation can change, sorted, so the map is cut into uniform pieces. */
+static unsigned boundaries(const struct mm_boot_info *bi, uint64_t *b, unsigned max)
+{
+	struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];
+	unsigned nr = boot_ranges(bi, r), n = 0;
+
+	for (unsigned i = 0; i < bi->e820->nr_entries && n + 2 <= max; i++) {
+		b[n++] = bi->e820->entries[i].addr;
+		b[n++] = bi->e820->entries[i].addr + bi->e820->entries[i].size;
+	}
+	for (unsigned i = 0; i < nr && n + 2 <= max; i++) {
+		b[n++] = r[i].start;
+		b[n++] = r[i].end;
+	}
+	if (n + 4 <= max) {
+		b[n++] = 0;
+		b[n++] = (uint64_t)MAX_DMA_PFN << PAGE_SHIFT;
+		b[n++] = (uint64_t)max_low_pfn << PAGE_SHIFT;
+		b[n++] = (uint64_t)max_pfn << PAGE_SHIFT;
+	}
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && b[j - 1] > b[j]; j--) {
+			uint64_t t = b[j];
+
+			b[j] = b[j - 1];
+			b[j - 1] = t;
+		}
+	return n;
+}
+
+static bool overlaps_boot_range(const struct mm_boot_info *bi, uint64_t start, uint64_t end)
+{
+	struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];
+	unsigned n = boot_ranges(bi, r);
+
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].start < end && r[i].end > start)
+			return true;
+	return false;
+}
+
+#define MAX_BOUNDARIES (2 * E820_MAX_ENTRIES + 2 * (MM_BOOT_MAX_RESERVED + 3) + 4)
+
+/* Count each zone's RAM frames, and hand the free high frames to the buddy allocator. */
+static unsigned long present_and_highmem(const struct mm_boot_info *bi)
+{
+	uint64_t b[MAX_BOUNDARIES];
+	unsigned n = boundaries(bi, b, MAX_BOUNDARIES);
+	unsigned long handed = 0;
+
+	for (unsigned i = 0; i + 1 < n; i++) {
+		uint64_t lo = b[i], hi = b[i + 1] < PHYS_LIMIT ? b[i + 1] : PHYS_LIMIT;
+		pfn_t first = PFN_UP(lo), end = PFN_DOWN(hi);
+
+		if (lo >= hi || first >= end || !e820_is_ram(bi->e820, lo, hi))
+			continue;
+		/* Zone boundaries are among the cut points, so the piece lies in one zone. */
+		struct zone *zone = page_zone(pfn_to_page(first));
+		zone->present_pages += end - first;
+		contig_page_data.node_present_pages += end - first;
+		if (first >= max_low_pfn && !overlaps_boot_range(bi, lo, hi))
+			handed += free_boot_range(first, end);
+	}
+	return handed;
+}
+
+static unsigned long pages_to_mb(unsigned long pages)
+{
+	return pages >> (20 - PAGE_SHIFT);
+}
+
+static void print_zone_ranges(void)
+{
+	printf("Zone ranges:\n");
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+		pfn_t start = zone->zone_start_pfn > min_low_pfn ? zone->zone_start_pfn : min_low_pfn;
+
+		if (!zone->spanned_pages || start >= zone_end_pfn(zone)) {
+			printf("  %-8s empty\n", zone->name);
+			continue;
+		}
+		printf("  %-8s [mem 0x%016" PRIx64 "-0x%016" PRIx64 "]\n", zone->name, (uint64_t)start << PAGE_SHIFT,
+		       ((uint64_t)zone_end_pfn(zone) << PAGE_SHIFT) - 1);
+	}
+}
+
+int mm_init(const struct mm_boot_info *bi)
+{
+	const struct e820_table *e820 = bi->e820;
+	uint64_t t0 = hal_cycles(), ram_top, map_bytes;
+	paddr_t boot_mapped = bi->boot_mapped_end ? bi->boot_mapped_end : BOOT_MAPPED_DEFAULT;
+	paddr_t lowmem_end, early_limit, bitmap_pa, map_pa, heap_pa = 0, goal;
+	unsigned long bitmap_bytes, present_low = 0;
+	size_t heap_size;
+	pfn_t zone_end[MAX_NR_ZONES];
+	bool at_16m;
+
+	memset(&mm_boot_facts, 0, sizeof(mm_boot_facts));
+	memset(&page_alloc_stats, 0, sizeof(page_alloc_stats));
+	mem_map = NULL;
+
+	/* 1. Frame numbers. */
+	ram_top = e820 ? e820_end_of_ram(e820, PHYS_LIMIT) : 0;
+	if (ram_top < (2u << 20)) {
+		printf("mm_init: no usable RAM above 2 MiB in the e820 map\n");
+		return -1;
+	}
+	max_pfn = PFN_DOWN(ram_top);
+	min_low_pfn = PFN_UP(e820_start_of_ram(e820, ram_top));
+	max_low_pfn = max_pfn < MAXMEM_PFN ? max_pfn : MAXMEM_PFN;
+	lowmem_end = (paddr_t)max_low_pfn << PAGE_SHIFT;
+	high_memory = PAGE_OFFSET + (vaddr_t)lowmem_end;
+	early_limit = boot_mapped < lowmem_end ? boot_mapped : lowmem_end;
+	printf("%luMB HIGHMEM available.\n", pages_to_mb(max_pfn - max_low_pfn));
+	printf("%luMB LOWMEM available.\n", pages_to_mb(max_low_pfn));
+	printf("  mapped low ram: 0 - %08" PRIx64 "\n", (uint64_t)lowmem_end);
+
+	/* 2. bootmem, its bitmap in the first free RAM above the kernel that boot.S mapped. */
+	bitmap_bytes = bootmem_bootmap_bytes(max_low_pfn);
+	bitmap_pa = find_boot_gap(bi, bi->kernel_end, bitmap_bytes, early_limit);
+	if (!bitmap_pa) {
+		printf("mm_init: no room for the bootmem bitmap below %#" PRIx64 "\n", (uint64_t)early_limit);
+		return -1;
+	}
+	init_bootmem(bitmap_pa, max_low_pfn, early_limit);
+	for (unsigned i = 0; i < e820->nr_entries; i++)
+		if (e820->entries[i].type == E820_RAM)
+			free_bootmem(e820->entries[i].addr, e820->entries[i].size);
+	/* Overlapping entries: whatever is not plain RAM wins. */
+	for (unsigned i = 0; i < e820->nr_entries; i++)
+		if (e820->entries[i].type != E820_RAM)
+			reserve_bootmem(e820->entries[i].addr, e820->entries[i].size);
+	{
+		struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];
+		unsigned n = boot_ranges(bi, r);
+
+		for (unsigned i = 0; i < n; i++)
+			if (r[i].end > r[i].start)
+				reserve_bootmem(r[i].start, r[i].end - r[i].start);
+	}
+	reserve_bootmem(bitmap_pa, bitmap_bytes);
+
+	/* 3. mem_map: "Usually at the 16MiB mark to keep memory reserved for ZONE_DMA" (seed 004). */
+	map_bytes = PAGE_ALIGN_UP((uint64_t)max_pfn * sizeof(struct page));
+	at_16m = lowmem_end >= MAX_DMA_ADDRESS + map_bytes;
+	goal = at_16m ? MAX_DMA_ADDRESS : PAGE_ALIGN_UP(bi->kernel_end);
+	map_pa = alloc_bootmem_phys(map_bytes, PAGE_SIZE, goal, lowmem_end);
+	if (!map_pa) {
+		printf("mm_init: no room for mem_map (%" PRIu64 " KiB)\n", map_bytes >> 10);
+		return -1;
+	}
+	at_16m = map_pa == MAX_DMA_ADDRESS;
+
+	/* The newlib heap arena, next to mem_map, at most an eighth of low memory. */
+	heap_size = bi->heap_size ? bi->heap_size : MM_HEAP_DEFAULT_SIZE;
+	if (heap_size > lowmem_end / 8)
+		heap_size = (size_t)(lowmem_end / 8);
+	heap_size = (size_t)PAGE_ALIGN_UP((uint64_t)heap_size);
+	if (heap_size) {
+		heap_pa = alloc_bootmem_phys(heap_size, PAGE_SIZE, map_pa + map_bytes, lowmem_end);
+		if (!heap_pa)
+			heap_size = 0;
+	}
+
+	/* 4. The kernel page directory. */
+	{
+		struct paging_layout l = { lowmem_end, bi->text_start, bi->text_end, bi->rodata_end };
+
+		if (paging_init(&l))
+			return -1;
+	}
+	printf("paging_init: swapper_pg_dir at %#" PRIx64 ", %lu page-table pages, %s, %s\n",
+	       (uint64_t)swapper_pg_dir, nr_pagetable_pages(),
+	       hal_large_page_size() ? "4 MiB pages (PSE)" : "4 KiB pages (no PSE)",
+	       hal_cpu_has(HAL_FEAT_PGE) ? "global (PGE)" : "not global (no PGE)");
+
+	/* 5. Zones and every struct page. */
+	zone_end[ZONE_DMA] = max_low_pfn < MAX_DMA_PFN ? max_low_pfn : MAX_DMA_PFN;
+	zone_end[ZONE_NORMAL] = max_low_pfn;
+	zone_end[ZONE_HIGHMEM] = max_pfn;
+	free_area_init(hal_va_ptr(__va(map_pa)), zone_end);
+	print_zone_ranges();
+	printf("mem_map: %lu struct pages of %zu bytes = %" PRIu64 " KiB at [mem 0x%08" PRIx64 "-0x%08" PRIx64
+	       "] (%s)\n",
+	       (unsigned long)max_pfn, sizeof(struct page), map_bytes >> 10, (uint64_t)map_pa,
+	       (uint64_t)(map_pa + map_bytes - 1), at_16m ? "the 16 MiB mark" : "above the kernel");
+
+	/* 6. Hand everything free to the buddy allocator. */
+	mm_boot_facts.highmem_handed = present_and_highmem(bi);
+	mm_boot_facts.bootmem_handed = free_all_bootmem();
+
+	/* 7. Watermarks, then the allocators built on pages. */
+	setup_per_zone_wmarks();
+	kmem_cache_init();
+	kmalloc_init();
+	mm_heap_init(heap_size ? __va(heap_pa) : 0, heap_size);
+
+	for (int z = 0; z < ZONE_HIGHMEM; z++)
+		present_low += contig_page_data.node_zones[z].present_pages;
+	mm_boot_facts.mem_map_start = map_pa;
+	mm_boot_facts.mem_map_end = map_pa + map_bytes;
+	mm_boot_facts.struct_page_size = sizeof(struct page);
+	mm_boot_facts.reserved_pages = present_low - (totalram_pages - totalhigh_pages);
+	mm_boot_facts.kernel_pages = PFN_UP(bi->kernel_end) - PFN_DOWN(bi->kernel_start);
+	mm_boot_facts.pagetable_boot_pages = nr_pagetable_pages();
+	{
+		paddr_t text = bi->text_end - bi->text_start, ro = bi->rodata_end - bi->text_end;
+		paddr_t rw = bi->kernel_end - (bi->rodata_end ? bi->rodata_end : bi->kernel_start);
+
+		printf("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, %luK rodata, %luK reserved, "
+		       "%luK highmem)\n",
+		       totalram_pages << (PAGE_SHIFT - 10),
+		       contig_page_data.node_present_pages << (PAGE_SHIFT - 10), (unsigned long)(text >> 10),
+		       (unsigned long)(rw >> 10), (unsigned long)(ro >> 10),
+		       mm_boot_facts.reserved_pages << (PAGE_SHIFT - 10), totalhigh_pages << (PAGE_SHIFT - 10));
+	}
+	mm_boot_facts.boot_cycles = hal_cycles() - t0;
+	return 0;
+}

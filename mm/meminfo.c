@@ -1,0 +1,75 @@
+/*
+ * /proc/meminfo, /proc/zoneinfo and /proc/buddyinfo, printed the way
+ * Linux prints them.
+ */
+#include <mm/meminfo.h>
+#include <mm/mmzone.h>
+#include <mm/page_alloc.h>
+#include <mm/paging.h>
+#include <mm/slab.h>
+
+#define K(pages) ((pages) << (PAGE_SHIFT - 10))
+
+__attribute__((weak)) void vmalloc_meminfo(FILE *out)
+{
+	(void)out;
+}
+
+void meminfo_line(FILE *out, const char *name, unsigned long kb)
+{
+	char label[32];
+
+	/* Linux pads "Name:" to 16 columns and the number to 8. */
+	snprintf(label, sizeof(label), "%s:", name);
+	fprintf(out, "%-16s%8lu kB\n", label, kb);
+}
+
+void show_meminfo(FILE *out)
+{
+	unsigned long free = nr_free_pages(), high_free = nr_free_highpages();
+
+	meminfo_line(out, "MemTotal", K(totalram_pages));
+	meminfo_line(out, "MemFree", K(free));
+	meminfo_line(out, "HighTotal", K(totalhigh_pages));
+	meminfo_line(out, "HighFree", K(high_free));
+	meminfo_line(out, "LowTotal", K(totalram_pages - totalhigh_pages));
+	meminfo_line(out, "LowFree", K(free - high_free));
+	meminfo_line(out, "Slab", K(slab_stats.slab_pages));
+	meminfo_line(out, "PageTables", K(nr_pagetable_pages()));
+	vmalloc_meminfo(out);
+}
+
+void show_zoneinfo(FILE *out)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+
+		if (!zone->zone_pgdat)
+			continue;
+		fprintf(out, "Node %d, zone %8s\n", contig_page_data.node_id, zone->name);
+		fprintf(out, "  pages free     %lu\n", zone->free_pages);
+		fprintf(out, "        min      %lu\n", zone->watermark[WMARK_MIN]);
+		fprintf(out, "        low      %lu\n", zone->watermark[WMARK_LOW]);
+		fprintf(out, "        high     %lu\n", zone->watermark[WMARK_HIGH]);
+		fprintf(out, "        spanned  %lu\n", zone->spanned_pages);
+		fprintf(out, "        present  %lu\n", zone->present_pages);
+		fprintf(out, "        managed  %lu\n", zone->managed_pages);
+		fprintf(out, "      nr_free_pages %lu\n", zone->free_pages);
+		fprintf(out, "      nr_alloc_fail %lu\n", zone->alloc_fail);
+		fprintf(out, "  start_pfn:           %lu\n", (unsigned long)zone->zone_start_pfn);
+	}
+}
+
+void show_buddyinfo(FILE *out)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+
+		if (!populated_zone(zone))
+			continue;
+		fprintf(out, "Node %d, zone %8s ", contig_page_data.node_id, zone->name);
+		for (int o = 0; o < MAX_ORDER; o++)
+			fprintf(out, "%6lu ", zone->free_area[o].nr_free);
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,89 @@
+/*
+ * The node, its zones and mem_map: "a struct page for every page frame"
+ * (seed 001).  mem_map starts at frame 0 and ends at max_pfn, holes
+ * included, so a frame number indexes it directly (the flat memory model).
+ */
+#include <string.h>
+
+#include <hal/mmu.h>
+#include <mm/layout.h>
+#include <mm/mmzone.h>
+#include <mm/page.h>
+
+pg_data_t contig_page_data;
+struct page *mem_map;
+pfn_t min_low_pfn, max_low_pfn, max_pfn;
+unsigned long totalram_pages, totalhigh_pages;
+
+static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "Normal", "HighMem" };
+
+pfn_t page_to_pfn(const struct page *page)
+{
+	return (pfn_t)(page - mem_map);
+}
+
+struct page *pfn_to_page(pfn_t pfn)
+{
+	return mem_map + pfn;
+}
+
+bool pfn_valid(pfn_t pfn)
+{
+	return mem_map && pfn < max_pfn;
+}
+
+struct page *pfn_to_page_or_null(pfn_t pfn)
+{
+	return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
+}
+
+struct page *virt_to_page(vaddr_t va)
+{
+	return pfn_to_page((pfn_t)(__pa(va) >> PAGE_SHIFT));
+}
+
+vaddr_t lowmem_page_address(const struct page *page)
+{
+	return __va((paddr_t)page_to_pfn(page) << PAGE_SHIFT);
+}
+
+void free_area_init(struct page *map, const pfn_t zone_end[MAX_NR_ZONES])
+{
+	pg_data_t *pgdat = &contig_page_data;
+	struct bootmem_data *bdata = pgdat->bdata;
+	pfn_t start = 0;
+
+	memset(pgdat, 0, sizeof(*pgdat));
+	pgdat->bdata = bdata;
+	pgdat->node_mem_map = map;
+	pgdat->node_start_pfn = 0;
+	pgdat->node_spanned_pages = zone_end[MAX_NR_ZONES - 1];
+	mem_map = map;
+	totalram_pages = totalhigh_pages = 0;
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		pfn_t end = zone_end[z] > start ? zone_end[z] : start;
+		uint32_t flags = (1u << PG_reserved) | ((uint32_t)z << PG_ZONE_SHIFT);
+
+		if (z == ZONE_HIGHMEM)
+			flags |= 1u << PG_highmem;
+		zone->name = zone_names[z];
+		zone->zone_pgdat = pgdat;
+		zone->zone_start_pfn = start;
+		zone->spanned_pages = end - start;
+		for (int o = 0; o < MAX_ORDER; o++)
+			INIT_LIST_HEAD(&zone->free_area[o].free_list);
+		if (zone->spanned_pages)
+			pgdat->nr_zones = z + 1;
+		/* Like Linux's memmap_init_zone: every page reserved, one reference, until bootmem hands it over. */
+		for (pfn_t pfn = start; pfn < end; pfn++) {
+			struct page *page = &map[pfn];
+
+			memset(page, 0, sizeof(*page));
+			page->flags = flags;
+			page->_count = 1;
+		}
+		start = end;
+	}
+}

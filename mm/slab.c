@@ -1,0 +1,402 @@
+/*
+ * Object caches.  A slab is a block of 2^order low-memory pages from
+ * alloc_pages(); its objects sit back to back from the first byte.  The
+ * slab's state lives in the struct page of its first ("head") page:
+ * freelist (first free object), private (objects in use) and lru (the
+ * cache's slabs_partial or slabs_full list); every page of the slab has
+ * PG_slab and slab_cache set, so any address inside finds its cache.
+ *
+ * A free object holds the address of the next free object in its first
+ * word and POISON_FREE in every other byte.  Where each allocator's memory
+ * comes from, and the debugging rules, are described in mm/slab.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <hal/irq.h>
+#include <hal/mmu.h>
+#include <mm/layout.h>
+#include <mm/mmzone.h>
+#include <mm/page.h>
+#include <mm/slab.h>
+
+struct slab_stats slab_stats;
+
+/* The cache of struct kmem_cache, bootstrapped statically like Linux's cache_cache. */
+static struct kmem_cache cache_cache;
+static struct list_head cache_chain;
+
+#define FREEPTR_SIZE sizeof(vaddr_t)
+
+static size_t align_up(size_t x, size_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static size_t slab_bytes(const struct kmem_cache *c)
+{
+	return (size_t)PAGE_SIZE << c->order;
+}
+
+/* Choose the stride and the smallest slab order that wastes at most an eighth; false if the object cannot fit. */
+static bool cache_geometry(struct kmem_cache *c, size_t size, size_t align, unsigned flags)
+{
+	if (!align)
+		align = ARCH_KMALLOC_MINALIGN;
+	if (flags & SLAB_HWCACHE_ALIGN && align < L1_CACHE_BYTES)
+		align = L1_CACHE_BYTES;
+	if (align < ARCH_KMALLOC_MINALIGN)
+		align = ARCH_KMALLOC_MINALIGN;
+	if (align & (align - 1) || align > PAGE_SIZE || size == 0 || size > (size_t)PAGE_SIZE << KMALLOC_MAX_ORDER)
+		return false;
+	c->object_size = size;
+	c->align = align;
+	c->flags = flags;
+	c->size = align_up(size < FREEPTR_SIZE ? FREEPTR_SIZE : size, align);
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned order = 0; order <= KMALLOC_MAX_ORDER; order++) {
+			size_t bytes = (size_t)PAGE_SIZE << order;
+			size_t num = bytes / c->size;
+
+			if (num == 0 || (pass == 0 && (bytes - num * c->size) * 8 > bytes))
+				continue;
+			c->order = order;
+			c->num = (unsigned)num;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cache_setup(struct kmem_cache *c, const char *name)
+{
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	INIT_LIST_HEAD(&c->slabs_partial);
+	INIT_LIST_HEAD(&c->slabs_full);
+	c->num_slabs = c->active_objs = c->total_allocs = c->total_frees = 0;
+	c->alloc_fail = c->poison_errors = c->double_frees = c->bad_frees = 0;
+}
+
+void kmem_cache_init(void)
+{
+	memset(&slab_stats, 0, sizeof(slab_stats));
+	memset(&cache_cache, 0, sizeof(cache_cache));
+	INIT_LIST_HEAD(&cache_chain);
+	cache_geometry(&cache_cache, sizeof(struct kmem_cache), 0, SLAB_HWCACHE_ALIGN);
+	cache_setup(&cache_cache, "kmem_cache");
+	list_add_tail(&cache_cache.next, &cache_chain);
+}
+
+static uint8_t *obj_ptr(vaddr_t va)
+{
+	return hal_va_ptr(va);
+}
+
+static vaddr_t get_freeptr(vaddr_t obj)
+{
+	vaddr_t next;
+
+	memcpy(&next, obj_ptr(obj), sizeof(next));
+	return next;
+}
+
+static void set_freeptr(vaddr_t obj, vaddr_t next)
+{
+	memcpy(obj_ptr(obj), &next, sizeof(next));
+}
+
+static struct page *slab_head(const struct kmem_cache *c, struct page *page)
+{
+	return pfn_to_page(page_to_pfn(page) & ~((1u << c->order) - 1));
+}
+
+/* True when va is the start of an object of the slab whose head page is head. */
+static bool is_object_of(const struct kmem_cache *c, const struct page *head, vaddr_t va)
+{
+	vaddr_t base = lowmem_page_address(head);
+
+	return va >= base && va - base < c->num * c->size && (va - base) % c->size == 0;
+}
+
+/* The offset of the first byte after the free pointer that is not POISON_FREE, or 0. */
+static size_t poison_mismatch(const struct kmem_cache *c, vaddr_t obj)
+{
+	const uint8_t *p = obj_ptr(obj);
+
+	for (size_t i = FREEPTR_SIZE; i < c->size; i++)
+		if (p[i] != POISON_FREE)
+			return i;
+	return 0;
+}
+
+static struct page *cache_grow(struct kmem_cache *c, gfp_t gfp)
+{
+	gfp_t page_gfp = (gfp & (__GFP_ATOMIC | __GFP_NOWARN | __GFP_MEMALLOC)) |
+			 ((c->flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0);
+	struct page *head = alloc_pages(page_gfp, c->order);
+	vaddr_t base;
+
+	if (!head)
+		return NULL;
+	for (unsigned i = 0; i < (1u << c->order); i++) {
+		SetPageFlag(&head[i], PG_slab);
+		head[i].slab_cache = c;
+	}
+	base = lowmem_page_address(head);
+	memset(obj_ptr(base), POISON_FREE, slab_bytes(c));
+	for (unsigned i = 0; i < c->num; i++)
+		set_freeptr(base + i * (vaddr_t)c->size, i + 1 < c->num ? base + (i + 1) * (vaddr_t)c->size : 0);
+	head->freelist = base;
+	head->private = 0;
+	list_add(&head->lru, &c->slabs_partial);
+	c->num_slabs++;
+	slab_stats.slab_pages += 1ul << c->order;
+	return head;
+}
+
+static void slab_destroy(struct kmem_cache *c, struct page *head)
+{
+	list_del(&head->lru);
+	for (unsigned i = 0; i < (1u << c->order); i++) {
+		ClearPageFlag(&head[i], PG_slab);
+		head[i].slab_cache = NULL;
+	}
+	head->freelist = 0;
+	head->private = c->order; /* what __free_pages checks */
+	c->num_slabs--;
+	slab_stats.slab_pages -= 1ul << c->order;
+	__free_pages(head, c->order);
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	struct page *head;
+	vaddr_t obj, next;
+	size_t bad;
+	unsigned long irq;
+
+	if (!c)
+		return NULL;
+	irq = hal_irq_save();
+	if (list_empty(&c->slabs_partial) && !cache_grow(c, gfp)) {
+		c->alloc_fail++;
+		hal_irq_restore(irq);
+		return NULL;
+	}
+	head = list_first_entry(&c->slabs_partial, struct page, lru);
+	obj = head->freelist;
+	next = get_freeptr(obj);
+	if (next && !is_object_of(c, head, next)) {
+		printf("slab %s: free pointer of object %#x overwritten (%#x): use after free; dropping the rest of "
+		       "the slab's free list\n", c->name, obj, next);
+		c->poison_errors++;
+		next = 0;
+	}
+	bad = poison_mismatch(c, obj);
+	if (bad) {
+		printf("slab %s: use after free: object %#x was written at offset %zu after it was freed\n", c->name,
+		       obj, bad);
+		c->poison_errors++;
+	}
+	head->freelist = next;
+	head->private++;
+	if (!next) {
+		list_del(&head->lru);
+		list_add(&head->lru, &c->slabs_full);
+	}
+	c->active_objs++;
+	c->total_allocs++;
+	hal_irq_restore(irq);
+	if (gfp & __GFP_ZERO)
+		memset(obj_ptr(obj), 0, c->object_size);
+	return obj_ptr(obj);
+}
+
+/* Check obj (at va) against c; report and return false when it is not a live object of c. */
+static bool free_check(struct kmem_cache *c, vaddr_t va, struct page **headp)
+{
+	struct page *page, *head;
+	vaddr_t f;
+	unsigned steps = 0;
+
+	if (va < PAGE_OFFSET || va >= high_memory) {
+		printf("slab %s: free of %#x, which is not in low memory\n", c->name, va);
+		c->bad_frees++;
+		return false;
+	}
+	page = virt_to_page(va);
+	if (!PageSlab(page) || page->slab_cache != c) {
+		printf("slab %s: free of %#x, which is not an object of this cache\n", c->name, va);
+		c->bad_frees++;
+		return false;
+	}
+	head = slab_head(c, page);
+	if (!is_object_of(c, head, va)) {
+		printf("slab %s: free of %#x, which is inside an object, not at its start\n", c->name, va);
+		c->bad_frees++;
+		return false;
+	}
+	for (f = head->freelist; f && steps <= c->num; f = get_freeptr(f), steps++) {
+		if (f == va) {
+			printf("slab %s: double free of object %#x\n", c->name, va);
+			c->double_frees++;
+			return false;
+		}
+		if (!is_object_of(c, head, f))
+			break;
+	}
+	*headp = head;
+	return true;
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	struct page *head;
+	vaddr_t va;
+	unsigned long irq;
+
+	if (!obj || !c)
+		return;
+	va = hal_ptr_va(obj);
+	irq = hal_irq_save();
+	if (!free_check(c, va, &head)) {
+		hal_irq_restore(irq);
+		return;
+	}
+	memset(obj_ptr(va), POISON_FREE, c->size);
+	set_freeptr(va, head->freelist);
+	if (!head->freelist) {
+		list_del(&head->lru);
+		list_add(&head->lru, &c->slabs_partial);
+	}
+	head->freelist = va;
+	head->private--;
+	c->active_objs--;
+	c->total_frees++;
+	/* An empty slab goes straight back to the buddy allocator. */
+	if (head->private == 0)
+		slab_destroy(c, head);
+	hal_irq_restore(irq);
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align, unsigned flags)
+{
+	struct kmem_cache tmp, *c;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (!name || !cache_geometry(&tmp, size, align, flags)) {
+		printf("kmem_cache_create %s: cannot make a cache of %zu-byte objects aligned to %zu\n",
+		       name ? name : "(null)", size, align);
+		return NULL;
+	}
+	c = kmem_cache_alloc(&cache_cache, GFP_KERNEL);
+	if (!c)
+		return NULL;
+	*c = tmp;
+	cache_setup(c, name);
+	list_add_tail(&c->next, &cache_chain);
+	return c;
+}
+
+int kmem_cache_destroy(struct kmem_cache *c)
+{
+	if (!c)
+		return 0;
+	if (c == &cache_cache || c->active_objs) {
+		printf("kmem_cache_destroy %s: Slab cache still has objects (%lu)\n", c->name, c->active_objs);
+		return -1;
+	}
+	list_del(&c->next);
+	kmem_cache_free(&cache_cache, c);
+	return 0;
+}
+
+struct kmem_cache *virt_to_cache(const void *obj)
+{
+	vaddr_t va = hal_ptr_va(obj);
+	struct page *page;
+
+	if (va < PAGE_OFFSET || va >= high_memory)
+		return NULL;
+	page = virt_to_page(va);
+	return PageSlab(page) ? page->slab_cache : NULL;
+}
+
+struct kmem_cache *kmem_cache_first(void)
+{
+	return list_empty(&cache_chain) ? NULL : list_first_entry(&cache_chain, struct kmem_cache, next);
+}
+
+struct kmem_cache *kmem_cache_next(struct kmem_cache *c)
+{
+	return c->next.next == &cache_chain ? NULL : list_entry(c->next.next, struct kmem_cache, next);
+}
+
+static unsigned long check_slab_list(struct kmem_cache *c, struct list_head *list, bool full, FILE *out,
+				     unsigned long *slabs, unsigned long *inuse)
+{
+	unsigned long problems = 0;
+	struct list_head *pos;
+
+	list_for_each(pos, list) {
+		struct page *head = list_entry(pos, struct page, lru);
+		unsigned long nfree = 0;
+		vaddr_t f;
+
+		(*slabs)++;
+		*inuse += head->private;
+		if (!PageSlab(head) || head->slab_cache != c || slab_head(c, head) != head) {
+			fprintf(out, "slab %s: pfn:%#x on the cache's list is not one of its slabs\n", c->name,
+				page_to_pfn(head));
+			problems++;
+			continue;
+		}
+		for (f = head->freelist; f && nfree <= c->num; f = get_freeptr(f), nfree++) {
+			size_t bad;
+
+			if (!is_object_of(c, head, f)) {
+				fprintf(out, "slab %s: free list of pfn:%#x leads to %#x\n", c->name, page_to_pfn(head), f);
+				problems++;
+				break;
+			}
+			bad = poison_mismatch(c, f);
+			if (bad) {
+				fprintf(out, "slab %s: free object %#x written at offset %zu\n", c->name, f, bad);
+				problems++;
+			}
+		}
+		if (nfree + head->private != c->num || (full != (head->freelist == 0))) {
+			fprintf(out, "slab %s: pfn:%#x has %lu free and %u in use of %u\n", c->name, page_to_pfn(head),
+				nfree, head->private, c->num);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+unsigned long kmem_cache_check(struct kmem_cache *c, FILE *out)
+{
+	unsigned long problems, slabs = 0, inuse = 0;
+	unsigned long irq = hal_irq_save();
+
+	problems = check_slab_list(c, &c->slabs_partial, false, out, &slabs, &inuse);
+	problems += check_slab_list(c, &c->slabs_full, true, out, &slabs, &inuse);
+	hal_irq_restore(irq);
+	if (slabs != c->num_slabs || inuse != c->active_objs) {
+		fprintf(out, "slab %s: %lu slabs and %lu objects found, counters say %lu and %lu\n", c->name, slabs,
+			inuse, c->num_slabs, c->active_objs);
+		problems++;
+	}
+	return problems;
+}
+
+void show_slabinfo(FILE *out)
+{
+	fprintf(out, "slabinfo - version: 2.1\n");
+	fprintf(out, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables "
+		     "<limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	for (struct kmem_cache *c = kmem_cache_first(); c; c = kmem_cache_next(c))
+		fprintf(out, "%-17s %6lu %6lu %6zu %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n", c->name,
+			c->active_objs, c->num_slabs * c->num, c->size, c->num, 1u << c->order, 0u, 0u, 0u,
+			c->num_slabs, c->num_slabs, 0u);
+}
