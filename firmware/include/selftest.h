@@ -13,7 +13,7 @@ struct selftest {
 };
 
 #define SELFTEST(id, fn_)                                                                \
-	static const struct selftest selftest_##id                                       \
+	static const struct selftest __selftest_entry_##id                                       \
 		__attribute__((used, section("selftests"), aligned(sizeof(void *)))) = { \
 			#id, fn_ }
 

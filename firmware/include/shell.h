@@ -20,7 +20,7 @@ struct shell_cmd {
 };
 
 #define SHELL_CMD(id, name_, usage_, summary_, fn_)                                       \
-	static const struct shell_cmd shell_cmd_##id                                      \
+	static const struct shell_cmd __shell_cmd_entry_##id                                      \
 		__attribute__((used, section("shell_cmds"), aligned(sizeof(void *)))) = { \
 			name_, usage_, summary_, fn_ }
 

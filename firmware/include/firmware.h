@@ -1,0 +1,37 @@
+/* Services of the firmware core used across its files. */
+#ifndef FIRMWARE_FIRMWARE_H
+#define FIRMWARE_FIRMWARE_H
+
+#include <stdint.h>
+
+#include <hal/trap.h>
+#include <multiboot.h>
+
+/*
+ * QEMU's isa-debug-exit ends QEMU with status (value << 1) | 1, so
+ * `poweroff` makes QEMU exit with 33 and a failed self test or panic with 35.
+ */
+#define POWEROFF_OK 0x10
+#define POWEROFF_FAILURE 0x11
+
+/* Turn the machine off (QEMU debug exit, then ACPI, then halt with a message); never returns. */
+void machine_poweroff(int code) __attribute__((noreturn));
+
+/* Reset the machine (0xCF9, keyboard controller, triple fault); never returns. */
+void machine_reboot(void) __attribute__((noreturn));
+
+/* Print an oops for the trap in tf and halt (the firmware cannot continue). */
+void oops(struct trap_frame *tf) __attribute__((noreturn));
+
+/* Stop with a message after an unrecoverable error. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* What the loader told us, kept for `e820`, `cmdline` and the memory manager. */
+extern struct boot_params boot_params;
+
+/* Linker-script symbols that bound the image (virtual addresses). */
+extern char _text[], _etext[], __init_begin[], __init_end[], __rodata_start[], __rodata_end[];
+extern char _sdata[], _edata[], __bss_start[], __bss_stop[], _end[];
+extern char __kernel_phys_start[];
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * The shell's line editor: turns received bytes into a command line and
+ * the terminal output that shows it.  Pure code (no I/O of its own), so the
+ * host tests drive it byte by byte.
+ */
+#ifndef FIRMWARE_LINE_EDITOR_H
+#define FIRMWARE_LINE_EDITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define LINE_MAX_CHARS 255
+#define LINE_HISTORY 16
+
+enum le_result {
+	LE_MORE,        /* nothing to do yet */
+	LE_LINE,        /* le->buf holds a complete line (possibly empty) */
+	LE_CANCEL,      /* Ctrl-C dropped the line */
+	LE_REJECT_LONG, /* the line grew past LINE_MAX_CHARS and was discarded */
+	LE_REJECT_BYTE, /* the line held NUL, a control byte or a non-ASCII byte and was discarded */
+};
+
+struct line_editor {
+	char buf[LINE_MAX_CHARS + 1];
+	size_t len, cur;
+	bool too_long, bad_byte, last_cr;
+	int esc;            /* 0: none, 1: after ESC, 2: inside "ESC [" */
+	unsigned esc_param; /* numeric parameter of "ESC [ n ~" */
+	char history[LINE_HISTORY][LINE_MAX_CHARS + 1];
+	unsigned hist_count, hist_next, hist_browse; /* hist_browse 0: editing a new line */
+	void (*out)(void *ctx, const char *s, size_t n);
+	/* Optional: complete buf[0..len) in place (a command name); returns the candidates to list, or NULL. */
+	const char *(*complete)(void *ctx, char *buf, size_t *len, size_t max);
+	void *ctx;
+};
+
+/* Prepare le with an output callback (and optional completion) and an empty line. */
+void le_init(struct line_editor *le, void (*out)(void *ctx, const char *s, size_t n),
+	     const char *(*complete)(void *ctx, char *buf, size_t *len, size_t max), void *ctx);
+
+/* Start a new, empty line (after a prompt). */
+void le_reset(struct line_editor *le);
+
+/* Feed one received byte; returns what happened. */
+enum le_result le_feed(struct line_editor *le, unsigned char c);
+
+/* Append line to the history (not empty, not a repeat of the newest). */
+void le_history_add(struct line_editor *le, const char *line);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * Exceptions the firmware cannot recover from: an oops on the console with
+ * everything a person needs to find the fault, then a halt.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <console.h>
+#include <firmware.h>
+#include <hal/page.h>
+#include <hal/x86.h>
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Format into a stack buffer and write directly, so an oops never needs the heap. */
+static void out(const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+static void decode_pf(uint32_t err)
+{
+	out("  page fault: %s, %s access, %s mode%s%s\n",
+	    err & PF_PRESENT ? "protection violation" : "page not present",
+	    err & PF_INSTR ? "instruction fetch" : err & PF_WRITE ? "write" : "read",
+	    err & PF_USER ? "user" : "kernel", err & PF_RSVD ? ", reserved bit set" : "", "");
+}
+
+void oops(struct trap_frame *tf)
+{
+	static int nested;
+	uint32_t *stack = (uint32_t *)(uintptr_t)(tf->esp_at_pusha + 20);
+	bool from_user = (tf->cs & 3) != 0;
+
+	irq_disable();
+	if (nested++) {
+		out("\nOops: nested exception %u at EIP %08x while reporting; halting\n", (unsigned)tf->vector,
+		    (unsigned)tf->eip);
+		for (;;)
+			cpu_halt();
+	}
+	out("\nOops: %s (vector %u), error code %08x\n", hal_exception_name(tf->vector), (unsigned)tf->vector,
+	    (unsigned)tf->error_code);
+	if (tf->vector == 14) {
+		out("  CR2 %08x (faulting address)\n", (unsigned)read_cr2());
+		decode_pf(tf->error_code);
+	}
+	out("EIP: %04x:%08x EFLAGS: %08x CR0: %08x CR3: %08x CR4: %08x\n", (unsigned)tf->cs, (unsigned)tf->eip,
+	    (unsigned)tf->eflags, (unsigned)read_cr0(), (unsigned)read_cr3(), (unsigned)read_cr4());
+	out("EAX: %08x EBX: %08x ECX: %08x EDX: %08x\n", (unsigned)tf->eax, (unsigned)tf->ebx, (unsigned)tf->ecx,
+	    (unsigned)tf->edx);
+	out("ESI: %08x EDI: %08x EBP: %08x ESP: %08x\n", (unsigned)tf->esi, (unsigned)tf->edi, (unsigned)tf->ebp,
+	    (unsigned)(from_user ? tf->user_esp : tf->esp_at_pusha + 20));
+	out("DS: %04x ES: %04x FS: %04x GS: %04x\n", (unsigned)tf->ds, (unsigned)tf->es, (unsigned)tf->fs,
+	    (unsigned)tf->gs);
+	if (!from_user) {
+		out("Stack:");
+		for (int i = 0; i < 16; i++) {
+			/* Stop at the page boundary: the stack dump must not fault itself. */
+			if (i && !((uintptr_t)&stack[i] & (PAGE_SIZE - 1)))
+				break;
+			out("%s %08x", i % 8 ? "" : "\n ", (unsigned)stack[i]);
+		}
+		out("\n");
+	}
+	out("---[ end trace: system halted ]---\n");
+	for (;;)
+		cpu_halt();
+}
+
+void panic(const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+
+	irq_disable();
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out("\nKernel panic: %s\n---[ end Kernel panic ]---\n", buf);
+	for (;;)
+		cpu_halt();
+}

@@ -1,0 +1,156 @@
+/* CPU features from CPUID, the interrupt flag, TLB control and CR3. */
+#include <stdio.h>
+#include <string.h>
+
+#include <hal/cpu.h>
+#include <hal/irq.h>
+#include <hal/mmu.h>
+#include <hal/pgtable_access.h>
+#include <hal/x86.h>
+
+char hal_cpu_vendor[13];
+char hal_cpu_brand[49];
+uint32_t hal_cpu_family, hal_cpu_model, hal_cpu_stepping;
+
+static bool features[HAL_FEAT_COUNT];
+
+static bool have_cpuid(void)
+{
+	uint32_t before, after;
+
+	/* CPUID exists when the ID flag in EFLAGS can be toggled. */
+	__asm__ volatile("pushfl\n\t"
+			 "popl %0\n\t"
+			 "movl %0, %1\n\t"
+			 "xorl $0x200000, %1\n\t"
+			 "pushl %1\n\t"
+			 "popfl\n\t"
+			 "pushfl\n\t"
+			 "popl %1\n\t"
+			 "pushl %0\n\t"
+			 "popfl"
+			 : "=&r"(before), "=&r"(after));
+	return ((before ^ after) & EFLAGS_ID) != 0;
+}
+
+void hal_cpu_probe(void)
+{
+	uint32_t r[4], max, maxext;
+
+	if (!have_cpuid()) {
+		strcpy(hal_cpu_vendor, "unknown");
+		strcpy(hal_cpu_brand, "i486-class CPU without CPUID");
+		return;
+	}
+	features[HAL_FEAT_CPUID] = true;
+	cpuid(0, 0, r);
+	max = r[0];
+	memcpy(hal_cpu_vendor, &r[1], 4);
+	memcpy(hal_cpu_vendor + 4, &r[3], 4);
+	memcpy(hal_cpu_vendor + 8, &r[2], 4);
+	if (max >= 1) {
+		cpuid(1, 0, r);
+		hal_cpu_family = (r[0] >> 8) & 0xf;
+		hal_cpu_model = (r[0] >> 4) & 0xf;
+		hal_cpu_stepping = r[0] & 0xf;
+		if (hal_cpu_family == 0xf)
+			hal_cpu_family += (r[0] >> 20) & 0xff;
+		if (hal_cpu_family >= 6)
+			hal_cpu_model |= ((r[0] >> 16) & 0xf) << 4;
+		features[HAL_FEAT_FPU] = r[3] & (1u << 0);
+		features[HAL_FEAT_PSE] = r[3] & (1u << 3);
+		features[HAL_FEAT_TSC] = r[3] & (1u << 4);
+		features[HAL_FEAT_PAE] = r[3] & (1u << 6);
+		features[HAL_FEAT_APIC] = r[3] & (1u << 9);
+		features[HAL_FEAT_PGE] = r[3] & (1u << 13);
+	}
+	if (max >= 7) {
+		cpuid(7, 0, r);
+		features[HAL_FEAT_SMEP] = r[1] & (1u << 7);
+		features[HAL_FEAT_SMAP] = r[1] & (1u << 20);
+	}
+	cpuid(0x80000000u, 0, r);
+	maxext = r[0];
+	if (maxext >= 0x80000001u && maxext < 0x8000ffffu) {
+		cpuid(0x80000001u, 0, r);
+		features[HAL_FEAT_NX] = r[3] & (1u << 20);
+	}
+	if (maxext >= 0x80000004u && maxext < 0x8000ffffu) {
+		for (uint32_t i = 0; i < 3; i++) {
+			cpuid(0x80000002u + i, 0, r);
+			memcpy(hal_cpu_brand + 16 * i, r, 16);
+		}
+	} else {
+		snprintf(hal_cpu_brand, sizeof(hal_cpu_brand), "family %u model %u stepping %u",
+			 (unsigned)hal_cpu_family, (unsigned)hal_cpu_model, (unsigned)hal_cpu_stepping);
+	}
+	if (features[HAL_FEAT_PSE])
+		write_cr4(read_cr4() | CR4_PSE);
+	if (features[HAL_FEAT_PGE])
+		write_cr4(read_cr4() | CR4_PGE);
+}
+
+bool hal_cpu_has(enum hal_feature f)
+{
+	return (unsigned)f < HAL_FEAT_COUNT && features[f];
+}
+
+const char *hal_feature_name(enum hal_feature f)
+{
+	static const char *const names[HAL_FEAT_COUNT] = {
+		[HAL_FEAT_FPU] = "fpu", [HAL_FEAT_PSE] = "pse",   [HAL_FEAT_TSC] = "tsc",
+		[HAL_FEAT_PAE] = "pae", [HAL_FEAT_APIC] = "apic", [HAL_FEAT_PGE] = "pge",
+		[HAL_FEAT_NX] = "nx",   [HAL_FEAT_SMEP] = "smep", [HAL_FEAT_SMAP] = "smap",
+		[HAL_FEAT_CPUID] = "cpuid",
+	};
+
+	return (unsigned)f < HAL_FEAT_COUNT ? names[f] : "?";
+}
+
+unsigned long hal_irq_save(void)
+{
+	unsigned long flags = read_eflags();
+
+	irq_disable();
+	return flags;
+}
+
+void hal_irq_restore(unsigned long flags)
+{
+	if (flags & EFLAGS_IF)
+		irq_enable();
+}
+
+uint32_t *hal_table_ptr(paddr_t pa)
+{
+	return (uint32_t *)(uintptr_t)(pa + PAGE_OFFSET);
+}
+
+void hal_flush_page(vaddr_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+void hal_flush_all(void)
+{
+	uint32_t cr4;
+
+	if (features[HAL_FEAT_PGE]) {
+		/* Toggling CR4.PGE drops the global entries too. */
+		cr4 = read_cr4();
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
+}
+
+void hal_switch_pgd(paddr_t pgd)
+{
+	write_cr3((uint32_t)pgd);
+}
+
+paddr_t hal_current_pgd(void)
+{
+	return read_cr3() & PAGE_MASK;
+}

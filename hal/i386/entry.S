@@ -1,0 +1,91 @@
+/*
+ * Entry stubs for the 32 exceptions and 16 PIC interrupts.  Each pushes a
+ * zero where the CPU pushes no error code, then its vector, and joins
+ * trap_common, which saves the registers as struct trap_frame.
+ */
+	.section .text
+
+.macro EXC_NOERR n
+	.globl exc_stub_\n
+exc_stub_\n:
+	pushl $0
+	pushl $\n
+	jmp trap_common
+.endm
+
+.macro EXC_ERR n
+	.globl exc_stub_\n
+exc_stub_\n:
+	pushl $\n
+	jmp trap_common
+.endm
+
+EXC_NOERR 0
+EXC_NOERR 1
+EXC_NOERR 2
+EXC_NOERR 3
+EXC_NOERR 4
+EXC_NOERR 5
+EXC_NOERR 6
+EXC_NOERR 7
+EXC_ERR 8
+EXC_NOERR 9
+EXC_ERR 10
+EXC_ERR 11
+EXC_ERR 12
+EXC_ERR 13
+EXC_ERR 14
+EXC_NOERR 15
+EXC_NOERR 16
+EXC_ERR 17
+EXC_NOERR 18
+EXC_NOERR 19
+EXC_NOERR 20
+EXC_ERR 21
+EXC_NOERR 22
+EXC_NOERR 23
+EXC_NOERR 24
+EXC_NOERR 25
+EXC_NOERR 26
+EXC_NOERR 27
+EXC_NOERR 28
+EXC_ERR 29
+EXC_ERR 30
+EXC_NOERR 31
+
+.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+	.globl exc_stub_\n
+exc_stub_\n:
+	pushl $0
+	pushl $\n
+	jmp trap_common
+.endr
+
+trap_common:
+	pusha
+	pushl %ds
+	pushl %es
+	pushl %fs
+	pushl %gs
+	movl $0x10, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	cld
+	pushl %esp
+	call hal_trap_dispatch
+	addl $4, %esp
+	popl %gs
+	popl %fs
+	popl %es
+	popl %ds
+	popa
+	addl $8, %esp
+	iret
+
+	.section .rodata
+	.globl exc_stub_table
+	.align 4
+exc_stub_table:
+.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+	.long exc_stub_\n
+.endr

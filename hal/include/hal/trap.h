@@ -1,0 +1,65 @@
+/*
+ * Descriptor tables, exceptions and hardware interrupts on i386.  The hal
+ * owns the GDT/IDT, the entry stubs, the 8259 PICs and the PIT; the
+ * firmware registers what to do with a trap and with each IRQ.
+ */
+#ifndef HAL_TRAP_H
+#define HAL_TRAP_H
+
+#include <stdint.h>
+
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define USER_CS 0x1B
+#define USER_DS 0x23
+
+#define IRQ_BASE 32
+#define NR_IRQS 16
+
+/* The registers as the entry stub saves them; esp/ss only after a ring change. */
+struct trap_frame {
+	uint32_t gs, fs, es, ds;
+	uint32_t edi, esi, ebp, esp_at_pusha, ebx, edx, ecx, eax;
+	uint32_t vector, error_code;
+	uint32_t eip, cs, eflags;
+	uint32_t user_esp, user_ss;
+};
+
+/* Page-fault error code bits. */
+#define PF_PRESENT 0x1u
+#define PF_WRITE 0x2u
+#define PF_USER 0x4u
+#define PF_RSVD 0x8u
+#define PF_INSTR 0x10u
+
+/* Install the GDT and the IDT with stubs for all 32 exceptions and 16 IRQs. */
+void hal_trap_init(void);
+
+/* Route every exception (vectors 0-31) to handler; it may change the frame (EIP) and return to resume. */
+void hal_set_exception_handler(void (*handler)(struct trap_frame *tf));
+
+/* Route IRQ line irq to handler, called with interrupts off and acknowledged afterwards. */
+void hal_irq_register(unsigned irq, void (*handler)(unsigned irq));
+
+/* Remap the 8259 PICs to vectors 32-47 with every line masked. */
+void hal_pic_init(void);
+
+/* Unmask IRQ line irq at the PIC. */
+void hal_pic_unmask(unsigned irq);
+
+/* The name of exception vector v ("Page Fault", ...). */
+const char *hal_exception_name(unsigned v);
+
+/* Start PIT channel 0 at hz interrupts a second on IRQ 0. */
+void hal_pit_init(unsigned hz);
+
+/* Timer interrupts since hal_pit_init(). */
+uint64_t hal_ticks(void);
+
+/* The PIT rate set by hal_pit_init(). */
+unsigned hal_tick_hz(void);
+
+/* Busy-wait at least us microseconds, measured on PIT channel 2. */
+void hal_udelay(uint32_t us);
+
+#endif
