@@ -41,13 +41,15 @@ static size_t slab_bytes(const struct kmem_cache *c)
 /* Choose the stride and the smallest slab order that wastes at most an eighth; false if the object cannot fit. */
 static bool cache_geometry(struct kmem_cache *c, size_t size, size_t align, unsigned flags)
 {
+	if (align & (align - 1))
+		return false;
 	if (!align)
 		align = ARCH_KMALLOC_MINALIGN;
 	if (flags & SLAB_HWCACHE_ALIGN && align < L1_CACHE_BYTES)
 		align = L1_CACHE_BYTES;
 	if (align < ARCH_KMALLOC_MINALIGN)
 		align = ARCH_KMALLOC_MINALIGN;
-	if (align & (align - 1) || align > PAGE_SIZE || size == 0 || size > (size_t)PAGE_SIZE << KMALLOC_MAX_ORDER)
+	if (align > PAGE_SIZE || size == 0 || size > (size_t)PAGE_SIZE << KMALLOC_MAX_ORDER)
 		return false;
 	c->object_size = size;
 	c->align = align;

@@ -28,17 +28,7 @@ static void boot_with(const struct config *c)
 	fix_boot_info();
 	fake_hal_set_feature(HAL_FEAT_PSE, c->pse);
 	fake_hal_set_feature(HAL_FEAT_PGE, c->pge);
-	{
-		int saved = dup(1), devnull = open("/dev/null", O_WRONLY);
-
-		fflush(stdout);
-		dup2(devnull, 1);
-		assert_int_equal(mm_init(&fix_bi), 0);
-		fflush(stdout);
-		dup2(saved, 1);
-		close(saved);
-		close(devnull);
-	}
+	assert_int_equal(fix_mm_init_quiet(), 0);
 }
 
 static void check_linear_map(const struct config *c)
