@@ -8,6 +8,8 @@
 #ifndef MM_LAYOUT_H
 #define MM_LAYOUT_H
 
+#include <stdio.h>
+
 #include <hal/page.h>
 #include <mm/fixmap.h>
 
@@ -25,7 +27,7 @@
 #define MAX_DMA_ADDRESS (16u << 20)
 #define MAX_DMA_PFN (MAX_DMA_ADDRESS >> PAGE_SHIFT)
 
-/* The PKMAP window for kmap(): exactly one page table's worth of pages. */
+/* The PKMAP window for kmap(): exactly one page table's worth of pages, "an area reserved for the mapping of high memory pages into low memory with kmap()" (seed 004). */
 #define PKMAP_BASE 0xFE000000u
 #ifdef CONFIG_X86_PAE
 #define LAST_PKMAP 512u
@@ -40,10 +42,18 @@
 /* "In high memory systems, the vmalloc area extends as far as PKMAP_BASE minus the two page gap" (seed 004). */
 #define VMALLOC_END (PKMAP_BASE - 2 * PAGE_SIZE)
 
-/* The start of the vmalloc area for a given end of the linear map: at least VMALLOC_OFFSET above it, on a VMALLOC_OFFSET boundary. */
+/*
+ * The start of the vmalloc area for a given end of the linear map: at least
+ * VMALLOC_OFFSET above it, on a VMALLOC_OFFSET boundary.  "For
+ * illustration, on a x86 with 32MiB of RAM, VMALLOC_START will be located
+ * at PAGE_OFFSET + 0x02000000 + 0x00800000." (seed 004)
+ */
+#define __VMALLOC_START(high_mem) (((vaddr_t)(high_mem) + 2 * VMALLOC_OFFSET - 1) & ~(VMALLOC_OFFSET - 1))
+
+/* The start of the vmalloc area when the linear map ends at high_mem. */
 static inline vaddr_t vmalloc_start_for(vaddr_t high_mem)
 {
-	return (high_mem + 2 * VMALLOC_OFFSET - 1) & ~(VMALLOC_OFFSET - 1);
+	return __VMALLOC_START(high_mem);
 }
 
 /* The first virtual address past the linear map of low memory; set once by mm_init(). */
@@ -51,13 +61,40 @@ extern vaddr_t high_memory;
 
 #define VMALLOC_START vmalloc_start_for(high_memory)
 
-/* The order of the fixed regions, checked where the compiler can see it. */
+/*
+ * The order of the fixed regions, checked where the compiler can see it.
+ * Low to high: user space, PAGE_OFFSET, linear map (at most MAXMEM), the
+ * VMALLOC_OFFSET gap, vmalloc, the 2-page gap, PKMAP, (unused), fixmaps,
+ * the unmapped last page.
+ */
+_Static_assert(__VMALLOC_START(PAGE_OFFSET + (32u << 20)) == PAGE_OFFSET + 0x02000000u + 0x00800000u,
+	       "the seed's worked example: 32 MiB of RAM puts VMALLOC_START at 0xC2800000");
+_Static_assert(__VMALLOC_START(PAGE_OFFSET + MAXMEM) == 0xF8800000u, "a full linear map puts VMALLOC_START at 0xF8800000");
+_Static_assert(PAGE_OFFSET % (4u << 20) == 0, "PAGE_OFFSET must start a page table");
+_Static_assert(MAXMEM == (896u << 20), "ZONE_NORMAL is \"generally referred to being only 896MiB in size\" (seed 004)");
+_Static_assert((VMALLOC_OFFSET & (VMALLOC_OFFSET - 1)) == 0, "VMALLOC_OFFSET must be a power of two");
 _Static_assert(PAGE_OFFSET + MAXMEM + 2 * VMALLOC_OFFSET <= VMALLOC_END,
 	       "a full linear map must leave room for the VMALLOC_OFFSET gap and some vmalloc space");
-_Static_assert(VMALLOC_END + 2 * PAGE_SIZE == PKMAP_BASE, "the 2-page gap below PKMAP_BASE");
-_Static_assert(PKMAP_BASE % (LAST_PKMAP * PAGE_SIZE) == 0, "PKMAP must be exactly one page table");
+_Static_assert(VMALLOC_END + 2 * PAGE_SIZE == PKMAP_BASE && VMALLOC_END == 0xFDFFE000u,
+	       "the 2-page gap below PKMAP_BASE");
+_Static_assert(PKMAP_BASE % (LAST_PKMAP * PAGE_SIZE) == 0 && LAST_PKMAP * PAGE_SIZE == (4u << 20),
+	       "PKMAP must be exactly one page table");
+_Static_assert((LAST_PKMAP & LAST_PKMAP_MASK) == 0, "LAST_PKMAP must be a power of two");
 _Static_assert(PKMAP_END <= FIXADDR_START, "PKMAP must not overlap the fixmaps");
-_Static_assert(__end_of_fixed_addresses <= 1024, "the fixmap enum must fit one page table");
+_Static_assert(__end_of_fixed_addresses <= 1023, "the fixmap enum must fit one page table below the last page");
 _Static_assert(FIXADDR_TOP + PAGE_SIZE == 0xFFFFF000u, "the last page of the address space stays unmapped");
+
+/* Addresses of the kernel image sections for show_layout(); the firmware fills them from linker symbols. */
+struct kernel_sections {
+	vaddr_t text_start, text_end;
+	vaddr_t data_start, data_end;
+	vaddr_t init_start, init_end;
+};
+
+/* Print the "virtual kernel memory layout:" block of DESIGN.md from the real boundaries; ks may be NULL to leave out the section lines. */
+void show_layout(FILE *out, const struct kernel_sections *ks);
+
+/* Check the run-time boundaries (high_memory, VMALLOC_START, and ks when not NULL) against the compile-time ones; print each violation to out and return their number. */
+int layout_check(FILE *out, const struct kernel_sections *ks);
 
 #endif

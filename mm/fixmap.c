@@ -1,0 +1,167 @@
+/*
+ * Fixmaps and kmap_atomic.  The page tables themselves are the only record
+ * of what a fixmap maps (fixmap_query() asks the hal), so the `fixmap`
+ * command and the oops can never disagree with the MMU.
+ */
+#include <string.h>
+
+#include <hal/mmu.h>
+#include <mm/fixmap.h>
+#include <mm/highmem.h>
+#include <mm/layout.h>
+#include <mm/page.h>
+#include <mm/paging.h>
+#include <mm/vmalloc.h>
+
+struct fixmap_stats fixmap_stats;
+
+int fixmap_init(void)
+{
+	memset(&fixmap_stats, 0, sizeof(fixmap_stats));
+	return kernel_table_check(FIXADDR_START, "the fixmaps") < 0 ? -1 : 0;
+}
+
+/* Replace whatever fixmap idx maps by pa with prot and flush that one page; false (reported) on a hal error. */
+static bool fixmap_set_pte(unsigned idx, paddr_t pa, unsigned prot, const char *who)
+{
+	vaddr_t va = __fix_to_virt(idx);
+	int err;
+
+	hal_unmap_page(swapper_pg_dir, va);
+	err = hal_map_page(swapper_pg_dir, va, pa & ~(paddr_t)(PAGE_SIZE - 1), prot);
+	hal_flush_page(va);
+	if (err != HAL_OK) {
+		char name[48];
+
+		fixmap_stats.errors++;
+		printf("%s: cannot map %s at 0x%08lx to 0x%llx (hal error %d%s)\n", who,
+			fixmap_name(idx, name, sizeof(name)), (unsigned long)va, (unsigned long long)pa, err,
+			err == HAL_ENOTABLE ? ": no fixmap page table, a paging_init bug" : "");
+		return false;
+	}
+	return true;
+}
+
+void __set_fixmap(enum fixed_addresses idx, paddr_t phys, unsigned prot)
+{
+	if ((unsigned)idx >= __end_of_fixed_addresses) {
+		fixmap_stats.errors++;
+		printf("set_fixmap: index %u out of range (%u fixmaps)\n", (unsigned)idx,
+			(unsigned)__end_of_fixed_addresses);
+		return;
+	}
+	if (fixmap_set_pte(idx, phys, prot, "set_fixmap"))
+		fixmap_stats.sets++;
+}
+
+void clear_fixmap(enum fixed_addresses idx)
+{
+	vaddr_t va;
+
+	if ((unsigned)idx >= __end_of_fixed_addresses) {
+		fixmap_stats.errors++;
+		printf("clear_fixmap: index %u out of range\n", (unsigned)idx);
+		return;
+	}
+	va = __fix_to_virt(idx);
+	if (hal_unmap_page(swapper_pg_dir, va)) {
+		hal_flush_page(va);
+		fixmap_stats.clears++;
+	}
+}
+
+bool fixmap_query(unsigned idx, paddr_t *phys)
+{
+	if (idx >= __end_of_fixed_addresses)
+		return false;
+	return hal_query_page(swapper_pg_dir, __fix_to_virt(idx), phys, NULL);
+}
+
+const char *km_type_name(unsigned type)
+{
+	static const char *const names[KM_TYPE_NR] = {
+		[KM_USER0] = "KM_USER0", [KM_USER1] = "KM_USER1", [KM_PTE0] = "KM_PTE0",
+		[KM_IRQ0] = "KM_IRQ0",   [KM_MEMTEST] = "KM_MEMTEST",
+	};
+
+	return type < KM_TYPE_NR ? names[type] : "?";
+}
+
+const char *fixmap_name(unsigned idx, char *buf, size_t len)
+{
+	if (idx == FIX_APIC_BASE)
+		snprintf(buf, len, "FIX_APIC_BASE");
+	else if (idx == FIX_IO_APIC_BASE_0)
+		snprintf(buf, len, "FIX_IO_APIC_BASE_0");
+	else if (idx > FIX_IO_APIC_BASE_0 && idx <= FIX_IO_APIC_BASE_END)
+		snprintf(buf, len, "FIX_IO_APIC_BASE_0+%u", idx - FIX_IO_APIC_BASE_0);
+	else if (idx == FIX_EARLYCON_MEM_BASE)
+		snprintf(buf, len, "FIX_EARLYCON_MEM_BASE");
+	else if (idx >= FIX_KMAP_BEGIN && idx <= FIX_KMAP_END)
+		snprintf(buf, len, "FIX_KMAP_BEGIN+%s", km_type_name(idx - FIX_KMAP_BEGIN));
+	else if (idx >= FIX_BTMAP_BEGIN && idx <= FIX_BTMAP_END)
+		snprintf(buf, len, "FIX_BTMAP_BEGIN+%u", idx - FIX_BTMAP_BEGIN);
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+void fixmap_show(FILE *out)
+{
+	char name[48];
+
+	fprintf(out, "fixmap: 0x%08lx-0x%08lx, %u slots, FIXADDR_TOP 0x%08lx\n", (unsigned long)FIXADDR_START,
+		(unsigned long)FIXADDR_END, (unsigned)__end_of_fixed_addresses, (unsigned long)FIXADDR_TOP);
+	fprintf(out, "%5s  %-26s %-10s  %s\n", "index", "name", "virtual", "physical");
+	for (unsigned idx = 0; idx < __end_of_fixed_addresses; idx++) {
+		paddr_t pa;
+
+		fprintf(out, "%5u  %-26s 0x%08lx  ", idx, fixmap_name(idx, name, sizeof(name)),
+			(unsigned long)__fix_to_virt(idx));
+		if (fixmap_query(idx, &pa))
+			fprintf(out, "0x%08llx\n", (unsigned long long)pa);
+		else
+			fputs("-\n", out);
+	}
+}
+
+vaddr_t kmap_atomic(struct page *page, enum km_type type)
+{
+	unsigned idx;
+	vaddr_t va;
+	paddr_t old;
+
+	if ((unsigned)type >= KM_TYPE_NR) {
+		fixmap_stats.errors++;
+		printf("kmap_atomic: bad slot type %u\n", (unsigned)type);
+		return 0;
+	}
+	if (!page_is_highmem(page))
+		return lowmem_page_address(page);
+	idx = FIX_KMAP_BEGIN + (unsigned)type;
+	va = __fix_to_virt(idx);
+	if (hal_query_page(swapper_pg_dir, va, &old, NULL)) {
+		fixmap_stats.atomic_overwrites++;
+		printf("kmap_atomic: %s still maps phys 0x%llx (kunmap_atomic missing); replaced\n",
+			km_type_name(type), (unsigned long long)old);
+	}
+	if (!fixmap_set_pte(idx, (paddr_t)page_to_pfn(page) << PAGE_SHIFT, HAL_PROT_WRITE | HAL_PROT_GLOBAL,
+			    "kmap_atomic"))
+		return 0;
+	fixmap_stats.atomic_maps++;
+	return va;
+}
+
+void kunmap_atomic(vaddr_t vaddr, enum km_type type)
+{
+	if (vaddr >= PAGE_OFFSET && vaddr < high_memory)
+		return; /* a low page: kmap_atomic gave its linear address */
+	if ((unsigned)type >= KM_TYPE_NR || vaddr != __fix_to_virt(FIX_KMAP_BEGIN + (unsigned)type)) {
+		fixmap_stats.errors++;
+		printf("kunmap_atomic: 0x%08lx is not the address of slot %s; ignored\n", (unsigned long)vaddr,
+			km_type_name(type));
+		return;
+	}
+	hal_unmap_page(swapper_pg_dir, vaddr);
+	hal_flush_page(vaddr);
+}

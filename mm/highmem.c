@@ -1,0 +1,210 @@
+/*
+ * kmap: the PKMAP window for high pages, with the seeds' kernels'
+ * pkmap_count[] bookkeeping (see mm/highmem.h), and page_address().
+ */
+#include <string.h>
+
+#include <hal/mmu.h>
+#include <mm/highmem.h>
+#include <mm/page.h>
+#include <mm/paging.h>
+#include <mm/vmalloc.h>
+
+int pkmap_count[LAST_PKMAP];
+unsigned int last_pkmap_nr;
+struct irqlock kmap_lock = IRQLOCK_INIT("kmap_lock");
+struct pkmap_stats pkmap_stats;
+
+#define PAGE_KERNEL (HAL_PROT_WRITE | HAL_PROT_GLOBAL)
+
+int kmap_init(void)
+{
+	memset(pkmap_count, 0, sizeof(pkmap_count));
+	memset(&pkmap_stats, 0, sizeof(pkmap_stats));
+	last_pkmap_nr = 0;
+	kmap_lock.held = 0;
+	return kernel_table_check(PKMAP_BASE, "PKMAP") < 0 ? -1 : 0;
+}
+
+bool page_is_highmem(const struct page *page)
+{
+	return page_to_pfn(page) >= max_low_pfn;
+}
+
+vaddr_t page_address(const struct page *page)
+{
+	if (!page_is_highmem(page))
+		return lowmem_page_address(page);
+	return page->virtual;
+}
+
+/* The page mapped in PKMAP slot nr, or NULL. */
+static struct page *pkmap_page(unsigned nr)
+{
+	paddr_t pa;
+
+	if (!hal_query_page(swapper_pg_dir, PKMAP_ADDR(nr), &pa, NULL))
+		return NULL;
+	return pfn_to_page((pfn_t)(pa >> PAGE_SHIFT));
+}
+
+/* Called with kmap_lock held. */
+static void flush_all_zero_pkmaps_locked(void)
+{
+	bool need_flush = false;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++) {
+		struct page *page;
+
+		if (pkmap_count[i] != 1)
+			continue;
+		pkmap_count[i] = 0;
+		page = pkmap_page(i);
+		/* Only if the page still points here: a freed and reused struct page may have been reset. */
+		if (page && page->virtual == PKMAP_ADDR(i))
+			page->virtual = 0;
+		hal_unmap_page(swapper_pg_dir, PKMAP_ADDR(i));
+		pkmap_stats.slots_freed++;
+		need_flush = true;
+	}
+	/*
+	 * One global flush covers every slot freed above.  The 2.4 kernels
+	 * flushed on every wrap; a wrap that freed nothing has no stale entry
+	 * to remove, so it skips the flush (as 2.6 does).
+	 */
+	if (need_flush) {
+		hal_flush_all();
+		pkmap_stats.flushes++;
+	}
+}
+
+void flush_all_zero_pkmaps(void)
+{
+	unsigned long irq = irqlock_acquire(&kmap_lock);
+
+	flush_all_zero_pkmaps_locked();
+	irqlock_release(&kmap_lock, irq);
+}
+
+/* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.  kmap_lock held. */
+static vaddr_t map_new_virtual(struct page *page)
+{
+	unsigned count = LAST_PKMAP;
+	vaddr_t vaddr;
+	int err;
+
+	/* At most one partial pass up to the wrap and one full pass after it, as in the seeds' kernels. */
+	for (;;) {
+		last_pkmap_nr = (last_pkmap_nr + 1) & LAST_PKMAP_MASK;
+		if (last_pkmap_nr == 0) {
+			pkmap_stats.wraps++;
+			flush_all_zero_pkmaps_locked();
+			count = LAST_PKMAP;
+		}
+		if (pkmap_count[last_pkmap_nr] == 0)
+			goto found;
+		if (--count == 0)
+			break;
+	}
+	pkmap_stats.exhausted++;
+	printf("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
+		(unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
+	return 0;
+found:
+	vaddr = PKMAP_ADDR(last_pkmap_nr);
+	err = hal_map_page(swapper_pg_dir, vaddr, (paddr_t)page_to_pfn(page) << PAGE_SHIFT, PAGE_KERNEL);
+	if (err != HAL_OK) {
+		printf("kmap: cannot map PKMAP slot %u at 0x%08lx (hal error %d)\n", last_pkmap_nr,
+			(unsigned long)vaddr, err);
+		return 0;
+	}
+	pkmap_count[last_pkmap_nr] = 1;
+	page->virtual = vaddr;
+	pkmap_stats.fresh_maps++;
+	return vaddr;
+}
+
+vaddr_t kmap_high(struct page *page)
+{
+	unsigned long irq = irqlock_acquire(&kmap_lock);
+	vaddr_t vaddr = page->virtual;
+
+	if (vaddr)
+		pkmap_stats.reuses++;
+	else
+		vaddr = map_new_virtual(page);
+	if (vaddr)
+		pkmap_count[PKMAP_NR(vaddr)]++;
+	irqlock_release(&kmap_lock, irq);
+	return vaddr;
+}
+
+void kunmap_high(struct page *page)
+{
+	unsigned long irq = irqlock_acquire(&kmap_lock);
+	vaddr_t vaddr = page->virtual;
+	unsigned nr;
+
+	if (!vaddr || vaddr < PKMAP_BASE || vaddr >= PKMAP_END || pkmap_count[PKMAP_NR(vaddr)] < 2) {
+		irqlock_release(&kmap_lock, irq);
+		pkmap_stats.bad_kunmaps++;
+		printf("kunmap: pfn 0x%lx is not kmapped (virtual 0x%08lx); ignored\n",
+			(unsigned long)page_to_pfn(page), (unsigned long)vaddr);
+		return;
+	}
+	nr = PKMAP_NR(vaddr);
+	/* Down to 1: the mapping stays (and can be reused) until the next wrap flushes it. */
+	pkmap_count[nr]--;
+	irqlock_release(&kmap_lock, irq);
+}
+
+vaddr_t kmap(struct page *page)
+{
+	if (!page_is_highmem(page))
+		return lowmem_page_address(page);
+	return kmap_high(page);
+}
+
+void kunmap(struct page *page)
+{
+	if (page_is_highmem(page))
+		kunmap_high(page);
+}
+
+unsigned pkmap_slots_in_use(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++)
+		n += pkmap_count[i] > 1;
+	return n;
+}
+
+void pkmap_show(FILE *out)
+{
+	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned in_use = 0, pending = 0;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++) {
+		in_use += pkmap_count[i] > 1;
+		pending += pkmap_count[i] == 1;
+	}
+	fprintf(out, "pkmap: 0x%08lx-0x%08lx, %u slots: %u in use, %u unused awaiting flush, %u free\n",
+		(unsigned long)PKMAP_BASE, (unsigned long)PKMAP_END, LAST_PKMAP, in_use, pending,
+		LAST_PKMAP - in_use - pending);
+	fprintf(out, "last_pkmap_nr %u; kmaps: %lu fresh, %lu reused; wraps %lu, global flushes %lu, slots freed %lu\n",
+		last_pkmap_nr, pkmap_stats.fresh_maps, pkmap_stats.reuses, pkmap_stats.wraps, pkmap_stats.flushes,
+		pkmap_stats.slots_freed);
+	fprintf(out, "errors: %lu out of slots, %lu bad kunmap\n", pkmap_stats.exhausted, pkmap_stats.bad_kunmaps);
+	for (unsigned i = 0; i < LAST_PKMAP; i++) {
+		struct page *page;
+
+		if (pkmap_count[i] == 0)
+			continue;
+		page = pkmap_page(i);
+		fprintf(out, "  slot %4u 0x%08lx count %d (%s) pfn 0x%05lx\n", i, (unsigned long)PKMAP_ADDR(i),
+			pkmap_count[i], pkmap_count[i] > 1 ? "in use" : "unused, flush pending",
+			page ? (unsigned long)page_to_pfn(page) : 0ul);
+	}
+	irqlock_release(&kmap_lock, irq);
+}

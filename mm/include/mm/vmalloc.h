@@ -1,0 +1,144 @@
+/*
+ * Non-contiguous memory: the vmalloc area between VMALLOC_START and
+ * VMALLOC_END (mm/layout.h), carved into areas described by struct
+ * vm_struct.  "The vmalloc address space is managed with a resource map
+ * allocator [...] They are ordered by address and the list is protected by
+ * the vmlist_lock lock. [...] Each area is separated by at least one page to
+ * protect against overruns." (seed 002)
+ *
+ * Addresses are vaddr_t, not pointers: the kernel reaches vmalloc memory a
+ * page at a time through hal_va_ptr(), because on the host (and in any
+ * other address space) the pages behind an area are not contiguous.
+ *
+ * Kernel page tables for this range are shared by every page directory:
+ * paging_init() preallocates all of them from high_memory to the top of the
+ * address space and process directories copy those entries with
+ * hal_copy_kernel_pgd(), so a mapping made here is seen everywhere without
+ * a fault-time sync (Linux's vmalloc_fault).  The on-demand table allocation
+ * in this file is a fallback that only runs if paging_init() left a hole; it
+ * is counted in vmalloc_stats.tables_allocated and reported, because a table
+ * added later would have to be copied into every existing directory.
+ */
+#ifndef MM_VMALLOC_H
+#define MM_VMALLOC_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <hal/page.h>
+#include <mm/gfp.h>
+#include <mm/irqlock.h>
+
+struct page;
+
+/* vm_struct flags: which interface made the area (one of them is set). */
+#define VM_IOREMAP 0x1ul /* ioremap(): device memory, pages not owned */
+#define VM_ALLOC 0x2ul   /* vmalloc(): pages allocated and owned by the area */
+#define VM_MAP 0x4ul     /* vmap(): caller's pages, not owned */
+
+struct vm_struct {
+	unsigned long flags;     /* VM_ALLOC, VM_IOREMAP or VM_MAP */
+	vaddr_t addr;            /* first byte of the area (page aligned) */
+	unsigned long size;      /* bytes, including the unmapped guard page at the end */
+	struct vm_struct *next;  /* the next area up in address order (vmlist) */
+	struct page **pages;     /* VM_ALLOC: the nr_pages pages mapped in order */
+	unsigned int nr_pages;   /* VM_ALLOC: pages owned by the area */
+	paddr_t phys_addr;       /* VM_IOREMAP: physical address of the first page */
+	const void *caller;      /* return address of whoever asked for the area */
+};
+
+/*
+ * The address-ordered list of areas, as in the seeds.  Every insertion,
+ * removal and lookup goes through four helpers in vmalloc.c (gap search,
+ * link, unlink, lookup), so that an O(log n) index beside the list (an
+ * augmented tree of areas keyed by addr, carrying the largest free gap of
+ * each subtree) can replace the linear walks without touching the callers
+ * or the list that vmallocinfo prints.
+ */
+extern struct vm_struct *vmlist;
+extern struct irqlock vmlist_lock;
+
+/* Create the vm_struct cache and check the vmalloc bounds against high_memory; call once after mm_init(), 0 on success. */
+int vmalloc_init(void);
+
+/* Reserve an unmapped area of size bytes (rounded up to pages, plus a guard page) anywhere in the vmalloc range; NULL with a message on failure. */
+struct vm_struct *get_vm_area(unsigned long size, unsigned long flags);
+
+/* Reserve an area of size bytes (plus guard) by first fit within [start, end), recording caller; NULL with a message for size 0, wrap-around or no room. */
+struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags, vaddr_t start, vaddr_t end,
+				       const void *caller);
+
+/* Unlink the area starting at addr, unmap whatever is mapped in it and flush; returns it (release with free_vm_area), or NULL if addr starts no area. */
+struct vm_struct *remove_vm_area(vaddr_t addr);
+
+/* Remove area from vmlist if it is still there and return its vm_struct to the cache (pages it maps are not freed). */
+void free_vm_area(struct vm_struct *area);
+
+/* Unlink and unmap the area starting at addr if its flags include flag; otherwise report it (as who) and return NULL, changing nothing. */
+struct vm_struct *remove_vm_area_of_kind(vaddr_t addr, unsigned long flag, const char *who);
+
+/* The area that starts at addr, or NULL. */
+struct vm_struct *find_vm_area(vaddr_t addr);
+
+/* The area whose range (guard page included) contains addr, or NULL. */
+struct vm_struct *find_vm_area_containing(vaddr_t addr);
+
+/* Allocate size bytes of virtually contiguous memory from pages of gfp's zones, mapped with hal prot; 0 with a message on failure. */
+vaddr_t __vmalloc(unsigned long size, gfp_t gfp, unsigned prot);
+
+/* Allocate size bytes of virtually contiguous kernel memory, taking ZONE_HIGHMEM pages first; 0 on failure. */
+vaddr_t vmalloc(unsigned long size);
+
+/* Like vmalloc() but with pages from low memory only (ZONE_NORMAL, then ZONE_DMA). */
+vaddr_t vmalloc_32(unsigned long size);
+
+/* Like vmalloc() with the memory zeroed. */
+vaddr_t vzalloc(unsigned long size);
+
+/* Free an area from vmalloc(), vmalloc_32() or vzalloc() and its pages; 0 is ignored; any other address that does not start such an area is reported and changes nothing. */
+void vfree(vaddr_t addr);
+
+/* Map count pages in order into a new VM_MAP area with hal prot; 0 on failure.  The pages stay the caller's. */
+vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot);
+
+/* Unmap an area made by vmap() without freeing its pages; a bad address is reported and changes nothing. */
+void vunmap(vaddr_t addr);
+
+/* The struct page mapped at vmalloc address addr, or NULL if none. */
+struct page *vmalloc_to_page(vaddr_t addr);
+
+/* Map the page at va to pa in the kernel page directory, supplying a missing page table; a hal error code otherwise. */
+int kernel_map_page(vaddr_t va, paddr_t pa, unsigned prot);
+
+/* Check at boot that a page table covers va (the PKMAP or fixmap table, named what); 0 if so, 1 after reporting the paging_init bug and adding one, -1 if none could be added. */
+int kernel_table_check(vaddr_t va, const char *what);
+
+/* Unmap every mapped page of [addr, addr + size) in the kernel page directory and flush the TLB for them. */
+void unmap_kernel_range(vaddr_t addr, unsigned long size);
+
+/* Print every area in /proc/vmallocinfo format, in address order (the `vmallocinfo` command). */
+void vmallocinfo_show(FILE *out);
+
+/* Print the VmallocTotal, VmallocUsed and VmallocChunk lines of /proc/meminfo. */
+void vmalloc_meminfo(FILE *out);
+
+/* Totals over the current areas: bytes in use (guard pages included) and the largest free gap. */
+void vmalloc_usage(unsigned long *used, unsigned long *largest_chunk, unsigned *nr_areas);
+
+/* Counters of the vmalloc code, for tests and reports. */
+struct vmalloc_stats {
+	unsigned long areas;            /* areas handed out */
+	unsigned long area_failures;    /* get_vm_area failures: size 0, too big, wrap-around, no room */
+	unsigned long page_failures;    /* vmalloc failures for want of physical pages */
+	unsigned long bad_frees;        /* vfree/vunmap/iounmap/remove of an address that starts no such area */
+	unsigned long flush_pages;      /* single-page TLB flushes issued by unmap_kernel_range */
+	unsigned long flush_alls;       /* global TLB flushes issued by unmap_kernel_range */
+	unsigned long tables_allocated; /* page tables paging_init() should have made */
+};
+
+extern struct vmalloc_stats vmalloc_stats;
+
+/* Unmapping up to this many pages flushes them one by one; more costs one global flush. */
+#define VMALLOC_FLUSH_ALL_PAGES 32u
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * PKMAP kmap on the fake machine: the 0/1/n meaning of pkmap_count, reuse
+ * of a live mapping, exactly one global flush per LAST_PKMAP fresh
+ * mappings, running out of slots without hanging, kmap_atomic's page
+ * flushes, and the in-image self tests run on the host.
+ */
+#include "test_vm_boot.h"
+
+#include <mm/bench_vm.h>
+
+/* The self tests of the image, compiled here against the fake hal. */
+#include "../../firmware/selftest_vm.c"
+
+/* The n-th free high page, allocated once per boot. */
+#define NR_HIGH 4096
+static struct page *high[NR_HIGH];
+
+static int setup1g(void **state)
+{
+	vm_boot(1 * GiB);
+	for (unsigned i = 0; i < NR_HIGH; i++) {
+		high[i] = alloc_page(GFP_HIGHUSER);
+		assert_non_null(high[i]);
+		assert_true(page_is_highmem(high[i]));
+	}
+	return 0;
+}
+
+static int teardown1g(void **state)
+{
+	for (unsigned i = 0; i < NR_HIGH; i++)
+		__free_page(high[i]);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+	return 0;
+}
+
+static void test_lowmem_page_needs_no_slot(void **state)
+{
+	struct page *low = alloc_page(GFP_KERNEL);
+
+	assert_int_equal(kmap(low), lowmem_page_address(low));
+	assert_int_equal(page_address(low), lowmem_page_address(low));
+	kunmap(low);
+	assert_int_equal(pkmap_stats.fresh_maps, 0);
+	assert_int_equal(kmap_atomic(low, KM_USER0), lowmem_page_address(low));
+	kunmap_atomic(lowmem_page_address(low), KM_USER0);
+	assert_int_equal(fixmap_stats.errors, 0);
+	__free_page(low);
+}
+
+static void test_count_semantics(void **state)
+{
+	struct page *p = high[0];
+	vaddr_t va, va2;
+	unsigned nr;
+
+	assert_int_equal(page_address(p), 0);
+	va = kmap(p);
+	assert_true(va >= PKMAP_BASE && va < PKMAP_END);
+	nr = PKMAP_NR(va);
+	assert_int_equal(nr, 1); /* the search starts after last_pkmap_nr 0 */
+	assert_int_equal(pkmap_count[nr], 2); /* one user */
+	assert_int_equal(page_address(p), va);
+	assert_true(mapped(va));
+	*(uint32_t *)hal_va_ptr(va) = 0xfeedbeef;
+
+	va2 = kmap(p); /* a live mapping is reused: same slot, count raised */
+	assert_int_equal(va2, va);
+	assert_int_equal(pkmap_count[nr], 3);
+	assert_int_equal(pkmap_stats.reuses, 1);
+	assert_int_equal(pkmap_slots_in_use(), 1);
+
+	kunmap(p);
+	assert_int_equal(pkmap_count[nr], 2);
+	kunmap(p);
+	/* 1: unused but still mapped until the next wrap flushes it. */
+	assert_int_equal(pkmap_count[nr], 1);
+	assert_int_equal(page_address(p), va);
+	assert_true(mapped(va));
+	assert_int_equal(pkmap_slots_in_use(), 0);
+
+	assert_int_equal(kmap(p), va); /* back from 1 without a new slot */
+	assert_int_equal(pkmap_count[nr], 2);
+	assert_int_equal(pkmap_stats.fresh_maps, 1);
+	assert_int_equal(*(uint32_t *)hal_va_ptr(va), 0xfeedbeef);
+	kunmap(p);
+
+	flush_all_zero_pkmaps();
+	assert_int_equal(pkmap_count[nr], 0);
+	assert_int_equal(page_address(p), 0);
+	assert_false(mapped(va));
+	assert_int_equal(fake_hal_stats.flush_all, pkmap_stats.flushes);
+	assert_unlocked();
+}
+
+static void test_bad_kunmap(void **state)
+{
+	kunmap(high[5]); /* never mapped */
+	assert_int_equal(pkmap_stats.bad_kunmaps, 1);
+	kmap(high[5]);
+	kunmap(high[5]);
+	kunmap(high[5]); /* one too many: count stays 1 */
+	assert_int_equal(pkmap_stats.bad_kunmaps, 2);
+	assert_int_equal(pkmap_count[PKMAP_NR(page_address(high[5]))], 1);
+}
+
+/* One global flush per LAST_PKMAP fresh mappings, and none in between. */
+static void test_one_flush_per_wrap(void **state)
+{
+	unsigned long flush0 = fake_hal_stats.flush_all;
+
+	for (unsigned i = 0; i < 3 * LAST_PKMAP; i++) {
+		struct page *p = high[i % NR_HIGH];
+		vaddr_t va = kmap(p);
+
+		assert_int_equal(PKMAP_NR(va), (i + 1) % LAST_PKMAP);
+		kunmap(p);
+		/* Fresh mapping number i + 1 wraps to slot 0 at every multiple of LAST_PKMAP. */
+		assert_int_equal(fake_hal_stats.flush_all - flush0, (i + 1) / LAST_PKMAP);
+	}
+	assert_int_equal(pkmap_stats.fresh_maps, 3 * LAST_PKMAP);
+	assert_int_equal(pkmap_stats.flushes, 3);
+	assert_int_equal(pkmap_stats.wraps, 3);
+	assert_int_equal(fake_hal_stats.flush_page, 0);
+	/* Pages flushed out of their slot lost their address; the last LAST_PKMAP - 1 are still mapped. */
+	assert_int_equal(page_address(high[0]), 0);
+	assert_int_equal(page_address(high[3 * LAST_PKMAP - 1]), PKMAP_ADDR(0));
+	assert_unlocked();
+}
+
+static void test_out_of_slots_is_an_error_not_a_hang(void **state)
+{
+	vaddr_t va;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++)
+		assert_true(kmap(high[i]));
+	assert_int_equal(pkmap_slots_in_use(), LAST_PKMAP);
+	assert_int_equal(kmap(high[LAST_PKMAP]), 0);
+	assert_int_equal(pkmap_stats.exhausted, 1);
+	assert_int_equal(kmap(high[LAST_PKMAP + 1]), 0);
+	assert_int_equal(pkmap_stats.exhausted, 2);
+	/* Pages already mapped can still be kmapped again. */
+	assert_int_equal(kmap(high[7]), page_address(high[7]));
+	kunmap(high[7]);
+	assert_unlocked();
+
+	/* One slot back: the next kmap finds it after a wrap and a flush. */
+	kunmap(high[100]);
+	va = kmap(high[LAST_PKMAP]);
+	assert_int_equal(va, PKMAP_ADDR(PKMAP_NR(va)));
+	assert_int_equal(page_address(high[100]), 0);
+	for (unsigned i = 0; i <= LAST_PKMAP; i++)
+		if (i != 100)
+			kunmap(high[i]);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	assert_int_equal(pkmap_stats.bad_kunmaps, 0);
+}
+
+static void test_kmap_atomic_flushes_one_page(void **state)
+{
+	struct page *p = high[9];
+	vaddr_t va, kva;
+	unsigned long fp = fake_hal_stats.flush_page, fa = fake_hal_stats.flush_all;
+
+	va = kmap_atomic(p, KM_USER1);
+	assert_int_equal(va, __fix_to_virt(FIX_KMAP_BEGIN + KM_USER1));
+	assert_int_equal(fake_hal_stats.flush_page, fp + 1);
+	assert_int_equal(fake_hal_stats.last_flush_va, va);
+	memset(hal_va_ptr(va), 0x3c, PAGE_SIZE);
+	kunmap_atomic(va, KM_USER1);
+	assert_int_equal(fake_hal_stats.flush_page, fp + 2);
+	assert_false(mapped(va));
+	assert_int_equal(fake_hal_stats.flush_all, fa);
+
+	/* The same frame through kmap. */
+	kva = kmap(p);
+	assert_int_equal(((uint8_t *)hal_va_ptr(kva))[4095], 0x3c);
+	kunmap(p);
+
+	/* A missing kunmap_atomic is reported when the slot is taken again, and still one flush. */
+	va = kmap_atomic(p, KM_USER0);
+	fp = fake_hal_stats.flush_page;
+	assert_int_equal(kmap_atomic(high[10], KM_USER0), va);
+	assert_int_equal(fake_hal_stats.flush_page, fp + 1);
+	assert_int_equal(fixmap_stats.atomic_overwrites, 1);
+	kunmap_atomic(va, KM_USER0);
+
+	/* Wrong type or address: reported, nothing unmapped. */
+	va = kmap_atomic(p, KM_IRQ0);
+	kunmap_atomic(va, KM_USER0);
+	kunmap_atomic(va, (enum km_type)KM_TYPE_NR);
+	assert_int_equal(kmap_atomic(p, (enum km_type)99), 0);
+	assert_int_equal(fixmap_stats.errors, 3);
+	assert_true(mapped(va));
+	kunmap_atomic(va, KM_IRQ0);
+	assert_false(mapped(va));
+	assert_unlocked();
+}
+
+/* A random walk of kmap/kunmap against counted references, over more pages than slots. */
+static void test_random_against_model(void **state)
+{
+	static int refs[NR_HIGH];
+	uint32_t seed = 99;
+	unsigned live = 0;
+
+	memset(refs, 0, sizeof(refs));
+	for (unsigned step = 0; step < 60000; step++) {
+		unsigned i;
+
+		seed = seed * 1664525u + 1013904223u;
+		i = (seed >> 8) % (LAST_PKMAP + LAST_PKMAP / 2);
+		if (refs[i] && (seed >> 28) < 9) {
+			kunmap(high[i]);
+			if (--refs[i] == 0)
+				live--;
+		} else if (refs[i] || live < LAST_PKMAP) {
+			vaddr_t va = kmap(high[i]);
+
+			assert_true(va);
+			if (refs[i]++ == 0) {
+				live++;
+				*(uint32_t *)hal_va_ptr(va) = i;
+			}
+			assert_int_equal(*(uint32_t *)hal_va_ptr(va), i);
+			assert_int_equal(pkmap_count[PKMAP_NR(va)], refs[i] + 1);
+		}
+		if (step % 1000 == 0)
+			assert_int_equal(pkmap_slots_in_use(), live);
+	}
+	for (unsigned i = 0; i < NR_HIGH; i++)
+		while (refs[i]--)
+			kunmap(high[i]);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	assert_int_equal(pkmap_stats.exhausted, 0);
+	assert_int_equal(pkmap_stats.bad_kunmaps, 0);
+	/* Flushes never exceed one per wrap and every wrap that freed a slot flushed. */
+	assert_true(pkmap_stats.flushes <= pkmap_stats.wraps);
+	assert_int_equal(fake_hal_stats.flush_all, pkmap_stats.flushes);
+	assert_unlocked();
+}
+
+static void test_pkmap_show(void **state)
+{
+	char *text;
+
+	kmap(high[1]);
+	kmap(high[2]);
+	kunmap(high[2]);
+	CAPTURE(text, pkmap_show(out));
+	assert_non_null(strstr(text, "1024 slots: 1 in use, 1 unused awaiting flush, 1022 free"));
+	assert_non_null(strstr(text, "slot    1 0xfe001000 count 2 (in use)"));
+	assert_non_null(strstr(text, "slot    2 0xfe002000 count 1 (unused, flush pending)"));
+	free(text);
+	kunmap(high[1]);
+}
+
+static void test_selftests_on_host(void **state)
+{
+	assert_int_equal(selftest_highmem_every_page(), 0);
+	assert_int_equal(selftest_pkmap_flush_per_wrap(), 0);
+	assert_int_equal(selftest_vmalloc_order_and_guards(), 0);
+	assert_int_equal(selftest_fixmap_round_trip(), 0);
+	assert_null(vmlist);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	assert_unlocked();
+}
+
+static void test_bench_lines(void **state)
+{
+	static const char *const cases[] = {
+		"BENCH name=vmalloc_vfree n=10 ops=1000 cycles_per_op=",
+		"BENCH name=vmalloc_vfree n=100 ops=1000 cycles_per_op=",
+		"BENCH name=vmalloc_vfree n=1000 ops=1000 cycles_per_op=",
+		"BENCH name=vmalloc_vfree n=10000 ops=200 cycles_per_op=",
+		"BENCH name=kmap_kunmap n=1 ops=100000 cycles_per_op=",
+		"BENCH name=kmap_atomic n=1 ops=100000 cycles_per_op=",
+		"BENCH name=kmap_fresh n=1025 ops=4096 cycles_per_op=",
+	};
+	unsigned long free_before = nr_free_pages();
+	char *text;
+
+	CAPTURE(text, bench_vm(out));
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_non_null(strstr(text, cases[i]));
+	assert_null(strstr(text, "skipped"));
+	fputs(text, stdout);
+	free(text);
+	assert_null(vmlist);
+	assert_int_equal(nr_free_pages(), free_before);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	assert_unlocked();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lowmem_page_needs_no_slot, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_count_semantics, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_bad_kunmap, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_one_flush_per_wrap, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_out_of_slots_is_an_error_not_a_hang, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_atomic_flushes_one_page, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_random_against_model, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_pkmap_show, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_selftests_on_host, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_bench_lines, setup1g, teardown1g),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,521 @@
+/*
+ * vmalloc, vmap and ioremap on the fake machine: vmlist order and first
+ * fit, guard pages, the errors that must change nothing, TLB flushes, the
+ * /proc formats, and a long random sequence against a model.
+ */
+#include "test_vm_boot.h"
+
+#include <mm/io.h>
+#include <mm/mmzone.h>
+#include <mm/region.h>
+#include <mm/slab.h>
+
+/* The areas of vmlist, checked for order, separation and page mappings; returns how many. */
+static unsigned check_vmlist(void)
+{
+	unsigned n = 0;
+	vaddr_t prev_end = VMALLOC_START;
+
+	for (struct vm_struct *v = vmlist; v; v = v->next, n++) {
+		vaddr_t guard = v->addr + (vaddr_t)v->size - PAGE_SIZE;
+
+		assert_true(v->addr >= prev_end);
+		assert_int_equal(v->addr % PAGE_SIZE, 0);
+		assert_int_equal(v->size % PAGE_SIZE, 0);
+		assert_true(v->size >= 2 * PAGE_SIZE);
+		assert_true((uint64_t)v->addr + v->size <= VMALLOC_END);
+		/* The guard page is never mapped. */
+		assert_false(mapped(guard));
+		if ((v->flags & VM_ALLOC) && v->pages) {
+			assert_int_equal(v->nr_pages, v->size / PAGE_SIZE - 1);
+			for (unsigned i = 0; i < v->nr_pages; i++)
+				assert_ptr_equal(vmalloc_to_page(v->addr + i * PAGE_SIZE), v->pages[i]);
+		}
+		prev_end = v->addr + (vaddr_t)v->size;
+	}
+	assert_unlocked();
+	return n;
+}
+
+static int setup32(void **state)
+{
+	vm_boot(32 * MiB);
+	return 0;
+}
+
+static int setup1g(void **state)
+{
+	vm_boot(1 * GiB);
+	return 0;
+}
+
+static void test_first_fit_and_order(void **state)
+{
+	vaddr_t a = vmalloc(PAGE_SIZE), b = vmalloc(3 * PAGE_SIZE), c = vmalloc(2 * PAGE_SIZE - 100);
+	vaddr_t d, e;
+
+	assert_int_equal(VMALLOC_START, 0xC2800000u);
+	assert_int_equal(a, VMALLOC_START);
+	assert_int_equal(b, a + 2 * PAGE_SIZE);
+	assert_int_equal(c, b + 4 * PAGE_SIZE);
+	assert_int_equal(find_vm_area(b)->size, 4 * PAGE_SIZE);
+	assert_int_equal(check_vmlist(), 3);
+
+	vfree(b);
+	assert_false(mapped(b));
+	assert_int_equal(check_vmlist(), 2);
+	/* First fit: a one-page area goes into the hole b left, a three-page one after c. */
+	d = vmalloc(PAGE_SIZE);
+	assert_int_equal(d, b);
+	e = vmalloc(3 * PAGE_SIZE);
+	assert_int_equal(e, c + 3 * PAGE_SIZE);
+	/* The two-page remainder of the hole takes a one-page area exactly. */
+	assert_int_equal(vmalloc(1), d + 2 * PAGE_SIZE);
+	assert_int_equal(check_vmlist(), 5);
+	assert_ptr_equal(vmlist->next->next->next->next->addr, e);
+
+	while (vmlist)
+		vfree(vmlist->addr);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+static void test_every_page_mapped_and_usable(void **state)
+{
+	vaddr_t v = vmalloc(5 * PAGE_SIZE + 1);
+	struct vm_struct *area = find_vm_area(v);
+
+	assert_non_null(area);
+	assert_int_equal(area->nr_pages, 6);
+	assert_int_equal(area->size, 7 * PAGE_SIZE);
+	for (unsigned i = 0; i < 6; i++) {
+		uint32_t *p = hal_va_ptr(v + i * PAGE_SIZE);
+		unsigned prot;
+
+		assert_true(hal_query_page(swapper_pg_dir, v + i * PAGE_SIZE, NULL, &prot));
+		assert_true(prot & HAL_PROT_WRITE);
+		assert_false(prot & HAL_PROT_USER);
+		p[0] = 0xabc00000u + i;
+		p[PAGE_SIZE / 4 - 1] = i;
+	}
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(((uint32_t *)hal_va_ptr(v + i * PAGE_SIZE))[0], 0xabc00000u + i);
+	assert_false(mapped(v + 6 * PAGE_SIZE));
+	assert_ptr_equal(find_vm_area_containing(v + 6 * PAGE_SIZE), area);
+	assert_null(find_vm_area_containing(v + 7 * PAGE_SIZE));
+	assert_null(find_vm_area(v + PAGE_SIZE));
+	vfree(v);
+	for (unsigned i = 0; i < 7; i++)
+		assert_false(mapped(v + i * PAGE_SIZE));
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+	assert_int_equal(check_vmlist(), 0);
+}
+
+static void test_highmem_first_and_vmalloc_32(void **state)
+{
+	vaddr_t hi = vmalloc(4 * PAGE_SIZE), lo = vmalloc_32(4 * PAGE_SIZE);
+
+	assert_true(hi && lo);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_true(page_is_highmem(vmalloc_to_page(hi + i * PAGE_SIZE)));
+		assert_true(PageHighMem(vmalloc_to_page(hi + i * PAGE_SIZE)));
+		assert_false(page_is_highmem(vmalloc_to_page(lo + i * PAGE_SIZE)));
+	}
+	vfree(hi);
+	vfree(lo);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+static void test_vzalloc_zeroes(void **state)
+{
+	vaddr_t v = vmalloc(8 * PAGE_SIZE);
+
+	for (unsigned i = 0; i < 8; i++)
+		memset(hal_va_ptr(v + i * PAGE_SIZE), 0x5a, PAGE_SIZE);
+	vfree(v);
+	v = vzalloc(8 * PAGE_SIZE);
+	assert_true(v);
+	for (unsigned i = 0; i < 8; i++) {
+		const uint8_t *p = hal_va_ptr(v + i * PAGE_SIZE);
+
+		for (unsigned j = 0; j < PAGE_SIZE; j++)
+			assert_int_equal(p[j], 0);
+	}
+	vfree(v);
+	v = __vmalloc(2 * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO, HAL_PROT_WRITE);
+	assert_int_equal(((uint8_t *)hal_va_ptr(v + PAGE_SIZE))[17], 0);
+	assert_false(page_is_highmem(vmalloc_to_page(v)));
+	vfree(v);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+/* Errors must report and leave vmlist, the free page count and the mappings as they were. */
+static void test_size_errors_change_nothing(void **state)
+{
+	vaddr_t keep = vmalloc(PAGE_SIZE);
+	unsigned long free_before = nr_free_pages(), fails = vmalloc_stats.area_failures;
+	unsigned long space = VMALLOC_END - VMALLOC_START;
+	struct vm_struct *whole;
+
+	assert_int_equal(vmalloc(0), 0);
+	assert_null(get_vm_area(0, VM_ALLOC));
+	assert_int_equal(vmalloc(~0ul), 0);
+	assert_int_equal(vmalloc(~0ul - PAGE_SIZE + 2), 0);
+	assert_null(get_vm_area(space, VM_ALLOC)); /* no room for the guard page */
+	assert_null(__get_vm_area_caller(0x2000, VM_ALLOC, 0xFFFFD000u, 0xFFFFF000u, NULL)); /* would wrap */
+	assert_null(__get_vm_area_caller(PAGE_SIZE, VM_ALLOC, VMALLOC_END, VMALLOC_START, NULL));
+	assert_null(__get_vm_area_caller(PAGE_SIZE, VM_ALLOC, VMALLOC_START + 1, VMALLOC_END, NULL));
+	assert_int_equal(vmalloc_stats.area_failures, fails + 8);
+	assert_int_equal(nr_free_pages(), free_before);
+	assert_int_equal(check_vmlist(), 1);
+
+	/* The whole space minus what keep holds fits exactly once. */
+	whole = get_vm_area(space - 2 * PAGE_SIZE - PAGE_SIZE, VM_ALLOC);
+	assert_non_null(whole);
+	assert_int_equal(whole->addr + whole->size, VMALLOC_END);
+	assert_int_equal(vmalloc(1), 0); /* exhausted */
+	assert_int_equal(check_vmlist(), 2);
+	free_vm_area(whole);
+	assert_int_equal(check_vmlist(), 1);
+	vfree(keep);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+static void test_out_of_pages_rolls_back(void **state)
+{
+	unsigned long free_before = nr_free_pages(), failures = vmalloc_stats.page_failures;
+
+	/* 64 MiB on a 32 MiB machine: the pages run out part way. */
+	assert_int_equal(vmalloc(64 * MiB), 0);
+	assert_int_equal(vmalloc_stats.page_failures, failures + 1);
+	assert_int_equal(nr_free_pages(), free_before);
+	assert_int_equal(check_vmlist(), 0);
+	for (vaddr_t va = VMALLOC_START; va < VMALLOC_START + 64 * MiB; va += PAGE_SIZE)
+		assert_false(mapped(va));
+}
+
+static void test_bad_frees_change_nothing(void **state)
+{
+	vaddr_t v = vmalloc(2 * PAGE_SIZE), io = ioremap(0xf0000, PAGE_SIZE);
+	struct page *pg = alloc_page(GFP_KERNEL);
+	vaddr_t m = vmap(&pg, 1, 0, HAL_PROT_WRITE);
+	unsigned long bad = vmalloc_stats.bad_frees, free_before = nr_free_pages();
+
+	assert_true(v && io && m);
+	vfree(v + PAGE_SIZE);     /* inside an area */
+	vfree(v + 2 * PAGE_SIZE); /* its guard page */
+	vfree(v + 1);
+	vfree(0xC0100000u);       /* low memory */
+	vfree(VMALLOC_END - PAGE_SIZE);
+	vfree(io);                /* an ioremap area */
+	vfree(m);                 /* a vmap area */
+	vunmap(v);                /* a vmalloc area */
+	iounmap(v);
+	assert_null(remove_vm_area(v + PAGE_SIZE));
+	assert_int_equal(vmalloc_stats.bad_frees, bad + 10);
+	assert_int_equal(nr_free_pages(), free_before);
+	assert_int_equal(check_vmlist(), 3);
+	assert_true(mapped(v) && mapped(v + PAGE_SIZE) && mapped(io) && mapped(m));
+	vfree(0); /* like free(NULL) */
+	assert_int_equal(vmalloc_stats.bad_frees, bad + 10);
+
+	vfree(v);
+	iounmap(io);
+	vunmap(m);
+	assert_true(PageHighMem(pg) == 0 && pg->_count == 1); /* vunmap left the page to its owner */
+	__free_page(pg);
+	assert_int_equal(check_vmlist(), 0);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+static void test_ioremap_unaligned(void **state)
+{
+	/* The BIOS area at 0xf0000 is reserved in the e820 map: fake "device memory" we can see. */
+	uint8_t *phys = fake_phys_ptr(0xf0000);
+	vaddr_t a, b;
+	struct vm_struct *area;
+	unsigned prot;
+	paddr_t pa;
+
+	for (unsigned i = 0; i < 2 * PAGE_SIZE; i++)
+		phys[i] = (uint8_t)(i * 7);
+	a = ioremap(0xf0010, 0x20);
+	assert_int_equal(a & ~PAGE_MASK, 0x10);
+	area = find_vm_area(a & PAGE_MASK);
+	assert_non_null(area);
+	assert_int_equal(area->flags, VM_IOREMAP);
+	assert_int_equal(area->size, 2 * PAGE_SIZE);
+	assert_int_equal(area->phys_addr, 0xf0000);
+	assert_true(hal_query_page(swapper_pg_dir, a, &pa, &prot));
+	assert_int_equal(pa, 0xf0010);
+	assert_true(prot & HAL_PROT_NOCACHE);
+	assert_int_equal(*(uint8_t *)hal_va_ptr(a), (uint8_t)(0x10 * 7));
+
+	/* 0x20 bytes across a page boundary need two pages. */
+	b = ioremap_nocache(0xf0ff0, 0x20);
+	assert_int_equal(b & ~PAGE_MASK, 0xff0);
+	area = find_vm_area(b & PAGE_MASK);
+	assert_int_equal(area->size, 3 * PAGE_SIZE);
+	assert_int_equal(*(uint8_t *)hal_va_ptr(b + 0x10), (uint8_t)(0x1000 * 7));
+	assert_false(mapped((b & PAGE_MASK) + 2 * PAGE_SIZE));
+	check_vmlist();
+
+	iounmap(a);
+	iounmap(b + 0x8); /* any address in the first page will do */
+	assert_int_equal(check_vmlist(), 0);
+
+	/* Device memory beyond RAM maps without being touched. */
+	a = ioremap(IO_APIC_DEFAULT_PHYS_BASE, 0x20);
+	assert_true(a);
+	assert_true(hal_query_page(swapper_pg_dir, a, &pa, NULL) && pa == IO_APIC_DEFAULT_PHYS_BASE);
+	iounmap(a);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+static void test_ioremap_errors(void **state)
+{
+	unsigned long fails = vmalloc_stats.area_failures;
+
+	assert_int_equal(ioremap(0xf0000, 0), 0);
+	assert_int_equal(ioremap(0xFFFFFFFFFFFFF000ull, 0x2000), 0); /* wraps */
+	assert_int_equal(ioremap(0x100000000ull, PAGE_SIZE), 0);      /* above 4 GiB */
+	assert_int_equal(ioremap(0xFFFFF000u, 0x2000), 0);            /* runs past 4 GiB */
+	assert_int_equal(ioremap(0x200000, PAGE_SIZE), 0);            /* RAM the allocator owns */
+	assert_int_equal(vmalloc_stats.area_failures, fails + 5);
+	assert_int_equal(check_vmlist(), 0);
+}
+
+static void test_vmap(void **state)
+{
+	struct page *pages[3];
+	vaddr_t v;
+
+	for (unsigned i = 0; i < 3; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		memset(hal_va_ptr(lowmem_page_address(pages[i])), 'a' + i, PAGE_SIZE);
+	}
+	v = vmap(pages, 3, 0, HAL_PROT_WRITE);
+	assert_true(v);
+	assert_int_equal(find_vm_area(v)->flags, VM_MAP);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_ptr_equal(vmalloc_to_page(v + i * PAGE_SIZE), pages[i]);
+		assert_int_equal(*(char *)hal_va_ptr(v + i * PAGE_SIZE + 99), 'a' + i);
+	}
+	assert_int_equal(vmap(pages, 0, 0, HAL_PROT_WRITE), 0);
+	assert_int_equal(vmap(NULL, 1, 0, HAL_PROT_WRITE), 0);
+	vunmap(v);
+	assert_false(mapped(v));
+	for (unsigned i = 0; i < 3; i++)
+		__free_page(pages[i]);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+static void test_area_api(void **state)
+{
+	struct vm_struct *a = get_vm_area(3 * PAGE_SIZE, VM_IOREMAP), *r;
+
+	assert_non_null(a);
+	assert_int_equal(a->addr, VMALLOC_START);
+	assert_int_equal(a->size, 4 * PAGE_SIZE);
+	assert_non_null(a->caller);
+	assert_ptr_equal(find_vm_area(a->addr), a);
+	assert_int_equal(kernel_map_page(a->addr, 0xf0000, HAL_PROT_WRITE), HAL_OK);
+	r = remove_vm_area(a->addr);
+	assert_ptr_equal(r, a);
+	assert_false(mapped(a->addr));
+	assert_null(find_vm_area(a->addr));
+	/* free_vm_area of a removed area only releases the struct, even when a new area sits at its address. */
+	a = get_vm_area(PAGE_SIZE, VM_ALLOC);
+	assert_int_equal(a->addr, r->addr);
+	free_vm_area(r);
+	assert_ptr_equal(find_vm_area(a->addr), a);
+	free_vm_area(a);
+	assert_null(vmlist);
+}
+
+static void test_tlb_flushes(void **state)
+{
+	vaddr_t small = vmalloc(3 * PAGE_SIZE), big = vmalloc(64 * PAGE_SIZE);
+	struct fake_hal_stats before = fake_hal_stats;
+
+	vfree(small);
+	assert_int_equal(fake_hal_stats.flush_page - before.flush_page, 3);
+	assert_int_equal(fake_hal_stats.flush_all, before.flush_all);
+	vfree(big);
+	assert_int_equal(fake_hal_stats.flush_all - before.flush_all, 1);
+	assert_int_equal(fake_hal_stats.flush_page - before.flush_page, 3);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
+static void test_missing_page_table_is_supplied(void **state)
+{
+	/* Take away the table paging_init made for the start of the vmalloc area (a simulated hole). */
+	paddr_t table;
+	vaddr_t v;
+
+	assert_true(hal_clear_table(swapper_pg_dir, VMALLOC_START, &table));
+	hal_flush_all();
+	v = vmalloc(2 * PAGE_SIZE);
+	assert_int_equal(v, VMALLOC_START);
+	assert_int_equal(vmalloc_stats.tables_allocated, 1);
+	assert_true(mapped(v) && mapped(v + PAGE_SIZE));
+	*(uint32_t *)hal_va_ptr(v + PAGE_SIZE) = 42;
+	vfree(v);
+	assert_true(hal_query_table(swapper_pg_dir, VMALLOC_START, NULL));
+}
+
+static void test_vmallocinfo_and_meminfo(void **state)
+{
+	vaddr_t v = vmalloc(2 * PAGE_SIZE), io = ioremap(0xf0000, 0x100);
+	struct page *pg = alloc_page(GFP_KERNEL);
+	vaddr_t m = vmap(&pg, 1, 0, HAL_PROT_WRITE);
+	char *text, line[3][160];
+	unsigned long s, e, size, total, used, chunk;
+	unsigned pages;
+
+	CAPTURE(text, vmallocinfo_show(out));
+	assert_int_equal(sscanf(text, "%159[^\n]\n%159[^\n]\n%159[^\n]\n", line[0], line[1], line[2]), 3);
+	assert_int_equal(sscanf(line[0], "0x%lx-0x%lx %lu", &s, &e, &size), 3);
+	assert_int_equal(s, v);
+	assert_int_equal(e, v + 3 * PAGE_SIZE);
+	assert_int_equal(size, 3 * PAGE_SIZE);
+	assert_non_null(strstr(line[0], " pages=2 vmalloc"));
+	assert_int_equal(strncmp(line[0], "0xc2800000-0xc2803000   12288 0x", 32), 0);
+	assert_non_null(strstr(line[1], " phys=0x000f0000 ioremap"));
+	assert_int_equal(strncmp(line[1], "0xc2803000-0xc2805000    8192 ", 30), 0);
+	assert_non_null(strstr(line[2], " vmap"));
+	assert_null(strstr(line[2], "pages="));
+	free(text);
+
+	CAPTURE(text, vmalloc_meminfo(out));
+	assert_int_equal(sscanf(text, "VmallocTotal: %lu kB\nVmallocUsed: %lu kB\nVmallocChunk: %lu kB\n", &total, &used,
+				&chunk),
+			 3);
+	assert_int_equal(total, (VMALLOC_END - VMALLOC_START) >> 10);
+	assert_int_equal(used, (3 + 2 + 2) * 4);
+	assert_int_equal(chunk, (VMALLOC_END - VMALLOC_START) / 1024 - used);
+	assert_int_equal(strncmp(text, "VmallocTotal:   ", 16), 0);
+	free(text);
+	vmalloc_usage(&used, &chunk, &pages);
+	assert_int_equal(pages, 3);
+
+	vfree(v);
+	iounmap(io);
+	vunmap(m);
+	__free_page(pg);
+}
+
+/* The model of the random test: areas by address, each with its page count and a tag written in its pages. */
+struct model_area {
+	vaddr_t addr;
+	unsigned pages;
+	uint32_t tag;
+};
+
+#define MODEL_MAX 600
+
+static unsigned model_n;
+static struct model_area model[MODEL_MAX];
+
+/* The address first fit must give an area of pages pages (guard included), or 0. */
+static vaddr_t model_first_fit(unsigned pages)
+{
+	uint64_t addr = VMALLOC_START, size = (uint64_t)(pages + 1) * PAGE_SIZE;
+
+	for (unsigned i = 0; i < model_n; i++) {
+		if (addr + size <= model[i].addr)
+			return (vaddr_t)addr;
+		addr = model[i].addr + (uint64_t)(model[i].pages + 1) * PAGE_SIZE;
+	}
+	return addr + size <= VMALLOC_END ? (vaddr_t)addr : 0;
+}
+
+static void test_random_against_model(void **state)
+{
+	unsigned long free_before = nr_free_pages();
+	struct kmem_cache *c32 = kmalloc_cache(32);
+	unsigned long objs_before = c32 ? c32->active_objs : 0;
+	uint32_t seed = 12345;
+
+	model_n = 0;
+	for (unsigned step = 0; step < 4000; step++) {
+		seed = seed * 1103515245u + 12345u;
+		if (model_n < MODEL_MAX && (model_n == 0 || (seed >> 16) % 100 < 55)) {
+			unsigned pages = 1 + (seed >> 8) % ((seed >> 20) % 4 == 0 ? 40 : 4);
+			vaddr_t want = model_first_fit(pages);
+			vaddr_t got = (seed >> 24) % 3 == 0 ? vmalloc_32(pages * PAGE_SIZE - (seed & 0xff))
+							     : vmalloc(pages * PAGE_SIZE);
+			unsigned i;
+
+			assert_int_equal(got, want);
+			if (!got)
+				continue;
+			for (i = model_n; i > 0 && model[i - 1].addr > got; i--)
+				model[i] = model[i - 1];
+			model[i] = (struct model_area){ got, pages, seed };
+			model_n++;
+			for (unsigned p = 0; p < pages; p++)
+				*(uint32_t *)hal_va_ptr(got + p * PAGE_SIZE) = seed ^ p;
+		} else {
+			unsigned i = (seed >> 8) % model_n;
+
+			for (unsigned p = 0; p < model[i].pages; p++)
+				assert_int_equal(*(uint32_t *)hal_va_ptr(model[i].addr + p * PAGE_SIZE), model[i].tag ^ p);
+			vfree(model[i].addr);
+			memmove(&model[i], &model[i + 1], (model_n - i - 1) * sizeof(model[0]));
+			model_n--;
+		}
+		if (step % 100 == 0) {
+			unsigned i = 0;
+
+			assert_int_equal(check_vmlist(), model_n);
+			for (struct vm_struct *v = vmlist; v; v = v->next, i++) {
+				assert_int_equal(v->addr, model[i].addr);
+				assert_int_equal(v->nr_pages, model[i].pages);
+			}
+		}
+	}
+	while (model_n)
+		vfree(model[--model_n].addr);
+	assert_null(vmlist);
+	assert_int_equal(nr_free_pages(), free_before);
+	if (c32)
+		assert_int_equal(c32->active_objs, objs_before);
+	assert_int_equal(check_free_lists(stdout), 0);
+	assert_unlocked();
+}
+
+static void test_region_names_vmalloc(void **state)
+{
+	vaddr_t v = vmalloc(2 * PAGE_SIZE);
+	char buf[200];
+
+	assert_non_null(strstr(mm_region_name(v + 2 * PAGE_SIZE, buf, sizeof(buf)),
+			       "guard page after vmalloc area 0xc2800000-0xc2802000 (8192 bytes, caller 0x"));
+	assert_non_null(strstr(mm_region_name(v + PAGE_SIZE, buf, sizeof(buf)), "inside vmalloc area 0xc2800000"));
+	assert_non_null(strstr(mm_region_name(v + 3 * PAGE_SIZE, buf, sizeof(buf)), "unused vmalloc space"));
+	vfree(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests32[] = {
+		cmocka_unit_test_setup(test_first_fit_and_order, setup32),
+		cmocka_unit_test_setup(test_every_page_mapped_and_usable, setup32),
+		cmocka_unit_test_setup(test_vzalloc_zeroes, setup32),
+		cmocka_unit_test_setup(test_size_errors_change_nothing, setup32),
+		cmocka_unit_test_setup(test_out_of_pages_rolls_back, setup32),
+		cmocka_unit_test_setup(test_bad_frees_change_nothing, setup32),
+		cmocka_unit_test_setup(test_ioremap_unaligned, setup32),
+		cmocka_unit_test_setup(test_ioremap_errors, setup32),
+		cmocka_unit_test_setup(test_vmap, setup32),
+		cmocka_unit_test_setup(test_area_api, setup32),
+		cmocka_unit_test_setup(test_tlb_flushes, setup32),
+		cmocka_unit_test_setup(test_missing_page_table_is_supplied, setup32),
+		cmocka_unit_test_setup(test_vmallocinfo_and_meminfo, setup32),
+		cmocka_unit_test_setup(test_region_names_vmalloc, setup32),
+		cmocka_unit_test_setup(test_random_against_model, setup32),
+		cmocka_unit_test_setup(test_highmem_first_and_vmalloc_32, setup1g),
+	};
+
+	return cmocka_run_group_tests(tests32, NULL, NULL);
+}
