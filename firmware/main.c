@@ -48,6 +48,30 @@ static void exception(struct trap_frame *tf)
 	oops(tf);
 }
 
+/* Does the kernel command line hold the word opt? */
+static bool cmdline_has(const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = boot_params.cmdline; (p = strstr(p, opt)); p += n)
+		if ((p == boot_params.cmdline || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+/* Boot options that turn CPU features off, to exercise the paths older CPUs take. */
+static void apply_cpu_options(void)
+{
+	if (cmdline_has("nopse") || cmdline_has("nopentium")) {
+		hal_cpu_disable(HAL_FEAT_PSE);
+		printf("Boot option: 4 MiB pages (PSE) disabled\n");
+	}
+	if (cmdline_has("nopge")) {
+		hal_cpu_disable(HAL_FEAT_PGE);
+		printf("Boot option: global pages (PGE) disabled\n");
+	}
+}
+
 static void fill_mm_boot_info(struct mm_boot_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
@@ -100,6 +124,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	hal_pic_init();
 	hal_pit_init(TIMER_HZ);
 	hal_tsc_calibrate();
+	apply_cpu_options();
 	print_cpu();
 
 	fill_mm_boot_info(&bi);

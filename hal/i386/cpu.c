@@ -90,6 +90,17 @@ void hal_cpu_probe(void)
 		write_cr4(read_cr4() | CR4_PGE);
 }
 
+void hal_cpu_disable(enum hal_feature f)
+{
+	if ((unsigned)f >= HAL_FEAT_COUNT)
+		return;
+	features[f] = false;
+	if (f == HAL_FEAT_PSE)
+		write_cr4(read_cr4() & ~CR4_PSE);
+	if (f == HAL_FEAT_PGE)
+		write_cr4(read_cr4() & ~CR4_PGE);
+}
+
 bool hal_cpu_has(enum hal_feature f)
 {
 	return (unsigned)f < HAL_FEAT_COUNT && features[f];

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <hal/cpu.h>
+
 #define CR0_PE 0x00000001u
 #define CR0_WP 0x00010000u
 #define CR0_PG 0x80000000u
@@ -70,6 +72,9 @@ static inline void irq_disable(void)
 
 /* Probe CPUID once at boot (before anything asks hal_cpu_has) and enable PSE/PGE in CR4 where present. */
 void hal_cpu_probe(void);
+
+/* Stop using feature f although the CPU has it (boot options nopse/nopge); call before mm_init(). */
+void hal_cpu_disable(enum hal_feature f);
 
 /* The CPUID vendor string and brand (or a family/model description); filled by hal_cpu_probe(). */
 extern char hal_cpu_vendor[13];
