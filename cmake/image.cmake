@@ -29,7 +29,7 @@ find_program(GDB_PROGRAM gdb)
 # `run`: boot the image with the serial console on this terminal.
 # HIGHMEM_MEM (default 1G) and HIGHMEM_CPU (default qemu32) pick the machine; Ctrl-A X quits QEMU.
 add_custom_target(run
-  COMMAND sh -c "exec \"$0\" ${BOARD_QEMU_FLAGS} -m \"\${HIGHMEM_MEM:-1G}\" -cpu \"\${HIGHMEM_CPU:-qemu32}\" -kernel \"$1\" -serial mon:stdio"
+  COMMAND sh -c "exec \"$0\" ${BOARD_QEMU_FLAGS} -m \"\${HIGHMEM_MEM:-1G}\" -cpu \"\${HIGHMEM_CPU:-qemu32}\" -kernel \"$1\" -append \"${HIGHMEM_APPEND:-}\" -serial mon:stdio"
           ${QEMU_SYSTEM_I386} ${HIGHMEM_IMAGE_ELF}
   DEPENDS image
   USES_TERMINAL
@@ -37,7 +37,7 @@ add_custom_target(run
 
 # `debug`: QEMU halted at the first instruction with its gdb stub on :1234, and gdb attached with symbols.
 add_custom_target(debug
-  COMMAND sh -c "\"$0\" ${BOARD_QEMU_FLAGS} -m \"\${HIGHMEM_MEM:-1G}\" -cpu \"\${HIGHMEM_CPU:-qemu32}\" -kernel \"$1\" -serial file:\"$3\" -S -gdb tcp::1234 & exec \"$2\" -q \"$1\" -ex 'target remote :1234' -x \"$4\""
+  COMMAND sh -c "\"$0\" ${BOARD_QEMU_FLAGS} -m \"\${HIGHMEM_MEM:-1G}\" -cpu \"\${HIGHMEM_CPU:-qemu32}\" -kernel \"$1\" -append \"${HIGHMEM_APPEND:-}\" -serial file:\"$3\" -S -gdb tcp::1234 & exec \"$2\" -q \"$1\" -ex 'target remote :1234' -x \"$4\""
           ${QEMU_SYSTEM_I386} ${HIGHMEM_IMAGE_ELF} ${GDB_PROGRAM} ${CMAKE_BINARY_DIR}/serial.log
           ${PROJECT_SOURCE_DIR}/cmake/gdbinit
   DEPENDS image
