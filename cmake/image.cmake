@@ -23,23 +23,19 @@ ExternalProject_Add(image
 
 include(${PROJECT_SOURCE_DIR}/board/${HIGHMEM_BOARD}/board.cmake)
 
-find_program(QEMU_SYSTEM_I386 qemu-system-i386)
-find_program(GDB_PROGRAM gdb)
-
-# `run`: boot the image with the serial console on this terminal.
-# HIGHMEM_MEM (default 1G) and HIGHMEM_CPU (default qemu32) pick the machine; Ctrl-A X quits QEMU.
+# `run`: boot the image with the serial console on this terminal (cmake/qemu-run.sh says how to pick the machine).
 add_custom_target(run
-  COMMAND sh -c "exec \"$0\" ${BOARD_QEMU_FLAGS} -m \"\${HIGHMEM_MEM:-1G}\" -cpu \"\${HIGHMEM_CPU:-qemu32}\" -kernel \"$1\" -append \"${HIGHMEM_APPEND:-}\" -serial mon:stdio"
-          ${QEMU_SYSTEM_I386} ${HIGHMEM_IMAGE_ELF}
+  COMMAND ${PROJECT_SOURCE_DIR}/cmake/qemu-run.sh ${HIGHMEM_IMAGE_ELF} ${BOARD_QEMU_FLAGS}
   DEPENDS image
   USES_TERMINAL
+  VERBATIM
   COMMENT "Booting highmem.elf in QEMU (Ctrl-A X quits)")
 
 # `debug`: QEMU halted at the first instruction with its gdb stub on :1234, and gdb attached with symbols.
 add_custom_target(debug
-  COMMAND sh -c "\"$0\" ${BOARD_QEMU_FLAGS} -m \"\${HIGHMEM_MEM:-1G}\" -cpu \"\${HIGHMEM_CPU:-qemu32}\" -kernel \"$1\" -append \"${HIGHMEM_APPEND:-}\" -serial file:\"$3\" -S -gdb tcp::1234 & exec \"$2\" -q \"$1\" -ex 'target remote :1234' -x \"$4\""
-          ${QEMU_SYSTEM_I386} ${HIGHMEM_IMAGE_ELF} ${GDB_PROGRAM} ${CMAKE_BINARY_DIR}/serial.log
-          ${PROJECT_SOURCE_DIR}/cmake/gdbinit
+  COMMAND ${PROJECT_SOURCE_DIR}/cmake/qemu-debug.sh ${HIGHMEM_IMAGE_ELF} ${PROJECT_SOURCE_DIR}/cmake/gdbinit
+          ${CMAKE_BINARY_DIR}/serial.log ${BOARD_QEMU_FLAGS}
   DEPENDS image
   USES_TERMINAL
+  VERBATIM
   COMMENT "QEMU waits on :1234; the serial console goes to ${CMAKE_BINARY_DIR}/serial.log")
