@@ -9,6 +9,7 @@
 #include <firmware.h>
 #include <hal/page.h>
 #include <hal/x86.h>
+#include <mm/region.h>
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -50,7 +51,10 @@ void oops(struct trap_frame *tf)
 	out("\nOops: %s (vector %u), error code %08x\n", hal_exception_name(tf->vector), (unsigned)tf->vector,
 	    (unsigned)tf->error_code);
 	if (tf->vector == 14) {
-		out("  CR2 %08x (faulting address)\n", (unsigned)read_cr2());
+		char region[128];
+		uint32_t cr2 = read_cr2();
+
+		out("  CR2 %08x (faulting address): %s\n", (unsigned)cr2, mm_region_name(cr2, region, sizeof(region)));
 		decode_pf(tf->error_code);
 	}
 	out("EIP: %04x:%08x EFLAGS: %08x CR0: %08x CR3: %08x CR4: %08x\n", (unsigned)tf->cs, (unsigned)tf->eip,
