@@ -16,7 +16,7 @@ void kernel_areas_init(void);
 void apic_init(void);
 void firmware_kernel_sections(struct kernel_sections *ks);
 
-void kernel_areas_init(void)
+__init void kernel_areas_init(void)
 {
 	struct kernel_sections ks;
 

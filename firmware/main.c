@@ -26,7 +26,7 @@ void shell_loop(void);
 void kernel_areas_init(void);
 
 /* Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above that cannot be read yet. */
-static const void *early_phys_read(void *ctx, uint32_t pa, uint32_t len)
+__init static const void *early_phys_read(void *ctx, uint32_t pa, uint32_t len)
 {
 	(void)ctx;
 	if (pa >= BOOT_MAPPED_DEFAULT || len > BOOT_MAPPED_DEFAULT - pa)
@@ -34,7 +34,7 @@ static const void *early_phys_read(void *ctx, uint32_t pa, uint32_t len)
 	return (const void *)(uintptr_t)(pa + PAGE_OFFSET);
 }
 
-static void drop_identity_map(void)
+__init static void drop_identity_map(void)
 {
 	uint32_t *pgd = hal_va_ptr(PAGE_OFFSET + (read_cr3() & PAGE_MASK));
 
@@ -49,7 +49,7 @@ static void exception(struct trap_frame *tf)
 }
 
 /* Does the kernel command line hold the word opt? */
-static bool cmdline_has(const char *opt)
+__init static bool cmdline_has(const char *opt)
 {
 	size_t n = strlen(opt);
 
@@ -60,7 +60,7 @@ static bool cmdline_has(const char *opt)
 }
 
 /* Boot options that turn CPU features off, to exercise the paths older CPUs take. */
-static void apply_cpu_options(void)
+__init static void apply_cpu_options(void)
 {
 	if (cmdline_has("nopse") || cmdline_has("nopentium")) {
 		hal_cpu_disable(HAL_FEAT_PSE);
@@ -72,7 +72,7 @@ static void apply_cpu_options(void)
 	}
 }
 
-static void fill_mm_boot_info(struct mm_boot_info *bi)
+__init static void fill_mm_boot_info(struct mm_boot_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
 	bi->e820 = &boot_params.e820;
@@ -91,7 +91,7 @@ static void fill_mm_boot_info(struct mm_boot_info *bi)
 	}
 }
 
-void kmain(uint32_t magic, uint32_t mbi_pa)
+__init void kmain(uint32_t magic, uint32_t mbi_pa)
 {
 	struct mm_boot_info bi;
 	uint64_t t0;

@@ -7,6 +7,9 @@
 #include <hal/trap.h>
 #include <multiboot.h>
 
+/* Code that only runs during boot lives in .init, as the kernel's __init functions do. */
+#define __init __attribute__((section(".init.text"), noinline))
+
 /*
  * QEMU's isa-debug-exit ends QEMU with status (value << 1) | 1, so
  * `poweroff` makes QEMU exit with 33 and a failed self test or panic with 35.
