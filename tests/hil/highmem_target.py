@@ -1,0 +1,777 @@
+"""Targets for the highmem hardware-in-the-loop (HIL) suite.
+
+A *target* is something that runs highmem.elf and exposes its COM1 console:
+
+* ``QemuTarget``     spawns ``qemu-system-i386 -machine pc ... -serial stdio``
+                     through pexpect (TCG only, never KVM) and owns the process,
+                     so it can report QEMU's exit status (isa-debug-exit).
+* ``SerialTarget``   opens a serial device with pyserial (a USB-serial adapter
+                     wired to a board), runs an optional power/reset shell
+                     command and waits for the prompt.
+* ``QemuPtyTarget``  a ``SerialTarget`` whose device is the pty of a QEMU the
+                     harness starts with ``-serial pty``: everything from the
+                     pty on is the same code path as a real board, which is how
+                     CI exercises serial-device mode without a board.
+
+All three share one small expect engine (pexpect: ``pexpect.spawn`` for the
+QEMU child, ``pexpect.fdpexpect.fdspawn`` on the pyserial file descriptor) and
+the same API: ``boot()``, ``wait_prompt()``, ``cmd()``, ``send_raw()``,
+``send_garbage()``, ``poweroff()``, ``close()`` and ``log`` (the whole serial
+transcript as text).
+
+Why not labgrid?  Debian bookworm ships labgrid 0.4.1 (python3-labgrid), and
+it was considered for the driver layer.  It is not used because (1) its
+QEMUDriver is built around a labgrid environment YAML with tool paths, a QMP
+monitor and a console over a socket, so the isa-debug-exit status that is the
+documented result of ``poweroff`` is not what it reports; (2) it is not
+installed on the build machines and would add a sizeable dependency tree
+(python3-labgrid pulls in pyudev, ansicolors, jinja2, attrs, autobahn, ...)
+to CI for what is here ~400 lines; (3) its strategy/shell drivers assume a
+Linux (or barebox/U-Boot) login, not a firmware shell.  The target description
+(``targets/*.ini``) is deliberately small enough that moving to labgrid's
+``SerialDriver``/``ExternalPowerDriver`` later is a mechanical change.
+
+The target description is an INI file (configparser) with one ``[target]``
+section; see ``load_target`` and ``targets/*.ini``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import errno
+import fcntl
+import os
+import random
+import re
+import select
+import shlex
+import shutil
+import subprocess
+import tempfile
+import termios
+import time
+import tty
+
+import pexpect
+import pexpect.fdpexpect
+
+PROMPT = "highmem> "
+#: The documented QEMU exit status of ``poweroff``: the firmware writes 0x10 to
+#: isa-debug-exit at port 0xf4 and QEMU exits with (0x10 << 1) | 1.
+POWEROFF_STATUS = 33
+DEFAULT_BOOT_TIMEOUT = 30.0
+DEFAULT_CMD_TIMEOUT = 10.0
+
+KINDS = ("qemu", "serial", "qemu-pty")
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Parse a QEMU-style size ('512M', '3G', '32768K', '1048576') into bytes.
+
+    A bare number is taken as MiB, as QEMU's -m does.
+    """
+    m = _SIZE_RE.match(str(text))
+    if not m:
+        raise ValueError(f"not a size: {text!r}")
+    n, unit = int(m.group(1)), m.group(2).upper()
+    shift = {"": 20, "K": 10, "M": 20, "G": 30, "T": 40}[unit]
+    return n << shift
+
+
+# --------------------------------------------------------------------------
+# The e820 map QEMU 7.2 (pc machine, SeaBIOS 1.16) hands to a Multiboot kernel.
+# --------------------------------------------------------------------------
+
+E820_TYPES = ("usable", "reserved", "ACPI data", "ACPI NVS", "unusable")
+E820_RE = re.compile(
+    r"BIOS-e820: \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] "
+    r"(usable|reserved|ACPI data|ACPI NVS|unusable)\r?$",
+    re.MULTILINE,
+)
+#: Anything that starts like an e820 line; used to catch malformed ones.
+E820_ANY_RE = re.compile(r"^.*BIOS-e820:.*$", re.MULTILINE)
+
+PC_MAX_RAM_BELOW_4G = 0xE0000000  # pc-i440fx default max-ram-below-4g (3.5 GiB)
+PC_GIGABYTE_SPLIT = 0xC0000000  # gigabyte_align: the split moves down to 3 GiB
+SEABIOS_HIGHTABLE = 0x20000  # SeaBIOS keeps its tables in the top 128 KiB of low RAM
+
+
+def qemu_pc_e820(mem_bytes: int) -> list[tuple[int, int, str]]:
+    """The memory map highmem must print for ``qemu-system-i386 -machine pc -m SIZE``.
+
+    Returns (start, end_inclusive, type) tuples in address order.  The map is
+    SeaBIOS's int 15h/E820 table, which QEMU's Multiboot option ROM copies into
+    the Multiboot mmap:
+
+    * 0x0-0x9fbff usable (639 KiB), 0x9fc00-0x9ffff reserved (the EBDA),
+      0xf0000-0xfffff reserved (the BIOS segment);
+    * 1 MiB up to the top of RAM below 4 GiB usable, except the top 128 KiB,
+      which SeaBIOS reserves for its own tables;
+    * 0xfffc0000-0xffffffff reserved (the 256 KiB BIOS ROM);
+    * RAM below 4 GiB is all of -m when -m < 3.5 GiB; otherwise the pc machine
+      splits at 3 GiB (gigabyte alignment) and the rest is usable from 4 GiB up.
+
+    Verified by booting a throwaway Multiboot kernel that prints its mmap under
+    QEMU 7.2 with -m 32M, 128M, 512M, 1G, 2G, 3G, 3584M and 4G (TCG).
+    """
+    if mem_bytes < 2 << 20:
+        raise ValueError("QEMU pc needs at least 2 MiB for this rule")
+    if mem_bytes >= PC_MAX_RAM_BELOW_4G:
+        below_4g = PC_GIGABYTE_SPLIT
+    else:
+        below_4g = mem_bytes
+    above_4g = mem_bytes - below_4g
+    e = [
+        (0x0, 0x9FBFF, "usable"),
+        (0x9FC00, 0x9FFFF, "reserved"),
+        (0xF0000, 0xFFFFF, "reserved"),
+        (0x100000, below_4g - SEABIOS_HIGHTABLE - 1, "usable"),
+        (below_4g - SEABIOS_HIGHTABLE, below_4g - 1, "reserved"),
+        (0xFFFC0000, 0xFFFFFFFF, "reserved"),
+    ]
+    if above_4g:
+        e.append((1 << 32, (1 << 32) + above_4g - 1, "usable"))
+    return e
+
+
+def format_e820(entries) -> list[str]:
+    """Format entries exactly as the firmware must print them (Linux's format)."""
+    return [f"BIOS-e820: [mem 0x{s:016x}-0x{e:016x}] {t}" for s, e, t in entries]
+
+
+def parse_e820(text: str) -> list[tuple[int, int, str]]:
+    """All well-formed e820 lines in ``text``, in the order printed."""
+    return [(int(a, 16), int(b, 16), t) for a, b, t in E820_RE.findall(text)]
+
+
+# --------------------------------------------------------------------------
+# Target descriptions
+# --------------------------------------------------------------------------
+
+
+class TargetConfig:
+    """A parsed ``targets/*.ini`` file: the ``[target]`` section, typed.
+
+    Keys (all kinds): kind, prompt, boot_timeout, cmd_timeout.
+    qemu / qemu-pty: qemu (binary), machine, memory, cpu, extra_args.
+    serial / qemu-pty: baud, write_chunk, write_delay.
+    serial: device, reset_command, power_on_command, power_off_command,
+            reboot_returns (does 'reboot' come back to the prompt).
+    Shell commands may use {image} and {device}.
+    """
+
+    def __init__(self, values: dict, path: str | None = None):
+        self.path = path
+        self.values = dict(values)
+        kind = self.values.get("kind", "")
+        if kind not in KINDS:
+            raise ValueError(f"{path}: kind must be one of {KINDS}, not {kind!r}")
+        self.kind = kind
+
+    def get(self, key, default=None):
+        v = self.values.get(key)
+        return default if v in (None, "") else v
+
+    def getfloat(self, key, default):
+        return float(self.get(key, default))
+
+    def getint(self, key, default):
+        return int(str(self.get(key, default)), 0)
+
+    @property
+    def is_qemu_backed(self) -> bool:
+        """True when the harness starts the QEMU itself (memory size known)."""
+        return self.kind in ("qemu", "qemu-pty")
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return parse_size(self.get("memory", "1G")) if self.is_qemu_backed else None
+
+    def with_overrides(self, **kw) -> "TargetConfig":
+        v = dict(self.values)
+        v.update({k: str(x) for k, x in kw.items()})
+        return TargetConfig(v, self.path)
+
+    def describe(self) -> str:
+        if self.kind == "serial":
+            return f"serial {self.get('device')} @ {self.get('baud', 115200)}"
+        return f"{self.kind} -m {self.get('memory', '1G')} -cpu {self.get('cpu', 'qemu32')}"
+
+
+def load_target(path: str) -> TargetConfig:
+    cp = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    with open(path, encoding="utf-8") as f:
+        cp.read_file(f)
+    if not cp.has_section("target"):
+        raise ValueError(f"{path}: needs a [target] section")
+    return TargetConfig(dict(cp.items("target")), path)
+
+
+def make_target(config: TargetConfig, image: str | None):
+    """Construct (but do not boot) the target a description asks for."""
+    if config.kind == "qemu":
+        return QemuTarget(config, image)
+    if config.kind == "qemu-pty":
+        return QemuPtyTarget(config, image)
+    return SerialTarget(config, image)
+
+
+# --------------------------------------------------------------------------
+# The common console engine
+# --------------------------------------------------------------------------
+
+
+class TargetError(AssertionError):
+    """The target did not do what the console contract says (a test failure)."""
+
+
+class Target:
+    """Shared console logic over a pexpect child (``self.child``)."""
+
+    kind = "?"
+    #: True when poweroff() can report an exit status.
+    has_exit_status = False
+
+    def __init__(self, config: TargetConfig, image: str | None):
+        self.config = config
+        self.image = image
+        self.prompt = config.get("prompt", PROMPT)
+        self.boot_timeout = config.getfloat("boot_timeout", DEFAULT_BOOT_TIMEOUT)
+        self.cmd_timeout = config.getfloat("cmd_timeout", DEFAULT_CMD_TIMEOUT)
+        self.write_chunk = config.getint("write_chunk", 64)
+        self.write_delay = config.getfloat("write_delay", 0.0)
+        self.child = None
+        self._raw = bytearray()  # every byte received, in order
+        self.notes: list[str] = []  # harness events (timings, resets)
+        self.boot_log = ""
+        self.boot_time: float | None = None
+        self.boot_log_available = True
+        self.exit_status: int | None = None
+        self.killed = False  # stopped by the harness, not by the firmware
+        self.got_garbage = False  # its echo may contain anything
+        self._closed = False
+
+    # -- transcript -------------------------------------------------------
+
+    class _Sink:
+        def __init__(self, owner):
+            self.owner = owner
+
+        def write(self, data):
+            if isinstance(data, str):
+                data = data.encode("latin-1", "replace")
+            self.owner._raw.extend(data)
+
+        def flush(self):
+            pass
+
+    @property
+    def raw_log(self) -> bytes:
+        return bytes(self._raw)
+
+    @property
+    def log(self) -> str:
+        """The full serial transcript (bytes as latin-1, so nothing is lost)."""
+        return self._raw.decode("latin-1")
+
+    def note(self, text: str) -> None:
+        self.notes.append(f"[{time.strftime('%H:%M:%S')}] {text}")
+
+    def _attach(self, child) -> None:
+        child.logfile_read = Target._Sink(self)
+        self.child = child
+
+    # -- expect primitives ------------------------------------------------
+
+    def expect(self, pattern, timeout=None):
+        """pexpect's expect with a failure that says what was seen."""
+        timeout = self.cmd_timeout if timeout is None else timeout
+        try:
+            return self.child.expect(pattern, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise TargetError(
+                f"{self.kind}: timed out after {timeout:.0f} s waiting for "
+                f"{_show_pattern(pattern)}; last output: {tail(self.log, 400)!r}"
+            ) from None
+        except pexpect.EOF:
+            self._reap()
+            raise TargetError(
+                f"{self.kind}: console closed (exit status {self.exit_status}) while waiting "
+                f"for {_show_pattern(pattern)}; last output: {tail(self.log, 400)!r}"
+            ) from None
+
+    def wait_prompt(self, timeout=None) -> str:
+        """Wait for the prompt; return the text before it."""
+        self.expect(re.escape(self.prompt), timeout)
+        return _text(self.child.before)
+
+    def _fd(self) -> int:
+        return self.child.child_fd
+
+    def send_raw(self, data: bytes | str) -> None:
+        """Write bytes to the console, draining its output so neither side blocks.
+
+        Writes go out in ``write_chunk`` pieces; whatever the target sends back
+        meanwhile is read into pexpect's buffer (and the transcript), so a
+        target that echoes while we flood it never stalls on a full pipe.
+        """
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        fd = self._fd()
+        view = memoryview(data)
+        deadline = time.monotonic() + max(30.0, len(data) / 1000.0)
+        while view:
+            if time.monotonic() > deadline:
+                raise TargetError(f"{self.kind}: console input stalled ({len(view)} bytes left)")
+            r, w, _ = select.select([fd], [fd], [], 1.0)
+            if r:
+                self._drain_into_buffer()
+            if w:
+                try:
+                    n = os.write(fd, view[: self.write_chunk])
+                except BlockingIOError:
+                    n = 0
+                except OSError as e:
+                    if e.errno == errno.EIO:
+                        self._reap()
+                        raise TargetError(f"{self.kind}: console went away while writing") from None
+                    raise
+                view = view[n:]
+                if n and self.write_delay:
+                    time.sleep(self.write_delay)
+
+    def _drain_into_buffer(self) -> None:
+        """Move whatever is readable now into pexpect's buffer (public API only)."""
+        self.child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0)
+
+    def drain(self, quiet: float = 0.5, limit: float = 10.0) -> str:
+        """Read until the console has been quiet for ``quiet`` seconds."""
+        out = bytearray()
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            try:
+                out += _bytes(self.child.read_nonblocking(65536, timeout=quiet))
+            except pexpect.TIMEOUT:
+                break
+            except pexpect.EOF:
+                break
+        return out.decode("latin-1")
+
+    def flush_input_buffer(self) -> None:
+        """Forget output received so far (it stays in the transcript)."""
+        while self.child.expect(["(?s).+", pexpect.TIMEOUT, pexpect.EOF], timeout=0) == 0:
+            pass
+
+    def cmd(self, line: str, timeout=None, check_echo=True, eol="\r") -> str:
+        """Run one shell command; return its output (between echo and prompt).
+
+        The output has CR LF turned into LF and no trailing newline.  With
+        ``check_echo`` the echoed command line must be exactly ``line``.
+        """
+        self.flush_input_buffer()
+        self.send_raw(line + eol)
+        self.expect("\n" + re.escape(self.prompt), timeout)
+        text = _text(self.child.before)
+        first, _, rest = text.partition("\n")
+        if check_echo and first.rstrip("\r") != line:
+            raise TargetError(
+                f"{self.kind}: echo of {line!r} was {first.rstrip(chr(13))!r} (console must echo typed characters)"
+            )
+        return rest.replace("\r\n", "\n").rstrip("\r\n")
+
+    def resync(self, timeout=None) -> None:
+        """Get back to a clean prompt after garbage: Ctrl-U, Enter, wait for prompt."""
+        self.flush_input_buffer()
+        self.send_raw(b"\x15\r")
+        self.wait_prompt(timeout)
+        # One more round trip so that no half-seen prompt is left behind.
+        self.flush_input_buffer()
+        self.send_raw(b"\r")
+        self.wait_prompt(timeout)
+
+    def send_garbage(self, nbytes: int, seed: int, chunk: int = 512) -> None:
+        """Send ``nbytes`` seeded random bytes, draining output as we go."""
+        self.got_garbage = True
+        rng = random.Random(seed)
+        left = nbytes
+        while left:
+            n = min(chunk, left)
+            self.send_raw(bytes(rng.getrandbits(8) for _ in range(n)))
+            left -= n
+            self.drain(quiet=0.02, limit=0.5)
+        self.drain(quiet=0.3, limit=10.0)
+
+    # -- boot / power -----------------------------------------------------
+
+    def _boot_wait(self, t0: float) -> str:
+        self.wait_prompt(self.boot_timeout)
+        self.boot_time = time.monotonic() - t0
+        self.boot_log = self.log
+        self.note(f"prompt after {self.boot_time:.3f} s ({self.config.describe()})")
+        return self.boot_log
+
+    def poweroff(self, timeout=None) -> int | None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _reap(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# --------------------------------------------------------------------------
+# QEMU, serial on stdio
+# --------------------------------------------------------------------------
+
+
+def _raw_stdin():
+    """preexec_fn for QEMU children: raw pty, no ONLCR, no signals.
+
+    QEMU's stdio chardev clears ICANON/ECHO but keeps ISIG and sets OPOST, so
+    on a cooked pty a 0x03 in the garbage test would SIGINT QEMU and LF would
+    arrive as CR LF, hiding a firmware that forgets the CR.  Starting from a
+    raw terminal with ONLCR off keeps every byte exactly as the UART sent it.
+    """
+    try:
+        tty.setraw(0)
+        attrs = termios.tcgetattr(0)
+        attrs[1] &= ~(termios.ONLCR | termios.OCRNL | termios.ONLRET)
+        termios.tcsetattr(0, termios.TCSANOW, attrs)
+    except termios.error:
+        pass
+
+
+def qemu_binary(config: TargetConfig) -> str:
+    name = config.get("qemu", "qemu-system-i386")
+    path = shutil.which(name)
+    if not path:
+        raise TargetError(f"{name} not found (Debian: apt-get install qemu-system-x86)")
+    return path
+
+
+def qemu_argv(config: TargetConfig, image: str, serial: str, no_reboot=True, extra=()) -> list[str]:
+    argv = [
+        qemu_binary(config),
+        "-machine", config.get("machine", "pc"),
+        "-accel", "tcg",
+        "-m", config.get("memory", "1G"),
+        "-cpu", config.get("cpu", "qemu32"),
+        "-kernel", image,
+        "-serial", serial,
+        "-display", "none",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ]
+    if no_reboot:
+        argv.append("-no-reboot")
+    argv += list(extra)
+    argv += shlex.split(config.get("extra_args", ""))
+    return argv
+
+
+class QemuTarget(Target):
+    """QEMU with the serial port on its stdio, spawned through pexpect."""
+
+    kind = "qemu"
+    has_exit_status = True
+
+    def __init__(self, config: TargetConfig, image: str):
+        super().__init__(config, image)
+        if not image or not os.path.isfile(image):
+            raise TargetError(f"image not found: {image}")
+        self.argv = qemu_argv(config, image, "stdio", extra=("-monitor", "none"))
+        self._stderr_path = None
+        self.killed = False
+
+    def boot(self) -> str:
+        """Start QEMU; return the boot log up to and including the first prompt."""
+        self.note("spawn: " + shlex.join(self.argv))
+        # QEMU's own messages go to a file, so the transcript holds only UART bytes.
+        fd, self._stderr_path = tempfile.mkstemp(prefix="highmem-qemu-", suffix=".stderr")
+        os.close(fd)
+        env = dict(os.environ, HIGHMEM_QEMU_STDERR=self._stderr_path)
+        t0 = time.monotonic()
+        child = pexpect.spawn(
+            "/bin/sh", ["-c", 'exec "$0" "$@" 2>>"$HIGHMEM_QEMU_STDERR"'] + self.argv,
+            encoding=None, echo=False, env=env, preexec_fn=_raw_stdin, maxread=65536,
+        )
+        self._attach(child)
+        fl = fcntl.fcntl(child.child_fd, fcntl.F_GETFL)
+        fcntl.fcntl(child.child_fd, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        return self._boot_wait(t0)
+
+    def _reap(self) -> None:
+        if self.child is None or self.exit_status is not None:
+            return
+        if not self.child.isalive():
+            self.exit_status = self.child.exitstatus if self.child.exitstatus is not None else (
+                128 + (self.child.signalstatus or 0))
+
+    def wait_exit(self, timeout=None) -> int:
+        """Wait for QEMU to exit; return its exit status."""
+        timeout = self.cmd_timeout if timeout is None else timeout
+        try:
+            self.child.expect(pexpect.EOF, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise TargetError(f"QEMU still running {timeout:.0f} s after the console went quiet") from None
+        self.child.wait()
+        self._reap()
+        self.note(f"QEMU exited with status {self.exit_status}")
+        return self.exit_status
+
+    def poweroff(self, timeout=None) -> int:
+        """Send 'poweroff'; return QEMU's exit status (33 is success)."""
+        self.flush_input_buffer()
+        self.send_raw("poweroff\r")
+        return self.wait_exit(timeout)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.child is not None:
+            if self.child.isalive():
+                self.killed = True
+                self.note("QEMU stopped by the harness")
+                self.child.terminate(force=True)
+            try:
+                self.child.read_nonblocking(65536, timeout=0)
+            except (pexpect.TIMEOUT, pexpect.EOF, OSError):
+                pass
+            self._reap()
+            self.child.close(force=True)
+        if self._stderr_path:
+            with open(self._stderr_path, errors="replace") as f:
+                err = f.read().strip()
+            os.unlink(self._stderr_path)
+            if err:
+                self.note("QEMU stderr: " + err)
+
+
+# --------------------------------------------------------------------------
+# A serial device (USB adapter on a board, or the pty of a QEMU)
+# --------------------------------------------------------------------------
+
+
+def run_shell(command: str, what: str, timeout: float = 120.0, **fmt) -> None:
+    cmd = command.format(**fmt)
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise TargetError(f"{what} command failed ({r.returncode}): {cmd}\n{r.stdout}{r.stderr}")
+
+
+class SerialTarget(Target):
+    """A serial device opened with pyserial, wrapped with pexpect.fdpexpect.
+
+    boot(): open the port, run power_on_command and reset_command (if any),
+    then wait for the prompt.  Without a reset command the board is assumed
+    to be running already: Enter is sent and the boot log is not available.
+    """
+
+    kind = "serial"
+
+    def __init__(self, config: TargetConfig, image: str | None, device: str | None = None):
+        super().__init__(config, image)
+        self.device = device or config.get("device")
+        self.baud = config.getint("baud", 115200)
+        self.port = None
+
+    def _open(self) -> None:
+        import serial  # python3-serial
+
+        if not self.device:
+            raise TargetError("serial target without a device")
+        self.port = serial.Serial(
+            self.device, self.baud, bytesize=8, parity="N", stopbits=1,
+            timeout=0, xonxoff=False, rtscts=False, dsrdtr=False, exclusive=True,
+        )
+        self.port.reset_input_buffer()
+        child = pexpect.fdpexpect.fdspawn(self.port.fileno(), encoding=None, maxread=65536)
+        self._attach(child)
+        fl = fcntl.fcntl(self.port.fileno(), fcntl.F_GETFL)
+        fcntl.fcntl(self.port.fileno(), fcntl.F_SETFL, fl | os.O_NONBLOCK)
+
+    def _fd(self) -> int:
+        return self.port.fileno()
+
+    def reset(self) -> bool:
+        """Run the configured power-on and reset commands; True if anything ran."""
+        did = False
+        fmt = {"image": self.image or "", "device": self.device}
+        for key in ("power_on_command", "reset_command"):
+            c = self.config.get(key)
+            if c:
+                self.note(f"{key}: {c}")
+                run_shell(c, key, **fmt)
+                did = True
+        return did
+
+    def boot(self) -> str:
+        if self.port is None:
+            self._open()
+        t0 = time.monotonic()
+        if self.reset():
+            return self._boot_wait(t0)
+        self.boot_log_available = False
+        self.note("no reset command: assuming the board is up; sending Enter")
+        self.send_raw("\r")
+        self.wait_prompt(self.boot_timeout)
+        self.boot_log = ""
+        return ""
+
+    def poweroff(self, timeout=None) -> int | None:
+        """Send 'poweroff', then run power_off_command if configured.
+
+        A board has no exit status: returns None once the console has gone
+        quiet without showing the prompt again.
+        """
+        self.flush_input_buffer()
+        self.send_raw("poweroff\r")
+        out = self.drain(quiet=1.0, limit=timeout or self.cmd_timeout)
+        if self.prompt in out:
+            raise TargetError("prompt came back after poweroff")
+        c = self.config.get("power_off_command")
+        if c:
+            run_shell(c, "power_off_command", image=self.image or "", device=self.device)
+        return None
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.port is not None:
+            try:
+                self.port.close()
+            except OSError:
+                pass
+
+
+class QemuPtyTarget(SerialTarget):
+    """Serial-device mode over a pty: QEMU runs with ``-serial pty``.
+
+    QEMU starts halted (-S) with its monitor on stdio; the harness parses
+    "char device redirected to /dev/pts/N", opens that pty with pyserial
+    exactly like a USB adapter, and the *reset* is the monitor's ``cont``
+    (first boot) or ``system_reset``.  No -no-reboot: a 'reboot' comes back to
+    the prompt as on a board.  poweroff() also reports QEMU's exit status.
+    """
+
+    kind = "qemu-pty"
+    has_exit_status = True
+
+    def __init__(self, config: TargetConfig, image: str):
+        super().__init__(config, image, device=None)
+        if not image or not os.path.isfile(image):
+            raise TargetError(f"image not found: {image}")
+        self.argv = qemu_argv(config, image, "pty", no_reboot=False, extra=("-monitor", "stdio", "-S"))
+        self.qemu = None
+        self._started = False
+
+    def _start_qemu(self) -> None:
+        self.note("spawn: " + shlex.join(self.argv))
+        self.qemu = pexpect.spawn(self.argv[0], self.argv[1:], encoding="utf-8",
+                                  codec_errors="replace", echo=False)
+        self.qemu.expect(r"char device redirected to (/dev/pts/\d+)", timeout=30)
+        self.device = self.qemu.match.group(1)
+        # The monitor prompt may come before or after that line: resync on a fresh one.
+        self._monitor("")
+        self.note(f"QEMU serial port is {self.device}")
+
+    def _monitor(self, command: str) -> None:
+        try:
+            self.qemu.read_nonblocking(65536, timeout=0)
+        except pexpect.TIMEOUT:
+            pass
+        self.qemu.sendline(command)
+        self.qemu.expect(r"\(qemu\) ", timeout=10)
+
+    def reset(self) -> bool:
+        if self.qemu is None:
+            self._start_qemu()
+        if self.port is None:
+            self._open()
+        if not self._started:
+            self.note("monitor: cont")
+            self._monitor("cont")
+            self._started = True
+        else:
+            self.note("monitor: system_reset")
+            self._monitor("system_reset")
+        return True
+
+    def boot(self) -> str:
+        t0 = time.monotonic()
+        self.reset()
+        return self._boot_wait(t0)
+
+    def _reap(self) -> None:
+        if self.qemu is not None and self.exit_status is None and not self.qemu.isalive():
+            self.exit_status = self.qemu.exitstatus if self.qemu.exitstatus is not None else (
+                128 + (self.qemu.signalstatus or 0))
+
+    def poweroff(self, timeout=None) -> int:
+        self.flush_input_buffer()
+        self.send_raw("poweroff\r")
+        timeout = self.cmd_timeout if timeout is None else timeout
+        try:
+            self.qemu.expect(pexpect.EOF, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise TargetError(f"QEMU still running {timeout:.0f} s after poweroff") from None
+        self.drain(quiet=0.1, limit=1.0)
+        self.qemu.wait()
+        self._reap()
+        self.note(f"QEMU exited with status {self.exit_status}")
+        return self.exit_status
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        super().close()
+        if self.qemu is not None:
+            if self.qemu.isalive():
+                self.killed = True
+                self.note("QEMU stopped by the harness")
+                self.qemu.terminate(force=True)
+            self._reap()
+            self.qemu.close(force=True)
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+
+def _bytes(x) -> bytes:
+    return x if isinstance(x, bytes) else x.encode("latin-1")
+
+
+def _text(x) -> str:
+    return x.decode("latin-1") if isinstance(x, bytes) else x
+
+
+def _show_pattern(p) -> str:
+    return repr(p) if isinstance(p, (str, bytes)) else str(p)
+
+
+def tail(text: str, n: int) -> str:
+    return text[-n:]
+
+
+def printable(text: str) -> str:
+    """Make a transcript safe to print: CR dropped, other controls as \\xNN."""
+    out = []
+    for ch in text.replace("\r\n", "\n"):
+        o = ord(ch)
+        if ch in "\n\t" or 0x20 <= o < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\x{o:02x}")
+    return "".join(out)

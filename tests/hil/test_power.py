@@ -1,0 +1,26 @@
+"""reboot, then poweroff, each on a fresh boot (poweroff last: on a board
+without a power_on_command nothing can follow it)."""
+
+import pytest
+
+import highmem_target as ht
+
+
+def test_reboot(fresh_target):
+    t = fresh_target()
+    t.flush_input_buffer()
+    t.send_raw("reboot\r")
+    if t.kind == "qemu":
+        # -no-reboot turns the reset into a QEMU exit with status 0.
+        assert t.wait_exit(timeout=30) == 0
+    else:
+        t.expect(r"BIOS-e820", timeout=t.boot_timeout)
+        t.wait_prompt(timeout=t.boot_timeout)
+        assert t.cmd("version")
+
+
+def test_poweroff(fresh_target):
+    t = fresh_target()
+    status = t.poweroff()
+    if t.has_exit_status:
+        assert status == ht.POWEROFF_STATUS, f"QEMU exit status {status}, documented {ht.POWEROFF_STATUS}"
