@@ -1,12 +1,15 @@
 /*
  * The page allocator benchmark behind `bench`: cycles per alloc_pages() +
- * __free_pages() pair, and per operation in bursts that drain and refill
- * the free lists (so splitting and merging are paid too).
+ * __free_pages() pair, and per operation in bursts of 256 allocations then
+ * 256 frees (so splitting and merging are paid too), for orders 0 and 3;
+ * then the cycles mm_init() took and where mem_map went.  One
+ * "BENCH name=... n=... ops=... cycles_per_op=..." line per case.
  */
 #include <inttypes.h>
 
 #include <hal/cpu.h>
 #include <mm/bench.h>
+#include <mm/init.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
 
@@ -44,10 +47,11 @@ static void bench_order(FILE *out, unsigned order)
 			break;
 	}
 	burst_cycles = hal_cycles() - t0;
-	fprintf(out, "alloc_pages order %u: %" PRIu64 " cycles per alloc+free pair (%u pairs), %" PRIu64
-		     " cycles per op in bursts of %u (%u bursts)\n",
-		order, pair_cycles / BENCH_PAIRS, BENCH_PAIRS,
-		rounds ? burst_cycles / ((uint64_t)rounds * BENCH_BURST * 2) : 0, BENCH_BURST, rounds);
+	fprintf(out, "BENCH name=alloc_free_pair_order%u n=1 ops=%u cycles_per_op=%" PRIu64 "\n", order, BENCH_PAIRS,
+		pair_cycles / BENCH_PAIRS);
+	if (rounds)
+		fprintf(out, "BENCH name=alloc_free_burst_order%u n=%u ops=%u cycles_per_op=%" PRIu64 "\n", order,
+			BENCH_BURST, rounds * BENCH_BURST * 2, burst_cycles / ((uint64_t)rounds * BENCH_BURST * 2));
 }
 
 void bench_page_alloc(FILE *out)
@@ -58,4 +62,10 @@ void bench_page_alloc(FILE *out)
 	bench_order(out, 3);
 	if (nr_free_pages() != before)
 		fprintf(out, "bench: free pages %lu before, %lu after\n", before, nr_free_pages());
+	fprintf(out, "BENCH name=mm_init n=%lu ops=1 cycles_per_op=%" PRIu64 "\n", (unsigned long)max_pfn,
+		mm_boot_facts.boot_cycles);
+	fprintf(out, "# struct page %zu bytes; mem_map %" PRIu64 " KiB at [mem 0x%08" PRIx64 "-0x%08" PRIx64 "]\n",
+		mm_boot_facts.struct_page_size,
+		(uint64_t)(mm_boot_facts.mem_map_end - mm_boot_facts.mem_map_start) >> 10,
+		(uint64_t)mm_boot_facts.mem_map_start, (uint64_t)mm_boot_facts.mem_map_end - 1);
 }
