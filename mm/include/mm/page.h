@@ -1,8 +1,9 @@
 /*
  * struct page: one per physical page frame ("a struct page for every page
  * frame", seed 001), and the conversions between pages, frame numbers,
- * physical and kernel virtual addresses.  Implemented in mm/page_alloc.c
- * (buddy) and mm/highmem.c (page_address of high pages).
+ * physical and kernel virtual addresses.  Implemented in mm/mmzone.c
+ * (mem_map and the conversions), mm/page_alloc.c (buddy) and mm/highmem.c
+ * (page_address of high pages).
  */
 #ifndef MM_PAGE_H
 #define MM_PAGE_H
