@@ -136,6 +136,37 @@ def qemu_pc_e820(mem_bytes: int) -> list[tuple[int, int, str]]:
     return e
 
 
+PAGE_OFFSET = 0xC0000000
+MAXMEM = 896 << 20
+VMALLOC_OFFSET = 8 << 20
+
+
+def expected_layout(e820) -> dict[str, tuple[int, int]]:
+    """The DESIGN.md high map for a memory map: lowmem, vmalloc and pkmap ranges.
+
+    lowmem ends at PAGE_OFFSET + min(top of usable RAM below 4 GiB, 896 MiB);
+    VMALLOC_START = (high_memory + 2*VMALLOC_OFFSET - 1) & ~(VMALLOC_OFFSET - 1);
+    VMALLOC_END = PKMAP_BASE - 2 pages; PKMAP_BASE = 0xfe000000.
+    """
+    top = max(e + 1 for s, e, t in e820 if t == "usable" and e < 1 << 32)
+    top &= ~0xFFF
+    high_memory = PAGE_OFFSET + min(top, MAXMEM)
+    vstart = (high_memory + 2 * VMALLOC_OFFSET - 1) & ~(VMALLOC_OFFSET - 1)
+    return {
+        "lowmem": (PAGE_OFFSET, high_memory),
+        "vmalloc": (vstart, 0xFE000000 - 2 * 4096),
+        "pkmap_start": (0xFE000000, None),
+    }
+
+
+LAYOUT_RE = re.compile(r"^\s*(fixmap|pkmap|vmalloc|lowmem)\s*:\s*0x([0-9a-f]{8})\s*-\s*0x([0-9a-f]{8})", re.MULTILINE)
+
+
+def parse_layout(text: str) -> dict[str, tuple[int, int]]:
+    """The 'virtual kernel memory layout' block, if printed."""
+    return {m.group(1): (int(m.group(2), 16), int(m.group(3), 16)) for m in LAYOUT_RE.finditer(text)}
+
+
 def format_e820(entries) -> list[str]:
     """Format entries exactly as the firmware must print them (Linux's format)."""
     return [f"BIOS-e820: [mem 0x{s:016x}-0x{e:016x}] {t}" for s, e, t in entries]
@@ -382,14 +413,15 @@ class Target:
         return rest.replace("\r\n", "\n").rstrip("\r\n")
 
     def resync(self, timeout=None) -> None:
-        """Get back to a clean prompt after garbage: Ctrl-U, Enter, wait for prompt."""
-        self.flush_input_buffer()
-        self.send_raw(b"\x15\r")
-        self.wait_prompt(timeout)
-        # One more round trip so that no half-seen prompt is left behind.
-        self.flush_input_buffer()
-        self.send_raw(b"\r")
-        self.wait_prompt(timeout)
+        """Get back to a clean, quiet prompt after garbage."""
+        for _ in range(10):
+            self.flush_input_buffer()
+            self.send_raw(b"\x03\x15\r")  # Ctrl-C, Ctrl-U, Enter: whatever state the line was in
+            self.wait_prompt(timeout)
+            # Synced once nothing more arrives (no stale prompt still in flight).
+            if not self.drain(quiet=0.5, limit=5.0):
+                return
+        raise TargetError(f"{self.kind}: console does not settle after garbage")
 
     def send_garbage(self, nbytes: int, seed: int, chunk: int = 512) -> None:
         """Send ``nbytes`` seeded random bytes, draining output as we go."""

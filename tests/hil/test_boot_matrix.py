@@ -56,6 +56,17 @@ def test_e820_command_matches_qemu(booted):
     assert ht.parse_e820(booted.cmd("e820")) == ht.qemu_pc_e820(mem)
 
 
+def test_memory_layout(booted):
+    """The boot 'virtual kernel memory layout' block follows DESIGN.md for this size."""
+    got = ht.parse_layout(booted.boot_log)
+    if not got:
+        pytest.skip("the firmware does not print the virtual kernel memory layout yet")
+    want = ht.expected_layout(ht.parse_e820(booted.boot_log))
+    assert got.get("lowmem") == want["lowmem"]
+    assert got.get("vmalloc") == want["vmalloc"]
+    assert got.get("pkmap", (None,))[0] == want["pkmap_start"][0]
+
+
 def test_cpu_features_match_model(booted):
     cpu = booted.config.get("cpu")
     feats = cpu_features(booted.boot_log)
