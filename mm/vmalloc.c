@@ -13,6 +13,7 @@
 
 #include <hal/mmu.h>
 #include <mm/layout.h>
+#include <mm/meminfo.h>
 #include <mm/page.h>
 #include <mm/paging.h>
 #include <mm/region.h>
@@ -549,7 +550,7 @@ void vmalloc_meminfo(FILE *out)
 	unsigned long used, chunk;
 
 	vmalloc_usage(&used, &chunk, NULL);
-	fprintf(out, "%-15s %8lu kB\n", "VmallocTotal:", (unsigned long)(VMALLOC_END - VMALLOC_START) >> 10);
-	fprintf(out, "%-15s %8lu kB\n", "VmallocUsed:", used >> 10);
-	fprintf(out, "%-15s %8lu kB\n", "VmallocChunk:", chunk >> 10);
+	meminfo_line(out, "VmallocTotal", (unsigned long)(VMALLOC_END - VMALLOC_START) >> 10);
+	meminfo_line(out, "VmallocUsed", used >> 10);
+	meminfo_line(out, "VmallocChunk", chunk >> 10);
 }
