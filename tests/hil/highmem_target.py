@@ -24,10 +24,11 @@ it was considered for the driver layer.  It is not used because (1) its
 QEMUDriver is built around a labgrid environment YAML with tool paths, a QMP
 monitor and a console over a socket, so the isa-debug-exit status that is the
 documented result of ``poweroff`` is not what it reports; (2) it is not
-installed on the build machines and would add a sizeable dependency tree
-(python3-labgrid pulls in pyudev, ansicolors, jinja2, attrs, autobahn, ...)
-to CI for what is here ~400 lines; (3) its strategy/shell drivers assume a
-Linux (or barebox/U-Boot) login, not a firmware shell.  The target description
+installed on the build machines and its Debian package depends on ~19
+packages (python3-docker, -autobahn, -pysnmp4, -paho-mqtt, -pyudev, ...),
+a large tree for CI to install in place of this one module; (3) its
+strategy/shell drivers assume a Linux (or barebox/U-Boot) login, not a
+firmware shell.  The target description
 (``targets/*.ini``) is deliberately small enough that moving to labgrid's
 ``SerialDriver``/``ExternalPowerDriver`` later is a mechanical change.
 
