@@ -1,6 +1,9 @@
 /* The `selftest` command: runs the in-image tests and prints KTAP-style results. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <mm/heap.h>
 
 #include <selftest.h>
 #include <shell.h>
@@ -57,3 +60,41 @@ static int selftest_parse(void)
 	return 0;
 }
 SELFTEST(parse_numbers, selftest_parse);
+
+/* newlib's malloc grows through sbrk into the bounded heap arena; running it dry fails cleanly and frees restore it. */
+static int selftest_newlib_heap(void)
+{
+	enum { CHUNK = 64 * 1024, MAX_CHUNKS = 1024 };
+	static void *chunks[MAX_CHUNKS];
+	vaddr_t start, brk, end;
+	unsigned n = 0;
+	int bad = 0;
+	void *again;
+
+	mm_heap_range(&start, &brk, &end);
+	printf("# heap arena [%#lx, %#lx), break at %#lx; one refusal message follows on purpose\n",
+	       (unsigned long)start, (unsigned long)end, (unsigned long)brk);
+	while (n < MAX_CHUNKS && (chunks[n] = malloc(CHUNK)) != NULL) {
+		memset(chunks[n], (int)n, CHUNK);
+		n++;
+	}
+	if (n == MAX_CHUNKS || n < (end - start) / CHUNK / 2) {
+		printf("# %u chunks of %u bytes before malloc failed; expected the arena to run out near %lu\n", n,
+		       (unsigned)CHUNK, (unsigned long)((end - start) / CHUNK));
+		bad = 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const unsigned char *p = chunks[i];
+
+		if (p[0] != (unsigned char)i || p[CHUNK - 1] != (unsigned char)i)
+			bad = 1;
+		free(chunks[i]);
+	}
+	again = malloc(CHUNK);
+	if (!again)
+		bad = 1;
+	free(again);
+	printf("# %u chunks of 64 KiB allocated, checked and freed\n", n);
+	return bad;
+}
+SELFTEST(newlib_heap, selftest_newlib_heap);
