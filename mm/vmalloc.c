@@ -5,8 +5,24 @@
  * linearly by the function get_vm_area()", seed 002).
  *
  * Only four helpers touch the list structure (vmlist_find_gap,
- * vmlist_link, vmlist_unlink, vmlist_lookup); the O(log n) index of the
- * speed issue goes behind them, beside the list.
+ * vmlist_link, vmlist_unlink, vmlist_lookup).  Beside the list they keep
+ * an index: a red-black tree of the live areas keyed by addr, augmented so
+ * that every node knows the free gap after its area (up to the next live
+ * area, or to 4 GiB) and the largest gap of its subtree.  First fit then
+ * walks down one or two root-to-leaf paths instead of the whole list, and
+ * find_vm_area() and vfree() find an area by descending the tree.  The
+ * seeds' linear walk stays, selected by vmalloc_search_mode, as the
+ * reference that must give the very same placements.
+ *
+ * Freeing is lazy about the TLB (vfree, vunmap): the pages are unmapped at
+ * once but the flush waits.  The freed range goes into a second tree, the
+ * purge list, keyed by addr; it counts as free space for first fit, but
+ * before any part of it is handed out again the range is flushed (page by
+ * page, or by one global flush that empties the whole purge list), and one
+ * global flush empties the list whenever more than vmalloc_lazy_max_pages
+ * pages (or LAZY_POOL ranges) wait.  So no freed address is reused
+ * before its flush, placements are those of the seeds' allocator, and a
+ * run of vfree() calls costs one global flush per 32 MiB.
  */
 #include <stdint.h>
 #include <string.h>
@@ -16,6 +32,7 @@
 #include <mm/meminfo.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/rbtree.h>
 #include <mm/region.h>
 #include <mm/slab.h>
 #include <mm/vmalloc.h>
@@ -23,8 +40,20 @@
 struct vm_struct *vmlist;
 struct irqlock vmlist_lock = IRQLOCK_INIT("vmlist_lock");
 struct vmalloc_stats vmalloc_stats;
+enum vmalloc_search vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+unsigned long vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
 
 static struct kmem_cache *vm_struct_cachep;
+
+/* The live areas by addr, augmented with the gaps (the index beside vmlist). */
+static struct rb_root vm_area_root;
+/* Lazily freed ranges by addr: unmapped, TLB not yet flushed, not to be reused before it is. */
+static struct rb_root vm_purge_root;
+
+static void lazy_pool_init(void);
+
+/* The top of the 32-bit address space, where the last gap ends. */
+#define VA_TOP (1ull << 32)
 
 /* Kernel mappings: writable, and global where the CPU has PGE (they are the same in every directory). */
 #define PAGE_KERNEL (HAL_PROT_WRITE | HAL_PROT_GLOBAL)
@@ -38,7 +67,12 @@ int vmalloc_init(void)
 	}
 	/* A fresh start each time: host tests boot the fake machine again and again. */
 	vmlist = NULL;
+	vm_area_root = RB_ROOT;
+	vm_purge_root = RB_ROOT;
+	lazy_pool_init();
 	vmlist_lock.held = 0;
+	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
 	memset(&vmalloc_stats, 0, sizeof(vmalloc_stats));
 	vm_struct_cachep = kmem_cache_create("vm_struct", sizeof(struct vm_struct), 0, 0);
 	if (!vm_struct_cachep) {
@@ -48,28 +82,216 @@ int vmalloc_init(void)
 	return 0;
 }
 
-/* ---- the list and its search: the only code that knows vmlist is a list ---- */
+static inline struct vm_struct *rb_area(const struct rb_node *n)
+{
+	return rb_entry_safe(n, struct vm_struct, rb_node);
+}
+
+static inline uint64_t area_end(const struct vm_struct *v)
+{
+	return (uint64_t)v->addr + v->size;
+}
+
+/* ---- the augmented tree of live areas ---- */
+
+static inline uint64_t subtree_max_gap(const struct rb_node *n)
+{
+	return n ? rb_area(n)->subtree_max_gap : 0;
+}
+
+static uint64_t compute_max_gap(const struct vm_struct *v)
+{
+	uint64_t m = v->gap_after, l = subtree_max_gap(v->rb_node.rb_left), r = subtree_max_gap(v->rb_node.rb_right);
+
+	if (l > m)
+		m = l;
+	if (r > m)
+		m = r;
+	return m;
+}
+
+static void gap_propagate(struct rb_node *n, struct rb_node *stop)
+{
+	while (n != stop) {
+		struct vm_struct *v = rb_area(n);
+		uint64_t m = compute_max_gap(v);
+
+		if (v->subtree_max_gap == m)
+			break;
+		v->subtree_max_gap = m;
+		n = n->rb_parent;
+	}
+}
+
+static void gap_copy(struct rb_node *old, struct rb_node *new_node)
+{
+	rb_area(new_node)->subtree_max_gap = rb_area(old)->subtree_max_gap;
+}
+
+static void gap_rotate(struct rb_node *old, struct rb_node *new_node)
+{
+	struct vm_struct *o = rb_area(old);
+
+	rb_area(new_node)->subtree_max_gap = o->subtree_max_gap;
+	o->subtree_max_gap = compute_max_gap(o);
+}
+
+static const struct rb_augment_callbacks gap_callbacks = { gap_propagate, gap_copy, gap_rotate };
+
+/* Recompute the gap after v from its successor in the tree and bring the subtree maxima up to date. */
+static void gap_update(struct vm_struct *v)
+{
+	struct vm_struct *next = rb_area(rb_next(&v->rb_node));
+
+	v->gap_after = (next ? (uint64_t)next->addr : VA_TOP) - area_end(v);
+	gap_propagate(&v->rb_node, NULL);
+}
+
+/* Put area in the tree of live areas; returns its predecessor there (NULL: it is the first). */
+static struct vm_struct *area_tree_insert(struct vm_struct *area)
+{
+	struct rb_node **link = &vm_area_root.rb_node, *parent = NULL;
+	struct vm_struct *prev = NULL, *next;
+
+	while (*link) {
+		parent = *link;
+		if (area->addr < rb_area(parent)->addr) {
+			link = &parent->rb_left;
+		} else {
+			prev = rb_area(parent);
+			link = &parent->rb_right;
+		}
+	}
+	rb_link_node(&area->rb_node, parent, link);
+	next = rb_area(rb_next(&area->rb_node));
+	area->gap_after = (next ? (uint64_t)next->addr : VA_TOP) - area_end(area);
+	area->subtree_max_gap = area->gap_after;
+	rb_insert_augmented(&area->rb_node, &vm_area_root, &gap_callbacks);
+	/* The new area shortened the gap after its predecessor. */
+	if (prev)
+		gap_update(prev);
+	return prev;
+}
+
+/* Take area out of the tree of live areas; its predecessor's gap grows. */
+static void area_tree_erase(struct vm_struct *area)
+{
+	struct vm_struct *prev = rb_area(rb_prev(&area->rb_node));
+
+	rb_erase_augmented(&area->rb_node, &vm_area_root, &gap_callbacks);
+	if (prev)
+		gap_update(prev);
+}
+
+/* The live area starting at addr, or (containing) whose range holds addr: one descent. */
+static struct vm_struct *area_tree_lookup(vaddr_t addr, bool containing)
+{
+	struct rb_node *n = vm_area_root.rb_node;
+	struct vm_struct *below = NULL;
+
+	while (n) {
+		struct vm_struct *v = rb_area(n);
+
+		if (addr < v->addr) {
+			n = n->rb_left;
+		} else if (addr == v->addr) {
+			return v;
+		} else {
+			below = v;
+			n = n->rb_right;
+		}
+	}
+	if (containing && below && addr - below->addr < below->size)
+		return below;
+	return NULL;
+}
+
+/* ---- first fit ---- */
+
+static inline uint64_t align_up(uint64_t x, uint64_t align)
+{
+	return (x + align - 1) & ~(align - 1);
+}
+
+/* The fit in free range [gstart, gend): 1 with *addr, 0 if it does not fit, -1 if no later range can fit either. */
+static int try_gap(uint64_t gstart, uint64_t gend, uint64_t size, uint64_t align, uint64_t start, uint64_t end,
+		   uint64_t *addr)
+{
+	uint64_t a = align_up(gstart > start ? gstart : start, align);
+
+	/* Later ranges start higher, so their first candidate is no lower. */
+	if (a + size > end)
+		return -1;
+	if (a + size <= gend) {
+		*addr = a;
+		return 1;
+	}
+	return 0;
+}
 
 /*
- * First fit: the lowest address in [start, end) where size bytes (guard
- * page included) fit between the areas.  Returns the address and, in
- * *link, where the new area goes in the list; false if nothing fits.
- * Arithmetic is 64-bit so that no sum wraps around the 32-bit space.
+ * The lowest fit among the gaps of n's subtree: subtrees whose largest gap
+ * is smaller than size are skipped, and so are left subtrees that lie wholly
+ * below start.  With page alignment a gap of size bytes above start always
+ * fits, so only the path towards start and one path down to the fit are
+ * walked: O(log n).  (A larger alignment may also visit gaps that are long
+ * enough but misaligned; the result is still the exact first fit.)
  */
-static bool vmlist_find_gap(uint64_t size, vaddr_t start, vaddr_t end, vaddr_t *addr_out,
+static int gap_search(const struct rb_node *n, uint64_t size, uint64_t align, uint64_t start, uint64_t end,
+		      uint64_t *addr)
+{
+	const struct vm_struct *v;
+	int r;
+
+	if (!n || subtree_max_gap(n) < size)
+		return 0;
+	v = rb_area(n);
+	if (v->addr > start) {
+		r = gap_search(n->rb_left, size, align, start, end, addr);
+		if (r)
+			return r;
+	}
+	r = try_gap(area_end(v), area_end(v) + v->gap_after, size, align, start, end, addr);
+	if (r)
+		return r;
+	return gap_search(n->rb_right, size, align, start, end, addr);
+}
+
+/*
+ * First fit: the lowest address in [start, end), a multiple of align,
+ * where size bytes (guard page included) fit between the live areas.
+ * Returns the address and, for the linear search, in *link where the new
+ * area goes in the list (the indexed search leaves *link NULL); false if
+ * nothing fits.  Arithmetic is 64-bit so that no sum wraps around the
+ * 32-bit space.
+ */
+static bool vmlist_find_gap(uint64_t size, uint64_t align, vaddr_t start, vaddr_t end, vaddr_t *addr_out,
 			    struct vm_struct ***link)
 {
-	uint64_t addr = start;
+	uint64_t addr = align_up(start, align);
 	struct vm_struct **p, *tmp;
 
+	*link = NULL;
+	if (vmalloc_search_mode == VMALLOC_SEARCH_INDEXED) {
+		struct vm_struct *first = rb_area(rb_first(&vm_area_root));
+		int r = try_gap(0, first ? first->addr : VA_TOP, size, align, start, end, &addr);
+
+		if (r == 0)
+			r = gap_search(vm_area_root.rb_node, size, align, start, end, &addr);
+		if (r <= 0)
+			return false;
+		*addr_out = (vaddr_t)addr;
+		return true;
+	}
+	/* The seeds' walk: step over every area that ends above the candidate. */
 	for (p = &vmlist; (tmp = *p) != NULL; p = &tmp->next) {
-		uint64_t tmp_end = (uint64_t)tmp->addr + tmp->size;
+		uint64_t tmp_end = area_end(tmp);
 
 		if (tmp_end <= addr)
 			continue;
 		if (addr + size <= tmp->addr)
 			break;
-		addr = tmp_end;
+		addr = align_up(tmp_end, align);
 		if (addr + size > end)
 			return false;
 	}
@@ -80,9 +302,13 @@ static bool vmlist_find_gap(uint64_t size, vaddr_t start, vaddr_t end, vaddr_t *
 	return true;
 }
 
-/* Insert area at link, the position vmlist_find_gap() returned. */
+/* Insert area in the list (at link, from the linear search, or after its predecessor in the tree) and in the tree. */
 static void vmlist_link(struct vm_struct **link, struct vm_struct *area)
 {
+	struct vm_struct *prev = area_tree_insert(area);
+
+	if (!link)
+		link = prev ? &prev->next : &vmlist;
 	area->next = *link;
 	*link = area;
 }
@@ -92,23 +318,35 @@ static struct vm_struct *vmlist_unlink(vaddr_t addr, const struct vm_struct *onl
 {
 	struct vm_struct **p, *tmp;
 
-	for (p = &vmlist; (tmp = *p) != NULL; p = &tmp->next) {
-		if (tmp->addr == addr) {
-			if (only_if && tmp != only_if)
+	if (vmalloc_search_mode == VMALLOC_SEARCH_INDEXED) {
+		struct vm_struct *prev;
+
+		tmp = area_tree_lookup(addr, false);
+		if (!tmp || (only_if && tmp != only_if))
+			return NULL;
+		prev = rb_area(rb_prev(&tmp->rb_node));
+		p = prev ? &prev->next : &vmlist;
+	} else {
+		for (p = &vmlist; (tmp = *p) != NULL; p = &tmp->next) {
+			if (tmp->addr == addr)
+				break;
+			if (tmp->addr > addr)
 				return NULL;
-			*p = tmp->next;
-			tmp->next = NULL;
-			return tmp;
 		}
-		if (tmp->addr > addr)
-			break;
+		if (!tmp || (only_if && tmp != only_if))
+			return NULL;
 	}
-	return NULL;
+	*p = tmp->next;
+	tmp->next = NULL;
+	area_tree_erase(tmp);
+	return tmp;
 }
 
 /* The area starting at addr, or (containing) the one whose range holds addr; NULL if none. */
 static struct vm_struct *vmlist_lookup(vaddr_t addr, bool containing)
 {
+	if (vmalloc_search_mode == VMALLOC_SEARCH_INDEXED)
+		return area_tree_lookup(addr, containing);
 	for (struct vm_struct *tmp = vmlist; tmp; tmp = tmp->next) {
 		if (tmp->addr == addr)
 			return tmp;
@@ -120,15 +358,178 @@ static struct vm_struct *vmlist_lookup(vaddr_t addr, bool containing)
 	return NULL;
 }
 
+/* ---- lazy TLB purging ---- */
+
+/*
+ * A lazily freed range: its pages are unmapped but may still sit in the
+ * TLB.  The records come from a fixed pool, so a free needs no memory and
+ * holds none after it returns (the vm_struct goes back at once).
+ */
+struct lazy_range {
+	struct rb_node rb;      /* in vm_purge_root, by addr */
+	vaddr_t addr;
+	unsigned long pages;    /* mapped pages, the guard page excluded */
+	struct lazy_range *next; /* the free pool, or a chain being released */
+};
+
+/* A full pool purges too: 2048 ranges, so 10,000 frees in a row cost at most 5 global flushes. */
+#define LAZY_POOL 2048u
+
+static struct lazy_range lazy_pool[LAZY_POOL];
+static struct lazy_range *lazy_free_records;
+
+static inline struct lazy_range *rb_lazy(const struct rb_node *n)
+{
+	return rb_entry_safe(n, struct lazy_range, rb);
+}
+
+static inline uint64_t lazy_end(const struct lazy_range *r)
+{
+	return (uint64_t)r->addr + (uint64_t)r->pages * PAGE_SIZE;
+}
+
+static void lazy_pool_init(void)
+{
+	lazy_free_records = NULL;
+	for (unsigned i = LAZY_POOL; i-- > 0;) {
+		lazy_pool[i].next = lazy_free_records;
+		lazy_free_records = &lazy_pool[i];
+	}
+}
+
+/* Take r off the purge list and back into the pool (vmlist_lock held). */
+static void lazy_release(struct lazy_range *r)
+{
+	rb_erase(&r->rb, &vm_purge_root);
+	vmalloc_stats.lazy_pending_areas--;
+	vmalloc_stats.lazy_pending_pages -= r->pages;
+	r->next = lazy_free_records;
+	lazy_free_records = r;
+}
+
+/* One global flush, then every lazily freed range is free space again (vmlist_lock held). */
+static void purge_all_locked(void)
+{
+	struct rb_node *n;
+
+	if (RB_EMPTY_ROOT(&vm_purge_root))
+		return;
+	hal_flush_all();
+	vmalloc_stats.flush_alls++;
+	vmalloc_stats.lazy_purges++;
+	while ((n = vm_purge_root.rb_node) != NULL)
+		lazy_release(rb_lazy(n));
+}
+
+/* Record [addr, addr + pages) as unmapped and unflushed; purge when the batch is full (vmlist_lock held). */
+static void purge_list_add(vaddr_t addr, unsigned long pages)
+{
+	struct rb_node **link = &vm_purge_root.rb_node, *parent = NULL;
+	struct lazy_range *r;
+
+	if (!lazy_free_records)
+		purge_all_locked();
+	r = lazy_free_records;
+	lazy_free_records = r->next;
+	r->addr = addr;
+	r->pages = pages;
+	while (*link) {
+		parent = *link;
+		link = addr < rb_lazy(parent)->addr ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&r->rb, parent, link);
+	rb_insert_color(&r->rb, &vm_purge_root);
+	vmalloc_stats.lazy_frees++;
+	vmalloc_stats.lazy_pending_areas++;
+	vmalloc_stats.lazy_pending_pages += pages;
+	if (vmalloc_stats.lazy_pending_pages > vmalloc_lazy_max_pages)
+		purge_all_locked();
+}
+
+/* The lowest lazily freed range that ends above addr, or NULL. */
+static struct lazy_range *purge_list_from(uint64_t addr)
+{
+	struct rb_node *n = vm_purge_root.rb_node;
+	struct lazy_range *best = NULL;
+
+	while (n) {
+		struct lazy_range *r = rb_lazy(n);
+
+		if (lazy_end(r) > addr) {
+			best = r;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+/*
+ * First fit is about to hand out [addr, addr + size): flush whatever part
+ * of it was freed lazily.  Up to VMALLOC_FLUSH_ALL_PAGES pages are
+ * flushed one by one and leave the purge list; more cost one global flush,
+ * which purges the whole list (vmlist_lock held).
+ */
+static void flush_before_reuse(uint64_t addr, uint64_t size)
+{
+	struct lazy_range *first = purge_list_from(addr), *r;
+	unsigned long pages = 0;
+
+	if (!first || first->addr >= addr + size)
+		return;
+	for (r = first; r && r->addr < addr + size; r = rb_lazy(rb_next(&r->rb)))
+		pages += r->pages;
+	if (pages > VMALLOC_FLUSH_ALL_PAGES) {
+		purge_all_locked();
+		return;
+	}
+	for (r = first; r && r->addr < addr + size;) {
+		struct lazy_range *next = rb_lazy(rb_next(&r->rb));
+
+		for (unsigned long i = 0; i < r->pages; i++) {
+			hal_flush_page(r->addr + (vaddr_t)(i * PAGE_SIZE));
+			vmalloc_stats.flush_pages++;
+		}
+		vmalloc_stats.lazy_reuse_flushes++;
+		lazy_release(r);
+		r = next;
+	}
+}
+
+unsigned long vmalloc_purge_lazy(void)
+{
+	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long n = vmalloc_stats.lazy_pending_areas;
+
+	purge_all_locked();
+	irqlock_release(&vmlist_lock, irq);
+	return n;
+}
+
+void vmalloc_vmstat_show(FILE *out)
+{
+	fprintf(out, "vmalloc_areas %lu\n", vmalloc_stats.areas);
+	fprintf(out, "vmalloc_flush_pages %lu\n", vmalloc_stats.flush_pages);
+	fprintf(out, "vmalloc_flush_alls %lu\n", vmalloc_stats.flush_alls);
+	fprintf(out, "vmalloc_lazy_frees %lu\n", vmalloc_stats.lazy_frees);
+	fprintf(out, "vmalloc_lazy_purges %lu\n", vmalloc_stats.lazy_purges);
+	fprintf(out, "vmalloc_lazy_reuse_flushes %lu\n", vmalloc_stats.lazy_reuse_flushes);
+	fprintf(out, "vmalloc_lazy_pending_pages %lu\n", vmalloc_stats.lazy_pending_pages);
+	fprintf(out, "vmalloc_lazy_max_pages %lu\n", vmalloc_lazy_max_pages);
+	fprintf(out, "vmalloc_search %s\n", vmalloc_search_mode == VMALLOC_SEARCH_LINEAR ? "linear" : "indexed");
+}
+
 /* ---- areas ---- */
 
-struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags, vaddr_t start, vaddr_t end,
-				       const void *caller)
+struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, unsigned long flags, vaddr_t start,
+				      vaddr_t end, const void *caller)
 {
 	struct vm_struct *area, **link;
 	uint64_t pages, want;
 	vaddr_t addr;
 	unsigned long irq;
+	bool found;
 
 	if (!vm_struct_cachep) {
 		printf("vmalloc: used before vmalloc_init()\n");
@@ -140,6 +541,10 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags, 
 	}
 	if (start & ~PAGE_MASK || end & ~PAGE_MASK || start >= end) {
 		printf("vmalloc: bad range 0x%08lx-0x%08lx\n", (unsigned long)start, (unsigned long)end);
+		goto fail;
+	}
+	if (align < PAGE_SIZE || (align & (align - 1))) {
+		printf("vmalloc: bad alignment 0x%lx\n", align);
 		goto fail;
 	}
 	/* Rounded up to pages, plus the guard page; checked before multiplying so nothing wraps. */
@@ -156,13 +561,16 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags, 
 		goto fail;
 	}
 	irq = irqlock_acquire(&vmlist_lock);
-	if (!vmlist_find_gap(want, start, end, &addr, &link)) {
+	found = vmlist_find_gap(want, align, start, end, &addr, &link);
+	if (!found) {
 		irqlock_release(&vmlist_lock, irq);
 		kmem_cache_free(vm_struct_cachep, area);
 		printf("vmalloc: no room for %lu bytes in 0x%08lx-0x%08lx (exhausted or fragmented)\n", size,
 			(unsigned long)start, (unsigned long)end);
 		goto fail;
 	}
+	/* Lazily freed space is free for first fit, but flushed before it is handed out. */
+	flush_before_reuse(addr, want);
 	*area = (struct vm_struct){
 		.flags = flags,
 		.addr = addr,
@@ -176,6 +584,12 @@ struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags, 
 fail:
 	vmalloc_stats.area_failures++;
 	return NULL;
+}
+
+struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags, vaddr_t start, vaddr_t end,
+				       const void *caller)
+{
+	return __get_vm_area_align(size, PAGE_SIZE, flags, start, end, caller);
 }
 
 struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
@@ -423,7 +837,33 @@ vaddr_t vzalloc(unsigned long size)
 	return vmalloc_caller(size, GFP_HIGHUSER, PAGE_KERNEL, true, __builtin_return_address(0));
 }
 
-struct vm_struct *remove_vm_area_of_kind(vaddr_t addr, unsigned long flag, const char *who)
+/*
+ * Free an unlinked area whose vm_struct is ours to free: unmap it without
+ * a flush and put it on the purge list, which is purged by one global flush
+ * once more than vmalloc_lazy_max_pages pages wait (eagerly, as the seeds,
+ * when vmalloc_lazy_max_pages is 0).
+ */
+static void lazy_free_area(struct vm_struct *area)
+{
+	unsigned long n = area->size / PAGE_SIZE - 1, irq, unmapped = 0;
+
+	if (!vmalloc_lazy_max_pages) {
+		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
+		kmem_cache_free(vm_struct_cachep, area);
+		return;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		unmapped += hal_unmap_page(swapper_pg_dir, area->addr + (vaddr_t)(i * PAGE_SIZE));
+	if (unmapped) {
+		irq = irqlock_acquire(&vmlist_lock);
+		purge_list_add(area->addr, n);
+		irqlock_release(&vmlist_lock, irq);
+	}
+	kmem_cache_free(vm_struct_cachep, area);
+}
+
+/* Unlink the area at addr if it is of kind flag, without unmapping it; NULL after reporting otherwise. */
+static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, const char *who)
 {
 	unsigned long irq = irqlock_acquire(&vmlist_lock);
 	struct vm_struct *area = vmlist_lookup(addr, false);
@@ -432,7 +872,6 @@ struct vm_struct *remove_vm_area_of_kind(vaddr_t addr, unsigned long flag, const
 	if (area && (area->flags & flag)) {
 		vmlist_unlink(addr, area);
 		irqlock_release(&vmlist_lock, irq);
-		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
 		return area;
 	}
 	irqlock_release(&vmlist_lock, irq);
@@ -446,15 +885,35 @@ struct vm_struct *remove_vm_area_of_kind(vaddr_t addr, unsigned long flag, const
 	return NULL;
 }
 
+struct vm_struct *remove_vm_area_of_kind(vaddr_t addr, unsigned long flag, const char *who)
+{
+	struct vm_struct *area = unlink_area_of_kind(addr, flag, who);
+
+	/* The caller keeps the vm_struct, so this path flushes at once. */
+	if (area)
+		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
+	return area;
+}
+
 void vfree(vaddr_t addr)
 {
 	struct vm_struct *area;
 
 	if (!addr)
 		return;
-	area = remove_vm_area_of_kind(addr, VM_ALLOC, "vfree");
-	if (area)
-		release_alloc_area(area);
+	area = unlink_area_of_kind(addr, VM_ALLOC, "vfree");
+	if (!area)
+		return;
+	/* The pages go back now; only the TLB flush of their old addresses waits. */
+	for (unsigned i = 0; i < area->nr_pages; i++) {
+		ClearPageFlag(area->pages[i], PG_vmalloc);
+		__free_page(area->pages[i]);
+	}
+	if (area->pages)
+		pages_array_free(area->pages, (unsigned)(area->size / PAGE_SIZE - 1));
+	area->pages = NULL;
+	area->nr_pages = 0;
+	lazy_free_area(area);
 }
 
 vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot)
@@ -479,7 +938,10 @@ vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsig
 
 void vunmap(vaddr_t addr)
 {
-	free_vm_area(remove_vm_area_of_kind(addr, VM_MAP, "vunmap"));
+	struct vm_struct *area = unlink_area_of_kind(addr, VM_MAP, "vunmap");
+
+	if (area)
+		lazy_free_area(area);
 }
 
 struct page *vmalloc_to_page(vaddr_t addr)

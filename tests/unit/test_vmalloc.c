@@ -334,8 +334,14 @@ static void test_area_api(void **state)
 
 static void test_tlb_flushes(void **state)
 {
-	vaddr_t small = vmalloc(3 * PAGE_SIZE), big = vmalloc(64 * PAGE_SIZE);
-	struct fake_hal_stats before = fake_hal_stats;
+	vaddr_t small, big;
+	struct fake_hal_stats before;
+
+	/* The seeds' eager policy: every free flushes at once. */
+	vmalloc_lazy_max_pages = 0;
+	small = vmalloc(3 * PAGE_SIZE);
+	big = vmalloc(64 * PAGE_SIZE);
+	before = fake_hal_stats;
 
 	vfree(small);
 	assert_int_equal(fake_hal_stats.flush_page - before.flush_page, 3);
@@ -496,6 +502,188 @@ static void test_region_names_vmalloc(void **state)
 	vfree(v);
 }
 
+
+static int setup128(void **state)
+{
+	vm_boot(128 * MiB);
+	return 0;
+}
+
+/* vfree of 10,000 areas in a row: unmapped at once, at most 10 global flushes and no page flushes. */
+static void test_lazy_vfree_batches_flushes(void **state)
+{
+	enum { N = 10000 };
+	static vaddr_t v[N];
+	struct fake_hal_stats before;
+	char *text;
+
+	for (unsigned i = 0; i < N; i++) {
+		v[i] = vmalloc(PAGE_SIZE);
+		assert_true(v[i]);
+	}
+	before = fake_hal_stats;
+	for (unsigned i = 0; i < N; i++) {
+		vfree(v[i]);
+		assert_false(mapped(v[i]));
+	}
+	assert_true(fake_hal_stats.flush_all - before.flush_all <= 10);
+	assert_true(fake_hal_stats.flush_all - before.flush_all >= 1);
+	assert_int_equal(fake_hal_stats.flush_page - before.flush_page, 0);
+	assert_int_equal(vmalloc_stats.lazy_frees, N);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+	assert_null(vmlist);
+	CAPTURE(text, vmalloc_vmstat_show(out));
+	assert_non_null(strstr(text, "vmalloc_lazy_purges "));
+	free(text);
+	/* An explicit purge leaves nothing waiting, and the space is whole again. */
+	vmalloc_purge_lazy();
+	assert_int_equal(vmalloc_stats.lazy_pending_pages, 0);
+	assert_int_equal(vmalloc(PAGE_SIZE), VMALLOC_START);
+	vfree(VMALLOC_START);
+	assert_unlocked();
+}
+
+/* A lazily freed range the model still holds: unmapped, maybe still in the TLB. */
+struct dirty_range {
+	vaddr_t addr;
+	unsigned pages;
+};
+
+static struct dirty_range dirty[4096];
+static unsigned dirty_n;
+
+/* No freed address is handed out before its flush: every reuse is paid for by exactly the page flushes it needs, or by a global flush. */
+static void test_lazy_no_reuse_before_flush(void **state)
+{
+	uint32_t seed = 777;
+
+	dirty_n = 0;
+	model_n = 0;
+	vmalloc_lazy_max_pages = 300; /* small, so global purges happen too */
+	for (unsigned step = 0; step < 6000; step++) {
+		struct fake_hal_stats before = fake_hal_stats;
+
+		seed = seed * 1103515245u + 12345u;
+		if (model_n < MODEL_MAX && (model_n == 0 || (seed >> 16) % 100 < 52)) {
+			unsigned pages = 1 + (seed >> 8) % ((seed >> 20) % 4 == 0 ? 40 : 3);
+			vaddr_t got = vmalloc(pages * PAGE_SIZE);
+			unsigned long overlap = 0, i;
+
+			assert_true(got);
+			if (fake_hal_stats.flush_all != before.flush_all) {
+				dirty_n = 0;
+			} else {
+				for (i = 0; i < dirty_n;) {
+					uint64_t s = dirty[i].addr, e = s + (uint64_t)dirty[i].pages * PAGE_SIZE;
+
+					if (s < (uint64_t)got + (pages + 1) * PAGE_SIZE && e > got) {
+						overlap += dirty[i].pages;
+						dirty[i] = dirty[--dirty_n];
+					} else {
+						i++;
+					}
+				}
+				assert_int_equal(fake_hal_stats.flush_page - before.flush_page, overlap);
+			}
+			model[model_n++] = (struct model_area){ got, pages, seed };
+		} else {
+			unsigned i = (seed >> 8) % model_n;
+
+			vfree(model[i].addr);
+			assert_int_equal(fake_hal_stats.flush_page, before.flush_page);
+			if (fake_hal_stats.flush_all != before.flush_all)
+				dirty_n = 0;
+			else
+				dirty[dirty_n++] = (struct dirty_range){ model[i].addr, model[i].pages };
+			model[i] = model[--model_n];
+		}
+		assert_int_equal(vmalloc_stats.lazy_pending_areas, dirty_n);
+	}
+	while (model_n)
+		vfree(model[--model_n].addr);
+	assert_true(vmalloc_stats.lazy_purges > 0);
+	assert_true(vmalloc_stats.lazy_reuse_flushes > 0);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+	assert_unlocked();
+}
+
+/* One random sequence of area operations; records every address handed out. */
+static unsigned run_sequence(uint32_t seed, unsigned steps, vaddr_t *placed, bool flip_modes)
+{
+	static struct vm_struct *live[MODEL_MAX];
+	unsigned n = 0, placed_n = 0;
+
+	for (unsigned step = 0; step < steps; step++) {
+		seed = seed * 1103515245u + 12345u;
+		if (flip_modes && step % 97 == 0)
+			vmalloc_search_mode = vmalloc_search_mode == VMALLOC_SEARCH_LINEAR ? VMALLOC_SEARCH_INDEXED
+											 : VMALLOC_SEARCH_LINEAR;
+		if (n < MODEL_MAX && (n == 0 || (seed >> 16) % 100 < 55)) {
+			unsigned long size = 1 + (seed >> 4) % ((seed >> 20) % 4 == 0 ? 60 * PAGE_SIZE : 3 * PAGE_SIZE);
+			unsigned long align = PAGE_SIZE << ((seed >> 12) % 8 == 0 ? (seed >> 9) % 6 : 0);
+			vaddr_t start = VMALLOC_START, end = VMALLOC_END;
+			struct vm_struct *a;
+
+			if ((seed >> 25) % 8 == 0)
+				start += (vaddr_t)((seed >> 3) % 512) * PAGE_SIZE;
+			if ((seed >> 26) % 8 == 0)
+				end = start + (vaddr_t)(1 + (seed >> 5) % 1024) * PAGE_SIZE;
+			a = __get_vm_area_align(size, align, VM_MAP, start, end, NULL);
+			placed[placed_n++] = a ? a->addr : 0;
+			if (a) {
+				assert_int_equal(a->addr % align, 0);
+				assert_true(a->addr >= start && (uint64_t)a->addr + a->size <= end);
+				live[n++] = a;
+			}
+		} else {
+			unsigned i = (seed >> 8) % n;
+			vaddr_t probe = live[i]->addr + (seed & 0x3fff);
+			struct vm_struct *want = find_vm_area_containing(probe);
+
+			/* Both lookups agree. */
+			vmalloc_search_mode = !vmalloc_search_mode;
+			assert_ptr_equal(find_vm_area_containing(probe), want);
+			assert_ptr_equal(find_vm_area(live[i]->addr), live[i]);
+			vmalloc_search_mode = !vmalloc_search_mode;
+			free_vm_area(remove_vm_area(live[i]->addr));
+			live[i] = live[--n];
+		}
+	}
+	while (n)
+		free_vm_area(remove_vm_area(live[--n]->addr));
+	return placed_n;
+}
+
+/* The tree and the seeds' linear walk give the same placement for every request of a long random sequence. */
+static void test_indexed_matches_linear(void **state)
+{
+	enum { STEPS = 8000 };
+	static vaddr_t by_tree[STEPS], by_list[STEPS], by_both[STEPS];
+	unsigned n1, n2, n3, hits = 0;
+	FILE *devnull = fopen("/dev/null", "w"), *saved = stdout;
+
+	stdout = devnull; /* failures print a line each */
+	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	n1 = run_sequence(4242, STEPS, by_tree, false);
+	vmalloc_search_mode = VMALLOC_SEARCH_LINEAR;
+	n2 = run_sequence(4242, STEPS, by_list, false);
+	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	n3 = run_sequence(4242, STEPS, by_both, true);
+	stdout = saved;
+	fclose(devnull);
+	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	assert_int_equal(n1, n2);
+	assert_int_equal(n1, n3);
+	for (unsigned i = 0; i < n1; i++) {
+		assert_int_equal(by_tree[i], by_list[i]);
+		assert_int_equal(by_tree[i], by_both[i]);
+		hits += by_tree[i] != 0;
+	}
+	assert_true(hits > n1 / 2);
+	assert_null(vmlist);
+	assert_unlocked();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests32[] = {
@@ -515,6 +703,9 @@ int main(void)
 		cmocka_unit_test_setup(test_region_names_vmalloc, setup32),
 		cmocka_unit_test_setup(test_random_against_model, setup32),
 		cmocka_unit_test_setup(test_highmem_first_and_vmalloc_32, setup1g),
+		cmocka_unit_test_setup(test_lazy_vfree_batches_flushes, setup128),
+		cmocka_unit_test_setup(test_lazy_no_reuse_before_flush, setup32),
+		cmocka_unit_test_setup(test_indexed_matches_linear, setup32),
 	};
 
 	return cmocka_run_group_tests(tests32, NULL, NULL);

@@ -23,11 +23,13 @@
 #define MM_VMALLOC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <hal/page.h>
 #include <mm/gfp.h>
 #include <mm/irqlock.h>
+#include <mm/rbtree.h>
 
 struct page;
 
@@ -45,15 +47,19 @@ struct vm_struct {
 	unsigned int nr_pages;   /* VM_ALLOC: pages owned by the area */
 	paddr_t phys_addr;       /* VM_IOREMAP: physical address of the first page */
 	const void *caller;      /* return address of whoever asked for the area */
+	/* The index beside vmlist (vmalloc.c); nobody else reads these. */
+	struct rb_node rb_node;         /* in the tree of live areas, by addr */
+	uint64_t gap_after;             /* free bytes from the end of this area to the next live one (or 4 GiB) */
+	uint64_t subtree_max_gap;       /* the largest gap_after in this node's subtree */
 };
 
 /*
- * The address-ordered list of areas, as in the seeds.  Every insertion,
+ * The address-ordered list of live areas, as in the seeds.  Every insertion,
  * removal and lookup goes through four helpers in vmalloc.c (gap search,
- * link, unlink, lookup), so that an O(log n) index beside the list (an
- * augmented tree of areas keyed by addr, carrying the largest free gap of
- * each subtree) can replace the linear walks without touching the callers
- * or the list that vmallocinfo prints.
+ * link, unlink, lookup); beside the list they keep an O(log n) index, a
+ * red-black tree of the live areas keyed by addr in which every node also
+ * carries the free gap after its area and the largest such gap in its
+ * subtree, so first fit, find_vm_area() and vfree() cost O(log n).
  */
 extern struct vm_struct *vmlist;
 extern struct irqlock vmlist_lock;
@@ -67,6 +73,39 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags);
 /* Reserve an area of size bytes (plus guard) by first fit within [start, end), recording caller; NULL with a message for size 0, wrap-around or no room. */
 struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags, vaddr_t start, vaddr_t end,
 				       const void *caller);
+
+/* __get_vm_area_caller() with the area's address a multiple of align (a power of two, at least PAGE_SIZE). */
+struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, unsigned long flags, vaddr_t start,
+				      vaddr_t end, const void *caller);
+
+/*
+ * How the gap search and the lookups run: VMALLOC_SEARCH_INDEXED (the
+ * default) through the tree in O(log n), VMALLOC_SEARCH_LINEAR by walking
+ * vmlist as the seeds do ("the vm_struct list is searched linearly by the
+ * function get_vm_area()", seed 002), kept as the reference the benchmark
+ * and the tests compare with.  Both give the same placements; the switch
+ * may be flipped at any time.
+ */
+enum vmalloc_search { VMALLOC_SEARCH_INDEXED = 0, VMALLOC_SEARCH_LINEAR = 1 };
+extern enum vmalloc_search vmalloc_search_mode;
+
+/*
+ * Lazy TLB purging: vfree() and vunmap() unmap an area at once but do not
+ * flush the TLB for it; the range waits on a purge list, and is flushed
+ * either all together by one global flush when more than
+ * vmalloc_lazy_max_pages pages wait, or just before first fit hands any part
+ * of it out again.  0 turns laziness off (flush at every free, as the seeds).
+ */
+extern unsigned long vmalloc_lazy_max_pages;
+
+/* The default of vmalloc_lazy_max_pages: 32 MiB worth of pages. */
+#define VMALLOC_LAZY_MAX_PAGES ((32ul << 20) >> PAGE_SHIFT)
+
+/* Flush the TLB once and make every lazily freed range free again; returns how many ranges were purged. */
+unsigned long vmalloc_purge_lazy(void);
+
+/* Print the vmalloc counters as vmstat-style "name value" lines (flushes, purges, lazily freed pages). */
+void vmalloc_vmstat_show(FILE *out);
 
 /* Unlink the area starting at addr, unmap whatever is mapped in it and flush; returns it (release with free_vm_area), or NULL if addr starts no area. */
 struct vm_struct *remove_vm_area(vaddr_t addr);
@@ -131,9 +170,14 @@ struct vmalloc_stats {
 	unsigned long area_failures;    /* get_vm_area failures: size 0, too big, wrap-around, no room */
 	unsigned long page_failures;    /* vmalloc failures for want of physical pages */
 	unsigned long bad_frees;        /* vfree/vunmap/iounmap/remove of an address that starts no such area */
-	unsigned long flush_pages;      /* single-page TLB flushes issued by unmap_kernel_range */
-	unsigned long flush_alls;       /* global TLB flushes issued by unmap_kernel_range */
+	unsigned long flush_pages;      /* single-page TLB flushes issued by unmap_kernel_range and reuse of lazy ranges */
+	unsigned long flush_alls;       /* global TLB flushes: unmap_kernel_range and lazy purges */
 	unsigned long tables_allocated; /* page tables paging_init() should have made */
+	unsigned long lazy_frees;       /* areas freed lazily (unmapped, TLB flush deferred) */
+	unsigned long lazy_purges;      /* global flushes that purged the lazily freed ranges */
+	unsigned long lazy_reuse_flushes; /* lazily freed ranges flushed page by page because first fit reused them */
+	unsigned long lazy_pending_pages; /* pages unmapped but not yet flushed, now */
+	unsigned long lazy_pending_areas; /* ranges waiting on the purge list, now */
 };
 
 extern struct vmalloc_stats vmalloc_stats;
