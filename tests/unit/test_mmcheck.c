@@ -1,0 +1,394 @@
+/*
+ * The invariant checkers (mm/mmcheck.c, mm/ptcheck.c) on the fake machine:
+ * silent on a freshly booted machine and after ordinary use, and loud on
+ * each kind of corruption they are meant to catch, planted by hand and
+ * then repaired.
+ */
+#include "test_hardening.h"
+
+#include <mm/io.h>
+
+static int boot32m(void **state)
+{
+	hb_boot(32 * MiB);
+	return 0;
+}
+
+static int boot1g(void **state)
+{
+	hb_boot(1 * GiB);
+	return 0;
+}
+
+static int boot3g(void **state)
+{
+	hb_boot(3 * GiB);
+	return 0;
+}
+
+static void test_clean_boot(void **state)
+{
+	struct ptcheck_stats st;
+	unsigned long ro_pages = (HB_RODATA_END - HB_TEXT_START) / PAGE_SIZE;
+
+	hb_assert_clean();
+	assert_int_equal(ptcheck(stderr, swapper_pg_dir, &hb_image, &st), 0);
+	assert_int_equal(st.linear, (high_memory - PAGE_OFFSET) / PAGE_SIZE);
+	assert_int_equal(st.linear_ro, ro_pages);
+	assert_false(st.wx_enforced);
+	/* Without NX every writable page is executable: counted, not a violation. */
+	assert_int_equal(st.writable_exec, st.linear - ro_pages + st.vmalloc + st.pkmap + st.fixmap);
+	assert_int_equal(st.vmalloc, 0);
+	assert_int_equal(st.pkmap, 0);
+}
+
+static void test_stats_report(void **state)
+{
+	struct ptcheck_stats st;
+	char *text = NULL;
+
+	assert_int_equal(ptcheck(NULL, swapper_pg_dir, &hb_image, &st), 0);
+	CAPTURE(text, ptcheck_print_stats(out, &st));
+	assert_non_null(strstr(text, "W+X: not enforceable without NX"));
+	assert_non_null(strstr(text, "ptcheck: 0 violations"));
+	free(text);
+}
+
+static void test_nopse_boot_is_clean(void **state)
+{
+	struct ptcheck_stats st;
+
+	hb_no_pse = true;
+	hb_boot(64 * MiB);
+	hb_no_pse = false;
+	hb_assert_clean();
+	assert_int_equal(ptcheck(NULL, swapper_pg_dir, &hb_image, &st), 0);
+	assert_int_equal(st.large_pages, 0);
+	assert_int_equal(st.linear, (high_memory - PAGE_OFFSET) / PAGE_SIZE);
+}
+
+static void test_clean_after_use(void **state)
+{
+	struct page *low = alloc_pages(GFP_KERNEL, 3), *high = alloc_page(GFP_HIGHUSER);
+	vaddr_t v1 = vmalloc(5 * PAGE_SIZE), v2 = vmalloc_32(PAGE_SIZE), io = ioremap(0xfebf0000u, 3 * PAGE_SIZE);
+	void *k = kmalloc(100, GFP_KERNEL), *d = kmalloc(5000, GFP_DMA);
+	vaddr_t km, ka;
+	struct ptcheck_stats st;
+
+	assert_true(low && high && v1 && v2 && io && k && d);
+	km = kmap(high);
+	assert_true(km >= PKMAP_BASE);
+	hb_assert_clean();
+	assert_int_equal(ptcheck(NULL, swapper_pg_dir, &hb_image, &st), 0);
+	assert_int_equal(st.vmalloc, 5 + 1 + 3);
+	assert_int_equal(st.pkmap, 1);
+	kunmap(high);
+	hb_assert_clean(); /* count 1: still mapped, which is fine */
+	ka = kmap_atomic(high, KM_USER1);
+	kunmap_atomic(ka, KM_USER1);
+	vfree(v1);
+	vfree(v2);
+	iounmap(io);
+	kfree(k);
+	kfree(d);
+	__free_pages(low, 3);
+	__free_page(high);
+	flush_all_zero_pkmaps();
+	hb_assert_clean();
+}
+
+/* ---- buddy ---- */
+
+/* The head page of some free block of order at least 1 in ZONE_NORMAL. */
+static struct page *some_free_block(unsigned *order)
+{
+	struct zone *z = &contig_page_data.node_zones[ZONE_NORMAL];
+
+	for (unsigned o = MAX_ORDER - 1; o >= 1; o--)
+		if (!list_empty(&z->free_area[o].free_list)) {
+			*order = o;
+			return list_first_entry(&z->free_area[o].free_list, struct page, lru);
+		}
+	fail();
+	return NULL;
+}
+
+static void test_buddy_flag_lost(void **state)
+{
+	unsigned order;
+	struct page *p = some_free_block(&order);
+
+	ClearPageFlag(p, PG_buddy);
+	hb_assert_detects("buddy:");
+	SetPageFlag(p, PG_buddy);
+	hb_assert_clean();
+}
+
+static void test_buddy_counter_off(void **state)
+{
+	struct zone *z = &contig_page_data.node_zones[ZONE_NORMAL];
+
+	z->free_area[2].nr_free++;
+	hb_assert_detects("nr_free");
+	z->free_area[2].nr_free--;
+	z->free_pages += 1;
+	hb_assert_detects("free_pages says");
+	z->free_pages -= 1;
+	hb_assert_clean();
+}
+
+static void test_buddy_page_in_use_inside_free_block(void **state)
+{
+	unsigned order;
+	struct page *p = some_free_block(&order);
+
+	p[1]._count = 1;
+	hb_assert_detects("inside free block");
+	p[1]._count = 0;
+	p->_count = 2;
+	hb_assert_detects("free block head");
+	p->_count = 0;
+	hb_assert_clean();
+}
+
+/* ---- slab ---- */
+
+static void test_slab_write_after_free(void **state)
+{
+	uint8_t *obj = kmalloc(64, GFP_KERNEL), *keep = kmalloc(64, GFP_KERNEL);
+
+	assert_non_null(obj);
+	kfree(obj);
+	obj[20] = 0x00; /* a use after free: the poison is broken */
+	hb_assert_detects("written at offset 20");
+	obj[20] = POISON_FREE;
+	hb_assert_clean();
+	slab_stats.slab_pages++;
+	hb_assert_detects("slab_stats says");
+	slab_stats.slab_pages--;
+	kfree(keep);
+	hb_assert_clean();
+}
+
+/* ---- vmalloc ---- */
+
+static void test_vmalloc_guard_mapped(void **state)
+{
+	vaddr_t va = vmalloc(2 * PAGE_SIZE);
+	vaddr_t guard = va + 2 * PAGE_SIZE;
+	struct page *p = alloc_page(GFP_KERNEL);
+
+	assert_int_equal(hal_map_page(swapper_pg_dir, guard, (paddr_t)page_to_pfn(p) << PAGE_SHIFT, HAL_PROT_WRITE),
+			 HAL_OK);
+	hb_assert_detects("guard page");
+	hal_unmap_page(swapper_pg_dir, guard);
+	hb_assert_clean();
+	__free_page(p);
+	vfree(va);
+}
+
+static void test_vmalloc_page_missing_or_wrong(void **state)
+{
+	vaddr_t va = vmalloc(3 * PAGE_SIZE);
+	struct vm_struct *a = find_vm_area(va);
+	paddr_t pa;
+	unsigned prot;
+
+	assert_true(hal_query_page(swapper_pg_dir, va + PAGE_SIZE, &pa, &prot));
+	hal_unmap_page(swapper_pg_dir, va + PAGE_SIZE);
+	hb_assert_detects("is not mapped");
+	assert_int_equal(hal_map_page(swapper_pg_dir, va + PAGE_SIZE, pa + PAGE_SIZE, prot), HAL_OK);
+	hb_assert_detects("the area recorded");
+	hal_unmap_page(swapper_pg_dir, va + PAGE_SIZE);
+	assert_int_equal(hal_map_page(swapper_pg_dir, va + PAGE_SIZE, pa, prot | HAL_PROT_USER), HAL_OK);
+	hb_assert_detects("user");
+	hal_unmap_page(swapper_pg_dir, va + PAGE_SIZE);
+	assert_int_equal(hal_map_page(swapper_pg_dir, va + PAGE_SIZE, pa, prot), HAL_OK);
+	a->nr_pages--;
+	hb_assert_detects("pages for");
+	a->nr_pages++;
+	hb_assert_clean();
+	vfree(va);
+}
+
+static void test_vmalloc_order_and_overlap(void **state)
+{
+	vaddr_t a = vmalloc(PAGE_SIZE), b = vmalloc(PAGE_SIZE);
+	struct vm_struct *va = find_vm_area(a);
+
+	assert_true(b > a);
+	va->size += PAGE_SIZE; /* now reaches into b, and a's "guard" is b's first page */
+	hb_assert_detects("starts below the end");
+	va->size -= PAGE_SIZE;
+	va->addr -= 0x1000000u; /* 16 MiB lower: below VMALLOC_START */
+	hb_assert_detects("outside");
+	va->addr += 0x1000000u;
+	hb_assert_clean();
+	vfree(a);
+	vfree(b);
+}
+
+static void test_mapping_outside_any_area(void **state)
+{
+	vaddr_t va = VMALLOC_END - 8 * PAGE_SIZE;
+
+	assert_int_equal(hal_map_page(swapper_pg_dir, va, 0xfe000000u, HAL_PROT_WRITE), HAL_OK);
+	hb_assert_detects("outside every area");
+	hal_unmap_page(swapper_pg_dir, va);
+	hb_assert_clean();
+}
+
+/* ---- pkmap ---- */
+
+static void test_pkmap_count_disagrees(void **state)
+{
+	struct page *p = alloc_page(GFP_HIGHUSER);
+	vaddr_t va = kmap(p);
+	unsigned nr = PKMAP_NR(va);
+
+	assert_true(page_is_highmem(p));
+	pkmap_count[nr] = 0;
+	hb_assert_detects("count 0 but maps");
+	pkmap_count[nr] = 2;
+	p->virtual = 0;
+	hb_assert_detects("page->virtual");
+	p->virtual = va;
+	hb_assert_clean();
+	kunmap(p);
+	hal_unmap_page(swapper_pg_dir, va);
+	hb_assert_detects("maps nothing");
+	assert_int_equal(hal_map_page(swapper_pg_dir, va, (paddr_t)page_to_pfn(p) << PAGE_SHIFT, HAL_PROT_WRITE),
+			 HAL_OK);
+	hb_assert_clean();
+	flush_all_zero_pkmaps();
+	__free_page(p);
+	hb_assert_clean();
+}
+
+static void test_pkmap_mapped_without_count(void **state)
+{
+	vaddr_t va = PKMAP_ADDR(77);
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	assert_int_equal(hal_map_page(swapper_pg_dir, va, (paddr_t)page_to_pfn(p) << PAGE_SHIFT, HAL_PROT_WRITE),
+			 HAL_OK);
+	hb_assert_detects("PKMAP slot 77");
+	hal_unmap_page(swapper_pg_dir, va);
+	p->virtual = va;
+	hb_assert_detects("does not map it");
+	p->virtual = 0;
+	__free_page(p);
+	hb_assert_clean();
+}
+
+/* ---- fixmap ---- */
+
+static void test_fixmap_slots(void **state)
+{
+	struct page *p = alloc_page(GFP_HIGHUSER), *low = alloc_page(GFP_KERNEL);
+	vaddr_t va = kmap_atomic(p, KM_USER0);
+
+	hb_assert_detects("kunmap_atomic missing");
+	kunmap_atomic(va, KM_USER0);
+	hb_assert_clean();
+	set_fixmap(FIX_BTMAP_BEGIN + 3, 0x9f000);
+	hb_assert_detects("boot-time slot");
+	clear_fixmap(FIX_BTMAP_BEGIN + 3);
+	set_fixmap(FIX_EARLYCON_MEM_BASE, (paddr_t)page_to_pfn(low) << PAGE_SHIFT);
+	hb_assert_detects("RAM the page allocator owns");
+	clear_fixmap(FIX_EARLYCON_MEM_BASE);
+	set_fixmap_nocache(FIX_APIC_BASE, APIC_DEFAULT_PHYS_BASE);
+	hb_assert_clean();
+	clear_fixmap(FIX_APIC_BASE);
+	__free_page(p);
+	__free_page(low);
+}
+
+/* ---- ptcheck ---- */
+
+static void test_ptcheck_below_page_offset(void **state)
+{
+	struct page *t = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	paddr_t table;
+
+	assert_int_equal(hal_set_table(swapper_pg_dir, 0x00400000u, (paddr_t)page_to_pfn(t) << PAGE_SHIFT), HAL_OK);
+	hb_assert_detects("below PAGE_OFFSET");
+	assert_true(hal_clear_table(swapper_pg_dir, 0x00400000u, &table));
+	__free_page(t);
+	hb_assert_clean();
+}
+
+static void test_ptcheck_writable_text(void **state)
+{
+	vaddr_t va = hb_image.text_start + 2 * PAGE_SIZE;
+	paddr_t pa;
+	unsigned prot;
+
+	assert_true(hal_query_page(swapper_pg_dir, va, &pa, &prot));
+	assert_false(prot & HAL_PROT_WRITE);
+	hal_unmap_page(swapper_pg_dir, va);
+	hb_assert_detects("hole in the linear map");
+	assert_int_equal(hal_map_page(swapper_pg_dir, va, pa, prot | HAL_PROT_WRITE), HAL_OK);
+	hb_assert_detects("kernel text/rodata 0x");
+	hal_unmap_page(swapper_pg_dir, va);
+	assert_int_equal(hal_map_page(swapper_pg_dir, va, pa + PAGE_SIZE, prot), HAL_OK);
+	hb_assert_detects("instead of");
+	hal_unmap_page(swapper_pg_dir, va);
+	assert_int_equal(hal_map_page(swapper_pg_dir, va, pa, prot), HAL_OK);
+	hb_assert_clean();
+}
+
+static void test_ptcheck_gaps_and_top(void **state)
+{
+	static const vaddr_t where[] = { 0, VMALLOC_END, PKMAP_END, FIXADDR_END };
+	static const char *const what[] = { "VMALLOC_OFFSET gap", "2-page gap", "between PKMAP and the fixmaps",
+					    "above FIXADDR_TOP" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		vaddr_t va = i ? where[i] : VMALLOC_START - PAGE_SIZE;
+
+		assert_int_equal(hal_map_page(swapper_pg_dir, va, 0xfe000000u, HAL_PROT_WRITE), HAL_OK);
+		hb_assert_detects(what[i]);
+		hal_unmap_page(swapper_pg_dir, va);
+	}
+	hb_assert_clean();
+}
+
+static void test_ptcheck_missing_shared_table(void **state)
+{
+	paddr_t table;
+
+	assert_true(hal_clear_table(swapper_pg_dir, 0xfd000000u, &table));
+	hb_assert_detects("no kernel page table");
+	assert_int_equal(hal_set_table(swapper_pg_dir, 0xfd000000u, table), HAL_OK);
+	hb_assert_clean();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_clean_boot, boot32m),
+		cmocka_unit_test_setup(test_clean_boot, boot1g),
+		cmocka_unit_test_setup(test_clean_boot, boot3g),
+		cmocka_unit_test_setup(test_stats_report, boot32m),
+		cmocka_unit_test_setup(test_nopse_boot_is_clean, boot32m),
+		cmocka_unit_test_setup(test_clean_after_use, boot1g),
+		cmocka_unit_test_setup(test_buddy_flag_lost, boot32m),
+		cmocka_unit_test_setup(test_buddy_counter_off, boot32m),
+		cmocka_unit_test_setup(test_buddy_page_in_use_inside_free_block, boot32m),
+		cmocka_unit_test_setup(test_slab_write_after_free, boot32m),
+		cmocka_unit_test_setup(test_vmalloc_guard_mapped, boot32m),
+		cmocka_unit_test_setup(test_vmalloc_page_missing_or_wrong, boot1g),
+		cmocka_unit_test_setup(test_vmalloc_order_and_overlap, boot32m),
+		cmocka_unit_test_setup(test_mapping_outside_any_area, boot32m),
+		cmocka_unit_test_setup(test_pkmap_count_disagrees, boot1g),
+		cmocka_unit_test_setup(test_pkmap_mapped_without_count, boot1g),
+		cmocka_unit_test_setup(test_fixmap_slots, boot1g),
+		cmocka_unit_test_setup(test_ptcheck_below_page_offset, boot32m),
+		cmocka_unit_test_setup(test_ptcheck_writable_text, boot32m),
+		cmocka_unit_test_setup(test_ptcheck_gaps_and_top, boot32m),
+		cmocka_unit_test_setup(test_ptcheck_missing_shared_table, boot32m),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
