@@ -8,18 +8,30 @@
 
 #include <firmware.h>
 #include <hal/cpu.h>
+#include <kallsyms.h>
 #include <mm/highmem.h>
 #include <mm/layout.h>
+#include <mm/region.h>
 #include <mm/vmalloc.h>
 
 void kernel_areas_init(void);
 void apic_init(void);
 void firmware_kernel_sections(struct kernel_sections *ks);
 
+/* mm's symbolizer contract: 0 when buf holds a symbol name. */
+static int symbolize(uintptr_t addr, char *buf, size_t len)
+{
+	if (!kallsyms_lookup(addr, NULL, NULL))
+		return -1;
+	kallsyms_format(addr, buf, len);
+	return 0;
+}
+
 __init void kernel_areas_init(void)
 {
 	struct kernel_sections ks;
 
+	mm_set_symbolizer(symbolize);
 	if (vmalloc_init() != 0)
 		panic("vmalloc area could not be set up");
 	if (kmap_init() < 0 || fixmap_init() < 0)
