@@ -1,7 +1,14 @@
 /*
  * kmap: the PKMAP window for high pages, with the seeds' kernels'
  * pkmap_count[] bookkeeping (see mm/highmem.h), and page_address().
+ *
+ * Constant time: a mapped page is found through page->virtual; free slots
+ * (count 0) are kept in a two-level bitmap, so the next free slot after
+ * last_pkmap_nr is found with two find-first-set steps instead of a walk
+ * over pkmap_count[]; slots whose count drops to 1 are remembered on a
+ * list, so the flush at each wrap visits only them.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <hal/mmu.h>
@@ -17,10 +24,68 @@ struct pkmap_stats pkmap_stats;
 
 #define PAGE_KERNEL (HAL_PROT_WRITE | HAL_PROT_GLOBAL)
 
+#define PKMAP_WORDS (LAST_PKMAP / 32)
+_Static_assert(LAST_PKMAP % 32 == 0 && PKMAP_WORDS <= 32, "the free-slot bitmap has one summary word");
+
+/* Bit i set: pkmap_count[i] == 0.  Summary bit w set: pkmap_free_map[w] has a bit set. */
+static uint32_t pkmap_free_map[PKMAP_WORDS];
+static uint32_t pkmap_free_summary;
+/* Slots whose count dropped to 1 since the last flush (each once: pkmap_zero_mark). */
+static uint16_t pkmap_zero_list[LAST_PKMAP];
+static unsigned pkmap_zero_n;
+static uint32_t pkmap_zero_mark[PKMAP_WORDS];
+
+static void slot_set_free(unsigned nr)
+{
+	pkmap_free_map[nr / 32] |= 1u << (nr % 32);
+	pkmap_free_summary |= 1u << (nr / 32);
+}
+
+static void slot_set_used(unsigned nr)
+{
+	pkmap_free_map[nr / 32] &= ~(1u << (nr % 32));
+	if (!pkmap_free_map[nr / 32])
+		pkmap_free_summary &= ~(1u << (nr / 32));
+}
+
+/* The first free slot at or after nr, or LAST_PKMAP if there is none up to the end. */
+static unsigned next_free_slot(unsigned nr)
+{
+	unsigned w = nr / 32;
+	uint32_t bits, words;
+
+	if (nr >= LAST_PKMAP)
+		return LAST_PKMAP;
+	bits = pkmap_free_map[w] & (~0u << (nr % 32));
+	if (bits)
+		return w * 32 + (unsigned)__builtin_ctz(bits);
+	words = w + 1 < 32 ? pkmap_free_summary & (~0u << (w + 1)) : 0;
+	if (!words)
+		return LAST_PKMAP;
+	w = (unsigned)__builtin_ctz(words);
+	return w * 32 + (unsigned)__builtin_ctz(pkmap_free_map[w]);
+}
+
+/* Remember that slot nr's count is 1 (unused, flush pending). */
+static void slot_note_zero(unsigned nr)
+{
+	uint32_t bit = 1u << (nr % 32);
+
+	if (pkmap_zero_mark[nr / 32] & bit)
+		return;
+	pkmap_zero_mark[nr / 32] |= bit;
+	pkmap_zero_list[pkmap_zero_n++] = (uint16_t)nr;
+}
+
 int kmap_init(void)
 {
 	memset(pkmap_count, 0, sizeof(pkmap_count));
 	memset(&pkmap_stats, 0, sizeof(pkmap_stats));
+	memset(pkmap_zero_mark, 0, sizeof(pkmap_zero_mark));
+	pkmap_zero_n = 0;
+	pkmap_free_summary = 0;
+	for (unsigned i = 0; i < LAST_PKMAP; i++)
+		slot_set_free(i);
 	last_pkmap_nr = 0;
 	kmap_lock.held = 0;
 	return kernel_table_check(PKMAP_BASE, "PKMAP") < 0 ? -1 : 0;
@@ -53,12 +118,16 @@ static void flush_all_zero_pkmaps_locked(void)
 {
 	bool need_flush = false;
 
-	for (unsigned i = 0; i < LAST_PKMAP; i++) {
+	/* Only the slots that went down to 1 since the last flush; a reused one (count > 1 again) stays. */
+	while (pkmap_zero_n) {
+		unsigned i = pkmap_zero_list[--pkmap_zero_n];
 		struct page *page;
 
+		pkmap_zero_mark[i / 32] &= ~(1u << (i % 32));
 		if (pkmap_count[i] != 1)
 			continue;
 		pkmap_count[i] = 0;
+		slot_set_free(i);
 		page = pkmap_page(i);
 		/* Only if the page still points here: a freed and reused struct page may have been reset. */
 		if (page && page->virtual == PKMAP_ADDR(i))
@@ -89,23 +158,28 @@ void flush_all_zero_pkmaps(void)
 /* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.  kmap_lock held. */
 static vaddr_t map_new_virtual(struct page *page)
 {
-	unsigned count = LAST_PKMAP;
+	unsigned nr;
 	vaddr_t vaddr;
 	int err;
 
-	/* At most one partial pass up to the wrap and one full pass after it, as in the seeds' kernels. */
-	for (;;) {
-		last_pkmap_nr = (last_pkmap_nr + 1) & LAST_PKMAP_MASK;
-		if (last_pkmap_nr == 0) {
-			pkmap_stats.wraps++;
-			flush_all_zero_pkmaps_locked();
-			count = LAST_PKMAP;
-		}
-		if (pkmap_count[last_pkmap_nr] == 0)
-			goto found;
-		if (--count == 0)
-			break;
+	/*
+	 * The seeds' kernels step last_pkmap_nr one slot at a time and flush
+	 * when it wraps to 0; the bitmap jumps straight to the same slot that
+	 * walk would stop at: the next free one before the end, else (after the
+	 * wrap and its flush) the first free one from slot 0.
+	 */
+	nr = next_free_slot(last_pkmap_nr + 1);
+	if (nr == LAST_PKMAP) {
+		pkmap_stats.wraps++;
+		flush_all_zero_pkmaps_locked();
+		nr = next_free_slot(0);
 	}
+	if (nr < LAST_PKMAP) {
+		last_pkmap_nr = nr;
+		goto found;
+	}
+	/* A full pass after the wrap found nothing: the walk would stop on the last slot. */
+	last_pkmap_nr = LAST_PKMAP - 1;
 	pkmap_stats.exhausted++;
 	printf("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
 		(unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
@@ -119,6 +193,7 @@ found:
 		return 0;
 	}
 	pkmap_count[last_pkmap_nr] = 1;
+	slot_set_used(last_pkmap_nr);
 	page->virtual = vaddr;
 	pkmap_stats.fresh_maps++;
 	return vaddr;
@@ -154,7 +229,8 @@ void kunmap_high(struct page *page)
 	}
 	nr = PKMAP_NR(vaddr);
 	/* Down to 1: the mapping stays (and can be reused) until the next wrap flushes it. */
-	pkmap_count[nr]--;
+	if (--pkmap_count[nr] == 1)
+		slot_note_zero(nr);
 	irqlock_release(&kmap_lock, irq);
 }
 

@@ -292,6 +292,114 @@ static void test_bench_lines(void **state)
 	assert_unlocked();
 }
 
+
+/* The seeds' kernels' slot walk, as a model: pkmap counts, last_pkmap_nr and the flushes it would do. */
+static int model_count[LAST_PKMAP];
+static unsigned model_last, model_flushes, model_wraps;
+static struct page *model_page[LAST_PKMAP];
+
+static void model_flush_zero(void)
+{
+	bool flushed = false;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++)
+		if (model_count[i] == 1) {
+			model_count[i] = 0;
+			model_page[i] = NULL;
+			flushed = true;
+		}
+	model_flushes += flushed;
+}
+
+/* The slot the walk gives page (its live slot if it has one), or -1 when all are in use. */
+static int model_kmap(struct page *page)
+{
+	unsigned count = LAST_PKMAP;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++)
+		if (model_count[i] && model_page[i] == page) {
+			model_count[i]++;
+			return (int)i;
+		}
+	for (;;) {
+		model_last = (model_last + 1) & LAST_PKMAP_MASK;
+		if (model_last == 0) {
+			model_wraps++;
+			model_flush_zero();
+			count = LAST_PKMAP;
+		}
+		if (model_count[model_last] == 0)
+			break;
+		if (--count == 0)
+			return -1;
+	}
+	model_count[model_last] = 2;
+	model_page[model_last] = page;
+	return (int)model_last;
+}
+
+/* The bitmap search picks exactly the slot the seeds' one-by-one walk picks, wraps and flushes as often. */
+static void test_bitmap_matches_seed_walk(void **state)
+{
+	static int refs[NR_HIGH];
+	uint32_t seed = 4711;
+
+	memset(refs, 0, sizeof(refs));
+	memset(model_count, 0, sizeof(model_count));
+	memset(model_page, 0, sizeof(model_page));
+	model_last = model_flushes = model_wraps = 0;
+	for (unsigned step = 0; step < 40000; step++) {
+		unsigned i;
+
+		seed = seed * 1664525u + 1013904223u;
+		/* A working set a little larger than the window, and phases where most slots stay in use. */
+		i = (seed >> 8) % ((step / 5000) % 2 ? LAST_PKMAP + 64 : 3 * LAST_PKMAP);
+		if (refs[i] && (seed >> 28) < 8) {
+			vaddr_t va = high[i]->virtual;
+
+			kunmap(high[i]);
+			refs[i]--;
+			model_count[PKMAP_NR(va)]--;
+		} else {
+			int want = model_kmap(high[i]);
+			vaddr_t va = kmap(high[i]);
+
+			if (want < 0) {
+				assert_int_equal(va, 0);
+				continue;
+			}
+			assert_int_equal(va, PKMAP_ADDR((unsigned)want));
+			refs[i]++;
+		}
+		assert_int_equal(last_pkmap_nr, model_last);
+		assert_int_equal(pkmap_stats.flushes, model_flushes);
+		assert_int_equal(pkmap_stats.wraps, model_wraps);
+		if (step % 500 == 0)
+			assert_memory_equal(pkmap_count, model_count, sizeof(model_count));
+	}
+	for (unsigned i = 0; i < NR_HIGH; i++)
+		while (refs[i]--)
+			kunmap(high[i]);
+	assert_unlocked();
+}
+
+/* n fresh kmaps cost at most ceil(n / LAST_PKMAP) global flushes (the target, at n = 200,000 to stay quick). */
+static void test_fresh_kmaps_flush_budget(void **state)
+{
+	unsigned long before = fake_hal_stats.flush_all, n = 200000;
+
+	/* Fresh kmaps cycling through more pages than slots: every kmap takes a new slot. */
+	for (unsigned long k = 0; k < n; k++) {
+		struct page *p = high[k % (LAST_PKMAP + 1)];
+
+		assert_true(kmap(p));
+		kunmap(p);
+	}
+	assert_int_equal(pkmap_stats.fresh_maps, n);
+	assert_true(fake_hal_stats.flush_all - before <= (n + LAST_PKMAP - 1) / LAST_PKMAP);
+	assert_unlocked();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +413,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pkmap_show, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_selftests_on_host, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_bench_lines, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_bitmap_matches_seed_walk, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_fresh_kmaps_flush_budget, setup1g, teardown1g),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
