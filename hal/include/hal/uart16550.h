@@ -20,7 +20,28 @@ struct uart16550 {
 	unsigned stride;   /* bytes between registers: 1 for PC ports, 4 on Quark */
 	unsigned irq;      /* legacy IRQ line, or 0 for none */
 	uint32_t clock_hz; /* input clock: 1843200 on PCs, 44236800 on Quark */
+	/*
+	 * NULL for a UART at a fixed address.  A UART whose registers are found
+	 * at run time (the Quark's PCI UART, mapped through a fixmap) names a
+	 * function returning the description to use now (whose own resolve must
+	 * be NULL), or NULL while the registers cannot be reached yet.  Until
+	 * then the driver keeps output in a buffer of UART_DEFER_BYTES and
+	 * remembers init and enable_rx_irq; the first call that resolves
+	 * programs the UART and replays the buffer.  One such UART at a time.
+	 */
+	const struct uart16550 *(*resolve)(const struct uart16550 *u);
+	/* For resolve = pci_uart_resolve: the PCI function that is the UART and the BAR holding its registers. */
+	struct {
+		uint16_t vendor, device;
+		uint8_t bus, dev, fn, bar;
+	} pci;
 };
+
+/* Bytes kept while a resolve-based UART is not reachable; more are counted in uart16550_dropped. */
+#define UART_DEFER_BYTES 8192u
+
+/* Bytes lost because the deferred-output buffer was full. */
+extern unsigned long uart16550_dropped;
 
 /* Register numbers (DLAB=0 unless noted). */
 enum uart_reg {
@@ -37,8 +58,23 @@ struct uart_regs_ops {
 };
 extern const struct uart_regs_ops *uart_regs_override;
 
-/* Program u for baud 8N1 with FIFOs on and interrupts off; false if no UART answers (scratch register test). */
+/* Program u for baud 8N1 with FIFOs on and interrupts off; false if no UART answers (scratch register test); true at once for a deferred UART. */
 bool uart16550_init(const struct uart16550 *u, uint32_t baud);
+
+/* The divisor latch value for baud from clock_hz: rounded to nearest, kept within 1..0xFFFF. */
+uint16_t uart16550_divisor(uint32_t clock_hz, uint32_t baud);
+
+/* Bytes of output held for a deferred UART that has not been reached yet. */
+unsigned uart16550_pending(void);
+
+/*
+ * A resolve function for a 16550 behind a PCI memory BAR (the Quark X1000's
+ * high-speed UARTs): finds u->pci on the bus, maps the BAR through the
+ * FIX_EARLYCON_MEM_BASE fixmap and returns an MMIO description of it.  It is
+ * implemented by the firmware (firmware/cmd_pci.c), which can reach both the
+ * PCI scanner and the fixmaps; it is declared here so board data can name it.
+ */
+const struct uart16550 *pci_uart_resolve(const struct uart16550 *u);
 
 /* Send one byte, waiting for room in the transmitter. */
 void uart16550_putc(const struct uart16550 *u, uint8_t c);
