@@ -86,7 +86,9 @@ static void test_errno(void **state)
 	struct file *ro;
 	struct snap s;
 	static const char data[] = "file contents";
-	struct ramfs_module mod = { 0x00140000u, 0x00140000u + sizeof(data), "boot/data.bin" };
+	struct page *modpage = alloc_page(GFP_KERNEL);
+	paddr_t pa = (paddr_t)page_to_pfn(modpage) << PAGE_SHIFT;
+	struct ramfs_module mod = { pa, pa + sizeof(data), "boot/data.bin" };
 
 	(void)state;
 	memcpy(fake_phys_ptr(mod.start), data, sizeof(data));
@@ -158,6 +160,7 @@ static void test_errno(void **state)
 
 	fput(ro);
 	mmput(mm);
+	__free_page(modpage);
 	assert_all_returned();
 }
 
