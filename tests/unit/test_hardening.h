@@ -55,6 +55,7 @@ static void hb_boot(uint64_t ram)
 	assert_int_equal(kmap_init(), 0);
 	assert_int_equal(fixmap_init(), 0);
 	assert_int_equal(layout_check(stdout, NULL), 0);
+	vm_boot_free_pages = nr_free_pages();
 }
 
 /* Run every checker with its report captured; returns the number of violations and leaves the report in *text (free it). */
