@@ -1,0 +1,76 @@
+/*
+ * Randomized stress of the memory manager with exact leak accounting.
+ *
+ * stress_run() draws a long random mix of operations from a seeded
+ * generator: alloc_pages/__free_pages (every order, every zone),
+ * kmalloc/kfree (every size class, DMA too), vmalloc/vmalloc_32/vzalloc/
+ * vfree (1 to 64 pages), ioremap/iounmap, kmap/kunmap and kmap_atomic.
+ * Every block it gets is stamped at both ends and checked when it goes
+ * back, so corruption between users shows.  It runs the invariant
+ * checkers (mm/mmcheck.h) every check_every operations, then frees
+ * everything and checks that free pages (per zone), slab objects and slab
+ * pages, vmalloc space and areas, PKMAP slots, kmap_atomic slots and
+ * page-table pages are exactly where they were before the run.
+ *
+ * The run depends on the seed alone (and on the failure-injection schedule
+ * in force, mm/fault_inject.h, which it leaves on), so a failing seed
+ * replays exactly and becomes a regression test.  Allocation failures,
+ * injected or real, are expected and counted; everything else that goes
+ * wrong makes the run fail.
+ */
+#ifndef MM_STRESS_H
+#define MM_STRESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mm/mmcheck.h>
+
+enum stress_op {
+	STRESS_ALLOC_PAGES,
+	STRESS_FREE_PAGES,
+	STRESS_KMALLOC,
+	STRESS_KFREE,
+	STRESS_VMALLOC,
+	STRESS_VFREE,
+	STRESS_IOREMAP,
+	STRESS_IOUNMAP,
+	STRESS_KMAP,
+	STRESS_KUNMAP,
+	STRESS_KMAP_ATOMIC,
+	STRESS_NR_OPS
+};
+
+struct stress_config {
+	uint64_t seed;
+	unsigned long ops;             /* operations to run */
+	unsigned long check_every;     /* run every checker each this many operations; 0: at the start and end only */
+	unsigned long progress_every;  /* print a progress line to out each this many operations; 0: never */
+	const struct mmcheck_image *img; /* for ptcheck's read-only rule (may be NULL) */
+	FILE *out;                     /* the report: progress, problems, the summary */
+	FILE *quiet;                   /* stdout while operations run (their expected failure messages), or NULL */
+};
+
+struct stress_result {
+	unsigned long ops_done;
+	unsigned long op_count[STRESS_NR_OPS];
+	unsigned long failures;       /* allocating calls that failed (out of memory, injected, no PKMAP slot) */
+	unsigned long injected;       /* failures forced by fault injection during the run */
+	unsigned long checks;         /* times the checkers ran */
+	unsigned long violations;     /* invariant violations they found */
+	unsigned long corruptions;    /* stamps or zero fills found wrong */
+	unsigned long max_live_pages; /* the most pages held at once */
+	/* Leaks: the state after the run minus the state before it (0 when all went back). */
+	long leak_free_pages, leak_slab_objects, leak_slab_pages, leak_vmalloc_bytes, leak_vmalloc_areas;
+	long leak_pkmap_slots, leak_kmap_atomic, leak_pagetables;
+	bool ok;                      /* no violation, no corruption, no leak */
+};
+
+/* The name of operation op, as the summary prints it. */
+const char *stress_op_name(enum stress_op op);
+
+/* Run the stress described by cfg, fill res and print the summary (with the seed) to cfg->out; returns 0 when res->ok. */
+int stress_run(const struct stress_config *cfg, struct stress_result *res);
+
+#endif
