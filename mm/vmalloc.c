@@ -775,7 +775,7 @@ static void release_alloc_area(struct vm_struct *area)
 		__free_page(area->pages[i]);
 	}
 	/* The array was sized for the whole area, even if allocation stopped part way. */
-	if (area->pages)
+	if (area->pages && area->pages != &area->inline_page)
 		pages_array_free(area->pages, (unsigned)(area->size / PAGE_SIZE - 1));
 	kmem_cache_free(vm_struct_cachep, area);
 }
@@ -789,7 +789,8 @@ static vaddr_t vmalloc_caller(unsigned long size, gfp_t gfp, unsigned prot, bool
 	if (!area)
 		return 0;
 	count = (unsigned)(area->size / PAGE_SIZE - 1);
-	area->pages = pages_array_alloc(count);
+	/* A one-page area keeps its page pointer in the vm_struct: no kmalloc, no kfree. */
+	area->pages = count == 1 ? &area->inline_page : pages_array_alloc(count);
 	if (!area->pages) {
 		printf("vmalloc: no memory for the page array of %u pages\n", count);
 		goto fail;
@@ -909,7 +910,7 @@ void vfree(vaddr_t addr)
 		ClearPageFlag(area->pages[i], PG_vmalloc);
 		__free_page(area->pages[i]);
 	}
-	if (area->pages)
+	if (area->pages && area->pages != &area->inline_page)
 		pages_array_free(area->pages, (unsigned)(area->size / PAGE_SIZE - 1));
 	area->pages = NULL;
 	area->nr_pages = 0;

@@ -51,6 +51,7 @@ struct vm_struct {
 	struct rb_node rb_node;         /* in the tree of live areas, by addr */
 	uint64_t gap_after;             /* free bytes from the end of this area to the next live one (or 4 GiB) */
 	uint64_t subtree_max_gap;       /* the largest gap_after in this node's subtree */
+	struct page *inline_page;       /* VM_ALLOC of one page: pages points here */
 };
 
 /*
