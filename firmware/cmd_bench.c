@@ -19,7 +19,7 @@ static int cmd_bench(int argc, char **argv)
 
 	if (argc > 3)
 		return shell_usage_error(shell_find(argv[0]), "takes at most a case name and a size");
-	bench_opts = (struct bench_opts){ only, argc > 2 ? strtoul(argv[2], NULL, 0) : 0, 3, 0 };
+	bench_opts = (struct bench_opts){ .only = only, .only_n = argc > 2 ? strtoul(argv[2], NULL, 0) : 0, .reps = 3 };
 	bench_nr_records = 0;
 	if (!only || !strncmp("alloc_free", only, strlen(only)) || !strncmp("mm_init", only, strlen(only)))
 		bench_page_alloc(stdout);
