@@ -61,6 +61,8 @@ bool bench_selected(const char *name, unsigned long n)
 {
 	if (bench_opts.only && strncmp(name, bench_opts.only, strlen(bench_opts.only)) != 0)
 		return false;
+	if (bench_opts.only && bench_opts.exact && strcmp(name, bench_opts.only) != 0)
+		return false;
 	if (bench_opts.skip && strncmp(name, bench_opts.skip, strlen(bench_opts.skip)) == 0)
 		return false;
 	return !bench_opts.only_n || bench_opts.only_n == n;

@@ -7,7 +7,7 @@
  * The vmalloc cases run on a 256 MiB machine (no high memory, so a large
  * vmalloc area: 15,000 live areas fit); the kmap cases on a 1 GiB one.
  *
- * usage: bench_mm [--quick] [--reps N] [--only NAME [N]]
+ * usage: bench_mm [--quick] [--reps N] [--only PREFIX [N] | --exact NAME [N]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,12 +57,13 @@ int main(int argc, char **argv)
 			bench_opts.quick = 1;
 		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
 			bench_opts.reps = (unsigned)strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+		} else if ((!strcmp(argv[i], "--only") || !strcmp(argv[i], "--exact")) && i + 1 < argc) {
+			bench_opts.exact = !strcmp(argv[i], "--exact");
 			bench_opts.only = argv[++i];
 			if (i + 1 < argc && argv[i + 1][0] != '-')
 				bench_opts.only_n = strtoul(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--reps N] [--only NAME [N]]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--reps N] [--only PREFIX [N] | --exact NAME [N]]\n", argv[0]);
 			return 2;
 		}
 	}

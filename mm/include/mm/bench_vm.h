@@ -13,6 +13,7 @@ struct bench_opts {
 	unsigned reps;          /* repetitions of each timed loop; the fastest counts (0: 3) */
 	unsigned quick;         /* non-zero: a tenth of the operations (the ctest smoke run) */
 	const char *skip;       /* leave out the cases whose name starts with this (NULL: none) */
+	unsigned exact;         /* non-zero: only must be the whole name, not a prefix */
 };
 
 extern struct bench_opts bench_opts;
