@@ -15,6 +15,7 @@
 #include <hal/x86.h>
 #include <mm/init.h>
 #include <mm/layout.h>
+#include <task.h>
 
 #define TIMER_HZ 100u
 
@@ -45,6 +46,8 @@ __init static void drop_identity_map(void)
 
 static void exception(struct trap_frame *tf)
 {
+	if (handle_user_fault(tf))
+		return;
 	oops(tf);
 }
 

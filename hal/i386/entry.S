@@ -61,6 +61,13 @@ exc_stub_\n:
 	jmp trap_common
 .endr
 
+	/* int 0x80 from ring 3. */
+	.globl syscall_stub
+syscall_stub:
+	pushl $0
+	pushl $0x80
+	jmp trap_common
+
 trap_common:
 	pusha
 	pushl %ds
@@ -74,6 +81,9 @@ trap_common:
 	pushl %esp
 	call hal_trap_dispatch
 	addl $4, %esp
+	/* A new task starts here, its stack pointing at a struct trap_frame. */
+	.globl hal_trap_return
+hal_trap_return:
 	popl %gs
 	popl %fs
 	popl %es
@@ -81,6 +91,27 @@ trap_common:
 	popa
 	addl $8, %esp
 	iret
+
+/*
+ * hal_context_switch(save_esp, new_esp): the callee-saved registers go on
+ * this stack, its pointer into *save_esp; then the other context's stack
+ * is loaded and its registers popped, and ret resumes it.
+ */
+	.globl hal_context_switch
+hal_context_switch:
+	movl 4(%esp), %eax
+	movl 8(%esp), %edx
+	pushl %ebp
+	pushl %ebx
+	pushl %esi
+	pushl %edi
+	movl %esp, (%eax)
+	movl %edx, %esp
+	popl %edi
+	popl %esi
+	popl %ebx
+	popl %ebp
+	ret
 
 	.section .rodata
 	.globl exc_stub_table

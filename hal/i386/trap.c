@@ -23,19 +23,37 @@ struct desc_ptr {
 
 #define GDT_FLAT(access) { 0xFFFF, 0, 0, access, 0xCF, 0 }
 
+/*
+ * The task-state segment: the CPU takes the kernel stack (ss0:esp0) from it
+ * on every trap from ring 3.  Only those two fields are used; the I/O map
+ * base points past the end, so ring 3 has no port access.
+ */
+struct tss {
+	uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+	uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint32_t es, cs, ss, ds, fs, gs, ldt;
+	uint16_t trap, iomap_base;
+} __attribute__((packed));
+
+static struct tss tss = { .ss0 = KERNEL_DS, .iomap_base = sizeof(struct tss) };
+
 static struct gdt_entry gdt[] = {
 	{ 0, 0, 0, 0, 0, 0 },
 	GDT_FLAT(0x9A), /* kernel code */
 	GDT_FLAT(0x92), /* kernel data */
 	GDT_FLAT(0xFA), /* user code */
 	GDT_FLAT(0xF2), /* user data */
+	{ 0, 0, 0, 0x89, 0, 0 }, /* TSS (32-bit, available), base and limit set at init */
 };
 
 static struct idt_entry idt[256];
 extern const uint32_t exc_stub_table[IRQ_BASE + NR_IRQS];
+extern const char syscall_stub[];
 
 static void (*exception_handler)(struct trap_frame *);
 static void (*irq_handlers[NR_IRQS])(unsigned);
+static void (*syscall_handler)(struct trap_frame *);
+static void (*trap_exit_hook)(struct trap_frame *);
 
 void hal_trap_dispatch(struct trap_frame *tf);
 
@@ -43,6 +61,12 @@ void hal_trap_init(void)
 {
 	struct desc_ptr gp = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
 	struct desc_ptr ip = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+	uint32_t tss_base = (uint32_t)(uintptr_t)&tss;
+
+	gdt[TSS_SEL >> 3].base_lo = (uint16_t)tss_base;
+	gdt[TSS_SEL >> 3].base_mid = (uint8_t)(tss_base >> 16);
+	gdt[TSS_SEL >> 3].base_hi = (uint8_t)(tss_base >> 24);
+	gdt[TSS_SEL >> 3].limit_lo = sizeof(struct tss) - 1;
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "ljmp $0x08, $1f\n"
@@ -62,7 +86,28 @@ void hal_trap_init(void)
 		idt[v].sel = KERNEL_CS;
 		idt[v].type_attr = 0x8E; /* present, ring 0, 32-bit interrupt gate */
 	}
+	/* int 0x80: an interrupt gate ring 3 may use (DPL 3); interrupts stay off until the handler allows them. */
+	idt[SYSCALL_VECTOR].off_lo = (uint16_t)(uintptr_t)syscall_stub;
+	idt[SYSCALL_VECTOR].off_hi = (uint16_t)((uintptr_t)syscall_stub >> 16);
+	idt[SYSCALL_VECTOR].sel = KERNEL_CS;
+	idt[SYSCALL_VECTOR].type_attr = 0xEE;
 	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
+	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
+}
+
+void hal_set_kernel_stack(uint32_t esp0)
+{
+	tss.esp0 = esp0;
+}
+
+void hal_set_syscall_handler(void (*handler)(struct trap_frame *tf))
+{
+	syscall_handler = handler;
+}
+
+void hal_set_trap_exit_hook(void (*hook)(struct trap_frame *tf))
+{
+	trap_exit_hook = hook;
 }
 
 void hal_set_exception_handler(void (*handler)(struct trap_frame *tf))
@@ -76,8 +121,23 @@ void hal_irq_register(unsigned irq, void (*handler)(unsigned irq))
 		irq_handlers[irq] = handler;
 }
 
+static void trap_dispatch(struct trap_frame *tf);
+
 void hal_trap_dispatch(struct trap_frame *tf)
 {
+	trap_dispatch(tf);
+	/* Every trap, after its EOI: the scheduler may switch tasks here. */
+	if (trap_exit_hook)
+		trap_exit_hook(tf);
+}
+
+static void trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector == SYSCALL_VECTOR) {
+		if (syscall_handler)
+			syscall_handler(tf);
+		return;
+	}
 	if (tf->vector < IRQ_BASE) {
 		if (exception_handler)
 			exception_handler(tf);

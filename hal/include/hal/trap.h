@@ -13,10 +13,13 @@
 #define USER_CS 0x1B
 #define USER_DS 0x23
 
+#define TSS_SEL 0x28
+
 #define IRQ_BASE 32
 #define NR_IRQS 16
+#define SYSCALL_VECTOR 0x80
 
-/* The registers as the entry stub saves them; esp/ss only after a ring change. */
+/* The registers as the entry stub saves them; user_esp/user_ss only after a ring change (cs & 3). */
 struct trap_frame {
 	uint32_t gs, fs, es, ds;
 	uint32_t edi, esi, ebp, esp_at_pusha, ebx, edx, ecx, eax;
@@ -40,6 +43,21 @@ void hal_set_exception_handler(void (*handler)(struct trap_frame *tf));
 
 /* Route IRQ line irq to handler, called with interrupts off and acknowledged afterwards. */
 void hal_irq_register(unsigned irq, void (*handler)(unsigned irq));
+
+/* Route int 0x80 from ring 3 to handler (arguments and result in the frame's registers). */
+void hal_set_syscall_handler(void (*handler)(struct trap_frame *tf));
+
+/* Call hook at the end of every trap, after the handler and the EOI, with the frame about to be resumed. */
+void hal_set_trap_exit_hook(void (*hook)(struct trap_frame *tf));
+
+/* The kernel stack the CPU switches to on a trap from ring 3 (TSS esp0). */
+void hal_set_kernel_stack(uint32_t esp0);
+
+/* Save the callee-saved registers and the stack pointer in *save_esp, then resume the context saved at new_esp. */
+void hal_context_switch(uint32_t *save_esp, uint32_t new_esp);
+
+/* Where a new task's first switch returns to: pops the struct trap_frame above it and irets (to ring 3). */
+extern const char hal_trap_return[];
 
 /* Remap the 8259 PICs to vectors 32-47 with every line masked. */
 void hal_pic_init(void);
