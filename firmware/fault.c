@@ -61,7 +61,8 @@ bool handle_user_fault(struct trap_frame *tf)
 	}
 	if (vma->vm_start > addr) {
 		if (!(vma->vm_flags & VM_GROWSDOWN)) {
-			report(tf, addr, access, vma->vm_prev, "in a hole between regions", SIGSEGV);
+			report(tf, addr, access, vma->vm_prev,
+			       vma->vm_prev ? "in the hole above this region" : "below the lowest region", SIGSEGV);
 			do_exit(SIGSEGV);
 		}
 		if (addr + 65536 + 32 * sizeof(uint32_t) < tf->user_esp) {

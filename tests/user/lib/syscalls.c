@@ -10,9 +10,6 @@
 
 #include "highmem_user.h"
 
-#undef errno
-extern int errno;
-
 /* errno from a negative result, -1 returned for it. */
 static long ret(long r)
 {
