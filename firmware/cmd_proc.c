@@ -10,7 +10,9 @@
 #include <console.h>
 #include <hal/mmu.h>
 #include <hal/x86.h>
+#include <mm/bench_mm.h>
 #include <mm/fs.h>
+#include <mm/page_alloc.h>
 #include <mm/mman.h>
 #include <mm/page.h>
 #include <mm/region.h>
@@ -221,3 +223,21 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 SHELL_CMD(ls, "ls", "", "the programs and files passed as boot modules", cmd_ls);
+
+static int cmd_bench_proc(int argc, char **argv)
+{
+	unsigned long before;
+	int bad;
+
+	(void)argv;
+	if (argc != 1)
+		return shell_usage_error(shell_find("bench-proc"), "takes no arguments");
+	proc_init();
+	before = nr_free_pages();
+	bad = bench_mm(stdout);
+	if (nr_free_pages() != before)
+		printf("bench-proc: free pages %lu before, %lu after\n", before, nr_free_pages());
+	return bad != 0;
+}
+SHELL_CMD(bench_proc, "bench-proc", "", "benchmarks: find_vma at 10/1,000/10,000 regions, anonymous fault, fork of 16 MB",
+	  cmd_bench_proc);
