@@ -8,6 +8,7 @@
 
 #include <board.h>
 #include <console.h>
+#include <extable.h>
 #include <firmware.h>
 #include <hal/cpu.h>
 #include <hal/mmu.h>
@@ -15,6 +16,7 @@
 #include <hal/x86.h>
 #include <mm/init.h>
 #include <mm/layout.h>
+#include <recover.h>
 #include <task.h>
 
 #define TIMER_HZ 100u
@@ -44,9 +46,14 @@ __init static void drop_identity_map(void)
 	hal_flush_all();
 }
 
+/* A probe accessor's fault resumes at its fixup; a shell command's fault may return to the prompt; anything else halts. */
 static void exception(struct trap_frame *tf)
 {
 	if (handle_user_fault(tf))
+		return;
+	if (fixup_exception(tf))
+		return;
+	if (recover_from_fault(tf))
 		return;
 	oops(tf);
 }

@@ -1,6 +1,7 @@
 /*
- * Exceptions the firmware cannot recover from: an oops on the console with
- * everything a person needs to find the fault, then a halt.
+ * Exceptions: an oops on the console with everything a person needs to find
+ * the fault, then a halt, or, for a fault recover.c can contain, a return
+ * to the shell (recover.h says which).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <hal/page.h>
 #include <hal/x86.h>
 #include <mm/region.h>
+#include <recover.h>
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -35,7 +37,23 @@ static void decode_pf(uint32_t err)
 	    err & PF_USER ? "user" : "kernel", err & PF_RSVD ? ", reserved bit set" : "", "");
 }
 
-void oops(struct trap_frame *tf)
+/* The part of the image that holds addr, for a fault in the linear map ("" outside the image). */
+static const char *image_section(uint32_t addr)
+{
+	uintptr_t a = addr;
+
+	if (a >= (uintptr_t)_text && a < (uintptr_t)_etext)
+		return ", kernel .text (read-only)";
+	if (a >= (uintptr_t)__init_begin && a < (uintptr_t)__init_end)
+		return ", kernel .init (read-only)";
+	if (a >= (uintptr_t)__rodata_start && a < (uintptr_t)__rodata_end)
+		return ", kernel .rodata (read-only)";
+	if (a >= (uintptr_t)_sdata && a < (uintptr_t)_end)
+		return ", kernel .data/.bss";
+	return "";
+}
+
+void oops_report(struct trap_frame *tf)
 {
 	static int nested;
 	uint32_t *stack = (uint32_t *)(uintptr_t)(tf->esp_at_pusha + 20);
@@ -54,7 +72,8 @@ void oops(struct trap_frame *tf)
 		char region[128];
 		uint32_t cr2 = read_cr2();
 
-		out("  CR2 %08x (faulting address): %s\n", (unsigned)cr2, mm_region_name(cr2, region, sizeof(region)));
+		out("  CR2 %08x (faulting address): %s%s\n", (unsigned)cr2, mm_region_name(cr2, region, sizeof(region)),
+		    image_section(cr2));
 		decode_pf(tf->error_code);
 	}
 	out("EIP: %04x:%08x EFLAGS: %08x CR0: %08x CR3: %08x CR4: %08x\n", (unsigned)tf->cs, (unsigned)tf->eip,
@@ -75,6 +94,17 @@ void oops(struct trap_frame *tf)
 		}
 		out("\n");
 	}
+	nested--;
+}
+
+void oops(struct trap_frame *tf)
+{
+	const char *why;
+
+	oops_report(tf);
+	why = recovery_refusal();
+	if (why)
+		out("  not recoverable: %s\n", why);
 	out("---[ end trace: system halted ]---\n");
 	for (;;)
 		cpu_halt();

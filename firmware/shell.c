@@ -1,4 +1,5 @@
 /* The `highmem> ` shell: reads lines from the console and runs the registered commands. */
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <console.h>
 #include <line_editor.h>
 #include <parse.h>
+#include <recover.h>
 #include <shell.h>
 
 extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
@@ -118,6 +120,21 @@ static const char *complete_command(void *ctx, char *buf, size_t *len, size_t ma
 	return matches > 1 ? list : NULL;
 }
 
+/* Run cmd behind a recovery point: a fault that recover.c can contain lands at setjmp, the oops already printed. */
+static __attribute__((noinline)) int run_recoverable(const struct shell_cmd *cmd, int argc, char **argv)
+{
+	int r;
+
+	if (setjmp(recovery_env)) {
+		printf("%s: aborted by the fault above\n", recovery_aborted_command());
+		return 1;
+	}
+	recovery_arm(cmd->name);
+	r = cmd->fn(argc, argv);
+	recovery_disarm();
+	return r;
+}
+
 /* Run one command line; returns the command's status (or 1 for a line that ran nothing). */
 int shell_run_line(char *line);
 
@@ -138,7 +155,7 @@ int shell_run_line(char *line)
 		printf("unknown command '%s': type 'help' for a list\n", argv[0]);
 		return 1;
 	}
-	return cmd->fn(argc, argv);
+	return run_recoverable(cmd, argc, argv);
 }
 
 /* Read and run commands forever. */
