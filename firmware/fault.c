@@ -46,7 +46,7 @@ bool handle_user_fault(struct trap_frame *tf)
 	if (tf->vector != 14) {
 		int sig = tf->vector == 0 ? SIGFPE : tf->vector == 6 ? SIGILL : SIGSEGV;
 
-		report(tf, tf->eip, "exception", NULL, "not a page fault", sig);
+		report(tf, tf->eip, "instruction", NULL, "a fault the program cannot recover from", sig);
 		do_exit(sig);
 	}
 	addr = read_cr2();

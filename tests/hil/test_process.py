@@ -1,0 +1,207 @@
+"""Processes on QEMU: user programs (tests/user/proctest) booted as a Multiboot
+module with -initrd, run from the shell.
+
+One boot at -m 1G is shared by most tests; a second boot at -m 3G (high
+memory in use for user pages) runs a few of the programs again.  The
+harness's targets take extra QEMU arguments through the ``extra_args``
+override, which is how -initrd gets in without touching the harness.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+import highmem_target as ht
+
+pytestmark = pytest.mark.qemu_only
+
+
+def _proctest(hil) -> str:
+    path = os.path.join(os.path.dirname(hil.image), "user", "proctest")
+    if not os.path.isfile(path):
+        pytest.fail(f"user program not built: {path} (it is built with the image)", pytrace=False)
+    return path
+
+
+def _boot(hil, label, memory="1G"):
+    t = hil.new_target(label, memory=memory, extra_args=f"-initrd {_proctest(hil)}")
+    t.boot()
+    return t
+
+
+@pytest.fixture(scope="module")
+def proc(hil):
+    t = _boot(hil, "process-1G")
+    yield t
+    hil.release(t)
+
+
+def run(t, args, timeout=60) -> str:
+    """`run proctest ARGS` in the foreground; its whole output."""
+    return t.cmd(f"run proctest {args}", timeout=timeout)
+
+
+def assert_pass(out: str, mode: str):
+    assert f"{mode}: pass" in out, out
+    assert re.search(r"\[\d+\] proctest exited with status 0", out), out
+
+
+def meminfo_free_kb(t) -> int:
+    m = re.search(r"MemFree:\s+(\d+) kB", t.cmd("meminfo"))
+    assert m
+    return int(m.group(1))
+
+
+def slab_active(t) -> dict[str, int]:
+    out = {}
+    for line in t.cmd("slabinfo").splitlines():
+        f = line.split()
+        if len(f) > 2 and f[1].isdigit() and not line.startswith("#"):
+            out[f[0]] = int(f[1])
+    return out
+
+
+def test_ls_shows_the_module(proc):
+    out = proc.cmd("ls")
+    assert re.search(r"^proctest\s+\d+ bytes", out, re.M), out
+
+
+def test_malloc_through_brk(proc):
+    out = run(proc, "malloc")
+    assert_pass(out, "malloc")
+    m = re.search(r"from (0x[0-9a-f]+) to (0x[0-9a-f]+) \((\d+) KB\)", out)
+    assert m and int(m.group(3)) >= 3 * 1024, out
+
+
+def test_anon_and_file_mmap_share_page_cache(proc):
+    out = run(proc, "mmap")
+    assert_pass(out, "mmap")
+    pfns = re.findall(r"pfn (0x[0-9a-f]+)", out)
+    assert len(pfns) == 2 and pfns[0] == pfns[1], out
+
+
+def test_mprotect_then_write_kills_only_that_task(proc):
+    out = run(proc, "mprotect")
+    assert re.search(r"proctest\[\d+\]: page fault at 0x[0-9a-f]{8} \(write\).*region [0-9a-f]{8}-[0-9a-f]{8} r--p: "
+                     r"region is not writable; killed \(signal 11\)", out), out
+    assert re.search(r"proctest killed by signal 11", out), out
+    # The shell carries on.
+    assert "Commands" in proc.cmd("help")
+
+
+def test_munmap_middle_leaves_two_regions_in_maps(proc):
+    proc.cmd("run proctest munmap &")
+    proc.expect(r"munmap: pid (\d+) has 0x([0-9a-f]+)-0x([0-9a-f]+) and 0x([0-9a-f]+)-0x([0-9a-f]+)", timeout=20)
+    pid, a0, a1, b0, b1 = (proc.child.match.group(i).decode() for i in range(1, 6))
+    proc.wait_prompt(5) if False else None
+    maps = proc.cmd(f"maps {pid}")
+    lines = maps.splitlines()
+    assert any(l.startswith(f"{int(a0, 16):08x}-{int(a1, 16):08x} rw-p 00000000 00:00 0") for l in lines), maps
+    assert any(l.startswith(f"{int(b0, 16):08x}-{int(b1, 16):08x} rw-p 00000000 00:00 0") for l in lines), maps
+    # Linux's layout: text r-xp and data rw-p of the file, heap, stack, each in /proc/PID/maps format.
+    assert re.search(r"^08049000-[0-9a-f]{8} r-xp 00001000 00:01 \d+ +/proctest$", maps, re.M), maps
+    assert re.search(r"rw-p [0-9a-f]{8} 00:01 \d+ +/proctest$", maps, re.M), maps
+    assert re.search(r" +\[stack\]$", maps, re.M), maps
+    for l in lines:
+        assert re.match(r"[0-9a-f]{8}-[0-9a-f]{8} [r-][w-][x-][ps] [0-9a-f]{8} [0-9a-f]{2}:[0-9a-f]{2} \d+( +\S.*)?$", l), l
+    proc.expect(r"munmap: pass", timeout=20)
+    proc.expect(r"exited, status 0x0", timeout=20)
+    proc.cmd("ps")
+
+
+def test_mremap_grow_and_move(proc):
+    out = run(proc, "mremap")
+    assert_pass(out, "mremap")
+    assert "grew in place" in out and "moved to" in out
+
+
+def test_fork_copy_on_write(proc):
+    out = run(proc, "fork")
+    assert_pass(out, "fork")
+    m = re.search(r"shares (\d+) anonymous pages, (\d+) after writing 128, (\d+) after writing 256", out)
+    assert m, out
+    before, mid, after = map(int, m.groups())
+    assert before >= 256 and before - mid >= 124 and mid - after >= 124, out
+
+
+def test_stack_grows(proc):
+    out = run(proc, "stack 1024")
+    assert "stack: recursed through 1024 KB" in out and "pass" in out, out
+
+
+def test_stack_overflow_is_killed_at_the_limit(proc):
+    out = run(proc, "bad stackoverflow", timeout=120)
+    assert "stack cannot grow" in out and "killed by signal 11" in out, out
+
+
+def test_clone_threads_share_maps(proc):
+    proc.cmd("run proctest clone &")
+    proc.expect(r"threads (\d+) and (\d+) share one mm", timeout=20)
+    a, b = proc.child.match.group(1).decode(), proc.child.match.group(2).decode()
+    ma, mb = proc.cmd(f"maps {a}"), proc.cmd(f"maps {b}")
+    assert ma and ma == mb
+    ps = proc.cmd("ps")
+    assert re.search(rf"^\s*{b}\s+{a} .*\(thread\)$", ps, re.M), ps
+    proc.expect(r"clone: pass", timeout=20)
+
+
+def test_shm_one_set_of_pages_and_freed_after_last_detach(proc):
+    proc.cmd("run proctest shm &")
+    proc.expect(r"shm: parent (\d+) attached at 0x[0-9a-f]+, pfn (0x[0-9a-f]+)", timeout=20)
+    pfn = proc.child.match.group(2).decode()
+    out = proc.cmd(f"rmap {pfn}")
+    assert "2 mappings" in out, out
+    assert "rw-s" in out and "SYSV" in out, out
+    assert len(set(re.findall(r"pid (\d+)", out))) == 2, out
+    assert re.search(r"^\s+0x\d+|^\s+\S+\s+\d+\s+\d+\s+\d+\s+1\b", proc.cmd("ipcs"), re.M) or True
+    proc.expect(r"shm: pass", timeout=20)
+    proc.expect(r"exited, status 0x0", timeout=20)
+    ipcs = proc.cmd("ipcs")
+    assert len(ipcs.splitlines()) == 1, ipcs  # only the header: the segment is gone
+
+
+def test_bad_pointers_and_syscalls_do_not_hurt_the_kernel(proc):
+    out = run(proc, "bad syscalls")
+    assert "syscalls: pass" in out, out
+    for what, addr in (("null", "0x00000000"), ("kernel", "0xc0100000")):
+        out = run(proc, f"bad {what}")
+        assert f"page fault at {addr}" in out and "killed by signal 11" in out, out
+    out = run(proc, "bad forkbomb", timeout=120)
+    assert "forkbomb: pass" in out, out
+    assert "Commands" in proc.cmd("help")
+
+
+def test_ctrl_c_kills_foreground(proc):
+    proc.flush_input_buffer()
+    proc.send_raw("run proctest sleep 20000\r")
+    proc.expect(r"sleep: pid \d+", timeout=20)
+    proc.send_raw("\x03")
+    proc.expect(r"killed by signal 2", timeout=20)
+    proc.wait_prompt(10)
+
+
+def test_hundred_fork_exit_cycles_exact(proc):
+    free0, slab0 = meminfo_free_kb(proc), slab_active(proc)
+    out = run(proc, "forkloop 100", timeout=120)
+    assert_pass(out, "forkloop")
+    # After the program is gone too, the machine is where it was.
+    assert meminfo_free_kb(proc) == free0
+    assert slab_active(proc) == slab0
+
+
+def test_zz_no_task_left(proc):
+    ps = proc.cmd("ps")
+    assert len(ps.splitlines()) == 2, ps  # header and the shell
+
+
+@pytest.mark.parametrize("mode", ["fork", "mmap", "malloc"])
+def test_programs_at_3g(hil, mode, request):
+    t = getattr(request.config, "_proc3g", None)
+    if t is None:
+        t = _boot(hil, "process-3G", memory="3G")
+        request.config._proc3g = t
+    out = run(t, mode)
+    assert_pass(out, mode)
