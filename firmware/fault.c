@@ -1,5 +1,5 @@
 /*
- * Faults raised in ring 3.  A page fault is checked as Linux's
+ * Faults raised in ring 3 (and kernel faults while a task is in a system call).  A page fault is checked as Linux's
  * do_page_fault does: the region containing the address (or a stack
  * region just above it that may grow down to it, within 64 KiB + 32 words
  * of the stack pointer, as the x86 check allows for `enter` and pusha),
@@ -41,8 +41,21 @@ bool handle_user_fault(struct trap_frame *tf)
 	const char *access;
 	unsigned r;
 
-	if ((tf->cs & 3) != 3 || current == &tasks[0] || !mm)
+	if (current == &tasks[0] || !mm)
 		return false;
+	if ((tf->cs & 3) != 3) {
+		/*
+		 * The kernel faulted while working for a task (the user copies never
+		 * fault, so this is a kernel bug): end that task rather than the
+		 * machine, and say so loudly.  The shell's own faults (task 0) go on
+		 * to the fixup table and the recovery point.
+		 */
+		printf("\nOops: %s in the kernel at eip 0x%08lx (cr2 0x%08lx, error 0x%lx) during a system call of "
+		       "%s[%d]; the task is killed\n",
+		       hal_exception_name(tf->vector), (unsigned long)tf->eip, (unsigned long)read_cr2(),
+		       (unsigned long)tf->error_code, current->comm, current->pid);
+		do_exit(SIGKILL);
+	}
 	if (tf->vector != 14) {
 		int sig = tf->vector == 0 ? SIGFPE : tf->vector == 6 ? SIGILL : SIGSEGV;
 
