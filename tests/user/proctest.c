@@ -403,6 +403,15 @@ int main(int argc, char **argv)
 		return t_forkloop(argc > 2 ? atoi(argv[2]) : 100);
 	if (!strcmp(mode, "bad") && argc > 2)
 		return t_bad(argv[2]);
+	if (!strcmp(mode, "exec")) {
+		/* Replace this program with a fresh copy running "malloc": same pid, new address space. */
+		char *args[] = { "proctest", "malloc", 0 };
+
+		printf("exec: pid %d becomes proctest malloc\n", getpid());
+		fflush(stdout);
+		execve("proctest", args, 0);
+		return fail("exec", "execve returned");
+	}
 	if (!strcmp(mode, "sleep")) {
 		printf("sleep: pid %d\n", getpid());
 		fflush(stdout);
