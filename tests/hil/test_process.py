@@ -94,7 +94,8 @@ def test_mprotect_then_write_kills_only_that_task(proc):
 
 def test_munmap_middle_leaves_two_regions_in_maps(proc):
     proc.cmd("run proctest munmap &")
-    proc.expect(r"munmap: pid (\d+) has 0x([0-9a-f]+)-0x([0-9a-f]+) and 0x([0-9a-f]+)-0x([0-9a-f]+)", timeout=20)
+    proc.expect(r"munmap: pid (\d+) has 0x([0-9a-f]+)-0x([0-9a-f]+) and 0x([0-9a-f]+)-0x([0-9a-f]+)\r?\n",
+                timeout=20)
     pid, a0, a1, b0, b1 = (proc.child.match.group(i).decode() for i in range(1, 6))
     maps = proc.cmd(f"maps {pid}")
     lines = maps.splitlines()
@@ -107,8 +108,7 @@ def test_munmap_middle_leaves_two_regions_in_maps(proc):
     for l in lines:
         assert re.match(r"[0-9a-f]{8}-[0-9a-f]{8} [r-][w-][x-][ps] [0-9a-f]{8} [0-9a-f]{2}:[0-9a-f]{2} \d+( +\S.*)?$", l), l
     proc.expect(r"munmap: pass", timeout=20)
-    proc.expect(r"exited, status 0x0", timeout=20)
-    proc.cmd("ps")
+    proc.expect(r"exited, status 0x0\r?\n", timeout=20)
 
 
 def test_mremap_grow_and_move(proc):
@@ -146,18 +146,19 @@ def test_stack_overflow_is_killed_at_the_limit(proc):
 
 def test_clone_threads_share_maps(proc):
     proc.cmd("run proctest clone &")
-    proc.expect(r"threads (\d+) and (\d+) share one mm", timeout=20)
+    proc.expect(r"threads (\d+) and (\d+) share one mm\r?\n", timeout=20)
     a, b = proc.child.match.group(1).decode(), proc.child.match.group(2).decode()
     ma, mb = proc.cmd(f"maps {a}"), proc.cmd(f"maps {b}")
     assert ma and ma == mb
     ps = proc.cmd("ps")
     assert re.search(rf"^\s*{b}\s+{a} .*\(thread\)$", ps, re.M), ps
     proc.expect(r"clone: pass", timeout=20)
+    proc.expect(r"\[\d+\] proctest exited, status 0x0\r?\n", timeout=20)
 
 
 def test_shm_one_set_of_pages_and_freed_after_last_detach(proc):
     proc.cmd("run proctest shm &")
-    proc.expect(r"shm: parent (\d+) attached at 0x[0-9a-f]+, pfn (0x[0-9a-f]+)", timeout=20)
+    proc.expect(r"shm: parent (\d+) attached at 0x[0-9a-f]+, pfn (0x[0-9a-f]+), segment \d+\r?\n", timeout=20)
     pfn = proc.child.match.group(2).decode()
     out = proc.cmd(f"rmap {pfn}")
     assert "2 mappings" in out, out
@@ -165,7 +166,7 @@ def test_shm_one_set_of_pages_and_freed_after_last_detach(proc):
     assert len(set(re.findall(r"pid (\d+)", out))) == 2, out
     assert re.search(r"^\s+0\s+\d+\s+12288\s+2\s+\d+", proc.cmd("ipcs"), re.M)
     proc.expect(r"shm: pass", timeout=20)
-    proc.expect(r"exited, status 0x0", timeout=20)
+    proc.expect(r"exited, status 0x0\r?\n", timeout=20)
     ipcs = proc.cmd("ipcs")
     assert len(ipcs.splitlines()) == 1, ipcs  # only the header: the segment is gone
 
