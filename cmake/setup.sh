@@ -8,7 +8,8 @@ newlib-source libcmocka-dev
 qemu-system-x86
 python3 python3-pytest python3-pexpect python3-serial python3-yaml
 grub-pc-bin grub-common xorriso mtools grub-efi-ia32-bin dosfstools
-gdb openocd"
+gdb openocd
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,124 @@
+/*
+ * libFuzzer target: the Multiboot v1 information and e820 parser.  The
+ * input is a little header and then "physical memory": bytes 0-3 pick the
+ * magic (odd: the right one, even: the value itself), bytes 4-7 the
+ * address of the information block, and the rest is the memory the
+ * parser's reader exposes, exactly as long as the input so that ASan sees
+ * any read past it.  The parsed result is checked for the limits the
+ * firmware relies on, and the e820 helpers run over the map it produced.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <multiboot.h>
+
+struct mem {
+	const uint8_t *bytes;
+	size_t size;
+};
+
+static const void *reader(void *ctx, uint32_t pa, uint32_t len)
+{
+	const struct mem *m = ctx;
+
+	if (pa > m->size || len > m->size - pa)
+		return NULL;
+	return m->bytes + pa;
+}
+
+/*
+ * KNOWN BUG, reported (tests/fuzz/README.md, "Findings"): parse_mmap()
+ * bounds an entry with 32-bit "off + 4 + size", which wraps to off for an
+ * entry size of 0xfffffffc, so the loop never advances and boot hangs.
+ * Until multiboot.c does that sum in 64 bits, inputs that reach it are
+ * skipped here so the fuzzer keeps looking for other bugs;
+ * known-bugs/multiboot-mmap-size-wrap replays it.
+ */
+static bool hits_known_mmap_wrap(const struct mem *m, uint32_t pa)
+{
+	uint32_t flags, len, addr;
+
+	if (!reader((void *)m, pa, 52))
+		return false;
+	memcpy(&flags, m->bytes + pa, 4);
+	memcpy(&len, m->bytes + pa + 44, 4);
+	memcpy(&addr, m->bytes + pa + 48, 4);
+	if (!(flags & MB_INFO_MEM_MAP))
+		return false;
+	for (uint32_t off = 0; off + 4 <= len;) {
+		const uint8_t *p = reader((void *)m, addr + off, 4);
+		uint32_t size;
+
+		if (!p)
+			return false;
+		memcpy(&size, p, 4);
+		if ((uint32_t)(off + 4 + size) == off)
+			return true;
+		if (size < 20 || off + 4 + size > len || off + 4 + size < off)
+			return false;
+		off += 4 + size;
+	}
+	return false;
+}
+
+static void check_string(const char *s, size_t cap)
+{
+	if (strnlen(s, cap) >= cap)
+		abort(); /* every copied string is NUL-terminated inside its array */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static FILE *devnull;
+	struct boot_params *bp = malloc(sizeof(*bp));
+	struct mem m;
+	uint32_t sel, pa, magic;
+	bool ok;
+
+	if (size < 8) {
+		free(bp);
+		return 0;
+	}
+	if (!devnull)
+		devnull = fopen("/dev/null", "w");
+	memcpy(&sel, data, 4);
+	memcpy(&pa, data + 4, 4);
+	m.size = size - 8;
+	m.bytes = m.size ? data + 8 : NULL;
+	magic = (sel & 1) ? MULTIBOOT_BOOTLOADER_MAGIC : sel;
+	if (magic == MULTIBOOT_BOOTLOADER_MAGIC && hits_known_mmap_wrap(&m, pa) && !getenv("HIGHMEM_FUZZ_KNOWN_BUGS")) {
+		free(bp);
+		return 0;
+	}
+	memset(bp, 0xa5, sizeof(*bp)); /* the parser must not rely on a cleared result */
+	ok = multiboot_parse(magic, pa, reader, &m, bp);
+	if (bp->nr_warnings > BOOT_MAX_WARNINGS)
+		abort();
+	for (unsigned i = 0; i < bp->nr_warnings; i++)
+		check_string(bp->warnings[i], sizeof(bp->warnings[i]));
+	if (ok) {
+		const struct e820_table *t = &bp->e820;
+
+		if (magic != MULTIBOOT_BOOTLOADER_MAGIC || bp->nr_modules > BOOT_MAX_MODULES ||
+		    bp->nr_reserved > BOOT_MAX_RESERVED || t->nr_entries > E820_MAX_ENTRIES)
+			abort();
+		check_string(bp->cmdline, sizeof(bp->cmdline));
+		check_string(bp->loader_name, sizeof(bp->loader_name));
+		for (unsigned i = 0; i < bp->nr_modules; i++)
+			check_string(bp->modules[i].name, sizeof(bp->modules[i].name));
+		for (unsigned i = 0; i < bp->nr_reserved; i++)
+			if (bp->reserved[i].end < bp->reserved[i].start || !bp->reserved[i].what)
+				abort();
+		e820_print(devnull, t);
+		uint64_t end = e820_end_of_ram(t, 1ull << 32), start = e820_start_of_ram(t, 1ull << 32);
+		if (end && start > end)
+			abort();
+		for (unsigned i = 0; i < t->nr_entries; i++)
+			(void)e820_is_ram(t, t->entries[i].addr, t->entries[i].addr + t->entries[i].size);
+	}
+	free(bp);
+	return 0;
+}
