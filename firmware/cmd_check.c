@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include <firmware.h>
+#include <hal/cpu.h>
 #include <hal/mmu.h>
+#include <hal/x86.h>
 #include <mm/mmcheck.h>
 #include <mm/paging.h>
 #include <selftest.h>
@@ -72,6 +74,12 @@ static int cmd_ptcheck(int argc, char **argv)
 	firmware_mmcheck_image(&img);
 	ptcheck(stdout, swapper_pg_dir, &img, &st);
 	ptcheck_print_stats(stdout, &st);
+	printf("protections: CR0.WP %s, SMEP %s, SMAP %s, NX %s, stack protector on (canary %s)\n",
+	       read_cr0() & CR0_WP ? "on" : "off",
+	       read_cr4() & CR4_SMEP ? "on" : hal_cpu_has(HAL_FEAT_SMEP) ? "OFF" : "not on this CPU",
+	       read_cr4() & CR4_SMAP ? "on" : hal_cpu_has(HAL_FEAT_SMAP) ? "OFF" : "not on this CPU",
+	       st.wx_enforced ? "on" : hal_cpu_has(HAL_FEAT_NX) ? "needs PAE" : "not on this CPU",
+	       __stack_chk_guard ? "set" : "NOT SET");
 	return st.violations != 0;
 }
 SHELL_CMD(ptcheck, "ptcheck", "",

@@ -11,6 +11,16 @@
 char hal_cpu_vendor[13];
 char hal_cpu_brand[49];
 uint32_t hal_cpu_family, hal_cpu_model, hal_cpu_stepping;
+bool hal_smep_enabled, hal_smap_enabled;
+
+/*
+ * The stack protector's canary (-fstack-protector-strong
+ * -mstack-protector-guard=global): every protected frame stores it on
+ * entry and compares it on return; firmware/stackprotector.c reports a
+ * mismatch.  It starts as 0 and gets its random value once, at the end
+ * of hal_cpu_probe(); see there.
+ */
+uintptr_t __stack_chk_guard;
 
 static bool features[HAL_FEAT_COUNT];
 
@@ -33,13 +43,61 @@ static bool have_cpuid(void)
 	return ((before ^ after) & EFLAGS_ID) != 0;
 }
 
-void hal_cpu_probe(void)
+/* Read PIT channel 0's running count: the BIOS leaves it counting, so it varies from boot to boot. */
+static uint32_t pit_count(void)
+{
+	uint8_t lo, hi;
+
+	__asm__ volatile("outb %b0, $0x43" : : "a"((uint8_t)0x00));
+	__asm__ volatile("inb $0x40, %b0" : "=a"(lo));
+	__asm__ volatile("inb $0x40, %b0" : "=a"(hi));
+	return (uint32_t)hi << 8 | lo;
+}
+
+/*
+ * A canary from whatever varies between boots: the TSC where there is
+ * one, else the PIT count, mixed with the stack address and a constant.
+ * The low byte is forced to zero, as glibc and Linux do, so a string
+ * overflow cannot reproduce the canary.
+ */
+static uintptr_t make_canary(void)
+{
+	uint64_t x = features[HAL_FEAT_TSC] ? rdtsc() : ((uint64_t)pit_count() << 32 | pit_count());
+
+	x ^= (uintptr_t)__builtin_frame_address(0) * 0x9e3779b97f4a7c15ull;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 32;
+	return (uintptr_t)x & ~(uintptr_t)0xff;
+}
+
+/* Turn on SMEP and SMAP where the CPU has them (kernel code may then neither run nor, outside hal_user_access_begin/end, touch user pages). */
+static void enable_protections(void)
+{
+	if (features[HAL_FEAT_SMEP]) {
+		write_cr4(read_cr4() | CR4_SMEP);
+		hal_smep_enabled = true;
+	}
+	if (features[HAL_FEAT_SMAP]) {
+		/* EFLAGS.AC is clear at boot, so the kernel starts with user access closed. */
+		write_cr4(read_cr4() | CR4_SMAP);
+		hal_smap_enabled = true;
+	}
+}
+
+/*
+ * No canary in this frame: the canary changes at its end.  kmain() calls
+ * it and never returns, so no protected frame that saved the old value
+ * (0) ever checks it.
+ */
+__attribute__((no_stack_protector)) void hal_cpu_probe(void)
 {
 	uint32_t r[4], max, maxext;
 
 	if (!have_cpuid()) {
 		strcpy(hal_cpu_vendor, "unknown");
 		strcpy(hal_cpu_brand, "i486-class CPU without CPUID");
+		__stack_chk_guard = make_canary();
 		return;
 	}
 	features[HAL_FEAT_CPUID] = true;
@@ -88,6 +146,8 @@ void hal_cpu_probe(void)
 		write_cr4(read_cr4() | CR4_PSE);
 	if (features[HAL_FEAT_PGE])
 		write_cr4(read_cr4() | CR4_PGE);
+	enable_protections();
+	__stack_chk_guard = make_canary();
 }
 
 void hal_cpu_disable(enum hal_feature f)

@@ -2,6 +2,7 @@
 #ifndef HAL_X86_H
 #define HAL_X86_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <hal/cpu.h>
@@ -15,6 +16,7 @@
 #define CR4_SMEP 0x00100000u
 #define CR4_SMAP 0x00200000u
 #define EFLAGS_IF 0x00000200u
+#define EFLAGS_AC 0x00040000u
 #define EFLAGS_ID 0x00200000u
 
 #define DEFINE_CR(n)                                                      \
@@ -70,8 +72,35 @@ static inline void irq_disable(void)
 	__asm__ volatile("cli" ::: "memory");
 }
 
-/* Probe CPUID once at boot (before anything asks hal_cpu_has) and enable PSE/PGE in CR4 where present. */
+/* Probe CPUID once at boot (before anything asks hal_cpu_has), enable PSE/PGE, SMEP and SMAP in CR4 where present, and seed the stack protector's canary. */
 void hal_cpu_probe(void);
+
+/* True once hal_cpu_probe() turned CR4.SMEP (kernel cannot execute user pages) or CR4.SMAP (kernel cannot touch them) on. */
+extern bool hal_smep_enabled, hal_smap_enabled;
+
+/* The stack protector's canary (see hal/i386/cpu.c). */
+extern uintptr_t __stack_chk_guard;
+
+/*
+ * With SMAP on, any kernel access to a user page faults unless EFLAGS.AC
+ * is set.  Bracket every deliberate access (copy_from_user, copy_to_user,
+ * the ELF loader writing a user image, system-call argument reads) with
+ * hal_user_access_begin() and hal_user_access_end(), and keep the bracket
+ * short: nothing in it may sleep, call out, or touch anything else.
+ * Without SMAP both are no-ops (stac/clac would be #UD on older CPUs).
+ */
+static inline void hal_user_access_begin(void)
+{
+	if (hal_smap_enabled)
+		__asm__ volatile("stac" ::: "memory", "cc");
+}
+
+/* Close what hal_user_access_begin() opened. */
+static inline void hal_user_access_end(void)
+{
+	if (hal_smap_enabled)
+		__asm__ volatile("clac" ::: "memory", "cc");
+}
 
 /* Stop using feature f although the CPU has it (boot options nopse/nopge); call before mm_init(). */
 void hal_cpu_disable(enum hal_feature f);
