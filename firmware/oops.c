@@ -10,6 +10,7 @@
 #include <firmware.h>
 #include <hal/page.h>
 #include <hal/x86.h>
+#include <kallsyms.h>
 #include <mm/region.h>
 #include <recover.h>
 
@@ -53,9 +54,32 @@ static const char *image_section(uint32_t addr)
 	return "";
 }
 
+/*
+ * Every stack word that points into kernel text, as Linux's oops lists it
+ * ("? " marks a guess: without frame-pointer unwinding a stale return
+ * address looks the same as a live one).
+ */
+static void call_trace(const uint32_t *stack)
+{
+	char sym[96];
+	int shown = 0;
+
+	out("Call Trace:\n");
+	for (int i = 0; i < 256 && shown < 12; i++) {
+		if (i && !((uintptr_t)&stack[i] & (PAGE_SIZE - 1)))
+			break;
+		if (!kallsyms_lookup(stack[i], NULL, NULL))
+			continue;
+		kallsyms_format(stack[i], sym, sizeof(sym));
+		out(" [<%08x>] ? %s\n", (unsigned)stack[i], sym);
+		shown++;
+	}
+}
+
 void oops_report(struct trap_frame *tf)
 {
 	static int nested;
+	char sym[96];
 	uint32_t *stack = (uint32_t *)(uintptr_t)(tf->esp_at_pusha + 20);
 	bool from_user = (tf->cs & 3) != 0;
 
@@ -76,8 +100,11 @@ void oops_report(struct trap_frame *tf)
 		    image_section(cr2));
 		decode_pf(tf->error_code);
 	}
-	out("EIP: %04x:%08x EFLAGS: %08x CR0: %08x CR3: %08x CR4: %08x\n", (unsigned)tf->cs, (unsigned)tf->eip,
-	    (unsigned)tf->eflags, (unsigned)read_cr0(), (unsigned)read_cr3(), (unsigned)read_cr4());
+	kallsyms_format(tf->eip, sym, sizeof(sym));
+	out("EIP: %04x:%08x [<%08x>] %s\n", (unsigned)tf->cs, (unsigned)tf->eip, (unsigned)tf->eip,
+	    from_user ? "(user mode)" : sym);
+	out("EFLAGS: %08x CR0: %08x CR3: %08x CR4: %08x\n", (unsigned)tf->eflags, (unsigned)read_cr0(),
+	    (unsigned)read_cr3(), (unsigned)read_cr4());
 	out("EAX: %08x EBX: %08x ECX: %08x EDX: %08x\n", (unsigned)tf->eax, (unsigned)tf->ebx, (unsigned)tf->ecx,
 	    (unsigned)tf->edx);
 	out("ESI: %08x EDI: %08x EBP: %08x ESP: %08x\n", (unsigned)tf->esi, (unsigned)tf->edi, (unsigned)tf->ebp,
@@ -93,6 +120,7 @@ void oops_report(struct trap_frame *tf)
 			out("%s %08x", i % 8 ? "" : "\n ", (unsigned)stack[i]);
 		}
 		out("\n");
+		call_trace(stack);
 	}
 	nested--;
 }
