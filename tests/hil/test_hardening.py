@@ -1,5 +1,6 @@
 """Hardening on the image (QEMU only): the invariant checkers, the stress run
-with exact leak accounting, allocation-failure injection, the protections.
+with exact leak accounting, allocation-failure injection, the protections
+(a ring-3 program against kernel memory, with and without SMEP/SMAP).
 
 Timing under TCG (measured on 2 shared cores, QEMU 7.2): one stress run of
 1,000,000 operations with checks every 50,000 takes 17-35 s at -m 1G and
@@ -104,3 +105,26 @@ def test_injected_failures_reach_the_user(booted):
     free = lambda text: int(re.search(r"MemFree:\s+(\d+) kB", text).group(1))  # noqa: E731
     assert free(booted.cmd("meminfo")) == free(before)
     _no_oops(booted)
+
+
+@pytest.mark.parametrize("cpu", ["qemu32", "max"])
+def test_user_program_cannot_touch_kernel_memory(hil, cpu):
+    """A ring-3 program writing kernel memory, or handing kernel pointers to system calls, is stopped with a
+    report and the firmware carries on; on `max` with SMEP and SMAP on, and the checkers stay clean."""
+    import os
+    proctest = os.path.join(os.path.dirname(hil.image), "user", "proctest")
+    if not os.path.isfile(proctest):
+        pytest.skip(f"user program not built: {proctest}")
+    t = hil.new_target(f"user-kernel-{cpu}", memory="1G", cpu=cpu, extra_args=f"-initrd {proctest}")
+    try:
+        t.boot()
+        out = t.cmd("run proctest bad kernel", timeout=60)
+        assert "page fault at 0xc0100000" in out and "killed by signal 11" in out, out
+        out = t.cmd("run proctest bad syscalls", timeout=60)
+        assert "syscalls: pass" in out, out
+        prot = next(l for l in t.cmd("ptcheck", timeout=CHECK_TIMEOUT).splitlines() if l.startswith("protections:"))
+        assert ("SMEP on, SMAP on" in prot) == (cpu == "max"), prot
+        assert t.cmd("mmcheck", timeout=CHECK_TIMEOUT).endswith("mmcheck: 0 violations")
+        assert "stress: seed 9 PASSED" in t.cmd("stress 9 20000", timeout=CHECK_TIMEOUT)
+    finally:
+        hil.release(t)
