@@ -35,4 +35,4 @@ static int cmd_smash(int argc, char **argv)
 	printf("smash: the overflow went unnoticed: the stack protector is off\n");
 	return 1;
 }
-SHELL_CMD(smash, "smash", "", "overflow a stack buffer on purpose: the stack protector must panic", cmd_smash);
+SHELL_CMD(smash, "smash", "", "overflow a stack buffer on purpose: the stack protector must stop the firmware", cmd_smash);

@@ -16,6 +16,17 @@ struct mb_module {
 	uint32_t mod_start, mod_end, string, reserved;
 };
 
+/* Copy len bytes at pa out of the loader's memory (which may be misaligned); false if unreadable. */
+static bool read_copy(phys_reader read, void *ctx, uint32_t pa, void *dst, uint32_t len)
+{
+	const void *src = read(ctx, pa, len);
+
+	if (!src)
+		return false;
+	memcpy(dst, src, len);
+	return true;
+}
+
 static void warn(struct boot_params *bp, const char *fmt, ...)
 {
 	va_list ap;
@@ -91,21 +102,20 @@ static void parse_mmap(const struct mb_info *mbi, phys_reader read, void *ctx, s
 
 	reserve(bp, mbi->mmap_addr, mbi->mmap_length, "Multiboot memory map");
 	while (off + 4 <= mbi->mmap_length) {
-		const uint32_t *size = read(ctx, mbi->mmap_addr + off, 4);
-		const uint8_t *e;
+		uint8_t e[20];
 		uint64_t addr, len;
-		uint32_t type;
+		uint32_t size, type;
 
-		if (!size) {
+		if (!read_copy(read, ctx, mbi->mmap_addr + off, &size, 4)) {
 			warn(bp, "memory map at 0x%x unreadable", (unsigned)(mbi->mmap_addr + off));
 			break;
 		}
-		if (*size < 20 || off + 4 + *size > mbi->mmap_length || off + 4 + *size < off) {
-			warn(bp, "memory map entry of size %u at offset %u is malformed", (unsigned)*size, (unsigned)off);
+		/* 64-bit sum: a size near 4 GiB must not wrap back to this entry and loop forever. */
+		if (size < 20 || (uint64_t)off + 4 + size > mbi->mmap_length) {
+			warn(bp, "memory map entry of size %u at offset %u is malformed", (unsigned)size, (unsigned)off);
 			break;
 		}
-		e = read(ctx, mbi->mmap_addr + off + 4, 20);
-		if (!e) {
+		if (!read_copy(read, ctx, mbi->mmap_addr + off + 4, e, sizeof(e))) {
 			warn(bp, "memory map entry at offset %u unreadable", (unsigned)off);
 			break;
 		}
@@ -113,7 +123,7 @@ static void parse_mmap(const struct mb_info *mbi, phys_reader read, void *ctx, s
 		memcpy(&len, e + 8, 8);
 		memcpy(&type, e + 16, 4);
 		add_e820(bp, addr, len, type);
-		off += 4 + *size;
+		off += 4 + size;
 	}
 	bp->e820_from_mmap = bp->e820.nr_entries > 0;
 }
@@ -128,11 +138,11 @@ static void parse_modules(const struct mb_info *mbi, phys_reader read, void *ctx
 	}
 	reserve(bp, mbi->mods_addr, count * (uint32_t)sizeof(struct mb_module), "Multiboot module list");
 	for (uint32_t i = 0; i < count; i++) {
-		const struct mb_module *m = read(ctx, mbi->mods_addr + i * (uint32_t)sizeof(*m), sizeof(*m));
+		struct mb_module mod, *m = &mod;
 		struct boot_module *bm = &bp->modules[bp->nr_modules];
 		uint32_t len = 0;
 
-		if (!m) {
+		if (!read_copy(read, ctx, mbi->mods_addr + i * (uint32_t)sizeof(mod), &mod, sizeof(mod))) {
 			warn(bp, "boot module list at 0x%x unreadable", (unsigned)mbi->mods_addr);
 			return;
 		}
@@ -154,7 +164,7 @@ static void parse_modules(const struct mb_info *mbi, phys_reader read, void *ctx
 
 bool multiboot_parse(uint32_t magic, uint32_t mbi_pa, phys_reader read, void *ctx, struct boot_params *bp)
 {
-	const struct mb_info *mbi;
+	struct mb_info info, *mbi = &info;
 	uint32_t len;
 
 	memset(bp, 0, sizeof(*bp));
@@ -163,8 +173,7 @@ bool multiboot_parse(uint32_t magic, uint32_t mbi_pa, phys_reader read, void *ct
 		     MULTIBOOT_BOOTLOADER_MAGIC);
 		return false;
 	}
-	mbi = read(ctx, mbi_pa, sizeof(*mbi));
-	if (!mbi) {
+	if (!read_copy(read, ctx, mbi_pa, &info, sizeof(info))) {
 		warn(bp, "Multiboot information at 0x%08x unreadable", (unsigned)mbi_pa);
 		return false;
 	}

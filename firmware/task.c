@@ -113,12 +113,12 @@ static void set_comm(struct task *t, const char *name)
 	snprintf(t->comm, sizeof(t->comm), "%s", slash ? slash + 1 : name);
 }
 
-int task_spawn(const char *name, int argc, char *const argv[], bool detached)
+/* A fresh address space holding program name with its arguments on the stack; 0 or -errno. */
+static int load_program(const char *name, int argc, char *const argv[], struct mm_struct **mmp, uint32_t *entry,
+			uint32_t *esp)
 {
 	struct inode *inode = ramfs_lookup(name);
 	struct mm_struct *mm;
-	struct task *t;
-	uint32_t entry, esp;
 	int err;
 
 	if (!inode)
@@ -126,11 +126,24 @@ int task_spawn(const char *name, int argc, char *const argv[], bool detached)
 	mm = mm_alloc();
 	if (!mm)
 		return -ENOMEM;
-	err = load_elf_binary(mm, inode, argc, argv, &entry, &esp);
+	err = load_elf_binary(mm, inode, argc, argv, entry, esp);
 	if (err) {
 		mmput(mm);
 		return err;
 	}
+	*mmp = mm;
+	return 0;
+}
+
+int task_spawn(const char *name, int argc, char *const argv[], bool detached)
+{
+	struct mm_struct *mm;
+	struct task *t;
+	uint32_t entry, esp;
+	int err = load_program(name, argc, argv, &mm, &entry, &esp);
+
+	if (err)
+		return err;
 	t = task_alloc();
 	if (!t) {
 		mmput(mm);
@@ -186,21 +199,12 @@ int do_fork(struct trap_frame *tf, bool share_vm, uint32_t new_esp)
 
 int do_execve(struct trap_frame *tf, const char *name, int argc, char *const argv[])
 {
-	struct inode *inode = ramfs_lookup(name);
 	struct mm_struct *mm, *old = current->mm;
 	uint32_t entry, esp;
-	int err;
+	int err = load_program(name, argc, argv, &mm, &entry, &esp);
 
-	if (!inode)
-		return -ENOENT;
-	mm = mm_alloc();
-	if (!mm)
-		return -ENOMEM;
-	err = load_elf_binary(mm, inode, argc, argv, &entry, &esp);
-	if (err) {
-		mmput(mm);
+	if (err)
 		return err;
-	}
 	current->mm = mm;
 	hal_switch_pgd(mm->pgd);
 	mmput(old);

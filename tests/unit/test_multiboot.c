@@ -119,6 +119,19 @@ static void malformed_mmap_entry_stops_cleanly(void **state)
 	(void)len;
 }
 
+/* Found by fuzzing: an entry size of 0xfffffffc made the 32-bit bound wrap back to the same entry forever. */
+static void mmap_entry_size_near_4g_does_not_loop(void **state)
+{
+	struct boot_params bp;
+
+	(void)state;
+	qemu_like_mbi();
+	put32(MMAP + 24, 0xfffffffcu);
+	assert_true(multiboot_parse(MULTIBOOT_BOOTLOADER_MAGIC, MBI, reader, NULL, &bp));
+	assert_int_equal(bp.e820.nr_entries, 1);
+	assert_true(bp.nr_warnings >= 1);
+}
+
 static void mmap_outside_memory_falls_back_to_sizes(void **state)
 {
 	struct boot_params bp;
@@ -218,6 +231,7 @@ int main(void)
 		cmocka_unit_test(rejects_bad_magic),
 		cmocka_unit_test(rejects_unreadable_info),
 		cmocka_unit_test(malformed_mmap_entry_stops_cleanly),
+		cmocka_unit_test(mmap_entry_size_near_4g_does_not_loop),
 		cmocka_unit_test(mmap_outside_memory_falls_back_to_sizes),
 		cmocka_unit_test(no_memory_information_fails),
 		cmocka_unit_test(unterminated_cmdline_is_truncated),
