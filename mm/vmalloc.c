@@ -8,11 +8,14 @@
  * vmlist_link, vmlist_unlink, vmlist_lookup).  Beside the list they keep
  * an index: a red-black tree of the live areas keyed by addr, augmented so
  * that every node knows the free gap after its area (up to the next live
- * area, or to 4 GiB) and the largest gap of its subtree.  First fit then
- * walks down one or two root-to-leaf paths instead of the whole list, and
- * find_vm_area() and vfree() find an area by descending the tree.  The
- * seeds' linear walk stays, selected by vmalloc_search_mode, as the
- * reference that must give the very same placements.
+ * area; the gaps below the first area and above the last one are tried
+ * through vmlist and vm_last) and the largest gap of its subtree.  First fit
+ * then walks down one or two root-to-leaf paths instead of the whole list,
+ * a new area is linked right after the area whose gap it took (no second
+ * descent), and find_vm_area() and vfree() find an area by descending the
+ * tree.  The seeds' linear walk stays, selected by vmalloc_search_mode, as
+ * the reference that must give the very same placements: both searches
+ * share every other step, the tree upkeep included.
  *
  * Freeing is lazy about the TLB (vfree, vunmap): the pages are unmapped at
  * once but the flush waits.  The freed range goes into a second tree, the
@@ -47,6 +50,8 @@ static struct kmem_cache *vm_struct_cachep;
 
 /* The live areas by addr, augmented with the gaps (the index beside vmlist). */
 static struct rb_root vm_area_root;
+/* The highest live area (the tail of vmlist), whose gap up to 4 GiB is tried apart from the tree's. */
+static struct vm_struct *vm_last;
 /* Lazily freed ranges by addr: unmapped, TLB not yet flushed, not to be reused before it is. */
 static struct rb_root vm_purge_root;
 
@@ -68,6 +73,7 @@ int vmalloc_init(void)
 	/* A fresh start each time: host tests boot the fake machine again and again. */
 	vmlist = NULL;
 	vm_area_root = RB_ROOT;
+	vm_last = NULL;
 	vm_purge_root = RB_ROOT;
 	lazy_pool_init();
 	vmlist_lock.held = 0;
@@ -94,14 +100,14 @@ static inline uint64_t area_end(const struct vm_struct *v)
 
 /* ---- the augmented tree of live areas ---- */
 
-static inline uint64_t subtree_max_gap(const struct rb_node *n)
+static inline uint32_t subtree_max_gap(const struct rb_node *n)
 {
 	return n ? rb_area(n)->subtree_max_gap : 0;
 }
 
-static uint64_t compute_max_gap(const struct vm_struct *v)
+static uint32_t compute_max_gap(const struct vm_struct *v)
 {
-	uint64_t m = v->gap_after, l = subtree_max_gap(v->rb_node.rb_left), r = subtree_max_gap(v->rb_node.rb_right);
+	uint32_t m = v->gap_after, l = subtree_max_gap(v->rb_node.rb_left), r = subtree_max_gap(v->rb_node.rb_right);
 
 	if (l > m)
 		m = l;
@@ -114,7 +120,7 @@ static void gap_propagate(struct rb_node *n, struct rb_node *stop)
 {
 	while (n != stop) {
 		struct vm_struct *v = rb_area(n);
-		uint64_t m = compute_max_gap(v);
+		uint32_t m = compute_max_gap(v);
 
 		if (v->subtree_max_gap == m)
 			break;
@@ -138,49 +144,50 @@ static void gap_rotate(struct rb_node *old, struct rb_node *new_node)
 
 static const struct rb_augment_callbacks gap_callbacks = { gap_propagate, gap_copy, gap_rotate };
 
-/* Recompute the gap after v from its successor in the tree and bring the subtree maxima up to date. */
-static void gap_update(struct vm_struct *v)
+/*
+ * The gap the tree records after v when next is its successor by address:
+ * the free bytes up to next, or 0 for the last area.  The two boundary
+ * gaps, below the first area and above the last one, stay out of the tree
+ * (first fit tries them through vmlist and vm_last), so allocating at or
+ * freeing from the top of the used range, the common case, changes no
+ * subtree maximum.  Areas end at or below 0xfffff000: gaps fit in 32 bits.
+ */
+static inline uint32_t gap_to(const struct vm_struct *v, const struct vm_struct *next)
 {
-	struct vm_struct *next = rb_area(rb_next(&v->rb_node));
-
-	v->gap_after = (next ? (uint64_t)next->addr : VA_TOP) - area_end(v);
-	gap_propagate(&v->rb_node, NULL);
+	return next ? (uint32_t)(next->addr - area_end(v)) : 0;
 }
 
-/* Put area in the tree of live areas; returns its predecessor there (NULL: it is the first). */
-static struct vm_struct *area_tree_insert(struct vm_struct *area)
+/*
+ * Put area in the tree of live areas right after prev, its predecessor by
+ * address (NULL: area becomes the first); area->next already names its
+ * successor.  The in-order successor of prev is its right child when it has
+ * none, else the successor's empty left link, so no descent from the root is
+ * needed: the search that chose the gap already found the spot.
+ */
+static void area_tree_insert_after(struct vm_struct *prev, struct vm_struct *area)
 {
-	struct rb_node **link = &vm_area_root.rb_node, *parent = NULL;
-	struct vm_struct *prev = NULL, *next;
+	struct rb_node *parent, **link;
 
-	while (*link) {
-		parent = *link;
-		if (area->addr < rb_area(parent)->addr) {
-			link = &parent->rb_left;
-		} else {
-			prev = rb_area(parent);
-			link = &parent->rb_right;
-		}
+	if (prev && !prev->rb_node.rb_right) {
+		parent = &prev->rb_node;
+		link = &parent->rb_right;
+	} else if (area->next) {
+		/* The successor is the leftmost node of prev's right subtree (or of the tree): no left child. */
+		parent = &area->next->rb_node;
+		link = &parent->rb_left;
+	} else {
+		parent = NULL;
+		link = &vm_area_root.rb_node;
 	}
-	rb_link_node(&area->rb_node, parent, link);
-	next = rb_area(rb_next(&area->rb_node));
-	area->gap_after = (next ? (uint64_t)next->addr : VA_TOP) - area_end(area);
+	area->gap_after = gap_to(area, area->next);
 	area->subtree_max_gap = area->gap_after;
+	rb_link_node(&area->rb_node, parent, link);
 	rb_insert_augmented(&area->rb_node, &vm_area_root, &gap_callbacks);
 	/* The new area shortened the gap after its predecessor. */
-	if (prev)
-		gap_update(prev);
-	return prev;
-}
-
-/* Take area out of the tree of live areas; its predecessor's gap grows. */
-static void area_tree_erase(struct vm_struct *area)
-{
-	struct vm_struct *prev = rb_area(rb_prev(&area->rb_node));
-
-	rb_erase_augmented(&area->rb_node, &vm_area_root, &gap_callbacks);
-	if (prev)
-		gap_update(prev);
+	if (prev) {
+		prev->gap_after = gap_to(prev, area);
+		gap_propagate(&prev->rb_node, NULL);
+	}
 }
 
 /* The live area starting at addr, or (containing) whose range holds addr: one descent. */
@@ -230,61 +237,104 @@ static int try_gap(uint64_t gstart, uint64_t gend, uint64_t size, uint64_t align
 }
 
 /*
- * The lowest fit among the gaps of n's subtree: subtrees whose largest gap
- * is smaller than size are skipped, and so are left subtrees that lie wholly
- * below start.  With page alignment a gap of size bytes above start always
- * fits, so only the path towards start and one path down to the fit are
- * walked: O(log n).  (A larger alignment may also visit gaps that are long
- * enough but misaligned; the result is still the exact first fit.)
+ * The lowest fit among the gaps after the live areas, in address order:
+ * subtrees whose largest gap is smaller than size are skipped, and so are
+ * left subtrees that lie wholly below start.  With page alignment a gap of
+ * size bytes above start always fits, so only the path towards start and
+ * one path down to the fit are walked: O(log n).  (A larger alignment may
+ * also visit gaps that are long enough but misaligned; the result is still
+ * the exact first fit.)  An in-order walk without recursion: down to the
+ * left while the left subtree may hold a fit, else try the node's own gap
+ * and go right; a subtree with no fit sends the walk up to the nearest
+ * ancestor entered from its left, whose gap comes next.  Returns what
+ * try_gap() does; on 1, *prev is the area the gap follows.
  */
-static int gap_search(const struct rb_node *n, uint64_t size, uint64_t align, uint64_t start, uint64_t end,
-		      uint64_t *addr)
+static int gap_search(uint64_t size, uint64_t align, uint64_t start, uint64_t end, uint64_t *addr,
+		      struct vm_struct **prev)
 {
+	struct rb_node *n = vm_area_root.rb_node, *parent = NULL;
 	const struct vm_struct *v;
+	/* The caller checked that size fits in [start, end), so it fits in 32 bits like the gaps. */
+	uint32_t size32 = (uint32_t)size;
 	int r;
 
-	if (!n || subtree_max_gap(n) < size)
-		return 0;
-	v = rb_area(n);
-	if (v->addr > start) {
-		r = gap_search(n->rb_left, size, align, start, end, addr);
-		if (r)
+	for (;;) {
+		while (n && subtree_max_gap(n) >= size32) {
+			v = rb_area(n);
+			if (v->addr > start && subtree_max_gap(n->rb_left) >= size32) {
+				parent = n;
+				n = n->rb_left;
+				continue;
+			}
+			/*
+			 * A gap shorter than size fits at no alignment; skipping it
+			 * cannot hide a -1, since any later gap that try_gap() does
+			 * try starts higher and gives -1 too.
+			 */
+			r = v->gap_after < size32 ? 0 :
+			    try_gap(area_end(v), area_end(v) + v->gap_after, size, align, start, end, addr);
+			if (r) {
+				*prev = rb_area(n);
+				return r;
+			}
+			parent = n;
+			n = n->rb_right;
+		}
+		/*
+		 * The subtree at n has no fit.  The walk only ever enters a left
+		 * subtree that may hold one, so n is a right child (or empty):
+		 * climb while it is.
+		 */
+		while (parent && n == parent->rb_right) {
+			n = parent;
+			parent = n->rb_parent;
+		}
+		if (!parent)
+			return 0;
+		v = rb_area(parent);
+		r = v->gap_after < size32 ? 0 :
+		    try_gap(area_end(v), area_end(v) + v->gap_after, size, align, start, end, addr);
+		if (r) {
+			*prev = rb_area(parent);
 			return r;
+		}
+		n = parent->rb_right;
 	}
-	r = try_gap(area_end(v), area_end(v) + v->gap_after, size, align, start, end, addr);
-	if (r)
-		return r;
-	return gap_search(n->rb_right, size, align, start, end, addr);
 }
 
 /*
  * First fit: the lowest address in [start, end), a multiple of align,
  * where size bytes (guard page included) fit between the live areas.
- * Returns the address and, for the linear search, in *link where the new
- * area goes in the list (the indexed search leaves *link NULL); false if
- * nothing fits.  Arithmetic is 64-bit so that no sum wraps around the
- * 32-bit space.
+ * Returns the address and, in *prev, the area the new one follows (NULL:
+ * it becomes the first); false if nothing fits.  The indexed search and the
+ * seeds' walk differ only in how they find the gap.  Arithmetic is 64-bit
+ * so that no sum wraps around the 32-bit space.
  */
 static bool vmlist_find_gap(uint64_t size, uint64_t align, vaddr_t start, vaddr_t end, vaddr_t *addr_out,
-			    struct vm_struct ***link)
+			    struct vm_struct **prev)
 {
 	uint64_t addr = align_up(start, align);
-	struct vm_struct **p, *tmp;
+	struct vm_struct *tmp;
 
-	*link = NULL;
+	*prev = NULL;
 	if (vmalloc_search_mode == VMALLOC_SEARCH_INDEXED) {
-		struct vm_struct *first = rb_area(rb_first(&vm_area_root));
-		int r = try_gap(0, first ? first->addr : VA_TOP, size, align, start, end, &addr);
+		/* vmlist is the lowest area, so the gap below it is checked without the tree. */
+		int r = try_gap(0, vmlist ? vmlist->addr : VA_TOP, size, align, start, end, &addr);
 
 		if (r == 0)
-			r = gap_search(vm_area_root.rb_node, size, align, start, end, &addr);
+			r = gap_search(size, align, start, end, &addr, prev);
+		/* Last in address order: the gap above the highest area. */
+		if (r == 0 && vm_last) {
+			r = try_gap(area_end(vm_last), VA_TOP, size, align, start, end, &addr);
+			*prev = vm_last;
+		}
 		if (r <= 0)
 			return false;
 		*addr_out = (vaddr_t)addr;
 		return true;
 	}
 	/* The seeds' walk: step over every area that ends above the candidate. */
-	for (p = &vmlist; (tmp = *p) != NULL; p = &tmp->next) {
+	for (tmp = vmlist; tmp; *prev = tmp, tmp = tmp->next) {
 		uint64_t tmp_end = area_end(tmp);
 
 		if (tmp_end <= addr)
@@ -298,64 +348,100 @@ static bool vmlist_find_gap(uint64_t size, uint64_t align, vaddr_t start, vaddr_
 	if (addr + size > end)
 		return false;
 	*addr_out = (vaddr_t)addr;
-	*link = p;
 	return true;
 }
 
-/* Insert area in the list (at link, from the linear search, or after its predecessor in the tree) and in the tree. */
-static void vmlist_link(struct vm_struct **link, struct vm_struct *area)
+/* Insert area after prev (NULL: first) in the list and in the tree. */
+static void vmlist_link(struct vm_struct *prev, struct vm_struct *area)
 {
-	struct vm_struct *prev = area_tree_insert(area);
+	struct vm_struct **link = prev ? &prev->next : &vmlist;
 
-	if (!link)
-		link = prev ? &prev->next : &vmlist;
 	area->next = *link;
+	area_tree_insert_after(prev, area);
 	*link = area;
+	if (!area->next)
+		vm_last = area;
 }
 
-/* Unlink and return the area that starts at addr (only_if: and is that very struct), or NULL. */
-static struct vm_struct *vmlist_unlink(vaddr_t addr, const struct vm_struct *only_if)
+/* Take area, whose predecessor is prev (NULL: it is the first), out of the list and the tree. */
+static void vmlist_unlink(struct vm_struct *prev, struct vm_struct *area)
 {
-	struct vm_struct **p, *tmp;
+	if (prev)
+		prev->next = area->next;
+	else
+		vmlist = area->next;
+	/*
+	 * The predecessor's gap grows by the area and the gap after it (or it
+	 * becomes the last area, whose gap the tree does not hold).  Grown
+	 * first, it covers the area's own gap, so the maxima above usually do
+	 * not change when the area leaves and the erase stops early.
+	 */
+	if (prev) {
+		prev->gap_after = area->next ? prev->gap_after + area->size + area->gap_after : 0;
+		gap_propagate(&prev->rb_node, NULL);
+	}
+	if (vm_last == area)
+		vm_last = prev;
+	area->next = NULL;
+	rb_erase_augmented(&area->rb_node, &vm_area_root, &gap_callbacks);
+}
+
+/*
+ * The area starting at addr, or (containing) the one whose range holds
+ * addr; NULL if none.  With prevp, also its predecessor (NULL: it is the
+ * first), for vmlist_unlink().
+ */
+static struct vm_struct *vmlist_lookup(vaddr_t addr, bool containing, struct vm_struct **prevp)
+{
+	struct vm_struct *prev = NULL, *tmp;
 
 	if (vmalloc_search_mode == VMALLOC_SEARCH_INDEXED) {
-		struct vm_struct *prev;
-
-		tmp = area_tree_lookup(addr, false);
-		if (!tmp || (only_if && tmp != only_if))
-			return NULL;
-		prev = rb_area(rb_prev(&tmp->rb_node));
-		p = prev ? &prev->next : &vmlist;
-	} else {
-		for (p = &vmlist; (tmp = *p) != NULL; p = &tmp->next) {
-			if (tmp->addr == addr)
-				break;
-			if (tmp->addr > addr)
-				return NULL;
-		}
-		if (!tmp || (only_if && tmp != only_if))
-			return NULL;
+		tmp = area_tree_lookup(addr, containing);
+		if (tmp && prevp)
+			*prevp = rb_area(rb_prev(&tmp->rb_node));
+		return tmp;
 	}
-	*p = tmp->next;
-	tmp->next = NULL;
-	area_tree_erase(tmp);
+	for (tmp = vmlist; tmp; prev = tmp, tmp = tmp->next) {
+		if (tmp->addr == addr)
+			break;
+		if (tmp->addr > addr)
+			return NULL;
+		if (containing && addr - tmp->addr < tmp->size)
+			break;
+	}
+	if (tmp && prevp)
+		*prevp = prev;
 	return tmp;
 }
 
-/* The area starting at addr, or (containing) the one whose range holds addr; NULL if none. */
-static struct vm_struct *vmlist_lookup(vaddr_t addr, bool containing)
+unsigned long vmalloc_index_check(FILE *out)
 {
-	if (vmalloc_search_mode == VMALLOC_SEARCH_INDEXED)
-		return area_tree_lookup(addr, containing);
-	for (struct vm_struct *tmp = vmlist; tmp; tmp = tmp->next) {
-		if (tmp->addr == addr)
-			return tmp;
-		if (tmp->addr > addr)
+	unsigned long problems = 0, irq = irqlock_acquire(&vmlist_lock);
+	const struct vm_struct *v = vmlist, *tail = NULL;
+	const struct rb_node *n = rb_first(&vm_area_root);
+
+	for (; v || n; v = v ? v->next : NULL, n = n ? rb_next(n) : NULL) {
+		if (!v || rb_area(n) != v) {
+			fprintf(out, "vmalloc index: the tree and vmlist disagree at 0x%08lx\n",
+				(unsigned long)(v ? v->addr : rb_area(n)->addr));
+			problems++;
 			break;
-		if (containing && addr - tmp->addr < tmp->size)
-			return tmp;
+		}
+		if (v->gap_after != gap_to(v, v->next) || v->subtree_max_gap != compute_max_gap(v)) {
+			fprintf(out, "vmalloc index: area 0x%08lx records gap %#x and subtree maximum %#x, wants %#x and %#x\n",
+				(unsigned long)v->addr, v->gap_after, v->subtree_max_gap, gap_to(v, v->next),
+				compute_max_gap(v));
+			problems++;
+		}
+		tail = v;
 	}
-	return NULL;
+	if (tail != vm_last) {
+		fprintf(out, "vmalloc index: the last area is 0x%08lx, vm_last says 0x%08lx\n",
+			(unsigned long)(tail ? tail->addr : 0), (unsigned long)(vm_last ? vm_last->addr : 0));
+		problems++;
+	}
+	irqlock_release(&vmlist_lock, irq);
+	return problems;
 }
 
 /* ---- lazy TLB purging ---- */
@@ -473,9 +559,12 @@ static struct lazy_range *purge_list_from(uint64_t addr)
  */
 static void flush_before_reuse(uint64_t addr, uint64_t size)
 {
-	struct lazy_range *first = purge_list_from(addr), *r;
+	struct lazy_range *first, *r;
 	unsigned long pages = 0;
 
+	if (RB_EMPTY_ROOT(&vm_purge_root))
+		return;
+	first = purge_list_from(addr);
 	if (!first || first->addr >= addr + size)
 		return;
 	for (r = first; r && r->addr < addr + size; r = rb_lazy(rb_next(&r->rb)))
@@ -525,7 +614,7 @@ void vmalloc_vmstat_show(FILE *out)
 struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, unsigned long flags, vaddr_t start,
 				      vaddr_t end, const void *caller)
 {
-	struct vm_struct *area, **link;
+	struct vm_struct *area, *prev;
 	uint64_t pages, want;
 	vaddr_t addr;
 	unsigned long irq;
@@ -561,7 +650,7 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 		goto fail;
 	}
 	irq = irqlock_acquire(&vmlist_lock);
-	found = vmlist_find_gap(want, align, start, end, &addr, &link);
+	found = vmlist_find_gap(want, align, start, end, &addr, &prev);
 	if (!found) {
 		irqlock_release(&vmlist_lock, irq);
 		kmem_cache_free(vm_struct_cachep, area);
@@ -577,7 +666,7 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 		.size = (unsigned long)want,
 		.caller = caller,
 	};
-	vmlist_link(link, area);
+	vmlist_link(prev, area);
 	vmalloc_stats.areas++;
 	irqlock_release(&vmlist_lock, irq);
 	return area;
@@ -600,7 +689,7 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 struct vm_struct *find_vm_area(vaddr_t addr)
 {
 	unsigned long irq = irqlock_acquire(&vmlist_lock);
-	struct vm_struct *area = vmlist_lookup(addr, false);
+	struct vm_struct *area = vmlist_lookup(addr, false, NULL);
 
 	irqlock_release(&vmlist_lock, irq);
 	return area;
@@ -609,7 +698,7 @@ struct vm_struct *find_vm_area(vaddr_t addr)
 struct vm_struct *find_vm_area_containing(vaddr_t addr)
 {
 	unsigned long irq = irqlock_acquire(&vmlist_lock);
-	struct vm_struct *area = vmlist_lookup(addr, true);
+	struct vm_struct *area = vmlist_lookup(addr, true, NULL);
 
 	irqlock_release(&vmlist_lock, irq);
 	return area;
@@ -640,8 +729,12 @@ void unmap_kernel_range(vaddr_t addr, unsigned long size)
 static struct vm_struct *take_vm_area(vaddr_t addr, const struct vm_struct *only_if)
 {
 	unsigned long irq = irqlock_acquire(&vmlist_lock);
-	struct vm_struct *area = vmlist_unlink(addr, only_if);
+	struct vm_struct *prev, *area = vmlist_lookup(addr, false, &prev);
 
+	if (area && only_if && area != only_if)
+		area = NULL;
+	if (area)
+		vmlist_unlink(prev, area);
 	irqlock_release(&vmlist_lock, irq);
 	if (area)
 		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
@@ -839,39 +932,41 @@ vaddr_t vzalloc(unsigned long size)
 }
 
 /*
- * Free an unlinked area whose vm_struct is ours to free: unmap it without
- * a flush and put it on the purge list, which is purged by one global flush
- * once more than vmalloc_lazy_max_pages pages wait (eagerly, as the seeds,
- * when vmalloc_lazy_max_pages is 0).
+ * Retire an area just unlinked from vmlist whose vm_struct is ours to
+ * free (vmlist_lock held): unmap it without a flush and put the range on
+ * the purge list, which is purged by one global flush once more than
+ * vmalloc_lazy_max_pages pages wait (eagerly, as the seeds, when
+ * vmalloc_lazy_max_pages is 0).
  */
-static void lazy_free_area(struct vm_struct *area)
+static void lazy_unmap_locked(struct vm_struct *area)
 {
-	unsigned long n = area->size / PAGE_SIZE - 1, irq, unmapped = 0;
+	unsigned long n = area->size / PAGE_SIZE - 1, unmapped = 0;
 
 	if (!vmalloc_lazy_max_pages) {
 		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
-		kmem_cache_free(vm_struct_cachep, area);
 		return;
 	}
 	for (unsigned long i = 0; i < n; i++)
 		unmapped += hal_unmap_page(swapper_pg_dir, area->addr + (vaddr_t)(i * PAGE_SIZE));
-	if (unmapped) {
-		irq = irqlock_acquire(&vmlist_lock);
+	if (unmapped)
 		purge_list_add(area->addr, n);
-		irqlock_release(&vmlist_lock, irq);
-	}
-	kmem_cache_free(vm_struct_cachep, area);
 }
 
-/* Unlink the area at addr if it is of kind flag, without unmapping it; NULL after reporting otherwise. */
-static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, const char *who)
+/*
+ * Unlink the area at addr if it is of kind flag (and, with lazy, unmap it
+ * onto the purge list) under one hold of vmlist_lock; NULL after reporting
+ * otherwise, changing nothing.
+ */
+static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, const char *who, bool lazy)
 {
 	unsigned long irq = irqlock_acquire(&vmlist_lock);
-	struct vm_struct *area = vmlist_lookup(addr, false);
+	struct vm_struct *prev, *area = vmlist_lookup(addr, false, &prev);
 	char why[160];
 
 	if (area && (area->flags & flag)) {
-		vmlist_unlink(addr, area);
+		vmlist_unlink(prev, area);
+		if (lazy)
+			lazy_unmap_locked(area);
 		irqlock_release(&vmlist_lock, irq);
 		return area;
 	}
@@ -888,7 +983,7 @@ static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, c
 
 struct vm_struct *remove_vm_area_of_kind(vaddr_t addr, unsigned long flag, const char *who)
 {
-	struct vm_struct *area = unlink_area_of_kind(addr, flag, who);
+	struct vm_struct *area = unlink_area_of_kind(addr, flag, who, false);
 
 	/* The caller keeps the vm_struct, so this path flushes at once. */
 	if (area)
@@ -902,19 +997,10 @@ void vfree(vaddr_t addr)
 
 	if (!addr)
 		return;
-	area = unlink_area_of_kind(addr, VM_ALLOC, "vfree");
-	if (!area)
-		return;
-	/* The pages go back now; only the TLB flush of their old addresses waits. */
-	for (unsigned i = 0; i < area->nr_pages; i++) {
-		ClearPageFlag(area->pages[i], PG_vmalloc);
-		__free_page(area->pages[i]);
-	}
-	if (area->pages && area->pages != &area->inline_page)
-		pages_array_free(area->pages, (unsigned)(area->size / PAGE_SIZE - 1));
-	area->pages = NULL;
-	area->nr_pages = 0;
-	lazy_free_area(area);
+	/* Unmapped now; only the TLB flush of the old addresses waits.  Then the pages go back. */
+	area = unlink_area_of_kind(addr, VM_ALLOC, "vfree", true);
+	if (area)
+		release_alloc_area(area);
 }
 
 vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot)
@@ -939,10 +1025,10 @@ vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsig
 
 void vunmap(vaddr_t addr)
 {
-	struct vm_struct *area = unlink_area_of_kind(addr, VM_MAP, "vunmap");
+	struct vm_struct *area = unlink_area_of_kind(addr, VM_MAP, "vunmap", true);
 
 	if (area)
-		lazy_free_area(area);
+		kmem_cache_free(vm_struct_cachep, area);
 }
 
 struct page *vmalloc_to_page(vaddr_t addr)
