@@ -109,26 +109,67 @@ static void set_freeptr(vaddr_t obj, vaddr_t next)
 
 static struct page *slab_head(const struct kmem_cache *c, struct page *page)
 {
-	return pfn_to_page(page_to_pfn(page) & ~((1u << c->order) - 1));
+	return mem_map + ((pfn_t)(page - mem_map) & ~((1u << c->order) - 1));
+}
+
+/* The linear address of a slab's first object (lowmem_page_address() of its head page, without the calls). */
+static vaddr_t slab_base(const struct page *head)
+{
+	return __va((paddr_t)(pfn_t)(head - mem_map) << PAGE_SHIFT);
+}
+
+/* True when va is the start of an object of the slab whose first object is at base (the range test first, the division last). */
+static bool is_object_at(const struct kmem_cache *c, vaddr_t base, vaddr_t va)
+{
+	return va >= base && va - base < c->num * c->size && (va - base) % c->size == 0;
 }
 
 /* True when va is the start of an object of the slab whose head page is head. */
 static bool is_object_of(const struct kmem_cache *c, const struct page *head, vaddr_t va)
 {
-	vaddr_t base = lowmem_page_address(head);
-
-	return va >= base && va - base < c->num * c->size && (va - base) % c->size == 0;
+	return is_object_at(c, slab_base(head), va);
 }
 
-/* The offset of the first byte after the free pointer that is not POISON_FREE, or 0. */
+/* POISON_FREE in every byte of a 32-bit word. */
+#define POISON_FREE_WORD ((uint32_t)POISON_FREE * 0x01010101u)
+
+/*
+ * The offset of the first byte after the free pointer that is not
+ * POISON_FREE, or 0.  Objects are at least ARCH_KMALLOC_MINALIGN aligned
+ * and the free pointer is one word, so the poison is compared a word at a
+ * time; the byte loop only finds the offset within a word that differs.
+ */
 static size_t poison_mismatch(const struct kmem_cache *c, vaddr_t obj)
 {
 	const uint8_t *p = obj_ptr(obj);
+	size_t i = FREEPTR_SIZE;
 
-	for (size_t i = FREEPTR_SIZE; i < c->size; i++)
+	for (; i + sizeof(uint32_t) <= c->size; i += sizeof(uint32_t)) {
+		uint32_t w;
+
+		memcpy(&w, p + i, sizeof(w));
+		if (w != POISON_FREE_WORD)
+			break;
+	}
+	for (; i < c->size; i++)
 		if (p[i] != POISON_FREE)
 			return i;
 	return 0;
+}
+
+/*
+ * True when the object at va could be on its slab's free list: every free
+ * object carries a free pointer (0 or an object of the slab) in its first
+ * word and POISON_FREE in the rest, and a write after free spoils at most
+ * part of that.  A live object normally fails both tests at its first
+ * words, so kmem_cache_free() walks the free list for a double free only
+ * when this is true.
+ */
+static bool may_be_free(const struct kmem_cache *c, vaddr_t base, vaddr_t va)
+{
+	vaddr_t next = get_freeptr(va);
+
+	return !next || is_object_at(c, base, next) || poison_mismatch(c, va) == 0;
 }
 
 static struct page *cache_grow(struct kmem_cache *c, gfp_t gfp)
@@ -231,7 +272,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 static bool free_check(struct kmem_cache *c, vaddr_t va, struct page **headp)
 {
 	struct page *page, *head;
-	vaddr_t f;
+	vaddr_t f, base;
 	unsigned steps = 0;
 
 	if (va < PAGE_OFFSET || va >= high_memory) {
@@ -239,25 +280,30 @@ static bool free_check(struct kmem_cache *c, vaddr_t va, struct page **headp)
 		c->bad_frees++;
 		return false;
 	}
-	page = virt_to_page(va);
+	page = mem_map + (pfn_t)(__pa(va) >> PAGE_SHIFT); /* virt_to_page(), inline */
 	if (!PageSlab(page) || page->slab_cache != c) {
 		printf("slab %s: free of %#x, which is not an object of this cache\n", c->name, va);
 		c->bad_frees++;
 		return false;
 	}
 	head = slab_head(c, page);
-	if (!is_object_of(c, head, va)) {
+	base = slab_base(head);
+	if (!is_object_at(c, base, va)) {
 		printf("slab %s: free of %#x, which is inside an object, not at its start\n", c->name, va);
 		c->bad_frees++;
 		return false;
 	}
-	for (f = head->freelist; f && steps <= c->num; f = get_freeptr(f), steps++) {
+	/* The head of the free list is checked always, the rest only for an object that looks free. */
+	f = head->freelist;
+	if (f != va && f && !may_be_free(c, base, va))
+		f = 0;
+	for (; f && steps <= c->num; f = get_freeptr(f), steps++) {
 		if (f == va) {
 			printf("slab %s: double free of object %#x\n", c->name, va);
 			c->double_frees++;
 			return false;
 		}
-		if (!is_object_of(c, head, f))
+		if (!is_object_at(c, base, f))
 			break;
 	}
 	*headp = head;
