@@ -54,26 +54,30 @@ static bool page_is_buddy(const struct page *page, const struct page *buddy, uns
 	return PageBuddy(buddy) && buddy->private == order && page_zonenum(buddy) == page_zonenum(page);
 }
 
-/* Put the block of 2^order frames at pfn on the free lists, merging it with free buddies. */
+/*
+ * Put the block of 2^order frames at pfn on the free lists, merging it
+ * with free buddies.  mem_map is indexed directly: the hot paths of this
+ * file do not call out for pfn_valid()/pfn_to_page() on every merge step.
+ */
 static void __free_one_page(pfn_t pfn, struct zone *zone, unsigned order)
 {
-	struct page *page = pfn_to_page(pfn);
+	struct page *page = mem_map + pfn;
 
 	zone->free_pages += 1ul << order;
 	while (order < MAX_ORDER - 1) {
 		pfn_t buddy_pfn = pfn ^ (1u << order);
 		struct page *buddy;
 
-		if (!pfn_valid(buddy_pfn))
+		if (buddy_pfn >= max_pfn)
 			break;
-		buddy = pfn_to_page(buddy_pfn);
+		buddy = mem_map + buddy_pfn;
 		if (!page_is_buddy(page, buddy, order))
 			break;
 		del_from_free_area(buddy, zone, order);
 		pfn &= ~(1u << order);
 		order++;
 	}
-	add_to_free_area(pfn_to_page(pfn), zone, order);
+	add_to_free_area(mem_map + pfn, zone, order);
 }
 
 /* Give the upper halves of a block of order high back until a block of order low remains. */
@@ -227,12 +231,12 @@ static bool free_pages_check(const struct page *page, unsigned order)
 {
 	pfn_t pfn;
 
-	if (!page || page < mem_map || !pfn_valid((pfn_t)(page - mem_map))) {
+	if (!page || !mem_map || page < mem_map || (pfn_t)(page - mem_map) >= max_pfn) {
 		page_alloc_stats.bad_free++;
 		printf("BUG: __free_pages: %p is not a struct page in mem_map\n", (const void *)page);
 		return false;
 	}
-	pfn = page_to_pfn(page);
+	pfn = (pfn_t)(page - mem_map);
 	if (PageReserved(page)) {
 		page_alloc_stats.bad_free++;
 		printf("BUG: __free_pages: freeing reserved page pfn:%#x\n", pfn);
@@ -272,7 +276,7 @@ void __free_pages(struct page *page, unsigned order)
 	ClearPageFlag(page, PG_poison);
 	page->private = 0;
 	irq = hal_irq_save();
-	__free_one_page(page_to_pfn(page), zone, order);
+	__free_one_page((pfn_t)(page - mem_map), zone, order);
 	zone->nr_free_calls++;
 	hal_irq_restore(irq);
 }
