@@ -2,6 +2,15 @@
  * Entry stubs for the 32 exceptions and 16 PIC interrupts.  Each pushes a
  * zero where the CPU pushes no error code, then its vector, and joins
  * trap_common, which saves the registers as struct trap_frame.
+ *
+ * EFLAGS.AC: ring 3 may set it (popf), and neither int 0x80 nor an
+ * interrupt or exception clears it, so with SMAP on a task could enter the
+ * kernel with user access open and let a stray kernel dereference of a user
+ * pointer through.  trap_common therefore clears AC on every entry (clac,
+ * as Linux's ASM_CLAC), but only when hal_smap_enabled says the CPU has
+ * SMAP: clac (0f 01 ca) is #UD on CPUs without it.  The frame keeps the
+ * interrupted AC, so iret gives it back to whoever had it (the task, or a
+ * kernel hal_user_access_begin() section that an interrupt hit).
  */
 	.section .text
 
@@ -77,7 +86,10 @@ trap_common:
 	movl $0x10, %eax
 	movl %eax, %ds
 	movl %eax, %es
-	cld
+	cmpb $0, hal_smap_enabled
+	je 1f
+	clac
+1:	cld
 	pushl %esp
 	call hal_trap_dispatch
 	addl $4, %esp
