@@ -1,6 +1,9 @@
 /*
- * `stress [SEED] [OPS] [CHECK_EVERY]`: the randomized memory-manager stress
- * of mm/stress.h on the running firmware, and `failinject`, the switch of
+ * `stress [--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY]`: the randomized
+ * memory-manager stress of mm/stress.h on the running firmware (--procs:
+ * PCT percent of the operations, 30 by default, are the process mix of
+ * mmap/munmap/mprotect/touch/fork/exit on in-kernel address spaces), and
+ * `failinject`, the switch of
  * mm/fault_inject.h.  While the operations run, the messages of the
  * allocation failures they provoke (expected ones, injected or real) go to
  * a counting sink instead of the console, which would otherwise spend
@@ -17,10 +20,12 @@
 #include <mm/mmcheck.h>
 #include <mm/stress.h>
 #include <shell.h>
+#include <task.h>
 
 #define DEFAULT_OPS 100000ul
 #define DEFAULT_CHECK_EVERY 50000ul
 #define PROGRESS_EVERY 100000ul
+#define DEFAULT_PROC_PERCENT 30u
 
 void firmware_mmcheck_image(struct mmcheck_image *img);
 
@@ -72,6 +77,19 @@ static int cmd_stress(int argc, char **argv)
 	uint64_t t0;
 	int rc;
 
+	if (argc > 1 && !strncmp(argv[1], "--procs", 7)) {
+		cfg.proc_percent = DEFAULT_PROC_PERCENT;
+		if (argv[1][7] == '=') {
+			if (!parse_u64(argv[1] + 8, &v) || v == 0 || v > 100)
+				return shell_usage_error(self, "--procs=PCT takes 1 to 100");
+			cfg.proc_percent = (unsigned)v;
+		} else if (argv[1][7]) {
+			return shell_usage_error(self, "unknown option");
+		}
+		proc_init(); /* the mm_struct, vm_area_struct, anon_vma and file caches */
+		argc--;
+		argv++;
+	}
 	if (argc > 4)
 		return shell_usage_error(self, "too many arguments");
 	cfg.seed = hal_cycles() ^ (hal_cycles() << 29);
@@ -91,9 +109,15 @@ static int cmd_stress(int argc, char **argv)
 	cfg.img = &img;
 	memset(&sink, 0, sizeof(sink));
 	cfg.quiet = sink_file();
-	printf("stress: seed %llu, %lu operations, checks every %lu (replay: stress %llu %lu %lu)\n",
-	       (unsigned long long)cfg.seed, cfg.ops, cfg.check_every, (unsigned long long)cfg.seed, cfg.ops,
-	       cfg.check_every);
+	if (cfg.proc_percent)
+		printf("stress: seed %llu, %lu operations (%u%% process mix), checks every %lu (replay: stress "
+		       "--procs=%u %llu %lu %lu)\n",
+		       (unsigned long long)cfg.seed, cfg.ops, cfg.proc_percent, cfg.check_every, cfg.proc_percent,
+		       (unsigned long long)cfg.seed, cfg.ops, cfg.check_every);
+	else
+		printf("stress: seed %llu, %lu operations, checks every %lu (replay: stress %llu %lu %lu)\n",
+		       (unsigned long long)cfg.seed, cfg.ops, cfg.check_every, (unsigned long long)cfg.seed, cfg.ops,
+		       cfg.check_every);
 	if (fault_inject.mode != FAULT_INJECT_OFF)
 		fault_inject_show(stdout);
 	t0 = hal_cycles();
@@ -104,8 +128,9 @@ static int cmd_stress(int argc, char **argv)
 		printf("stress: %llu ms\n", (unsigned long long)((hal_cycles() - t0) / (hal_tsc_hz / 1000)));
 	return rc;
 }
-SHELL_CMD(stress, "stress", "[SEED] [OPS] [CHECK_EVERY]",
-	  "random alloc/free/map mix with invariant checks and exact leak accounting (replays from SEED)", cmd_stress);
+SHELL_CMD(stress, "stress", "[--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY]",
+	  "random alloc/free/map mix (--procs: mmap/fork/exit too), invariant checks, exact leak accounting",
+	  cmd_stress);
 
 static int cmd_failinject(int argc, char **argv)
 {

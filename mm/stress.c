@@ -13,6 +13,8 @@
 #include <mm/highmem.h>
 #include <mm/io.h>
 #include <mm/layout.h>
+#include <mm/memory.h>
+#include <mm/mman.h>
 #include <mm/mmcheck.h>
 #include <mm/mmzone.h>
 #include <mm/page.h>
@@ -53,6 +55,25 @@ struct area {
 	uint32_t stamp;
 };
 
+/* The process mix: where its regions go, how big they get, and what each address space remembers. */
+#define PROC_WINDOW 0x40000000u          /* TASK_UNMAPPED_BASE: non-fixed mmaps land here too */
+#define PROC_WINDOW_PAGES 4096u          /* 16 MiB: four page tables at most per address space */
+#define PROC_MAX_REGION_PAGES 8u
+#define PROC_MAX_MAP_COUNT 24
+#define PROC_RECORDS 16
+
+/* A word written to a private page of an address space, to be read back. */
+struct record {
+	vaddr_t addr;
+	uint32_t val;
+};
+
+struct pmm {
+	struct mm_struct *mm;
+	unsigned nrec;
+	struct record rec[PROC_RECORDS];
+};
+
 static struct {
 	uint64_t rng;
 	const struct stress_config *cfg;
@@ -67,6 +88,8 @@ static struct {
 	unsigned niomaps;
 	unsigned nkmaps;
 	unsigned long live_pages, budget;
+	struct pmm pmms[STRESS_MAX_MMS];
+	unsigned npmms;
 } st;
 
 /* What is counted for the leak check. */
@@ -76,6 +99,7 @@ struct snapshot {
 	unsigned long vmalloc_bytes;
 	unsigned vmalloc_areas;
 	unsigned long pkmap_slots, kmap_atomic, pagetables;
+	unsigned long mm_structs, vmas, anon_vmas, files; /* the process caches' objects */
 };
 
 const char *stress_op_name(enum stress_op op)
@@ -90,6 +114,16 @@ const char *stress_op_name(enum stress_op op)
 	};
 
 	return (unsigned)op < STRESS_NR_OPS ? names[op] : "?";
+}
+
+const char *stress_proc_op_name(enum stress_proc_op op)
+{
+	static const char *const names[STRESS_PROC_NR_OPS] = {
+		[STRESS_MMAP] = "mmap",   [STRESS_MUNMAP] = "munmap", [STRESS_MPROTECT] = "mprotect",
+		[STRESS_TOUCH] = "touch", [STRESS_FORK] = "fork",     [STRESS_EXIT] = "exit",
+	};
+
+	return (unsigned)op < STRESS_PROC_NR_OPS ? names[op] : "?";
 }
 
 /* splitmix64, the same generator as failure injection's: any seed works, runs replay exactly. */
@@ -210,8 +244,17 @@ static void take_snapshot(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		s->free[z] = contig_page_data.node_zones[z].free_pages;
-	for (struct kmem_cache *c = kmem_cache_first(); c; c = kmem_cache_next(c))
+	for (struct kmem_cache *c = kmem_cache_first(); c; c = kmem_cache_next(c)) {
 		s->slab_objects += c->active_objs;
+		if (!strcmp(c->name, "mm_struct"))
+			s->mm_structs += c->active_objs;
+		else if (!strcmp(c->name, "vm_area_struct"))
+			s->vmas += c->active_objs;
+		else if (!strcmp(c->name, "anon_vma"))
+			s->anon_vmas += c->active_objs;
+		else if (!strcmp(c->name, "filp"))
+			s->files += c->active_objs;
+	}
 	s->slab_pages = slab_stats.slab_pages;
 	vmalloc_usage(&s->vmalloc_bytes, NULL, &s->vmalloc_areas);
 	for (unsigned i = 0; i < LAST_PKMAP; i++)
@@ -231,6 +274,9 @@ static void settle(void)
 static void run_checks(void)
 {
 	unsigned long n = mmcheck_all(st.cfg->out, st.cfg->img);
+
+	for (unsigned i = 0; i < st.npmms; i++)
+		n += validate_mm(st.pmms[i].mm, st.cfg->out ? st.cfg->out : stdout);
 
 	st.res->checks++;
 	st.res->violations += n;
@@ -480,6 +526,314 @@ static bool op_kmap_atomic(void)
 	return true;
 }
 
+/* ---- the process mix ---- */
+
+/* A live address space, or NULL when there is none. */
+static struct pmm *pick_pmm(void)
+{
+	return st.npmms ? &st.pmms[rnd(st.npmms)] : NULL;
+}
+
+/* A region of mm picked at random, or NULL when it has none. */
+static struct vm_area_struct *pick_vma(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = mm->mmap;
+
+	if (!mm->map_count)
+		return NULL;
+	for (unsigned n = rnd((uint32_t)mm->map_count); n && vma; n--)
+		vma = vma->vm_next;
+	return vma;
+}
+
+/* A page-aligned range of 1..PROC_MAX_REGION_PAGES pages inside the window. */
+static void pick_range(vaddr_t *start, unsigned long *len)
+{
+	uint32_t pages = 1 + rnd(PROC_MAX_REGION_PAGES);
+
+	*start = PROC_WINDOW + rnd(PROC_WINDOW_PAGES - pages + 1) * PAGE_SIZE;
+	*len = (unsigned long)pages * PAGE_SIZE;
+}
+
+/* Forget the remembered words of pm inside [start, start + len): that memory was unmapped or replaced. */
+static void forget_range(struct pmm *pm, vaddr_t start, unsigned long len)
+{
+	for (unsigned i = 0; i < pm->nrec;)
+		if (pm->rec[i].addr >= start && pm->rec[i].addr - start < len)
+			pm->rec[i] = pm->rec[--pm->nrec];
+		else
+			i++;
+}
+
+/* An error from an mm call: out of memory is expected (injected or real), anything else is a bug. */
+static void proc_error(const char *call, long err, unsigned long a)
+{
+	if (err == -ENOMEM)
+		failed_alloc();
+	else
+		problem(call, a, (unsigned long)err);
+}
+
+/* Read back remembered word i of pm; a readable page must still hold it. */
+static void check_record(struct pmm *pm, unsigned i)
+{
+	uint32_t v;
+
+	if (access_process_vm(pm->mm, pm->rec[i].addr, &v, sizeof(v), false) != sizeof(v))
+		return; /* PROT_NONE since, or no memory to fault the page in: nothing to compare */
+	st.res->cow_checks++;
+	if (v != pm->rec[i].val)
+		problem("user page lost a word written to it (copy-on-write leak or lost page)", pm->rec[i].addr, v);
+}
+
+/* User pages present in all live address spaces. */
+static unsigned long total_rss(void)
+{
+	unsigned long rss = 0;
+
+	for (unsigned i = 0; i < st.npmms; i++)
+		rss += st.pmms[i].mm->rss;
+	return rss;
+}
+
+static void track_rss(void)
+{
+	unsigned long rss = total_rss();
+
+	if (rss > st.res->max_rss)
+		st.res->max_rss = rss;
+}
+
+static bool op_mmap(void)
+{
+	static const unsigned long prots[4] = { PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE,
+						PROT_READ | PROT_WRITE | PROT_EXEC };
+	struct pmm *pm = pick_pmm();
+	unsigned long len, flags, r;
+	vaddr_t start;
+
+	if (!pm || pm->mm->map_count >= PROC_MAX_MAP_COUNT)
+		return false;
+	pick_range(&start, &len);
+	flags = MAP_ANONYMOUS | (rnd(5) ? MAP_PRIVATE : MAP_SHARED);
+	if (rnd(2))
+		flags |= MAP_FIXED;
+	else if (rnd(2))
+		start = 0;
+	r = do_mmap(pm->mm, NULL, start, len, prots[rnd(4)], flags, 0);
+	if (IS_ERR_VALUE(r)) {
+		proc_error("mmap failed", (long)r, start);
+		return true;
+	}
+	if ((flags & MAP_FIXED) && r != start)
+		problem("MAP_FIXED mmap landed elsewhere", start, r);
+	forget_range(pm, r, len);
+	return true;
+}
+
+static bool op_munmap(void)
+{
+	struct pmm *pm = pick_pmm();
+	unsigned long len;
+	vaddr_t start;
+	int err;
+
+	if (!pm)
+		return false;
+	pick_range(&start, &len);
+	if (rnd(2)) {
+		struct vm_area_struct *vma = pick_vma(pm->mm);
+
+		if (vma) /* often exactly a region, or its first pages */
+			start = vma->vm_start;
+	}
+	err = do_munmap(pm->mm, start, len);
+	if (err)
+		proc_error("munmap failed", err, start);
+	else
+		forget_range(pm, start, len);
+	return true;
+}
+
+static bool op_mprotect(void)
+{
+	static const unsigned long prots[5] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC,
+						PROT_READ | PROT_WRITE | PROT_EXEC };
+	struct pmm *pm = pick_pmm();
+	struct vm_area_struct *vma = pm ? pick_vma(pm->mm) : NULL;
+	unsigned long pages, first, len;
+	int err;
+
+	if (!vma)
+		return false;
+	pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+	first = rnd((uint32_t)pages);
+	len = (1 + rnd((uint32_t)(pages - first))) * PAGE_SIZE;
+	err = do_mprotect(pm->mm, vma->vm_start + first * PAGE_SIZE, len, prots[rnd(5)]);
+	if (err)
+		proc_error("mprotect failed", err, vma->vm_start + first * PAGE_SIZE);
+	return true;
+}
+
+/* Fault a page of a region in (write when allowed, half the time), then stamp or check a word. */
+static bool op_touch(void)
+{
+	struct pmm *pm = pick_pmm();
+	struct vm_area_struct *vma = pm ? pick_vma(pm->mm) : NULL;
+	bool write;
+	vaddr_t addr;
+	unsigned r;
+
+	if (!vma)
+		return false;
+	if (pm->nrec && rnd(4) == 0) {
+		check_record(pm, rnd(pm->nrec));
+		return true;
+	}
+	addr = vma->vm_start + rnd((uint32_t)((vma->vm_end - vma->vm_start) >> PAGE_SHIFT)) * PAGE_SIZE;
+	write = (vma->vm_flags & VM_WRITE) && rnd(2);
+	if (!write && !(vma->vm_flags & VM_READ))
+		return true; /* PROT_NONE: the task would get SIGSEGV, there is nothing to fault in */
+	if (total_rss() >= st.budget / 2)
+		return true; /* enough user pages held: exits and unmaps will bring the count down */
+	r = handle_mm_fault(pm->mm, vma, addr, write ? FAULT_FLAG_WRITE | FAULT_FLAG_USER : FAULT_FLAG_USER);
+	if (r & VM_FAULT_OOM) {
+		failed_alloc();
+		return true;
+	}
+	if (r) {
+		problem("anonymous fault failed", addr, r);
+		return true;
+	}
+	if (!follow_page(pm->mm, addr, NULL))
+		problem("no page present after a fault", addr, 0);
+	if (write && !(vma->vm_flags & VM_MAYSHARE)) {
+		struct record rec = { addr + rnd(PAGE_SIZE / 4) * 4, rnd_stamp() };
+
+		if (access_process_vm(pm->mm, rec.addr, &rec.val, sizeof(rec.val), true) != sizeof(rec.val)) {
+			failed_alloc();
+			return true;
+		}
+		forget_range(pm, rec.addr, 4);
+		pm->rec[pm->nrec < PROC_RECORDS ? pm->nrec++ : rnd(PROC_RECORDS)] = rec;
+	}
+	track_rss();
+	return true;
+}
+
+/* fork: a copy of a live address space (copy-on-write), or a fresh one when there is none. */
+static bool op_fork(void)
+{
+	struct pmm *parent = pick_pmm(), *child;
+	struct mm_struct *mm;
+
+	if (st.npmms == STRESS_MAX_MMS)
+		return false;
+	mm = mm_alloc();
+	if (!mm) {
+		failed_alloc();
+		return true;
+	}
+	if (parent) {
+		int err = dup_mmap(mm, parent->mm);
+
+		if (err) {
+			proc_error("dup_mmap failed", err, 0);
+			mmput(mm); /* holds what was copied */
+			return true;
+		}
+	}
+	child = &st.pmms[st.npmms++];
+	child->mm = mm;
+	child->nrec = parent ? parent->nrec : 0;
+	if (parent)
+		memcpy(child->rec, parent->rec, sizeof(child->rec));
+	if (st.npmms > st.res->max_mms)
+		st.res->max_mms = st.npmms;
+	return true;
+}
+
+/* exit: read back every remembered word, then drop the address space. */
+static void exit_pmm(unsigned i)
+{
+	struct pmm *pm = &st.pmms[i];
+
+	for (unsigned k = 0; k < pm->nrec; k++)
+		check_record(pm, k);
+	mmput(pm->mm);
+	*pm = st.pmms[--st.npmms];
+}
+
+static bool op_exit(void)
+{
+	if (!st.npmms)
+		return false;
+	exit_pmm(rnd(st.npmms));
+	return true;
+}
+
+static enum stress_proc_op pick_proc_op(void)
+{
+	uint32_t r = rnd(100);
+
+	if (!st.npmms)
+		return STRESS_FORK;
+	if (r < 24)
+		return STRESS_MMAP;
+	if (r < 38)
+		return STRESS_MUNMAP;
+	if (r < 52)
+		return STRESS_MPROTECT;
+	if (r < 86)
+		return STRESS_TOUCH;
+	if (r < 93)
+		return STRESS_FORK;
+	return STRESS_EXIT;
+}
+
+static bool do_proc_op(enum stress_proc_op op)
+{
+	switch (op) {
+	case STRESS_MMAP:
+		return op_mmap();
+	case STRESS_MUNMAP:
+		return op_munmap();
+	case STRESS_MPROTECT:
+		return op_mprotect();
+	case STRESS_TOUCH:
+		return op_touch();
+	case STRESS_FORK:
+		return op_fork();
+	case STRESS_EXIT:
+		return op_exit();
+	default:
+		return false;
+	}
+}
+
+/* What to do instead of op when it had nothing to work on. */
+static enum stress_proc_op proc_partner(enum stress_proc_op op)
+{
+	static const enum stress_proc_op partners[STRESS_PROC_NR_OPS] = {
+		[STRESS_MMAP] = STRESS_MUNMAP, [STRESS_MUNMAP] = STRESS_FORK, [STRESS_MPROTECT] = STRESS_MMAP,
+		[STRESS_TOUCH] = STRESS_MMAP,  [STRESS_FORK] = STRESS_EXIT,   [STRESS_EXIT] = STRESS_FORK,
+	};
+
+	return partners[op];
+}
+
+/* One operation of the process mix; the one that ran is counted. */
+static void run_proc_op(void)
+{
+	enum stress_proc_op op = pick_proc_op();
+
+	if (!do_proc_op(op)) {
+		op = proc_partner(op);
+		do_proc_op(op);
+	}
+	st.res->proc_op_count[op]++;
+}
+
 /* Percentages of the mix; a free with nothing to free turns into the matching allocation and back. */
 static enum stress_op pick_op(void)
 {
@@ -556,6 +910,8 @@ static void release_everything(void)
 		op_vfree();
 	while (st.niomaps)
 		op_iounmap();
+	while (st.npmms)
+		exit_pmm(st.npmms - 1);
 }
 
 /* Make the caches that kmalloc creates on first use (dma-kmalloc-N), so the run itself creates none. */
@@ -600,6 +956,15 @@ static void print_summary(const struct stress_config *cfg, const struct stress_r
 		     "areas %ld, pkmap slots %ld, kmap_atomic slots %ld, page tables %ld\n",
 		r->leak_free_pages, r->leak_slab_objects, r->leak_slab_pages, r->leak_vmalloc_bytes,
 		r->leak_vmalloc_areas, r->leak_pkmap_slots, r->leak_kmap_atomic, r->leak_pagetables);
+	if (cfg->proc_percent) {
+		fprintf(out, "stress: processes (%u%% of operations):", cfg->proc_percent);
+		for (unsigned i = 0; i < STRESS_PROC_NR_OPS; i++)
+			fprintf(out, " %s %lu", stress_proc_op_name((enum stress_proc_op)i), r->proc_op_count[i]);
+		fprintf(out, "; at most %lu address spaces and %lu user pages; %lu words read back\n", r->max_mms,
+			r->max_rss, r->cow_checks);
+		fprintf(out, "stress: process leaks: mm_struct %ld, vm_area_struct %ld, anon_vma %ld, filp %ld\n",
+			r->leak_mm_structs, r->leak_vmas, r->leak_anon_vmas, r->leak_files);
+	}
 	fprintf(out, "stress: seed %llu %s\n", (unsigned long long)cfg->seed, r->ok ? "PASSED" : "FAILED");
 }
 
@@ -631,13 +996,18 @@ int stress_run(const struct stress_config *cfg, struct stress_result *res)
 	if (cfg->quiet)
 		stdout = cfg->quiet;
 	for (res->ops_done = 0; res->ops_done < cfg->ops; res->ops_done++) {
-		enum stress_op op = pick_op();
+		enum stress_op op;
 
-		if (!do_op(op)) {
-			op = partner(op);
-			do_op(op);
+		if (cfg->proc_percent && rnd(100) < cfg->proc_percent) {
+			run_proc_op();
+		} else {
+			op = pick_op();
+			if (!do_op(op)) {
+				op = partner(op);
+				do_op(op);
+			}
+			res->op_count[op]++;
 		}
-		res->op_count[op]++;
 		if (st.live_pages > res->max_live_pages)
 			res->max_live_pages = st.live_pages;
 		if (cfg->check_every && (res->ops_done + 1) % cfg->check_every == 0) {
@@ -672,7 +1042,12 @@ int stress_run(const struct stress_config *cfg, struct stress_result *res)
 	res->leak_pkmap_slots = diff(after.pkmap_slots, before.pkmap_slots);
 	res->leak_kmap_atomic = diff(after.kmap_atomic, before.kmap_atomic);
 	res->leak_pagetables = diff(after.pagetables, before.pagetables);
-	res->ok = !res->violations && !res->corruptions && !res->leak_free_pages && !res->leak_slab_objects &&
+	res->leak_mm_structs = diff(after.mm_structs, before.mm_structs);
+	res->leak_vmas = diff(after.vmas, before.vmas);
+	res->leak_anon_vmas = diff(after.anon_vmas, before.anon_vmas);
+	res->leak_files = diff(after.files, before.files);
+	res->ok = !res->violations && !res->leak_mm_structs && !res->leak_vmas && !res->leak_anon_vmas &&
+		  !res->leak_files && !res->corruptions && !res->leak_free_pages && !res->leak_slab_objects &&
 		  !res->leak_slab_pages && !res->leak_vmalloc_bytes && !res->leak_vmalloc_areas &&
 		  !res->leak_pkmap_slots && !res->leak_kmap_atomic && !res->leak_pagetables;
 	print_summary(cfg, res);

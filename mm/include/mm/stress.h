@@ -12,6 +12,19 @@
  * pages, vmalloc space and areas, PKMAP slots, kmap_atomic slots and
  * page-table pages are exactly where they were before the run.
  *
+ * With cfg->proc_percent above 0 that share of the operations is a
+ * process mix instead (mm/mman.h on in-kernel address spaces, no tasks):
+ * up to STRESS_MAX_MMS mm_structs made by mm_alloc() and dup_mmap()
+ * (fork), torn down by mmput() (exit), with random do_mmap() (private and
+ * shared anonymous, MAP_FIXED or not), do_munmap() and do_mprotect() in a
+ * 16 MiB window, and pages touched through handle_mm_fault() (read or
+ * write, as the region allows) and access_process_vm().  Words written to
+ * private pages are remembered per address space (and inherited by fork)
+ * and read back later, so a copy-on-write that leaks a write into another
+ * address space shows as a corruption.  validate_mm() runs on every live
+ * address space with the other checkers, and the leak accounting adds the
+ * mm_struct, vm_area_struct, anon_vma and file objects.
+ *
  * The run depends on the seed alone (and on the failure-injection schedule
  * in force, mm/fault_inject.h, which it leaves on), so a failing seed
  * replays exactly and becomes a regression test.  Allocation failures,
@@ -42,6 +55,20 @@ enum stress_op {
 	STRESS_NR_OPS
 };
 
+/* The process mix (cfg->proc_percent > 0). */
+enum stress_proc_op {
+	STRESS_MMAP,
+	STRESS_MUNMAP,
+	STRESS_MPROTECT,
+	STRESS_TOUCH,
+	STRESS_FORK,
+	STRESS_EXIT,
+	STRESS_PROC_NR_OPS
+};
+
+/* Address spaces the process mix keeps alive at most. */
+#define STRESS_MAX_MMS 6
+
 struct stress_config {
 	uint64_t seed;
 	unsigned long ops;             /* operations to run */
@@ -50,6 +77,7 @@ struct stress_config {
 	const struct mmcheck_image *img; /* for ptcheck's read-only rule (may be NULL) */
 	FILE *out;                     /* the report: progress, problems, the summary */
 	FILE *quiet;                   /* stdout while operations run (their expected failure messages), or NULL */
+	unsigned proc_percent;         /* 0..100: share of operations drawn from the process mix (0: none) */
 };
 
 struct stress_result {
@@ -64,11 +92,20 @@ struct stress_result {
 	/* Leaks: the state after the run minus the state before it (0 when all went back). */
 	long leak_free_pages, leak_slab_objects, leak_slab_pages, leak_vmalloc_bytes, leak_vmalloc_areas;
 	long leak_pkmap_slots, leak_kmap_atomic, leak_pagetables;
+	/* The process mix (all 0 when cfg->proc_percent is 0). */
+	unsigned long proc_op_count[STRESS_PROC_NR_OPS];
+	unsigned long cow_checks;     /* remembered words read back from private pages */
+	unsigned long max_mms;        /* the most address spaces alive at once */
+	unsigned long max_rss;        /* the most user pages present at once, all address spaces */
+	long leak_mm_structs, leak_vmas, leak_anon_vmas, leak_files;
 	bool ok;                      /* no violation, no corruption, no leak */
 };
 
 /* The name of operation op, as the summary prints it. */
 const char *stress_op_name(enum stress_op op);
+
+/* The name of process-mix operation op, as the summary prints it. */
+const char *stress_proc_op_name(enum stress_proc_op op);
 
 /* Run the stress described by cfg, fill res and print the summary (with the seed) to cfg->out; returns 0 when res->ok. */
 int stress_run(const struct stress_config *cfg, struct stress_result *res);
