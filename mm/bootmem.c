@@ -180,6 +180,24 @@ void bootmem_set_mapped_end(paddr_t end)
 	bootmem_node_data.mapped_end = end;
 }
 
+/* The first frame at or after pfn and before end whose bit is set (want true) or clear; end if none.  Whole bytes of the other value are stepped over at once. */
+static pfn_t find_bit_(pfn_t pfn, pfn_t end, bool want)
+{
+	const uint8_t skip = want ? 0x00 : 0xff;
+
+	while (pfn < end) {
+		if (pfn % BITS_PER_BYTE == 0 && pfn + BITS_PER_BYTE <= end &&
+		    bootmem_node_data.node_bootmem_map[pfn / BITS_PER_BYTE] == skip) {
+			pfn += BITS_PER_BYTE;
+			continue;
+		}
+		if (test_bit_(pfn) == want)
+			return pfn;
+		pfn++;
+	}
+	return end;
+}
+
 unsigned long free_all_bootmem(void)
 {
 	bootmem_data_t *b = &bootmem_node_data;
@@ -189,15 +207,9 @@ unsigned long free_all_bootmem(void)
 	if (!alive("free_all_bootmem"))
 		return 0;
 	/* Hand over maximal runs of clear bits; free_boot_range() splits them into buddy blocks. */
-	while (pfn < b->node_low_pfn) {
-		pfn_t run;
+	while ((pfn = find_bit_(pfn, b->node_low_pfn, false)) < b->node_low_pfn) {
+		pfn_t run = find_bit_(pfn, b->node_low_pfn, true);
 
-		if (test_bit_(pfn)) {
-			pfn++;
-			continue;
-		}
-		for (run = pfn; run < b->node_low_pfn && !test_bit_(run); run++)
-			;
 		handed += free_boot_range(pfn, run);
 		pfn = run;
 	}

@@ -325,12 +325,19 @@ unsigned long free_boot_range(pfn_t start, pfn_t end)
 			pfn++;
 			continue;
 		}
-		/* A run of reserved frames in one zone, made free and cut into aligned blocks. */
-		for (run = pfn; run < zend && PageReserved(pfn_to_page(run)); run++) {
-			struct page *p = pfn_to_page(run);
+		/*
+		 * A run of reserved frames in one zone, made free in one tight pass
+		 * over mem_map (no call per page), then cut into aligned blocks of
+		 * the largest order that fits, each put on its free list whole.
+		 */
+		{
+			struct page *p = page, *stop = mem_map + zend;
 
-			ClearPageFlag(p, PG_reserved);
-			p->_count = 0;
+			for (; p < stop && PageReserved(p); p++) {
+				ClearPageFlag(p, PG_reserved);
+				p->_count = 0;
+			}
+			run = (pfn_t)(p - mem_map);
 		}
 		zone->managed_pages += run - pfn;
 		totalram_pages += run - pfn;

@@ -76,6 +76,58 @@ static void test_bitmap_basics(void **state)
 	fake_hal_fini();
 }
 
+/*
+ * free_all_bootmem() hands over exactly the clear bits, in runs that start
+ * and end anywhere within a byte of the bitmap and with bootmem ending
+ * part way through one; the bitmap's own page goes last.
+ */
+static void test_free_all_bootmem_runs(void **state)
+{
+	enum { N = 8189 }; /* not a multiple of 8 */
+	static bool reserved[N];
+	pfn_t zone_end[MAX_NR_ZONES] = { N, N, N };
+	struct page *map = calloc(N, sizeof(*map));
+	pfn_t map_pfn = MAP_PA >> PAGE_SHIFT;
+	unsigned long want = 0;
+	uint32_t seed = 7;
+
+	(void)state;
+	assert_non_null(map);
+	fake_hal_init(32 * MB);
+	init_bootmem(MAP_PA, N, BOOT_MAPPED_DEFAULT);
+	free_bootmem(0, (uint64_t)N * PAGE_SIZE);
+	for (pfn_t pfn = 0; pfn < N;) {
+		pfn_t len;
+		bool r;
+
+		seed = seed * 1103515245u + 12345u;
+		len = 1 + (seed >> 16) % 40;
+		r = (seed >> 8) & 1;
+		for (; len && pfn < N; len--, pfn++) {
+			reserved[pfn] = r;
+			if (r)
+				reserve_bootmem((paddr_t)pfn << PAGE_SHIFT, PAGE_SIZE);
+		}
+	}
+	/* Reserved while bootmem runs, handed over by free_all_bootmem() at the very end. */
+	reserve_bootmem(MAP_PA, PAGE_SIZE);
+	reserved[map_pfn] = false;
+	for (pfn_t pfn = 0; pfn < N; pfn++)
+		want += !reserved[pfn];
+	max_pfn = max_low_pfn = N;
+	free_area_init(map, zone_end);
+	assert_int_equal(free_all_bootmem(), want);
+	for (pfn_t pfn = 0; pfn < N; pfn++)
+		if ((bool)PageReserved(&map[pfn]) != reserved[pfn])
+			fail_msg("pfn %#x: reserved %d, want %d", pfn, PageReserved(&map[pfn]), reserved[pfn]);
+	assert_int_equal(contig_page_data.node_zones[ZONE_DMA].free_pages, want);
+	assert_int_equal(contig_page_data.node_zones[ZONE_DMA].managed_pages, want);
+	assert_int_equal(check_free_lists(stderr), 0);
+	mem_map = NULL;
+	free(map);
+	fake_hal_fini();
+}
+
 static bool in_range(paddr_t pa, paddr_t start, paddr_t end)
 {
 	return pa >= start && pa < end;
@@ -235,6 +287,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bitmap_basics),
+		cmocka_unit_test(test_free_all_bootmem_runs),
 		cmocka_unit_test(test_handover_64m),
 		cmocka_unit_test(test_handover_1g_with_high_reservation),
 		cmocka_unit_test(test_small_ram_mem_map_above_kernel),

@@ -453,6 +453,35 @@ static void test_random_against_model(void **state)
 	free(model);
 }
 
+/* free_area_init() writes every field of every struct page, whatever the memory held before. */
+static void test_memmap_init_overwrites_garbage(void **state)
+{
+	enum { N = 5000 };
+	const pfn_t zone_end[MAX_NR_ZONES] = { 1000, 3000, N };
+	struct page *map = malloc(N * sizeof(*map)), *saved = mem_map;
+	pg_data_t saved_pgdat = contig_page_data;
+
+	(void)state;
+	assert_non_null(map);
+	memset(map, 0xa5, N * sizeof(*map));
+	free_area_init(map, zone_end);
+	for (pfn_t pfn = 0; pfn < N; pfn++) {
+		const struct page *p = &map[pfn];
+		uint32_t z = pfn < 1000 ? ZONE_DMA : pfn < 3000 ? ZONE_NORMAL : ZONE_HIGHMEM;
+		uint32_t flags = (1u << PG_reserved) | (z << PG_ZONE_SHIFT) | (z == ZONE_HIGHMEM ? 1u << PG_highmem : 0);
+
+		if (p->flags != flags || p->_count != 1 || p->lru.next || p->lru.prev || p->private || p->virtual ||
+		    p->slab_cache || p->freelist)
+			fail_msg("pfn %#x: flags %#x count %d, or a field left unwritten", pfn, p->flags, p->_count);
+	}
+	assert_int_equal(contig_page_data.node_zones[ZONE_NORMAL].zone_start_pfn, 1000);
+	assert_int_equal(contig_page_data.node_zones[ZONE_HIGHMEM].spanned_pages, N - 3000);
+	/* Back to the booted machine for the teardown's checks. */
+	contig_page_data = saved_pgdat;
+	mem_map = saved;
+	free(map);
+}
+
 static void test_reports(void **state)
 {
 	char buf[2048];
@@ -487,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_helpers_and_zeroing, setup_1g, teardown),
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup_1g, teardown),
 		cmocka_unit_test_setup_teardown(test_reports, setup_64m, teardown),
+		cmocka_unit_test_setup_teardown(test_memmap_init_overwrites_garbage, setup_64m, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
