@@ -10,6 +10,11 @@
  *                                        when no address is given); the
  *                                        parent checks that each child died
  *                                        of SIGSEGV and prints "kprobe: pass"
+ *   kprobe ac                            set EFLAGS.AC (which ring 3 may do)
+ *                                        and enter the kernel with it: system
+ *                                        calls, a page fault, fork; the kernel
+ *                                        clears AC on entry (SMAP stays
+ *                                        closed) and gives it back on return
  *
  * Before each access the program says what it is about to do and where, so
  * the kernel's report that follows ("page fault at ADDR (read) ... killed")
@@ -55,6 +60,71 @@ static int probe(const char *kind, uint32_t addr, const char *name)
 		return 2;
 	}
 	return 1;
+}
+
+#define EFLAGS_AC 0x00040000u
+
+static uint32_t get_eflags(void)
+{
+	uint32_t f;
+
+	__asm__ volatile("pushfl; popl %0" : "=r"(f));
+	return f;
+}
+
+static void set_ac(bool on)
+{
+	__asm__ volatile("pushfl\n\t"
+			 "orl %0, (%%esp)\n\t"
+			 "xorl %1, (%%esp)\n\t"
+			 "popfl"
+			 :
+			 : "ri"(EFLAGS_AC), "r"(on ? 0u : EFLAGS_AC)
+			 : "memory", "cc");
+}
+
+/* Enter the kernel every way a task can with EFLAGS.AC set; AC must come back set and nothing may break. */
+static int ac_mode(void)
+{
+	char *p;
+	int pid, status = 0, lost = 0;
+
+	set_ac(true);
+	if (!(get_eflags() & EFLAGS_AC)) {
+		printf("kprobe: ac: this CPU does not keep EFLAGS.AC (a 386?); skipped\n");
+		return 0;
+	}
+	for (int i = 0; i < 100; i++) {
+		getpid();
+		lost += !(get_eflags() & EFLAGS_AC);
+	}
+	p = mmap(0, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		set_ac(false);
+		printf("kprobe: ac: FAIL: mmap (errno %d)\n", errno);
+		return 1;
+	}
+	for (int i = 0; i < 4; i++) {
+		p[i * 4096] = (char)i; /* a page fault each, taken with AC set */
+		lost += !(get_eflags() & EFLAGS_AC);
+	}
+	lost += write(1, "kprobe: ac: write with EFLAGS.AC set\n", 37) != 37;
+	lost += !(get_eflags() & EFLAGS_AC);
+	pid = fork();
+	if (pid == 0)
+		_exit(get_eflags() & EFLAGS_AC ? 0 : 1);
+	lost += pid < 0 || waitpid(pid, &status, 0) != pid || status != 0;
+	lost += !(get_eflags() & EFLAGS_AC);
+	munmap(p, 4 * 4096);
+	set_ac(false);
+	if (lost) {
+		printf("kprobe: ac: FAIL: %d times EFLAGS.AC was lost or a call failed\n", lost);
+		return 1;
+	}
+	printf("kprobe: ac: 100 system calls, 4 page faults, write, fork and waitpid with EFLAGS.AC set; AC came back "
+	       "set every time (the kernel clears it on entry and iret restores it)\n");
+	printf("kprobe: pass\n");
+	return 0;
 }
 
 /* A number in decimal or 0x-hex; false when s is not one. */
@@ -115,6 +185,8 @@ int main(int argc, char **argv)
 	uint32_t addrs[MAX_TARGETS], addr;
 	int n = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "ac"))
+		return ac_mode();
 	if (argc >= 3 && strcmp(argv[1], "all")) {
 		if (!parse_addr(argv[2], &addr)) {
 			printf("kprobe: bad address '%s'\n", argv[2]);
@@ -140,6 +212,6 @@ int main(int argc, char **argv)
 		}
 		return probe_all(n, names, addrs);
 	}
-	printf("usage: kprobe read|write|exec ADDR [NAME] | kprobe all [NAME=ADDR ...]\n");
+	printf("usage: kprobe read|write|exec ADDR [NAME] | kprobe all [NAME=ADDR ...] | kprobe ac\n");
 	return 2;
 }
