@@ -43,12 +43,13 @@ struct mm_struct *mm_alloc(void)
 
 	if (!mm)
 		return NULL;
-	pgd = get_zeroed_page(GFP_KERNEL | __GFP_NOWARN);
+	/* One page with 2-level paging; with PAE the PDPT and the three user page directories (hal/mmu.h). */
+	pgd = __get_free_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_ZERO, HAL_PGD_ORDER);
 	if (!pgd) {
 		kmem_cache_free(mm_cachep, mm);
 		return NULL;
 	}
-	mod_pagetable_pages(1);
+	mod_pagetable_pages(1l << HAL_PGD_ORDER);
 	mm->pgd = __pa(pgd);
 	/* Kernel tables above PAGE_OFFSET are preallocated and shared (mm/paging_init.c). */
 	hal_copy_kernel_pgd(mm->pgd, swapper_pg_dir);
@@ -66,8 +67,8 @@ void mmdrop(struct mm_struct *mm)
 {
 	if (--mm->mm_count > 0)
 		return;
-	free_pages(__va(mm->pgd), 0);
-	mod_pagetable_pages(-1);
+	free_pages(__va(mm->pgd), HAL_PGD_ORDER);
+	mod_pagetable_pages(-(1l << HAL_PGD_ORDER));
 	kmem_cache_free(mm_cachep, mm);
 	mm_structs--;
 }

@@ -21,14 +21,34 @@
 vaddr_t high_memory;
 struct mm_boot_facts mm_boot_facts;
 
-/* Without PAE a page-table entry cannot name a frame at or above 4 GiB. */
-#define PHYS_LIMIT (1ull << 32)
+/*
+ * The RAM we manage ends where a page-table entry can no longer name the
+ * frame: 4 GiB with 2-level entries, 64 GiB with PAE (hal/mmu.h).  With
+ * PAE, RAM above 4 GiB (QEMU puts what does not fit below its PCI hole
+ * there) is ZONE_HIGHMEM like any other RAM above 896 MiB.
+ */
+#define PHYS_LIMIT HAL_PHYS_LIMIT
 /* Linux reserves the EBDA and everything up to 1 MiB; 0x9f000 is the usual start. */
 #define BIOS_AREA_START 0x9f000u
 #define BIOS_AREA_END 0x100000u
 
 #define PFN_UP(x) ((pfn_t)(((x) + PAGE_SIZE - 1) >> PAGE_SHIFT))
 #define PFN_DOWN(x) ((pfn_t)((x) >> PAGE_SHIFT))
+
+/* Bytes of RAM the e820 map lists at or above limit. */
+static uint64_t ram_above(const struct e820_table *t, uint64_t limit)
+{
+	uint64_t bytes = 0;
+
+	for (unsigned i = 0; i < t->nr_entries; i++) {
+		const struct e820_entry *e = &t->entries[i];
+		uint64_t start = e->addr > limit ? e->addr : limit, end = e->addr + e->size;
+
+		if (e->type == E820_RAM && end > start && end >= e->addr)
+			bytes += end - start;
+	}
+	return bytes;
+}
 
 /* The ranges in use before mm_init() that nothing may be placed over. */
 static unsigned boot_ranges(const struct mm_boot_info *bi, struct mm_reserved_range *r)
@@ -176,6 +196,11 @@ int mm_init(const struct mm_boot_info *bi)
 		printf("mm_init: no usable RAM above 2 MiB in the e820 map\n");
 		return -1;
 	}
+	if (e820_end_of_ram(e820, UINT64_MAX) > PHYS_LIMIT)
+		printf("%" PRIu64 "MB of RAM at or above %s ignored: %s\n", ram_above(e820, PHYS_LIMIT) >> 20,
+		       PHYS_LIMIT == 1ull << 32 ? "4 GiB" : "64 GiB",
+		       PHYS_LIMIT == 1ull << 32 ? "2-level page tables cannot name it (boot highmem-pae.elf)"
+					       : "beyond what PAE entries name on every CPU");
 	max_pfn = PFN_DOWN(ram_top);
 	min_low_pfn = PFN_UP(e820_start_of_ram(e820, ram_top));
 	max_low_pfn = max_pfn < MAXMEM_PFN ? max_pfn : MAXMEM_PFN;
@@ -242,7 +267,9 @@ int mm_init(const struct mm_boot_info *bi)
 	}
 	printf("paging_init: swapper_pg_dir at %#" PRIx64 ", %lu page-table pages, %s, %s\n",
 	       (uint64_t)swapper_pg_dir, nr_pagetable_pages(),
-	       hal_large_page_size() ? "4 MiB pages (PSE)" : "4 KiB pages (no PSE)",
+	       hal_large_page_size() == (4u << 20) ? "4 MiB pages (PSE)"
+	       : hal_large_page_size()	   ? "2 MiB pages (PAE)"
+					   : "4 KiB pages (no PSE)",
 	       hal_cpu_has(HAL_FEAT_PGE) ? "global (PGE)" : "not global (no PGE)");
 
 	/* 5. Zones and every struct page. */

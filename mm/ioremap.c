@@ -12,8 +12,8 @@
 #include <mm/page.h>
 #include <mm/vmalloc.h>
 
-/* Where hal_map_page() can still name a frame: the last 32-bit frame. */
-#define IOREMAP_PHYS_LIMIT 0x100000000ull
+/* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries, 64 GiB with PAE. */
+#define IOREMAP_PHYS_LIMIT HAL_PHYS_LIMIT
 
 /* True if a frame of [first, last] is RAM that the page allocator manages (not reserved). */
 static bool range_has_ram_in_use(pfn_t first, pfn_t last)
@@ -38,8 +38,9 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 		return 0;
 	}
 	if (last >= IOREMAP_PHYS_LIMIT) {
-		printf("ioremap: 0x%llx-0x%llx lies above 4 GiB, which these page tables cannot name\n",
-			(unsigned long long)phys, (unsigned long long)last);
+		printf("ioremap: 0x%llx-0x%llx lies above %s, which these page tables cannot name\n",
+			(unsigned long long)phys, (unsigned long long)last,
+			IOREMAP_PHYS_LIMIT == 1ull << 32 ? "4 GiB" : "64 GiB");
 		vmalloc_stats.area_failures++;
 		return 0;
 	}

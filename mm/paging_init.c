@@ -16,6 +16,15 @@
  * demand and copies directory entries into other directories lazily in
  * vmalloc_fault(); we pay at most 256 tables (1 MiB, with 32 MiB of RAM;
  * 32 tables with 896 MiB of low memory) to have no such fault path.
+ *
+ * PAE (CONFIG_X86_PAE): the same walk with the hal's 2 MiB table span,
+ * 2 MiB large pages and NX on everything but the kernel text.  The
+ * directory is a kernel directory block (hal/mmu.h: PDPT, four page
+ * directories), all in boot-mapped memory below 4 GiB.  boot.S still runs
+ * on 2-level tables, so instead of a plain CR3 load the switch goes
+ * through hal_enable_pae_and_switch(), which turns paging off and on
+ * around setting CR4.PAE (hal/i386/pae_switch.S).  Preallocation costs
+ * twice as many tables (64 with a full 896 MiB linear map).
  */
 #include <stdio.h>
 
@@ -38,15 +47,40 @@ void mod_pagetable_pages(long delta)
 	pagetable_pages += (unsigned long)delta;
 }
 
-/* A zeroed page for a directory or table, from bootmem in memory that boot.S mapped. */
-static paddr_t alloc_table_page(void)
+/* npages zeroed pages for a directory or table, from bootmem in memory that boot.S mapped. */
+static paddr_t alloc_table_pages(unsigned npages)
 {
-	vaddr_t va = __alloc_bootmem(PAGE_SIZE, PAGE_SIZE, 0);
+	vaddr_t va = __alloc_bootmem((uint64_t)npages * PAGE_SIZE, PAGE_SIZE, 0);
 
 	if (!va)
 		return 0;
-	pagetable_pages++;
+	pagetable_pages += npages;
 	return __pa(va);
+}
+
+static paddr_t alloc_table_page(void)
+{
+	return alloc_table_pages(1);
+}
+
+/* Load the new directory: a CR3 load on 2-level paging, the PAE switch otherwise. */
+static int switch_to(paddr_t pgd)
+{
+#ifdef CONFIG_X86_PAE
+	int err = hal_enable_pae_and_switch(pgd);
+
+	if (err != HAL_OK) {
+		printf("paging_init: cannot turn PAE paging on (error %d%s)\n", err,
+		       err == HAL_ENOTSUPP ? ": this CPU has no PAE; boot the 2-level highmem.elf" : "");
+		return -1;
+	}
+	printf("PAE: paging switched to 3-level tables (PDPT at %#llx), %s\n", (unsigned long long)pgd,
+	       hal_cpu_has(HAL_FEAT_NX) ? "NX in use: kernel data, rodata and user data not executable"
+					: "NX not on this CPU: every mapped page is executable");
+#else
+	hal_switch_pgd(pgd);
+#endif
+	return 0;
 }
 
 static unsigned prot_for(const struct paging_layout *l, paddr_t pa, unsigned global)
@@ -81,7 +115,7 @@ int paging_init(const struct paging_layout *l)
 	uint64_t pa, va;
 
 	pagetable_pages = 0;
-	pgd = alloc_table_page();
+	pgd = alloc_table_pages(HAL_KERNEL_PGD_PAGES);
 	if (!pgd)
 		goto nomem;
 
@@ -89,7 +123,7 @@ int paging_init(const struct paging_layout *l)
 		uint64_t end = pa + span < l->lowmem_end ? pa + span : l->lowmem_end;
 		bool touches_ro = l->text_start < l->rodata_end && pa < l->rodata_end && pa + span > l->text_start;
 
-		/* A 4 MiB page only where it is wholly RAM we map and all of it may be writable. */
+		/* A large page only where it is wholly RAM we map and all of it may be writable. */
 		if (large && end == pa + span && !touches_ro) {
 			if (hal_map_large(pgd, __va(pa), pa, HAL_PROT_WRITE | global) != HAL_OK)
 				goto nomem;
@@ -108,7 +142,8 @@ int paging_init(const struct paging_layout *l)
 	}
 
 	swapper_pg_dir = pgd;
-	hal_switch_pgd(pgd);
+	if (switch_to(pgd))
+		return -1;
 	hal_flush_all();
 	bootmem_set_mapped_end(l->lowmem_end);
 	return 0;

@@ -71,6 +71,41 @@ static uintptr_t make_canary(void)
 	return (uintptr_t)x & ~(uintptr_t)0xff;
 }
 
+#ifdef CONFIG_X86_PAE
+#define MSR_EFER 0xC0000080u
+#define EFER_NXE (1u << 11)
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+/*
+ * PAE builds: set IA32_EFER.NXE (MSR 0xC0000080, bit 11) where CPUID
+ * 0x80000001 EDX bit 20 reports execute-disable, so that bit 63 of a PAE
+ * entry means NX instead of a reserved bit; NXE has no effect until PAE
+ * paging is on.  hal_cpu_has(HAL_FEAT_NX) is true exactly when it is set.
+ */
+static void enable_nx(void)
+{
+	if (features[HAL_FEAT_NX])
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+}
+#else
+/* 2-level entries have no NX bit: EFER.NXE stays as the loader left it. */
+static void enable_nx(void)
+{
+}
+#endif
+
 /* Turn on SMEP and SMAP where the CPU has them (kernel code may then neither run nor, outside hal_user_access_begin/end, touch user pages). */
 static void enable_protections(void)
 {
@@ -146,6 +181,7 @@ __attribute__((no_stack_protector)) void hal_cpu_probe(void)
 		write_cr4(read_cr4() | CR4_PSE);
 	if (features[HAL_FEAT_PGE])
 		write_cr4(read_cr4() | CR4_PGE);
+	enable_nx();
 	enable_protections();
 	__stack_chk_guard = make_canary();
 }
@@ -192,9 +228,9 @@ void hal_irq_restore(unsigned long flags)
 		irq_enable();
 }
 
-uint32_t *hal_table_ptr(paddr_t pa)
+void *hal_table_ptr(paddr_t pa)
 {
-	return (uint32_t *)(uintptr_t)(pa + PAGE_OFFSET);
+	return (void *)(uintptr_t)(pa + PAGE_OFFSET);
 }
 
 void hal_flush_page(vaddr_t va)
@@ -215,6 +251,67 @@ void hal_flush_all(void)
 		write_cr3(read_cr3());
 	}
 }
+
+#ifdef CONFIG_X86_PAE
+/* The trampoline in hal/i386/pae_switch.S, called at its physical address. */
+extern char hal_pae_trampoline[], hal_pae_trampoline_end[];
+
+/*
+ * The switch from boot.S's 2-level tables to the PAE directory pgd; the
+ * reasons for each step are at the top of pae_switch.S.  The trampoline
+ * sits in the kernel text at physical address tpa (below boot.S's 8 MiB).
+ * For the moment of the switch both tables map tpa to itself: in the old
+ * 2-level directory, slot tpa >> 22 gets a copy of the PAGE_OFFSET slot
+ * that maps the same 4 MiB (boot.S's tables); in the new directory,
+ * directory 0 gets the page table that already maps the text's 2 MiB in
+ * the linear map (paging_init never maps text with a large page), so the
+ * alias is executable and needs no allocation.  Both aliases go again
+ * before interrupts come back.
+ */
+int hal_enable_pae_and_switch(paddr_t pgd)
+{
+	vaddr_t tva = (vaddr_t)(uintptr_t)hal_pae_trampoline;
+	paddr_t tpa = tva - PAGE_OFFSET, table;
+	uint32_t *old = (uint32_t *)(uintptr_t)(PAGE_OFFSET + (read_cr3() & PAGE_MASK));
+	uint32_t saved;
+	unsigned long flags;
+
+	if (!features[HAL_FEAT_PAE])
+		return HAL_ENOTSUPP;
+	if (pgd >= 0x100000000ull || (pgd & (PAGE_SIZE - 1)) || tpa >= (8u << 20) ||
+	    ((tva ^ ((vaddr_t)(uintptr_t)hal_pae_trampoline_end - 1)) & ~(hal_table_span() - 1)))
+		return HAL_EINVAL;
+	if (read_cr4() & CR4_PAE) {
+		hal_switch_pgd(pgd);
+		return HAL_OK;
+	}
+	if (!hal_query_table(pgd, tva, &table))
+		return HAL_EINVAL;
+	flags = hal_irq_save();
+	saved = old[tpa >> 22];
+	old[tpa >> 22] = old[tva >> 22];
+	write_cr3(read_cr3());
+	if (hal_set_table(pgd, tpa, table) != HAL_OK) {
+		old[tpa >> 22] = saved;
+		write_cr3(read_cr3());
+		hal_irq_restore(flags);
+		return HAL_EEXIST;
+	}
+	((void (*)(uint32_t))(uintptr_t)tpa)((uint32_t)pgd);
+	/* PAE paging runs on pgd now: drop the alias (the table stays, it is the linear map's). */
+	hal_clear_table(pgd, tpa, NULL);
+	old[tpa >> 22] = saved;
+	hal_flush_all();
+	hal_irq_restore(flags);
+	return HAL_OK;
+}
+#else
+int hal_enable_pae_and_switch(paddr_t pgd)
+{
+	(void)pgd;
+	return HAL_ENOTSUPP;
+}
+#endif
 
 void hal_switch_pgd(paddr_t pgd)
 {

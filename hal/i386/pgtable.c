@@ -31,7 +31,7 @@
 
 static uint32_t *pde_of(paddr_t pgd, vaddr_t va)
 {
-	return &hal_table_ptr(pgd)[va >> PGDIR_SHIFT];
+	return &((uint32_t *)hal_table_ptr(pgd))[va >> PGDIR_SHIFT];
 }
 
 static uint32_t prot_bits(unsigned prot)
@@ -86,7 +86,7 @@ int hal_map_page(paddr_t pgd, vaddr_t va, paddr_t pa, unsigned prot)
 		return HAL_ENOTABLE;
 	if (pde & PDE_PS)
 		return HAL_EEXIST;
-	pte = &hal_table_ptr(pde & PTE_FRAME)[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
+	pte = &((uint32_t *)hal_table_ptr(pde & PTE_FRAME))[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
 	if (*pte & PTE_P)
 		return HAL_EEXIST;
 	*pte = (uint32_t)pa | prot_bits(prot);
@@ -149,7 +149,7 @@ bool hal_unmap_page(paddr_t pgd, vaddr_t va)
 
 	if (!(pde & PTE_P) || (pde & PDE_PS))
 		return false;
-	pte = &hal_table_ptr(pde & PTE_FRAME)[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
+	pte = &((uint32_t *)hal_table_ptr(pde & PTE_FRAME))[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
 	if (!(*pte & PTE_P))
 		return false;
 	*pte = 0;
@@ -170,7 +170,7 @@ bool hal_query_page(paddr_t pgd, vaddr_t va, paddr_t *pa, unsigned *prot)
 			*prot = bits_prot(pde);
 		return true;
 	}
-	pte = hal_table_ptr(pde & PTE_FRAME)[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
+	pte = ((uint32_t *)hal_table_ptr(pde & PTE_FRAME))[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
 	if (!(pte & PTE_P))
 		return false;
 	if (pa)
@@ -188,7 +188,7 @@ bool hal_query_raw(paddr_t pgd, vaddr_t va, uint64_t *pde, uint64_t *pte)
 	*pte = 0;
 	if (!(d & PTE_P) || (d & PDE_PS))
 		return false;
-	*pte = hal_table_ptr(d & PTE_FRAME)[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
+	*pte = ((uint32_t *)hal_table_ptr(d & PTE_FRAME))[(va >> PAGE_SHIFT) % PTRS_PER_TABLE];
 	return true;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The fake hal: fake RAM in an anonymous host mapping, page tables kept in
- * it by the real hal/i386/pgtable.c, flushes and switches counted.
+ * it by the real hal/i386/pgtable.c (or, built with CONFIG_X86_PAE as
+ * fake_hal_pae, by hal/i386/pgtable_pae.c), flushes and switches counted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +34,23 @@ void fake_hal_init(uint64_t phys_bytes)
 	if (ram == MAP_FAILED)
 		die("cannot reserve fake RAM of bytes", phys_bytes);
 	ram_size = phys_bytes;
-	memset(&fake_hal_stats, 0, sizeof(fake_hal_stats));
 	memset(features, 0, sizeof(features));
 	features[HAL_FEAT_CPUID] = features[HAL_FEAT_PSE] = true;
 	features[HAL_FEAT_PGE] = features[HAL_FEAT_TSC] = true;
+#ifdef CONFIG_X86_PAE
+	features[HAL_FEAT_PAE] = features[HAL_FEAT_NX] = true;
+#endif
 
-	/* boot.S: one directory and two tables covering 8 MiB, twice. */
+	/*
+	 * boot.S: tables covering 8 MiB, mapped at 0 and at PAGE_OFFSET.  The
+	 * image's boot map is always 2-level; the PAE fake cannot read that
+	 * format, so it builds the same map as a PAE kernel directory block
+	 * (PDPT and four directories, FAKE_BOOT_TABLES_AT) with four 2 MiB tables.
+	 */
 	cur_pgd = FAKE_BOOT_PGD;
 	building_boot_tables = true;
-	for (unsigned t = 0; t < 2; t++) {
-		paddr_t table = FAKE_BOOT_PGD + (t + 1) * PAGE_SIZE;
+	for (unsigned t = 0; t < FAKE_BOOT_MAPPED / hal_table_span(); t++) {
+		paddr_t table = FAKE_BOOT_TABLES_AT + t * PAGE_SIZE;
 		vaddr_t base = t * hal_table_span();
 
 		hal_set_table(cur_pgd, base, table);
@@ -51,6 +59,7 @@ void fake_hal_init(uint64_t phys_bytes)
 			hal_map_page(cur_pgd, base + off, base + off, HAL_PROT_WRITE);
 	}
 	building_boot_tables = false;
+	memset(&fake_hal_stats, 0, sizeof(fake_hal_stats));
 }
 
 void fake_hal_fini(void)
@@ -83,6 +92,28 @@ void fake_hal_set_feature(enum hal_feature f, bool on)
  * in use, so a table outside what that directory maps cannot be touched
  * there.  The fake enforces the same rule with a raw walk of cur_pgd.
  */
+#ifdef CONFIG_X86_PAE
+/* The same raw walk through PAE's PDPT, directory and table (64-bit entries, frame bits 51:12). */
+static bool linear_mapped(paddr_t pa)
+{
+	const uint64_t frame = 0x000ffffffffff000ull;
+	vaddr_t va = PAGE_OFFSET + (vaddr_t)pa;
+	uint64_t pdpte, pde, pte;
+
+	if (pa >= 0x100000000ull - PAGE_OFFSET)
+		return false;
+	pdpte = ((uint64_t *)fake_phys_ptr(cur_pgd))[va >> 30];
+	if (!(pdpte & 1u))
+		return false;
+	pde = ((uint64_t *)fake_phys_ptr(pdpte & frame))[(va >> 21) & 511u];
+	if (!(pde & 1u))
+		return false;
+	if (pde & 0x80u)
+		return (pde & 0x000fffffffe00000ull) == (pa & ~0x1fffffull);
+	pte = ((uint64_t *)fake_phys_ptr(pde & frame))[(va >> 12) & 511u];
+	return (pte & 1u) && (pte & frame) == (pa & ~0xfffull);
+}
+#else
 static bool linear_mapped(paddr_t pa)
 {
 	vaddr_t va = PAGE_OFFSET + (vaddr_t)pa;
@@ -98,8 +129,9 @@ static bool linear_mapped(paddr_t pa)
 	pte = ((uint32_t *)fake_phys_ptr(pde & 0xfffff000u))[(va >> 12) & 1023u];
 	return (pte & 1u) && (pte & 0xfffff000u) == ((uint32_t)pa & 0xfffff000u);
 }
+#endif
 
-uint32_t *hal_table_ptr(paddr_t pa)
+void *hal_table_ptr(paddr_t pa)
 {
 	/* The directory in use is always reachable: the CPU holds it in CR3 (the boot directory lies in the mapped image). */
 	if (pa != cur_pgd && !building_boot_tables && !linear_mapped(pa))
@@ -146,6 +178,29 @@ paddr_t hal_current_pgd(void)
 {
 	return cur_pgd;
 }
+
+#ifdef CONFIG_X86_PAE
+/* The image's trampoline (hal/i386/pae_switch.S) reduced to its effect: the CPU walks pgd from now on. */
+int hal_enable_pae_and_switch(paddr_t pgd)
+{
+	if (!features[HAL_FEAT_PAE])
+		return HAL_ENOTSUPP;
+	if (pgd >= 0x100000000ull || (pgd & (PAGE_SIZE - 1)))
+		return HAL_EINVAL;
+	/* The image needs the kernel text mapped with 4 KiB pages to alias it for the switch. */
+	if (!hal_query_table(pgd, PAGE_OFFSET + FAKE_KERNEL_START, NULL))
+		return HAL_EINVAL;
+	fake_hal_stats.pae_switches++;
+	hal_switch_pgd(pgd);
+	return HAL_OK;
+}
+#else
+int hal_enable_pae_and_switch(paddr_t pgd)
+{
+	(void)pgd;
+	return HAL_ENOTSUPP;
+}
+#endif
 
 unsigned long hal_irq_save(void)
 {

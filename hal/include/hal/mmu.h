@@ -2,7 +2,8 @@
  * The MMU boundary between mm/ and the machine.
  *
  * mm/ decides what is mapped where; the hal owns the page-table entry
- * format (2-level 32-bit entries today, PAE 64-bit entries later) and the
+ * format (2-level 32-bit entries, or with CONFIG_X86_PAE 3-level PAE
+ * 64-bit entries: hal/i386/pgtable.c or hal/i386/pgtable_pae.c) and the
  * TLB.  The hal never allocates: when a page table is missing, a map call
  * returns HAL_ENOTABLE and mm/ supplies a zeroed page with hal_set_table().
  *
@@ -30,6 +31,31 @@
 #define HAL_PROT_NOCACHE 0x04u /* PCD|PWT: device memory */
 #define HAL_PROT_GLOBAL 0x08u  /* survives CR3 reloads where the CPU has PGE */
 #define HAL_PROT_EXEC 0x10u    /* executable; without it NX is set where PAE+NX exist */
+
+/*
+ * The page directory a pgd argument names.  2-level: one page of 1024
+ * entries.  PAE: pgd is the physical address of the page-directory-pointer
+ * table (PDPT, 4 entries of 1 GiB each) at the start of a block of
+ * 1 << HAL_PGD_ORDER contiguous zeroed pages [PDPT, PD 0, PD 1, PD 2]: the
+ * page directories of user space (entries 0-2) are the block's own pages,
+ * linked in on first use; entry 3, the kernel's gigabyte (PAGE_OFFSET is
+ * exactly 3 GiB), is copied from the kernel directory by
+ * hal_copy_kernel_pgd(), so every process shares the kernel's page
+ * directory.  The kernel's own directory is one page longer: its entry 3
+ * is the page right after the block.  A pgd must lie below 4 GiB (CR3 is
+ * 32 bits; the PDPT needs 32-byte alignment, a page gives it).
+ */
+#ifdef CONFIG_X86_PAE
+#define HAL_PGD_ORDER 2u
+#define HAL_KERNEL_PGD_PAGES 5u
+/* Frames a PAE entry may name: 36 bits, the MAXPHYADDR of every PAE CPU without CPUID leaf 0x80000008. */
+#define HAL_PHYS_LIMIT (1ull << 36)
+#else
+#define HAL_PGD_ORDER 0u
+#define HAL_KERNEL_PGD_PAGES 1u
+/* Frames a 32-bit entry may name. */
+#define HAL_PHYS_LIMIT (1ull << 32)
+#endif
 
 /* Results of the map calls. */
 #define HAL_OK 0
@@ -79,6 +105,16 @@ void hal_flush_all(void);
 
 /* Load pgd into CR3 (or its equivalent). */
 void hal_switch_pgd(paddr_t pgd);
+
+/*
+ * Leave the 2-level boot page tables for the PAE directory pgd: with
+ * interrupts off, from a page mapped at its physical address in both the
+ * old and the new tables, turn paging off, set CR4.PAE, load CR3 and turn
+ * paging on again (hal/i386/pae_switch.S says why it has to be done this
+ * way).  pgd must map the kernel text with 4 KiB pages.  HAL_ENOTSUPP in a
+ * 2-level build or without CPUID's PAE flag; HAL_OK once PAE paging runs.
+ */
+int hal_enable_pae_and_switch(paddr_t pgd);
 
 /* The physical address of the page directory in use. */
 paddr_t hal_current_pgd(void);

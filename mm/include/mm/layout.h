@@ -77,8 +77,13 @@ _Static_assert(PAGE_OFFSET + MAXMEM + 2 * VMALLOC_OFFSET <= VMALLOC_END,
 	       "a full linear map must leave room for the VMALLOC_OFFSET gap and some vmalloc space");
 _Static_assert(VMALLOC_END + 2 * PAGE_SIZE == PKMAP_BASE && VMALLOC_END == 0xFDFFE000u,
 	       "the 2-page gap below PKMAP_BASE");
+#ifdef CONFIG_X86_PAE
+_Static_assert(PKMAP_BASE % (LAST_PKMAP * PAGE_SIZE) == 0 && LAST_PKMAP * PAGE_SIZE == (2u << 20),
+	       "PKMAP must be exactly one page table (512 entries of 4 KiB with PAE)");
+#else
 _Static_assert(PKMAP_BASE % (LAST_PKMAP * PAGE_SIZE) == 0 && LAST_PKMAP * PAGE_SIZE == (4u << 20),
 	       "PKMAP must be exactly one page table");
+#endif
 _Static_assert((LAST_PKMAP & LAST_PKMAP_MASK) == 0, "LAST_PKMAP must be a power of two");
 _Static_assert(PKMAP_END <= FIXADDR_START, "PKMAP must not overlap the fixmaps");
 _Static_assert(__end_of_fixed_addresses <= 1023, "the fixmap enum must fit one page table below the last page");

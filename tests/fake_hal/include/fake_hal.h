@@ -1,7 +1,8 @@
 /*
  * The fake machine behind host unit tests: a host buffer as physical
- * memory, the real i386 page-table code (hal/i386/pgtable.c) on top of it,
- * and a record of every TLB flush and page-directory switch.
+ * memory, the real i386 page-table code (hal/i386/pgtable.c; in the
+ * fake_hal_pae library, built with CONFIG_X86_PAE, hal/i386/pgtable_pae.c)
+ * on top of it, and a record of every TLB flush and page-directory switch.
  */
 #ifndef FAKE_HAL_H
 #define FAKE_HAL_H
@@ -13,8 +14,16 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 
-/* Physical addresses of the boot page directory and its two tables, inside the fake kernel image at 1 MiB. */
+/* Physical addresses of the boot page directory and its tables, inside the fake kernel image at 1 MiB. */
 #define FAKE_BOOT_PGD 0x00100000u
+#define FAKE_BOOT_MAPPED (8u << 20) /* boot.S maps the first 8 MiB at 0 and at PAGE_OFFSET */
+#ifdef CONFIG_X86_PAE
+/* PAE: PDPT and four directories (a kernel directory block, hal/mmu.h), then four 2 MiB tables. */
+#define FAKE_BOOT_TABLES_AT (FAKE_BOOT_PGD + 5 * 4096u)
+#else
+/* 2-level: one directory, then two 4 MiB tables. */
+#define FAKE_BOOT_TABLES_AT (FAKE_BOOT_PGD + 4096u)
+#endif
 #define FAKE_KERNEL_START 0x00100000u
 #define FAKE_KERNEL_END 0x00140000u /* 256 KiB "image": reserve [START, END) */
 
@@ -25,6 +34,7 @@ struct fake_hal_stats {
 	unsigned long irq_save;    /* hal_irq_save calls */
 	unsigned long irq_depth;   /* current nesting; 0 outside critical sections */
 	vaddr_t last_flush_va;     /* argument of the last hal_flush_page */
+	unsigned long pae_switches; /* successful hal_enable_pae_and_switch calls */
 };
 
 extern struct fake_hal_stats fake_hal_stats;
@@ -41,7 +51,7 @@ void *fake_phys_ptr(paddr_t pa);
 /* Size of fake RAM in bytes. */
 uint64_t fake_phys_size(void);
 
-/* Turn a CPU feature on or off for the following calls (all off after init except PSE, PGE, TSC). */
+/* Turn a CPU feature on or off for the following calls (all off after init except PSE, PGE, TSC, and PAE and NX in the PAE fake). */
 void fake_hal_set_feature(enum hal_feature f, bool on);
 
 #endif
