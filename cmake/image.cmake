@@ -21,6 +21,31 @@ ExternalProject_Add(image
   BUILD_BYPRODUCTS ${HIGHMEM_IMAGE_ELF}
 )
 
+# The PAE image: the same tree with HIGHMEM_PAE=ON (3-level page tables, 64-bit entries, NX,
+# RAM above 4 GiB), built in image-pae/ after the 2-level image so that it can reuse the
+# newlib that image installed; the ELF is copied to image-pae/highmem-pae.elf.
+set(HIGHMEM_PAE_IMAGE_DIR ${CMAKE_BINARY_DIR}/image-pae)
+set(HIGHMEM_PAE_IMAGE_ELF ${HIGHMEM_PAE_IMAGE_DIR}/highmem-pae.elf)
+ExternalProject_Add(image-pae
+  SOURCE_DIR ${PROJECT_SOURCE_DIR}
+  BINARY_DIR ${HIGHMEM_PAE_IMAGE_DIR}
+  CMAKE_ARGS
+    -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/toolchain-i686-elf.cmake
+    -DHIGHMEM_IMAGE=ON
+    -DHIGHMEM_PAE=ON
+    -DHIGHMEM_NEWLIB_PREFIX=${HIGHMEM_IMAGE_DIR}/newlib
+    -DHIGHMEM_BOARD=${HIGHMEM_BOARD}
+    -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+  BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR>
+    COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/highmem.elf ${HIGHMEM_PAE_IMAGE_ELF}
+  BUILD_ALWAYS ON
+  INSTALL_COMMAND ""
+  DEPENDS image
+  USES_TERMINAL_BUILD ON
+  BUILD_BYPRODUCTS ${HIGHMEM_PAE_IMAGE_ELF}
+)
+
 include(${PROJECT_SOURCE_DIR}/board/${HIGHMEM_BOARD}/board.cmake)
 include(${PROJECT_SOURCE_DIR}/cmake/iso.cmake)
 

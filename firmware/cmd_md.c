@@ -26,7 +26,7 @@
 
 #define LINE_BYTES 16u
 #define DEFAULT_UNITS 64u
-#define PHYS_LIMIT 0x100000000ull /* 2-level paging reaches 32-bit physical addresses only */
+#define PHYS_LIMIT HAL_PHYS_LIMIT /* 2-level paging reaches 32-bit physical addresses only, PAE 36-bit */
 
 /* Reads one unit at addr into *v; 0, or non-zero after printing why it could not. */
 typedef int (*read_fn)(void *ctx, uint64_t addr, unsigned width, uint32_t *v);
@@ -296,8 +296,9 @@ static int cmd_mdp(int argc, char **argv)
 		if (!parse_u64(argv[1], &addr))
 			return shell_usage_error(cmd, "PHYS must be a number (decimal or 0x-hex)");
 		if (addr >= PHYS_LIMIT) {
-			printf("%s: phys 0x%llx is above 4 GiB, which 2-level paging cannot map\n", argv[0],
-			       (unsigned long long)addr);
+			printf("%s: phys 0x%llx is above %s, which %s paging cannot map\n", argv[0],
+			       (unsigned long long)addr, PHYS_LIMIT == 1ull << 32 ? "4 GiB" : "64 GiB",
+			       PHYS_LIMIT == 1ull << 32 ? "2-level" : "PAE");
 			return 1;
 		}
 		if (parse_range(cmd, argc, argv, 2, addr, width, PHYS_LIMIT, DEFAULT_UNITS, &count))
