@@ -6,6 +6,8 @@
  * starts at the next page (start_brk = brk), and the stack is a
  * VM_GROWSDOWN region ending one page below TASK_SIZE, holding argc, argv
  * and an empty environment and auxiliary vector as the i386 ABI lays them.
+ * Every header is checked by elf_check() (pure, no mm; elf_loader.h)
+ * before the address space is touched.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,29 +16,9 @@
 #include <mm/memory.h>
 #include <mm/mman.h>
 
+#include <elf_loader.h>
 #include <task.h>
 
-#define EI_NIDENT 16
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
-#define ET_EXEC 2
-#define EM_386 3
-
-struct elf32_ehdr {
-	unsigned char e_ident[EI_NIDENT];
-	uint16_t e_type, e_machine;
-	uint32_t e_version, e_entry, e_phoff, e_shoff, e_flags;
-	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
-};
-
-struct elf32_phdr {
-	uint32_t p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align;
-};
-
-#define MAX_PHDRS 16
-#define STACK_INITIAL (16 * PAGE_SIZE)
 #define MAX_ARG_BYTES 2048
 #define MAX_ARGS 32
 
@@ -115,41 +97,44 @@ static uint32_t setup_args(struct mm_struct *mm, int argc, char *const argv[])
 	return sp;
 }
 
-int load_elf_binary(struct mm_struct *mm, struct inode *inode, int argc, char *const argv[], uint32_t *entry,
-		    uint32_t *esp)
+int elf_check_header(const struct elf32_ehdr *eh)
 {
-	struct elf32_ehdr eh;
-	struct elf32_phdr ph[MAX_PHDRS];
-	struct file *file = file_open(inode, FMODE_READ | FMODE_EXEC);
-	uint64_t pos = 0;
-	uint32_t end = 0, end_code = 0, start_code = ~0u, start_data = ~0u, end_data = 0;
-	unsigned long r;
-	int err = -ENOEXEC;
+	if (memcmp(eh->e_ident, "\177ELF", 4) || eh->e_ident[4] != 1 /* 32-bit */ ||
+	    eh->e_ident[5] != 1 /* little endian */ || eh->e_type != ET_EXEC || eh->e_machine != EM_386 ||
+	    eh->e_phentsize != sizeof(struct elf32_phdr) || eh->e_phnum == 0 || eh->e_phnum > ELF_MAX_PHDRS)
+		return -ENOEXEC;
+	return 0;
+}
 
-	if (!file)
-		return -ENOMEM;
-	if (file_read(file, &eh, sizeof(eh), &pos) != sizeof(eh) || memcmp(eh.e_ident, "\177ELF", 4) ||
-	    eh.e_ident[4] != 1 /* 32-bit */ || eh.e_ident[5] != 1 /* little endian */ || eh.e_type != ET_EXEC ||
-	    eh.e_machine != EM_386 || eh.e_phentsize != sizeof(struct elf32_phdr) || eh.e_phnum == 0 ||
-	    eh.e_phnum > MAX_PHDRS)
-		goto out;
-	pos = eh.e_phoff;
-	if (file_read(file, ph, eh.e_phnum * sizeof(ph[0]), &pos) != eh.e_phnum * sizeof(ph[0]))
-		goto out;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
+int elf_check(const struct elf32_ehdr *eh, const struct elf32_phdr *ph, uint64_t file_size, struct elf_layout *lay)
+{
+	uint32_t end = 0, end_code = 0, start_code = ~0u, start_data = ~0u, end_data = 0, prev_end = 0;
+	bool entry_ok = false;
+
+	if (elf_check_header(eh))
+		return -ENOEXEC;
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		const struct elf32_phdr *p = &ph[i];
 
 		if (p->p_type != PT_LOAD)
 			continue;
+		/* In 64 bits: p_offset + p_filesz must not wrap past the end of the file. */
 		if (p->p_memsz < p->p_filesz || (p->p_vaddr & ~PAGE_MASK) != (p->p_offset & ~PAGE_MASK) ||
-		    p->p_vaddr < MMAP_MIN_ADDR || p->p_vaddr >= STACK_TOP - STACK_INITIAL ||
-		    p->p_memsz > STACK_TOP - STACK_INITIAL - p->p_vaddr || p->p_offset + p->p_filesz > inode->i_size)
-			goto out;
-		err = map_segment(mm, file, p);
-		if (err)
-			goto out;
-		err = -ENOEXEC;
+		    p->p_vaddr < MMAP_MIN_ADDR || p->p_vaddr >= ELF_STACK_BOTTOM ||
+		    p->p_memsz > ELF_STACK_BOTTOM - p->p_vaddr || (uint64_t)p->p_offset + p->p_filesz > file_size)
+			return -ENOEXEC;
+		/*
+		 * In ascending order without sharing a page (as the ELF spec orders them and ld lays
+		 * them out): an overlapping segment would be mapped over the earlier one and could
+		 * silently take, say, the entry point's page (the fuzzer's first finding).
+		 */
+		if ((p->p_vaddr & PAGE_MASK) < prev_end)
+			return -ENOEXEC;
+		prev_end = PAGE_ALIGN_UP(p->p_vaddr + p->p_memsz);
 		if (p->p_flags & PF_X) {
+			/* Inside this segment's file bytes, not merely between the lowest and highest code. */
+			if (eh->e_entry >= p->p_vaddr && eh->e_entry - p->p_vaddr < p->p_filesz)
+				entry_ok = true;
 			if (p->p_vaddr < start_code)
 				start_code = p->p_vaddr;
 			if (p->p_vaddr + p->p_filesz > end_code)
@@ -163,14 +148,49 @@ int load_elf_binary(struct mm_struct *mm, struct inode *inode, int argc, char *c
 		if (p->p_vaddr + p->p_memsz > end)
 			end = p->p_vaddr + p->p_memsz;
 	}
-	if (!end || eh.e_entry < start_code || eh.e_entry >= end_code)
+	if (!end || !entry_ok)
+		return -ENOEXEC;
+	lay->entry = eh->e_entry;
+	lay->start_code = start_code;
+	lay->end_code = end_code;
+	lay->start_data = start_data == ~0u ? end_code : start_data;
+	lay->end_data = end_data;
+	lay->end = end;
+	return 0;
+}
+
+int load_elf_binary(struct mm_struct *mm, struct inode *inode, int argc, char *const argv[], uint32_t *entry,
+		    uint32_t *esp)
+{
+	struct elf32_ehdr eh;
+	struct elf32_phdr ph[ELF_MAX_PHDRS];
+	struct elf_layout lay;
+	struct file *file = file_open(inode, FMODE_READ | FMODE_EXEC);
+	uint64_t pos = 0;
+	unsigned long r;
+	int err = -ENOEXEC;
+
+	if (!file)
+		return -ENOMEM;
+	if (file_read(file, &eh, sizeof(eh), &pos) != sizeof(eh) || elf_check_header(&eh))
 		goto out;
-	mm->start_code = start_code;
-	mm->end_code = end_code;
-	mm->start_data = start_data == ~0u ? end_code : start_data;
-	mm->end_data = end_data;
-	mm->start_brk = mm->brk = PAGE_ALIGN_UP(end);
-	r = do_mmap(mm, NULL, STACK_TOP - STACK_INITIAL, STACK_INITIAL, PROT_READ | PROT_WRITE,
+	pos = eh.e_phoff;
+	if (file_read(file, ph, eh.e_phnum * sizeof(ph[0]), &pos) != eh.e_phnum * sizeof(ph[0]) ||
+	    elf_check(&eh, ph, inode->i_size, &lay))
+		goto out;
+	/* Every header is sound: only now does the address space change. */
+	for (unsigned i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			err = map_segment(mm, file, &ph[i]);
+			if (err)
+				goto out;
+		}
+	mm->start_code = lay.start_code;
+	mm->end_code = lay.end_code;
+	mm->start_data = lay.start_data;
+	mm->end_data = lay.end_data;
+	mm->start_brk = mm->brk = PAGE_ALIGN_UP(lay.end);
+	r = do_mmap(mm, NULL, ELF_STACK_BOTTOM, ELF_STACK_INITIAL, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, 0);
 	if (IS_ERR_VALUE(r)) {
 		err = (int)(long)r;
@@ -183,7 +203,7 @@ int load_elf_binary(struct mm_struct *mm, struct inode *inode, int argc, char *c
 		goto out;
 	}
 	mm->start_stack = *esp;
-	*entry = eh.e_entry;
+	*entry = lay.entry;
 	err = 0;
 out:
 	fput(file);
