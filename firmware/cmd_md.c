@@ -26,7 +26,8 @@
 
 #define LINE_BYTES 16u
 #define DEFAULT_UNITS 64u
-#define PHYS_LIMIT HAL_PHYS_LIMIT /* 2-level paging reaches 32-bit physical addresses only, PAE 36-bit */
+#define VIRT_LIMIT 0x100000000ull /* md and mw: the 32-bit virtual address space */
+#define PHYS_LIMIT hal_phys_limit() /* mdp: 4 GiB with 2-level paging; with PAE 64 GiB or the CPU's physical width */
 
 /* Reads one unit at addr into *v; 0, or non-zero after printing why it could not. */
 typedef int (*read_fn)(void *ctx, uint64_t addr, unsigned width, uint32_t *v);
@@ -162,13 +163,13 @@ static int cmd_md(int argc, char **argv)
 	} else {
 		if (!parse_u32(argv[1], &addr))
 			return shell_usage_error(cmd, "ADDR must be a number (decimal or 0x-hex)");
-		if (parse_range(cmd, argc, argv, 2, addr, width, PHYS_LIMIT, DEFAULT_UNITS, &count))
+		if (parse_range(cmd, argc, argv, 2, addr, width, VIRT_LIMIT, DEFAULT_UNITS, &count))
 			return 1;
 	}
 	md_last.next = dump(addr, width, count, read_virt, argv[0], &status);
 	md_last.width = width;
 	md_last.count = count;
-	md_last.valid = md_last.next < PHYS_LIMIT;
+	md_last.valid = md_last.next < VIRT_LIMIT;
 	return status;
 }
 SHELL_CMD(md, "md", "ADDR [COUNT]", "display COUNT (default 64) 32-bit words at virtual ADDR, U-Boot style", cmd_md);
@@ -194,7 +195,7 @@ static int cmd_mw(int argc, char **argv)
 		       width > 1 ? "s" : "");
 		return 1;
 	}
-	if (parse_range(cmd, argc, argv, 3, addr, width, PHYS_LIMIT, 1, &count))
+	if (parse_range(cmd, argc, argv, 3, addr, width, VIRT_LIMIT, 1, &count))
 		return 1;
 	for (uint32_t i = 0; i < count; i++) {
 		vaddr_t a = addr + i * width;
@@ -296,9 +297,9 @@ static int cmd_mdp(int argc, char **argv)
 		if (!parse_u64(argv[1], &addr))
 			return shell_usage_error(cmd, "PHYS must be a number (decimal or 0x-hex)");
 		if (addr >= PHYS_LIMIT) {
-			printf("%s: phys 0x%llx is above %s, which %s paging cannot map\n", argv[0],
-			       (unsigned long long)addr, PHYS_LIMIT == 1ull << 32 ? "4 GiB" : "64 GiB",
-			       PHYS_LIMIT == 1ull << 32 ? "2-level" : "PAE");
+			printf("%s: phys 0x%llx is above %llu GiB, which %s cannot map\n", argv[0],
+			       (unsigned long long)addr, (unsigned long long)(PHYS_LIMIT >> 30),
+			       HAL_PHYS_LIMIT == 1ull << 32 ? "2-level paging" : "PAE paging on this CPU");
 			return 1;
 		}
 		if (parse_range(cmd, argc, argv, 2, addr, width, PHYS_LIMIT, DEFAULT_UNITS, &count))

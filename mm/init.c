@@ -23,11 +23,12 @@ struct mm_boot_facts mm_boot_facts;
 
 /*
  * The RAM we manage ends where a page-table entry can no longer name the
- * frame: 4 GiB with 2-level entries, 64 GiB with PAE (hal/mmu.h).  With
- * PAE, RAM above 4 GiB (QEMU puts what does not fit below its PCI hole
- * there) is ZONE_HIGHMEM like any other RAM above 896 MiB.
+ * frame: 4 GiB with 2-level entries; with PAE 64 GiB or the CPU's physical
+ * address width if smaller (hal_phys_limit()).  With PAE, RAM above 4 GiB
+ * (QEMU puts what does not fit below its PCI hole there) is ZONE_HIGHMEM
+ * like any other RAM above 896 MiB.
  */
-#define PHYS_LIMIT HAL_PHYS_LIMIT
+#define PHYS_LIMIT hal_phys_limit()
 /* Linux reserves the EBDA and everything up to 1 MiB; 0x9f000 is the usual start. */
 #define BIOS_AREA_START 0x9f000u
 #define BIOS_AREA_END 0x100000u
@@ -196,11 +197,12 @@ int mm_init(const struct mm_boot_info *bi)
 		printf("mm_init: no usable RAM above 2 MiB in the e820 map\n");
 		return -1;
 	}
-	if (e820_end_of_ram(e820, UINT64_MAX) > PHYS_LIMIT)
-		printf("%" PRIu64 "MB of RAM at or above %s ignored: %s\n", ram_above(e820, PHYS_LIMIT) >> 20,
-		       PHYS_LIMIT == 1ull << 32 ? "4 GiB" : "64 GiB",
-		       PHYS_LIMIT == 1ull << 32 ? "2-level page tables cannot name it (boot highmem-pae.elf)"
-					       : "beyond what PAE entries name on every CPU");
+	if (e820 && e820_end_of_ram(e820, UINT64_MAX) > PHYS_LIMIT)
+		printf("%" PRIu64 "MB of RAM at or above %" PRIu64 " GiB ignored: %s\n", ram_above(e820, PHYS_LIMIT) >> 20,
+		       PHYS_LIMIT >> 30,
+		       HAL_PHYS_LIMIT == 1ull << 32 ? "2-level page tables cannot name it (boot highmem-pae.elf)"
+		       : PHYS_LIMIT < HAL_PHYS_LIMIT ? "the CPU's physical address width ends there (CPUID)"
+						     : "PAE support here stops at 64 GiB");
 	max_pfn = PFN_DOWN(ram_top);
 	min_low_pfn = PFN_UP(e820_start_of_ram(e820, ram_top));
 	max_low_pfn = max_pfn < MAXMEM_PFN ? max_pfn : MAXMEM_PFN;

@@ -12,8 +12,8 @@
 #include <mm/page.h>
 #include <mm/vmalloc.h>
 
-/* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries, 64 GiB with PAE. */
-#define IOREMAP_PHYS_LIMIT HAL_PHYS_LIMIT
+/* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries; with PAE 64 GiB or the CPU's width. */
+#define IOREMAP_PHYS_LIMIT hal_phys_limit()
 
 /* True if a frame of [first, last] is RAM that the page allocator manages (not reserved). */
 static bool range_has_ram_in_use(pfn_t first, pfn_t last)
@@ -38,9 +38,8 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 		return 0;
 	}
 	if (last >= IOREMAP_PHYS_LIMIT) {
-		printf("ioremap: 0x%llx-0x%llx lies above %s, which these page tables cannot name\n",
-			(unsigned long long)phys, (unsigned long long)last,
-			IOREMAP_PHYS_LIMIT == 1ull << 32 ? "4 GiB" : "64 GiB");
+		printf("ioremap: 0x%llx-0x%llx lies above %llu GiB, which these page tables cannot name\n",
+			(unsigned long long)phys, (unsigned long long)last, (unsigned long long)(IOREMAP_PHYS_LIMIT >> 30));
 		vmalloc_stats.area_failures++;
 		return 0;
 	}

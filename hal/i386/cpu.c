@@ -23,6 +23,7 @@ bool hal_smep_enabled, hal_smap_enabled;
 uintptr_t __stack_chk_guard;
 
 static bool features[HAL_FEAT_COUNT];
+static unsigned phys_bits = 32;
 
 static bool have_cpuid(void)
 {
@@ -156,6 +157,14 @@ __attribute__((no_stack_protector)) void hal_cpu_probe(void)
 		features[HAL_FEAT_PAE] = r[3] & (1u << 6);
 		features[HAL_FEAT_APIC] = r[3] & (1u << 9);
 		features[HAL_FEAT_PGE] = r[3] & (1u << 13);
+		/*
+		 * The physical address width without leaf 0x80000008: the SDM
+		 * says "generally 36" for PAE CPUs, but QEMU gives 36 only with
+		 * PSE-36 and 32 otherwise (qemu32: a frame above 4 GiB then
+		 * faults with the reserved-bit error), so 36 only with PSE-36
+		 * (EDX bit 17), which every real PAE CPU since the Pentium II has.
+		 */
+		phys_bits = (r[3] & (1u << 17)) ? 36 : 32;
 	}
 	if (max >= 7) {
 		cpuid(7, 0, r);
@@ -167,6 +176,12 @@ __attribute__((no_stack_protector)) void hal_cpu_probe(void)
 	if (maxext >= 0x80000001u && maxext < 0x8000ffffu) {
 		cpuid(0x80000001u, 0, r);
 		features[HAL_FEAT_NX] = r[3] & (1u << 20);
+	}
+	if (maxext >= 0x80000008u && maxext < 0x8000ffffu) {
+		/* EAX[7:0]: MAXPHYADDR, the physical address width. */
+		cpuid(0x80000008u, 0, r);
+		if ((r[0] & 0xff) >= 32)
+			phys_bits = r[0] & 0xff;
 	}
 	if (maxext >= 0x80000004u && maxext < 0x8000ffffu) {
 		for (uint32_t i = 0; i < 3; i++) {
@@ -212,6 +227,13 @@ const char *hal_feature_name(enum hal_feature f)
 	};
 
 	return (unsigned)f < HAL_FEAT_COUNT ? names[f] : "?";
+}
+
+uint64_t hal_phys_limit(void)
+{
+	uint64_t cpu = phys_bits >= 64 ? UINT64_MAX : 1ull << phys_bits;
+
+	return cpu < HAL_PHYS_LIMIT ? cpu : HAL_PHYS_LIMIT;
 }
 
 unsigned long hal_irq_save(void)

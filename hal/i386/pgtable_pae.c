@@ -14,7 +14,8 @@
  *    the next CR3 load.
  *  - A PDPT entry has only P, PWT, PCD and the address; its bits 2:1 and
  *    8:5 are reserved and must be 0 (unlike a directory entry, it carries
- *    no R/W or U/S).  Bits above MAXPHYADDR are reserved in every entry.
+ *    no R/W or U/S).  Bits above MAXPHYADDR are reserved in every entry, so
+ *    a frame at or above hal_phys_limit() is refused with HAL_EINVAL.
  *  - PAE paging maps 2 MiB pages (PS in a directory entry) whatever
  *    CR4.PSE says; we still honour the PSE feature switch (boot option
  *    nopse) so the 4 KiB-only path stays testable.
@@ -143,7 +144,7 @@ int hal_map_page(paddr_t pgd, vaddr_t va, paddr_t pa, unsigned prot)
 {
 	uint64_t pde, *pte;
 
-	if ((va | pa) & (PAGE_SIZE - 1) || pa >= HAL_PHYS_LIMIT)
+	if ((va | pa) & (PAGE_SIZE - 1) || pa >= hal_phys_limit())
 		return HAL_EINVAL;
 	pde = pde_read(pgd, va);
 	if (!(pde & PTE_P))
@@ -163,7 +164,7 @@ int hal_map_large(paddr_t pgd, vaddr_t va, paddr_t pa, unsigned prot)
 
 	if (!hal_cpu_has(HAL_FEAT_PSE))
 		return HAL_ENOTSUPP;
-	if ((va | pa) & (LARGE_SIZE - 1) || pa >= HAL_PHYS_LIMIT)
+	if ((va | pa) & (LARGE_SIZE - 1) || pa >= hal_phys_limit())
 		return HAL_EINVAL;
 	pde = pd_entry(pgd, va, true);
 	if (*pde & PTE_P)
@@ -176,7 +177,7 @@ int hal_set_table(paddr_t pgd, vaddr_t va, paddr_t table_pa)
 {
 	uint64_t *pde;
 
-	if (table_pa & (PAGE_SIZE - 1) || table_pa >= HAL_PHYS_LIMIT)
+	if (table_pa & (PAGE_SIZE - 1) || table_pa >= hal_phys_limit())
 		return HAL_EINVAL;
 	pde = pd_entry(pgd, va, true);
 	if (*pde & PTE_P)

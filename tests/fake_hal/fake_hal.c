@@ -19,6 +19,7 @@ static uint8_t *ram;
 static uint64_t ram_size;
 static paddr_t cur_pgd;
 static bool features[HAL_FEAT_COUNT];
+static unsigned phys_bits;
 static bool building_boot_tables; /* boot.S writes its tables with paging off */
 
 static void die(const char *what, uint64_t v)
@@ -35,6 +36,7 @@ void fake_hal_init(uint64_t phys_bytes)
 		die("cannot reserve fake RAM of bytes", phys_bytes);
 	ram_size = phys_bytes;
 	memset(features, 0, sizeof(features));
+	phys_bits = 36;
 	features[HAL_FEAT_CPUID] = features[HAL_FEAT_PSE] = true;
 	features[HAL_FEAT_PGE] = features[HAL_FEAT_TSC] = true;
 #ifdef CONFIG_X86_PAE
@@ -85,6 +87,18 @@ uint64_t fake_phys_size(void)
 void fake_hal_set_feature(enum hal_feature f, bool on)
 {
 	features[f] = on;
+}
+
+void fake_hal_set_phys_bits(unsigned bits)
+{
+	phys_bits = bits;
+}
+
+uint64_t hal_phys_limit(void)
+{
+	uint64_t cpu = 1ull << phys_bits;
+
+	return cpu < HAL_PHYS_LIMIT ? cpu : HAL_PHYS_LIMIT;
 }
 
 /*

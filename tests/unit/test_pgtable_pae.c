@@ -252,7 +252,7 @@ static void make_e820_6g(void)
 	t->entries[t->nr_entries++] = (struct e820_entry){ 0x100000000ull, 0xc0000000ull, E820_RAM };
 }
 
-static void boot_6g(void)
+static void boot_6g_width(unsigned phys_bits)
 {
 	struct mm_boot_info bi = {
 		.e820 = &vm_boot_e820,
@@ -265,6 +265,7 @@ static void boot_6g(void)
 	FILE *devnull = fopen("/dev/null", "w"), *saved = stdout;
 
 	fake_hal_init(0x1c0000000ull);
+	fake_hal_set_phys_bits(phys_bits);
 	make_e820_6g();
 	stdout = devnull;
 	assert_int_equal(mm_init(&bi), 0);
@@ -274,6 +275,11 @@ static void boot_6g(void)
 	assert_int_equal(kmap_init(), 0);
 	assert_int_equal(fixmap_init(), 0);
 	assert_int_equal(layout_check(stdout, NULL), 0);
+}
+
+static void boot_6g(void)
+{
+	boot_6g_width(36);
 }
 
 static void test_boot_6g_linear_map_and_nx(void **state)
@@ -389,6 +395,22 @@ static void test_boot_6g_highmem_above_4g(void **state)
 	fake_hal_fini();
 }
 
+/* QEMU's qemu32 has PAE but no PSE-36 and no leaf 0x80000008: a 32-bit physical width. */
+static void test_boot_6g_cpu_with_32_physical_bits(void **state)
+{
+	(void)state;
+	boot_6g_width(32);
+	assert_int_equal(hal_phys_limit(), 1ull << 32);
+	assert_int_equal(max_pfn, 0x100000u);
+	assert_int_equal(contig_page_data.node_zones[ZONE_HIGHMEM].present_pages,
+			 (0xbffe0000u >> 12) - MAXMEM_PFN);
+	/* An entry naming a frame past the width would fault with the reserved-bit error: refused. */
+	assert_int_equal(hal_map_page(swapper_pg_dir, PKMAP_BASE, 0x100000000ull, HAL_PROT_WRITE), HAL_EINVAL);
+	assert_int_equal(hal_map_page(swapper_pg_dir, PKMAP_BASE, 0xfffff000ull, HAL_PROT_WRITE), HAL_OK);
+	assert_true(hal_unmap_page(swapper_pg_dir, PKMAP_BASE));
+	fake_hal_fini();
+}
+
 /* A process address space: four pages for the directory block, given back whole. */
 static void test_mm_alloc_pgd_block(void **state)
 {
@@ -425,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_tables_only_through_linear_map),
 		cmocka_unit_test(test_boot_6g_linear_map_and_nx),
 		cmocka_unit_test(test_boot_6g_highmem_above_4g),
+		cmocka_unit_test(test_boot_6g_cpu_with_32_physical_bits),
 		cmocka_unit_test(test_mm_alloc_pgd_block),
 	};
 

@@ -48,7 +48,7 @@
 #ifdef CONFIG_X86_PAE
 #define HAL_PGD_ORDER 2u
 #define HAL_KERNEL_PGD_PAGES 5u
-/* Frames a PAE entry may name: 36 bits, the MAXPHYADDR of every PAE CPU without CPUID leaf 0x80000008. */
+/* The most physical memory we let PAE entries name: 64 GiB, as Linux's 32-bit PAE kernels (the CPU may allow less: hal_phys_limit()). */
 #define HAL_PHYS_LIMIT (1ull << 36)
 #else
 #define HAL_PGD_ORDER 0u
@@ -56,6 +56,9 @@
 /* Frames a 32-bit entry may name. */
 #define HAL_PHYS_LIMIT (1ull << 32)
 #endif
+
+/* The first physical address no entry may name on this CPU: HAL_PHYS_LIMIT or less where the CPU's physical address width (MAXPHYADDR) is smaller. */
+uint64_t hal_phys_limit(void);
 
 /* Results of the map calls. */
 #define HAL_OK 0

@@ -51,6 +51,9 @@ void *fake_phys_ptr(paddr_t pa);
 /* Size of fake RAM in bytes. */
 uint64_t fake_phys_size(void);
 
+/* Set the CPU's physical address width (MAXPHYADDR) that hal_phys_limit() reports; 36 after init. */
+void fake_hal_set_phys_bits(unsigned bits);
+
 /* Turn a CPU feature on or off for the following calls (all off after init except PSE, PGE, TSC, and PAE and NX in the PAE fake). */
 void fake_hal_set_feature(enum hal_feature f, bool on);
 
