@@ -94,17 +94,21 @@ static uint8_t *obj_ptr(vaddr_t va)
 	return hal_va_ptr(va);
 }
 
+/*
+ * The image is built -ffreestanding, where a plain memcpy() of one word is
+ * a call into newlib; __builtin_memcpy() is one load or store everywhere.
+ */
 static vaddr_t get_freeptr(vaddr_t obj)
 {
 	vaddr_t next;
 
-	memcpy(&next, obj_ptr(obj), sizeof(next));
+	__builtin_memcpy(&next, obj_ptr(obj), sizeof(next));
 	return next;
 }
 
 static void set_freeptr(vaddr_t obj, vaddr_t next)
 {
-	memcpy(obj_ptr(obj), &next, sizeof(next));
+	__builtin_memcpy(obj_ptr(obj), &next, sizeof(next));
 }
 
 static struct page *slab_head(const struct kmem_cache *c, struct page *page)
@@ -147,7 +151,7 @@ static size_t poison_mismatch(const struct kmem_cache *c, vaddr_t obj)
 	for (; i + sizeof(uint32_t) <= c->size; i += sizeof(uint32_t)) {
 		uint32_t w;
 
-		memcpy(&w, p + i, sizeof(w));
+		__builtin_memcpy(&w, p + i, sizeof(w));
 		if (w != POISON_FREE_WORD)
 			break;
 	}
