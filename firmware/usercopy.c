@@ -5,6 +5,17 @@
  * task itself would be), faults pages in, and reaches them through
  * kmap_atomic: the kernel never dereferences a user pointer, so no fault
  * can happen in the kernel on a bad one and no fixup is needed.
+ *
+ * SMAP: for the same reason these helpers need no hal_user_access_begin/
+ * end (stac/clac) bracket -- every byte is copied through a kmap_atomic
+ * fixmap address, a supervisor page, never through the user mapping.
+ * Nothing else in the kernel touches user virtual addresses either (the
+ * ELF loader, the syscalls and shm all go through access_process_vm), so
+ * with SMAP on a stray dereference of a user pointer faults, and since
+ * every kernel entry clears EFLAGS.AC (hal/i386/entry.S) a task cannot
+ * open that window for the kernel.  A future helper that copies through
+ * the user address itself (a fast path) must bracket the copy with
+ * hal_user_access_begin/end and an exception-table fixup.
  */
 #include <errno.h>
 
