@@ -194,3 +194,23 @@ def test_user_program_forks(pae):
     assert "fork: pass" in out and re.search(r"\[\d+\] proctest exited with status 0", out), out
     out = pae.cmd("mmcheck", timeout=CHECK_TIMEOUT)
     assert out.endswith("mmcheck: 0 violations"), out
+
+
+def test_nopse_builds_the_linear_map_from_page_tables(hil):
+    """Boot option nopse on PAE: 2 MiB tables everywhere (512 for the 1 GiB above PAGE_OFFSET), still clean."""
+    image = _pae_image(hil)
+    cfg = hil.tcfg.with_overrides(memory="1G", cpu="max", extra_args="-append nopse")
+    t = ht.make_target(cfg, image)
+    hil._n += 1
+    t.label = f"{hil._n:02d}-pae-m1G-max-nopse"
+    hil.targets.append(t)
+    try:
+        log = t.boot()
+        assert "4 KiB pages (no PSE)" in log
+        out = t.cmd("ptcheck", timeout=CHECK_TIMEOUT)
+        assert re.search(r"ptcheck: 512 page tables, 0 large pages", out), out
+        assert "ptcheck: 0 violations" in out and "(NX in use: enforced)" in out, out
+        out = t.cmd("selftest highmem_every_page", timeout=SELFTEST_TIMEOUT)
+        assert "1 passed, 0 failed" in out, out
+    finally:
+        hil.release(t)
