@@ -14,6 +14,7 @@
 #include <hal/x86.h>
 #include <mm/memory.h>
 #include <mm/mman.h>
+#include <mm/region.h>
 
 #include <task.h>
 
@@ -67,8 +68,16 @@ bool handle_user_fault(struct trap_frame *tf)
 	exec = !write && addr == tf->eip;
 	access = write ? "write" : exec ? "exec" : "read";
 	irq_enable();
+	if (addr >= TASK_SIZE) {
+		char region[128], why[192];
+
+		snprintf(why, sizeof(why), "kernel address (%s), %s", mm_region_name(addr, region, sizeof(region)),
+			 tf->error_code & PF_PRESENT ? "a supervisor page" : "not mapped");
+		report(tf, addr, access, NULL, why, SIGSEGV);
+		do_exit(SIGSEGV);
+	}
 	vma = find_vma(mm, addr);
-	if (!vma || addr >= TASK_SIZE) {
+	if (!vma) {
 		report(tf, addr, access, NULL, "nothing mapped there", SIGSEGV);
 		do_exit(SIGSEGV);
 	}
