@@ -27,6 +27,7 @@
  * before its flush, placements are those of the seeds' allocator, and a
  * run of vfree() calls costs one global flush per 32 MiB.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -98,7 +99,19 @@ static inline uint64_t area_end(const struct vm_struct *v)
 	return (uint64_t)v->addr + v->size;
 }
 
-/* ---- the augmented tree of live areas ---- */
+/*
+ * ---- the augmented tree of live areas ----
+ *
+ * subtree_max_gap is an upper bound of the largest gap_after in the
+ * node's subtree, not always the exact value: a gap that grows is
+ * propagated up at once (until an ancestor already bounds it), but a gap
+ * that shrinks leaves the bounds above it as they were.  First fit only
+ * prunes a subtree whose bound is below the request, so a bound that is
+ * too high never hides a fit; it can only send the search into a subtree
+ * that holds none, and the search then tightens every node it climbs back
+ * out of.  The common pair, an area taken from a gap and given back,
+ * costs no walk to the root at all.
+ */
 
 static inline uint32_t subtree_max_gap(const struct rb_node *n)
 {
@@ -116,17 +129,26 @@ static uint32_t compute_max_gap(const struct vm_struct *v)
 	return m;
 }
 
+/* Raise the bounds from n up (to stop) where they no longer cover the gaps below: the augmented tree's propagate. */
 static void gap_propagate(struct rb_node *n, struct rb_node *stop)
 {
 	while (n != stop) {
 		struct vm_struct *v = rb_area(n);
 		uint32_t m = compute_max_gap(v);
 
-		if (v->subtree_max_gap == m)
+		if (v->subtree_max_gap >= m)
 			break;
 		v->subtree_max_gap = m;
 		n = n->rb_parent;
 	}
+}
+
+/* Recompute n's bound from its own gap and its children's bounds (a tighter, still valid bound). */
+static inline void gap_tighten(struct rb_node *n)
+{
+	struct vm_struct *v = rb_area(n);
+
+	v->subtree_max_gap = compute_max_gap(v);
 }
 
 static void gap_copy(struct rb_node *old, struct rb_node *new_node)
@@ -183,7 +205,11 @@ static void area_tree_insert_after(struct vm_struct *prev, struct vm_struct *are
 	area->subtree_max_gap = area->gap_after;
 	rb_link_node(&area->rb_node, parent, link);
 	rb_insert_augmented(&area->rb_node, &vm_area_root, &gap_callbacks);
-	/* The new area shortened the gap after its predecessor. */
+	/*
+	 * The new area shortened the gap after its predecessor, and the bounds
+	 * above stay valid as they are; but the last area had no gap in the
+	 * tree, and one placed beyond it with room between gives it one.
+	 */
 	if (prev) {
 		prev->gap_after = gap_to(prev, area);
 		gap_propagate(&prev->rb_node, NULL);
@@ -287,6 +313,7 @@ static int gap_search(uint64_t size, uint64_t align, uint64_t start, uint64_t en
 		 */
 		while (parent && n == parent->rb_right) {
 			n = parent;
+			gap_tighten(n);
 			parent = n->rb_parent;
 		}
 		if (!parent)
@@ -427,8 +454,8 @@ unsigned long vmalloc_index_check(FILE *out)
 			problems++;
 			break;
 		}
-		if (v->gap_after != gap_to(v, v->next) || v->subtree_max_gap != compute_max_gap(v)) {
-			fprintf(out, "vmalloc index: area 0x%08lx records gap %#x and subtree maximum %#x, wants %#x and %#x\n",
+		if (v->gap_after != gap_to(v, v->next) || v->subtree_max_gap < compute_max_gap(v)) {
+			fprintf(out, "vmalloc index: area 0x%08lx records gap %#x and subtree bound %#x, wants %#x and at least %#x\n",
 				(unsigned long)v->addr, v->gap_after, v->subtree_max_gap, gap_to(v, v->next),
 				compute_max_gap(v));
 			problems++;
@@ -611,6 +638,11 @@ void vmalloc_vmstat_show(FILE *out)
 
 /* ---- areas ---- */
 
+/* __get_vm_area_align() sets every field by name: inline_page must stay the last one. */
+_Static_assert(offsetof(struct vm_struct, inline_page) + sizeof(struct page *) + _Alignof(struct vm_struct) >
+		       sizeof(struct vm_struct),
+	       "struct vm_struct grew: update __get_vm_area_align()");
+
 struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, unsigned long flags, vaddr_t start,
 				      vaddr_t end, const void *caller)
 {
@@ -660,12 +692,19 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 	}
 	/* Lazily freed space is free for first fit, but flushed before it is handed out. */
 	flush_before_reuse(addr, want);
-	*area = (struct vm_struct){
-		.flags = flags,
-		.addr = addr,
-		.size = (unsigned long)want,
-		.caller = caller,
-	};
+	/*
+	 * Field by field: a compound literal becomes a `rep stosl` of the whole
+	 * struct, one translation block per word under TCG.  vmlist_link() sets
+	 * next, rb_node, gap_after and subtree_max_gap.
+	 */
+	area->flags = flags;
+	area->addr = addr;
+	area->size = (unsigned long)want;
+	area->pages = NULL;
+	area->nr_pages = 0;
+	area->phys_addr = 0;
+	area->caller = caller;
+	area->inline_page = NULL;
 	vmlist_link(prev, area);
 	vmalloc_stats.areas++;
 	irqlock_release(&vmlist_lock, irq);

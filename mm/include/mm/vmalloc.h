@@ -50,7 +50,7 @@ struct vm_struct {
 	/* The index beside vmlist (vmalloc.c); nobody else reads these. */
 	struct rb_node rb_node;         /* in the tree of live areas, by addr */
 	uint32_t gap_after;             /* free bytes from the end of this area to the next live one (0 for the last) */
-	uint32_t subtree_max_gap;       /* the largest gap_after in this node's subtree */
+	uint32_t subtree_max_gap;       /* at least the largest gap_after in this node's subtree (an upper bound) */
 	struct page *inline_page;       /* VM_ALLOC of one page: pages points here */
 };
 
@@ -105,7 +105,7 @@ extern unsigned long vmalloc_lazy_max_pages;
 /* Flush the TLB once and make every lazily freed range free again; returns how many ranges were purged. */
 unsigned long vmalloc_purge_lazy(void);
 
-/* Check the index beside vmlist: same areas in the same order, every recorded gap and subtree maximum right; prints what is wrong to out and returns the number of problems. */
+/* Check the index beside vmlist: same areas in the same order, every recorded gap right and every subtree bound covering its subtree; prints what is wrong to out and returns the number of problems. */
 unsigned long vmalloc_index_check(FILE *out);
 
 /* Print the vmalloc counters as vmstat-style "name value" lines (flushes, purges, lazily freed pages). */
