@@ -214,3 +214,28 @@ def test_nopse_builds_the_linear_map_from_page_tables(hil):
         assert "1 passed, 0 failed" in out, out
     finally:
         hil.release(t)
+
+
+# The same stress run as the 2-level hardening suites, on the PAE image where RAM above 4 GiB is in
+# play: every operation kind including the process mix, with and without failure injection.
+PAE_STRESS_OPS = 200_000
+PAE_LEAKS_ZERO = ("stress: leaks: free pages 0, slab objects 0, slab pages 0, vmalloc bytes 0, vmalloc areas 0, "
+                  "pkmap slots 0, kmap_atomic slots 0, page tables 0")
+PAE_PROC_LEAKS_ZERO = "stress: process leaks: mm_struct 0, vm_area_struct 0, anon_vma 0, filp 0"
+
+
+@pytest.mark.parametrize("inject", [False, True], ids=["plain", "injected"])
+def test_stress_with_processes_leaves_nothing_behind(pae, inject):
+    if not pae.pae_above4g:
+        pytest.skip("stress on PAE runs where the CPU reaches RAM above 4 GiB")
+    if inject:
+        assert "failinject: random 100 seed 5" in pae.cmd("failinject random 100 5")
+    try:
+        out = pae.cmd(f"stress --procs {31 + inject} {PAE_STRESS_OPS}", timeout=CHECK_TIMEOUT * 2)
+    finally:
+        if inject:
+            pae.cmd("failinject off")
+    assert f"stress: seed {31 + inject} PASSED" in out, out[-3000:]
+    assert PAE_LEAKS_ZERO in out and PAE_PROC_LEAKS_ZERO in out, out[-2000:]
+    assert pae.cmd("mmcheck", timeout=CHECK_TIMEOUT).endswith("mmcheck: 0 violations")
+    assert "ptcheck: 0 violations" in pae.cmd("ptcheck", timeout=CHECK_TIMEOUT)
