@@ -74,7 +74,7 @@ __init static void apply_cpu_options(void)
 {
 	if (cmdline_has("nopse") || cmdline_has("nopentium")) {
 		hal_cpu_disable(HAL_FEAT_PSE);
-		printf("Boot option: 4 MiB pages (PSE) disabled\n");
+		printf("Boot option: large pages (PSE) disabled\n");
 	}
 	if (cmdline_has("nopge")) {
 		hal_cpu_disable(HAL_FEAT_PGE);

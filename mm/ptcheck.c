@@ -210,7 +210,7 @@ void ptcheck_print_stats(FILE *out, const struct ptcheck_stats *st)
 	if (st->wx_enforced)
 		fprintf(out, "ptcheck: W+X: %lu writable+executable pages (NX in use: enforced)\n", st->writable_exec);
 	else
-		fprintf(out, "ptcheck: W+X: not enforceable without NX (2-level paging: every present page is "
+		fprintf(out, "ptcheck: W+X: not enforceable without NX (every present page is "
 			     "executable; %lu writable pages)\n", st->writable_exec);
 	fprintf(out, "ptcheck: %lu violations\n", st->violations);
 }

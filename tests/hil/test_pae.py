@@ -218,7 +218,7 @@ def test_nopse_builds_the_linear_map_from_page_tables(hil):
 
 # The same stress run as the 2-level hardening suites, on the PAE image where RAM above 4 GiB is in
 # play: every operation kind including the process mix, with and without failure injection.
-PAE_STRESS_OPS = 200_000
+PAE_STRESS_OPS = 1_000_000
 PAE_LEAKS_ZERO = ("stress: leaks: free pages 0, slab objects 0, slab pages 0, vmalloc bytes 0, vmalloc areas 0, "
                   "pkmap slots 0, kmap_atomic slots 0, page tables 0")
 PAE_PROC_LEAKS_ZERO = "stress: process leaks: mm_struct 0, vm_area_struct 0, anon_vma 0, filp 0"
