@@ -10,24 +10,14 @@
 #include <hal/mmu.h>
 #include <hal/pgtable_access.h>
 
-#define PTE_P 0x001u
-#define PTE_RW 0x002u
-#define PTE_US 0x004u
-#define PTE_PWT 0x008u
-#define PTE_PCD 0x010u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define PDE_PS 0x080u
-#define PTE_G 0x100u
+#include "pte_flags.h"
+
 #define PTE_FRAME 0xfffff000u
 #define PDE_LARGE_FRAME 0xffc00000u
 
 #define PGDIR_SHIFT 22
 #define PTRS_PER_TABLE 1024u
 #define KERNEL_PGD_FIRST (PAGE_OFFSET >> PGDIR_SHIFT)
-
-/* A page-directory entry that points at a table leaves the decision to the table's entries. */
-#define PDE_TABLE (PTE_P | PTE_RW | PTE_US | PTE_A)
 
 static uint32_t *pde_of(paddr_t pgd, vaddr_t va)
 {
@@ -36,33 +26,13 @@ static uint32_t *pde_of(paddr_t pgd, vaddr_t va)
 
 static uint32_t prot_bits(unsigned prot)
 {
-	uint32_t e = PTE_P;
-
-	if (prot & HAL_PROT_WRITE)
-		e |= PTE_RW;
-	if (prot & HAL_PROT_USER)
-		e |= PTE_US;
-	if (prot & HAL_PROT_NOCACHE)
-		e |= PTE_PCD | PTE_PWT;
-	if ((prot & HAL_PROT_GLOBAL) && hal_cpu_has(HAL_FEAT_PGE))
-		e |= PTE_G;
-	return e;
+	return pte_flags_from_prot(prot);
 }
 
 static unsigned bits_prot(uint32_t e)
 {
 	/* Without NX every present page is executable. */
-	unsigned prot = HAL_PROT_READ | HAL_PROT_EXEC;
-
-	if (e & PTE_RW)
-		prot |= HAL_PROT_WRITE;
-	if (e & PTE_US)
-		prot |= HAL_PROT_USER;
-	if (e & PTE_PCD)
-		prot |= HAL_PROT_NOCACHE;
-	if (e & PTE_G)
-		prot |= HAL_PROT_GLOBAL;
-	return prot;
+	return prot_from_pte_flags(e) | HAL_PROT_EXEC;
 }
 
 uint32_t hal_table_span(void)

@@ -34,14 +34,8 @@
 #include <hal/mmu.h>
 #include <hal/pgtable_access.h>
 
-#define PTE_P 0x001ull
-#define PTE_RW 0x002ull
-#define PTE_US 0x004ull
-#define PTE_PWT 0x008ull
-#define PTE_PCD 0x010ull
-#define PTE_A 0x020ull
-#define PDE_PS 0x080ull
-#define PTE_G 0x100ull
+#include "pte_flags.h"
+
 #define PTE_NX (1ull << 63)
 #define PTE_FRAME 0x000ffffffffff000ull       /* bits 51:12 */
 #define PDE_LARGE_FRAME 0x000fffffffe00000ull /* bits 51:21 */
@@ -54,8 +48,6 @@
 
 _Static_assert(PAGE_OFFSET == 3u << PDPT_SHIFT, "the kernel must be exactly PDPT entry 3 for hal_copy_kernel_pgd");
 
-/* A directory entry that points at a table leaves the decision to the table's entries. */
-#define PDE_TABLE (PTE_P | PTE_RW | PTE_US | PTE_A)
 
 static uint64_t *pdpt_of(paddr_t pgd)
 {
@@ -97,16 +89,8 @@ static uint64_t *pte_of(uint64_t pde, vaddr_t va)
 
 static uint64_t prot_bits(unsigned prot)
 {
-	uint64_t e = PTE_P;
+	uint64_t e = pte_flags_from_prot(prot);
 
-	if (prot & HAL_PROT_WRITE)
-		e |= PTE_RW;
-	if (prot & HAL_PROT_USER)
-		e |= PTE_US;
-	if (prot & HAL_PROT_NOCACHE)
-		e |= PTE_PCD | PTE_PWT;
-	if ((prot & HAL_PROT_GLOBAL) && hal_cpu_has(HAL_FEAT_PGE))
-		e |= PTE_G;
 	if (!(prot & HAL_PROT_EXEC) && hal_cpu_has(HAL_FEAT_NX))
 		e |= PTE_NX;
 	return e;
@@ -114,20 +98,8 @@ static uint64_t prot_bits(unsigned prot)
 
 static unsigned bits_prot(uint64_t e)
 {
-	unsigned prot = HAL_PROT_READ;
-
 	/* Without NX in the entry every present page is executable. */
-	if (!(e & PTE_NX))
-		prot |= HAL_PROT_EXEC;
-	if (e & PTE_RW)
-		prot |= HAL_PROT_WRITE;
-	if (e & PTE_US)
-		prot |= HAL_PROT_USER;
-	if (e & PTE_PCD)
-		prot |= HAL_PROT_NOCACHE;
-	if (e & PTE_G)
-		prot |= HAL_PROT_GLOBAL;
-	return prot;
+	return prot_from_pte_flags((uint32_t)e) | (e & PTE_NX ? 0u : HAL_PROT_EXEC);
 }
 
 uint32_t hal_table_span(void)
