@@ -11,6 +11,7 @@
 
 #include <mm/mmcheck.h>
 #include <mm/slab.h>
+#include <mm/stress.h>
 
 /* The fake image: text [FAKE_KERNEL_START + 16 KiB, + 128 KiB), rodata up to + 160 KiB. */
 #define HB_TEXT_START (FAKE_KERNEL_START + 0x4000u)
@@ -94,6 +95,23 @@ static __attribute__((unused)) void hb_assert_detects(const char *want)
 	assert_true(n > 0);
 	assert_non_null(strstr(text, want));
 	free(text);
+}
+
+/* A stress run that did every operation kind, found nothing wrong and left nothing behind. */
+static __attribute__((unused)) void stress_assert_clean(const struct stress_result *r, unsigned long ops)
+{
+	assert_true(r->ok);
+	assert_int_equal(r->ops_done, ops);
+	assert_int_equal(r->violations, 0);
+	assert_int_equal(r->corruptions, 0);
+	assert_int_equal(r->leak_free_pages, 0);
+	assert_int_equal(r->leak_slab_objects, 0);
+	assert_int_equal(r->leak_slab_pages, 0);
+	assert_int_equal(r->leak_vmalloc_bytes, 0);
+	assert_int_equal(r->leak_pkmap_slots, 0);
+	assert_int_equal(r->leak_pagetables, 0);
+	for (unsigned i = 0; i < STRESS_NR_OPS; i++)
+		assert_true(r->op_count[i] > 0);
 }
 
 #endif

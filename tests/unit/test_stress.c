@@ -49,28 +49,13 @@ static void run(uint64_t seed, unsigned long ops, unsigned long check_every, str
 			    (unsigned long long)seed, res->violations, res->corruptions, res->leak_free_pages);
 }
 
-static void assert_clean_result(const struct stress_result *r, unsigned long ops)
-{
-	assert_true(r->ok);
-	assert_int_equal(r->ops_done, ops);
-	assert_int_equal(r->violations, 0);
-	assert_int_equal(r->corruptions, 0);
-	assert_int_equal(r->leak_free_pages, 0);
-	assert_int_equal(r->leak_slab_objects, 0);
-	assert_int_equal(r->leak_slab_pages, 0);
-	assert_int_equal(r->leak_vmalloc_bytes, 0);
-	assert_int_equal(r->leak_pkmap_slots, 0);
-	assert_int_equal(r->leak_pagetables, 0);
-	for (unsigned i = 0; i < STRESS_NR_OPS; i++)
-		assert_true(r->op_count[i] > 0);
-}
 
 static void test_200k_ops(void **state)
 {
 	struct stress_result r;
 
 	run(20240101, 200000, 20000, &r, stdout);
-	assert_clean_result(&r, 200000);
+	stress_assert_clean(&r, 200000);
 	assert_int_equal(r.injected, 0);
 	assert_true(r.checks >= 11);
 	hb_assert_clean();
@@ -82,7 +67,7 @@ static void test_200k_ops_random_injection(void **state)
 
 	fault_inject_set(FAULT_INJECT_RANDOM, 50, 99);
 	run(777, 200000, 20000, &r, stdout);
-	assert_clean_result(&r, 200000);
+	stress_assert_clean(&r, 200000);
 	assert_true(r.injected > 1000);
 	assert_true(r.failures >= r.injected);
 	fault_inject_set(FAULT_INJECT_OFF, 0, 0);
@@ -95,7 +80,7 @@ static void test_nth_injection_small_machine(void **state)
 
 	fault_inject_set(FAULT_INJECT_NTH, 7, 0);
 	run(31337, 50000, 5000, &r, stdout);
-	assert_clean_result(&r, 50000);
+	stress_assert_clean(&r, 50000);
 	assert_true(r.injected > 1000);
 	hb_assert_clean();
 }
@@ -120,7 +105,7 @@ static void test_regression_seeds(void **state)
 		struct stress_result r;
 
 		run(regression_seeds[i], 20000, 2000, &r, stdout);
-		assert_clean_result(&r, 20000);
+		stress_assert_clean(&r, 20000);
 	}
 }
 

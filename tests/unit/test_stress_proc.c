@@ -67,22 +67,13 @@ static void run(uint64_t seed, unsigned long ops, unsigned long check_every, uns
 
 static void assert_clean_proc_result(const struct stress_result *r, unsigned long ops)
 {
-	assert_true(r->ok);
-	assert_int_equal(r->ops_done, ops);
-	assert_int_equal(r->violations, 0);
-	assert_int_equal(r->corruptions, 0);
-	assert_int_equal(r->leak_free_pages, 0);
-	assert_int_equal(r->leak_slab_objects, 0);
-	assert_int_equal(r->leak_slab_pages, 0);
-	assert_int_equal(r->leak_pagetables, 0);
+	stress_assert_clean(r, ops);
 	assert_int_equal(r->leak_mm_structs, 0);
 	assert_int_equal(r->leak_vmas, 0);
 	assert_int_equal(r->leak_anon_vmas, 0);
 	assert_int_equal(r->leak_files, 0);
 	for (unsigned i = 0; i < STRESS_PROC_NR_OPS; i++)
 		assert_true(r->proc_op_count[i] > 0);
-	for (unsigned i = 0; i < STRESS_NR_OPS; i++)
-		assert_true(r->op_count[i] > 0);
 	assert_int_equal(proc_mm_objects(), 0);
 }
 
