@@ -41,21 +41,12 @@ static void hb_boot(uint64_t ram)
 		.text_end = HB_TEXT_END,
 		.rodata_end = HB_RODATA_END,
 	};
-	FILE *devnull = fopen("/dev/null", "w");
-	FILE *saved = stdout;
 
 	fake_hal_init(ram);
 	if (hb_no_pse)
 		fake_hal_set_feature(HAL_FEAT_PSE, false);
 	vm_boot_make_e820(ram);
-	stdout = devnull;
-	assert_int_equal(mm_init(&bi), 0);
-	stdout = saved;
-	fclose(devnull);
-	assert_int_equal(vmalloc_init(), 0);
-	assert_int_equal(kmap_init(), 0);
-	assert_int_equal(fixmap_init(), 0);
-	assert_int_equal(layout_check(stdout, NULL), 0);
+	vm_boot_areas(&bi);
 	vm_boot_free_pages = nr_free_pages();
 }
 

@@ -262,19 +262,11 @@ static void boot_6g_width(unsigned phys_bits)
 		.text_end = TEXT_END,
 		.rodata_end = RODATA_END,
 	};
-	FILE *devnull = fopen("/dev/null", "w"), *saved = stdout;
 
 	fake_hal_init(0x1c0000000ull);
 	fake_hal_set_phys_bits(phys_bits);
 	make_e820_6g();
-	stdout = devnull;
-	assert_int_equal(mm_init(&bi), 0);
-	stdout = saved;
-	fclose(devnull);
-	assert_int_equal(vmalloc_init(), 0);
-	assert_int_equal(kmap_init(), 0);
-	assert_int_equal(fixmap_init(), 0);
-	assert_int_equal(layout_check(stdout, NULL), 0);
+	vm_boot_areas(&bi);
 }
 
 static void boot_6g(void)

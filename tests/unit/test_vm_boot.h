@@ -51,6 +51,23 @@ static void vm_boot_make_e820(uint64_t ram)
 /* Free pages right after boot, to check that a test gave everything back. */
 static unsigned long vm_boot_free_pages;
 
+/* On a fake machine already initialised with its e820 table, run mm_init(bi) quietly and bring up the kernel virtual areas. */
+static __attribute__((unused)) void vm_boot_areas(const struct mm_boot_info *bi)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	FILE *saved = stdout;
+
+	/* mm_init() prints the Linux boot lines; keep the test log short. */
+	stdout = devnull;
+	assert_int_equal(mm_init(bi), 0);
+	stdout = saved;
+	fclose(devnull);
+	assert_int_equal(vmalloc_init(), 0);
+	assert_int_equal(kmap_init(), 0);
+	assert_int_equal(fixmap_init(), 0);
+	assert_int_equal(layout_check(stdout, NULL), 0);
+}
+
 /* Boot a fake machine with ram bytes of RAM and bring up the kernel virtual areas. */
 static void vm_boot(uint64_t ram)
 {
@@ -59,20 +76,10 @@ static void vm_boot(uint64_t ram)
 		.kernel_start = FAKE_KERNEL_START,
 		.kernel_end = FAKE_KERNEL_END,
 	};
-	FILE *devnull = fopen("/dev/null", "w");
-	FILE *saved = stdout;
 
 	fake_hal_init(ram);
 	vm_boot_make_e820(ram);
-	/* mm_init() prints the Linux boot lines; keep the test log short. */
-	stdout = devnull;
-	assert_int_equal(mm_init(&bi), 0);
-	stdout = saved;
-	fclose(devnull);
-	assert_int_equal(vmalloc_init(), 0);
-	assert_int_equal(kmap_init(), 0);
-	assert_int_equal(fixmap_init(), 0);
-	assert_int_equal(layout_check(stdout, NULL), 0);
+	vm_boot_areas(&bi);
 	assert_int_equal(vmalloc_stats.tables_allocated, 0);
 	vm_boot_free_pages = nr_free_pages();
 	/* Count the flushes of the test, not those of boot. */
