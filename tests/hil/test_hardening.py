@@ -14,6 +14,9 @@ import re
 import pytest
 
 import highmem_target as ht
+from checks import STRESS_LEAKS_ZERO as LEAKS_ZERO
+from checks import STRESS_MS_RE as MS_RE
+from checks import STRESS_SUMMARY_RE as SUMMARY_RE
 from checks import oops_lines
 
 pytestmark = pytest.mark.qemu_only
@@ -21,11 +24,6 @@ pytestmark = pytest.mark.qemu_only
 STRESS_OPS = 1_000_000
 STRESS_TIMEOUT = 300
 CHECK_TIMEOUT = 120
-LEAKS_ZERO = ("stress: leaks: free pages 0, slab objects 0, slab pages 0, vmalloc bytes 0, vmalloc areas 0, "
-              "pkmap slots 0, kmap_atomic slots 0, page tables 0")
-SUMMARY_RE = re.compile(r"stress: (\d+) allocations failed \((\d+) injected\), most pages held (\d+); "
-                        r"(\d+) checks, (\d+) violations, (\d+) corruptions")
-MS_RE = re.compile(r"stress: (\d+) ms")
 
 
 @pytest.fixture(scope="module", params=["1G", "3G"], ids=["m1G", "m3G"])

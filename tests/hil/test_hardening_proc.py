@@ -26,6 +26,10 @@ import re
 
 import pytest
 
+from checks import STRESS_LEAKS_ZERO as LEAKS_ZERO
+from checks import STRESS_MS_RE as MS_RE
+from checks import STRESS_PROC_LEAKS_ZERO as PROC_LEAKS_ZERO
+from checks import STRESS_SUMMARY_RE as SUMMARY_RE
 from checks import oops_lines
 
 pytestmark = pytest.mark.qemu_only
@@ -33,15 +37,9 @@ pytestmark = pytest.mark.qemu_only
 STRESS_OPS = 1_000_000
 STRESS_TIMEOUT = 300
 CHECK_TIMEOUT = 120
-LEAKS_ZERO = ("stress: leaks: free pages 0, slab objects 0, slab pages 0, vmalloc bytes 0, vmalloc areas 0, "
-              "pkmap slots 0, kmap_atomic slots 0, page tables 0")
-PROC_LEAKS_ZERO = "stress: process leaks: mm_struct 0, vm_area_struct 0, anon_vma 0, filp 0"
-SUMMARY_RE = re.compile(r"stress: (\d+) allocations failed \((\d+) injected\), most pages held (\d+); "
-                        r"(\d+) checks, (\d+) violations, (\d+) corruptions")
 PROC_RE = re.compile(r"stress: processes \((\d+)% of operations\): mmap (\d+) munmap (\d+) mprotect (\d+) "
                      r"touch (\d+) fork (\d+) exit (\d+); at most (\d+) address spaces and (\d+) user pages; "
                      r"(\d+) words read back")
-MS_RE = re.compile(r"stress: (\d+) ms")
 REPORT_RE = r"kprobe\[\d+\]: page fault at 0x{addr:08x} \({kind}\), eip 0x[0-9a-f]{{8}}, esp 0x[0-9a-f]{{8}}: .*killed \(signal 11\)"
 
 

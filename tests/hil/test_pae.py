@@ -34,7 +34,7 @@ import re
 import pytest
 
 import highmem_target as ht
-from checks import SUMMARY_RE
+from checks import STRESS_LEAKS_ZERO, STRESS_PROC_LEAKS_ZERO, SUMMARY_RE
 
 pytestmark = pytest.mark.qemu_only
 
@@ -219,9 +219,6 @@ def test_nopse_builds_the_linear_map_from_page_tables(hil):
 # The same stress run as the 2-level hardening suites, on the PAE image where RAM above 4 GiB is in
 # play: every operation kind including the process mix, with and without failure injection.
 PAE_STRESS_OPS = 1_000_000
-PAE_LEAKS_ZERO = ("stress: leaks: free pages 0, slab objects 0, slab pages 0, vmalloc bytes 0, vmalloc areas 0, "
-                  "pkmap slots 0, kmap_atomic slots 0, page tables 0")
-PAE_PROC_LEAKS_ZERO = "stress: process leaks: mm_struct 0, vm_area_struct 0, anon_vma 0, filp 0"
 
 
 @pytest.mark.parametrize("inject", [False, True], ids=["plain", "injected"])
@@ -236,6 +233,6 @@ def test_stress_with_processes_leaves_nothing_behind(pae, inject):
         if inject:
             pae.cmd("failinject off")
     assert f"stress: seed {31 + inject} PASSED" in out, out[-3000:]
-    assert PAE_LEAKS_ZERO in out and PAE_PROC_LEAKS_ZERO in out, out[-2000:]
+    assert STRESS_LEAKS_ZERO in out and STRESS_PROC_LEAKS_ZERO in out, out[-2000:]
     assert pae.cmd("mmcheck", timeout=CHECK_TIMEOUT).endswith("mmcheck: 0 violations")
     assert "ptcheck: 0 violations" in pae.cmd("ptcheck", timeout=CHECK_TIMEOUT)
