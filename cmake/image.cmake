@@ -6,12 +6,24 @@ include(ExternalProject)
 set(HIGHMEM_IMAGE_DIR ${CMAKE_BINARY_DIR}/image)
 set(HIGHMEM_IMAGE_ELF ${HIGHMEM_IMAGE_DIR}/highmem.elf)
 
+# HIGHMEM_NEWLIB_PREFIX on the host build: every image reuses a newlib another build tree
+# installed (for example a second checkout's build/image/newlib) instead of building it again.
+set(HIGHMEM_NEWLIB_PREFIX "" CACHE PATH "Install prefix of an already built newlib for the images (empty: build it)")
+if(HIGHMEM_NEWLIB_PREFIX)
+  set(_image_newlib_prefix ${HIGHMEM_NEWLIB_PREFIX})
+  set(_image_newlib_arg -DHIGHMEM_NEWLIB_PREFIX=${HIGHMEM_NEWLIB_PREFIX})
+else()
+  set(_image_newlib_prefix ${HIGHMEM_IMAGE_DIR}/newlib)
+  set(_image_newlib_arg)
+endif()
+
 ExternalProject_Add(image
   SOURCE_DIR ${PROJECT_SOURCE_DIR}
   BINARY_DIR ${HIGHMEM_IMAGE_DIR}
   CMAKE_ARGS
     -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/toolchain-i686-elf.cmake
     -DHIGHMEM_IMAGE=ON
+    ${_image_newlib_arg}
     -DHIGHMEM_BOARD=${HIGHMEM_BOARD}
     -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
@@ -33,7 +45,7 @@ ExternalProject_Add(image-pae
     -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/toolchain-i686-elf.cmake
     -DHIGHMEM_IMAGE=ON
     -DHIGHMEM_PAE=ON
-    -DHIGHMEM_NEWLIB_PREFIX=${HIGHMEM_IMAGE_DIR}/newlib
+    -DHIGHMEM_NEWLIB_PREFIX=${_image_newlib_prefix}
     -DHIGHMEM_BOARD=${HIGHMEM_BOARD}
     -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
