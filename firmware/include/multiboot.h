@@ -46,6 +46,13 @@ struct boot_params {
 	struct boot_module modules[BOOT_MAX_MODULES];
 	unsigned nr_reserved; /* loader data the memory manager must not hand out */
 	struct boot_range reserved[BOOT_MAX_RESERVED];
+	/* Multiboot2 only: copies of the tables the loader found (the tags carry copies, not pointers). */
+	bool multiboot2;
+	bool efi_boot;           /* an EFI system table or EFI memory map tag was present */
+	uint32_t acpi_rsdp_len;  /* 0: no ACPI tag; else bytes valid in acpi_rsdp (20 or 36+) */
+	uint8_t acpi_rsdp[64];   /* the RSDP as the old (v1) or new (v2+) ACPI tag copied it */
+	uint32_t smbios_len;     /* 0: no SMBIOS tag; else bytes valid in smbios_entry */
+	uint8_t smbios_entry[64];/* the SMBIOS entry point structure as the SMBIOS tag copied it */
 	unsigned nr_warnings;
 	char warnings[BOOT_MAX_WARNINGS][96];
 };
