@@ -3,7 +3,7 @@ set(HIGHMEM_WARNINGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissin
     -Wpointer-arith -Wundef -Wvla -Wno-unused-parameter)
 
 # The image's own code runs with a stack canary (newlib, built apart, does not): a global guard,
-# __stack_chk_guard, seeded per boot by hal_cpu_probe(); firmware/stackprotector.c reports a smash.
+# __stack_chk_guard, seeded per boot by hal_cpu_probe(); firmware/trap/stackprotector.c reports a smash.
 set(HIGHMEM_IMAGE_HARDENING -fstack-protector-strong -mstack-protector-guard=global)
 
 # highmem_warnings(TARGET): apply the project's warning set (and, in the image, its hardening flags) to TARGET.

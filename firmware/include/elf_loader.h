@@ -1,5 +1,5 @@
 /*
- * The ELF32 formats the loader (firmware/elf.c) reads, and its checks of
+ * The ELF32 formats the loader (firmware/proc/elf.c) reads, and its checks of
  * them as pure functions over the bytes of the file headers, so that they
  * can be tested and fuzzed on the host (tests/fuzz/fuzz_elf.c) without an
  * address space.  Only what the loader accepts is described: a 32-bit,

@@ -109,7 +109,7 @@ void tty_putc(char c);
 /* The foreground task's pid, or 0. */
 extern int foreground_pid;
 
-/* The int 0x80 handler (firmware/syscall.c). */
+/* The int 0x80 handler (firmware/proc/syscall.c). */
 void syscall_dispatch(struct trap_frame *tf);
 
 #endif

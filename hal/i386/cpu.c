@@ -16,7 +16,7 @@ bool hal_smep_enabled, hal_smap_enabled;
 /*
  * The stack protector's canary (-fstack-protector-strong
  * -mstack-protector-guard=global): every protected frame stores it on
- * entry and compares it on return; firmware/stackprotector.c reports a
+ * entry and compares it on return; firmware/trap/stackprotector.c reports a
  * mismatch.  It starts as 0 and gets its random value once, at the end
  * of hal_cpu_probe(); see there.
  */

@@ -71,7 +71,7 @@ unsigned uart16550_pending(void);
  * A resolve function for a 16550 behind a PCI memory BAR (the Quark X1000's
  * high-speed UARTs): finds u->pci on the bus, maps the BAR through the
  * FIX_EARLYCON_MEM_BASE fixmap and returns an MMIO description of it.  It is
- * implemented by the firmware (firmware/cmd_pci.c), which can reach both the
+ * implemented by the firmware (firmware/cmd/pci.c), which can reach both the
  * PCI scanner and the fixmaps; it is declared here so board data can name it.
  */
 const struct uart16550 *pci_uart_resolve(const struct uart16550 *u);

@@ -1,6 +1,6 @@
 /*
  * The empty symbol table of the first link.  Kept in its own file so that
- * firmware/kallsyms.c sees the table only through declarations without a
+ * firmware/trap/kallsyms.c sees the table only through declarations without a
  * bound, never this placeholder's size of one.
  */
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * Physical-memory commands: meminfo, zoneinfo, buddyinfo, slabinfo (the
  * /proc formats) and `pages` to allocate and free page blocks by hand.
  * The page allocator's benchmark, bench_page_alloc(), runs under `bench`
- * (firmware/cmd_bench.c).
+ * (firmware/cmd/bench.c).
  */
 #include <stdio.h>
 #include <string.h>

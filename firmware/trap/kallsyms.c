@@ -5,7 +5,7 @@
 #include <kallsyms.h>
 #include <selftest.h>
 
-/* The generated table (firmware/kallsyms_weak.c stands in for it in the first link). */
+/* The generated table (firmware/trap/kallsyms_weak.c stands in for it in the first link). */
 extern const unsigned kallsyms_num;
 extern const uintptr_t kallsyms_addresses[];
 extern const char *const kallsyms_names[];
