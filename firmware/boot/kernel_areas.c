@@ -14,9 +14,7 @@
 #include <mm/region.h>
 #include <mm/vmalloc.h>
 
-void kernel_areas_init(void);
-void apic_init(void);
-void firmware_kernel_sections(struct kernel_sections *ks);
+#include "internal.h"
 
 /* mm's symbolizer contract: 0 when buf holds a symbol name. */
 static int symbolize(uintptr_t addr, char *buf, size_t len)

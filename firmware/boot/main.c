@@ -17,16 +17,14 @@
 #include <mm/init.h>
 #include <mm/layout.h>
 #include <recover.h>
+#include <shell.h>
 #include <task.h>
+
+#include "internal.h"
 
 #define TIMER_HZ 100u
 
 struct boot_params boot_params;
-
-void kmain(uint32_t magic, uint32_t mbi_pa);
-void print_cpu(void);
-void shell_loop(void);
-void kernel_areas_init(void);
 
 /* Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above that cannot be read yet. */
 __init static const void *early_phys_read(void *ctx, uint32_t pa, uint32_t len)

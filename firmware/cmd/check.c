@@ -16,15 +16,6 @@
 #include <selftest.h>
 #include <shell.h>
 
-/* Fill img from the linker script: text and .init are executable, everything up to the end of .rodata read-only. */
-void firmware_mmcheck_image(struct mmcheck_image *img);
-void firmware_mmcheck_image(struct mmcheck_image *img)
-{
-	img->text_start = hal_ptr_va(_text);
-	img->text_end = hal_ptr_va(__init_end);
-	img->ro_end = hal_ptr_va(__rodata_end);
-}
-
 static int cmd_mmcheck(int argc, char **argv)
 {
 	static const struct {

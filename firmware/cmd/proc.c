@@ -22,8 +22,6 @@
 
 #include <task.h>
 
-int foreground_pid;
-
 static void print_status(int pid, const char *comm, int status)
 {
 	if (status & 0x7f)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <firmware.h>
 #include <hal/cpu.h>
 #include <hal/x86.h>
 #include <mm/fault_inject.h>
@@ -27,7 +28,6 @@
 #define PROGRESS_EVERY 100000ul
 #define DEFAULT_PROC_PERCENT 30u
 
-void firmware_mmcheck_image(struct mmcheck_image *img);
 
 /* What the sink swallowed: bytes, lines and the last complete line. */
 static struct {

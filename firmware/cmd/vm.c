@@ -18,18 +18,6 @@
 #include <mm/vmalloc.h>
 #include <shell.h>
 
-/* Fill ks from the linker script's symbols, the way Linux's mem_init() reports them (.data includes .rodata). */
-void firmware_kernel_sections(struct kernel_sections *ks);
-void firmware_kernel_sections(struct kernel_sections *ks)
-{
-	ks->text_start = hal_ptr_va(_text);
-	ks->text_end = hal_ptr_va(_etext);
-	ks->init_start = hal_ptr_va(__init_begin);
-	ks->init_end = hal_ptr_va(__init_end);
-	ks->data_start = hal_ptr_va(__rodata_start);
-	ks->data_end = hal_ptr_va(_edata);
-}
-
 /* Check the argument count: exactly want arguments after the command name. */
 static int nargs(int argc, char **argv, int want)
 {

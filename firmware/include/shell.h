@@ -39,4 +39,7 @@ bool parse_size(const char *s, uint64_t *out);
 /* Print "CMD: MESSAGE" and the usage line of cmd, and return 1 (for argument errors). */
 int shell_usage_error(const struct shell_cmd *cmd, const char *message);
 
+/* Read and run commands forever. */
+void shell_loop(void);
+
 #endif

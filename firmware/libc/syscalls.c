@@ -1,5 +1,6 @@
 /*
- * newlib's system calls.  newlib for i686-elf is built with
+ * newlib's system calls, with the prototypes of newlib's own headers (unistd.h, fcntl.h,
+ * signal.h, sys/stat.h).  newlib for i686-elf is built with
  * MISSING_SYSCALL_NAMES, so they carry the plain POSIX names (write, sbrk)
  * and only _exit keeps its underscore.  The console is file descriptors 0, 1 and 2; the
  * malloc heap grows through _sbrk into a bounded region the memory manager
@@ -7,9 +8,12 @@
  * fails with errno set, since there is no file system.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <console.h>
 #include <firmware.h>
@@ -19,41 +23,29 @@
 #undef errno
 extern int errno;
 
-int write(int fd, const char *buf, int len);
-int read(int fd, char *buf, int len);
-void *sbrk(ptrdiff_t incr);
-int close(int fd);
-int fstat(int fd, struct stat *st);
-int isatty(int fd);
-int lseek(int fd, int off, int whence);
-int kill(int pid, int sig);
-int getpid(void);
-int open(const char *path, int flags, int mode);
-void _exit(int status);
-
-int write(int fd, const char *buf, int len)
+ssize_t write(int fd, const void *buf, size_t len)
 {
 	if (fd != 1 && fd != 2) {
 		errno = EBADF;
 		return -1;
 	}
-	if (len < 0) {
+	if ((ssize_t)len < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	console_write(buf, (size_t)len);
-	return len;
+	console_write(buf, len);
+	return (ssize_t)len;
 }
 
-int read(int fd, char *buf, int len)
+ssize_t read(int fd, void *buf, size_t len)
 {
 	if (fd != 0) {
 		errno = EBADF;
 		return -1;
 	}
-	if (len <= 0)
+	if (len == 0)
 		return 0;
-	buf[0] = (char)console_getc();
+	*(char *)buf = (char)console_getc();
 	return 1;
 }
 
@@ -93,28 +85,28 @@ int isatty(int fd)
 	return fd >= 0 && fd <= 2;
 }
 
-int lseek(int fd, int off, int whence)
+off_t lseek(int fd, off_t off, int whence)
 {
 	(void)fd, (void)off, (void)whence;
 	errno = ESPIPE;
 	return -1;
 }
 
-int kill(int pid, int sig)
+int kill(pid_t pid, int sig)
 {
 	(void)pid, (void)sig;
 	errno = EINVAL;
 	return -1;
 }
 
-int getpid(void)
+pid_t getpid(void)
 {
 	return 1;
 }
 
-int open(const char *path, int flags, int mode)
+int open(const char *path, int flags, ...)
 {
-	(void)path, (void)flags, (void)mode;
+	(void)path, (void)flags;
 	errno = ENOENT;
 	return -1;
 }

@@ -19,6 +19,8 @@
 
 #include <task.h>
 
+#include "internal.h"
+
 struct task tasks[NR_TASKS];
 struct task *current = &tasks[0];
 
@@ -100,8 +102,6 @@ static void trap_exit(struct trap_frame *tf)
 		do_exit(current->kill_signal);
 }
 
-/* Set up task 0 and the hooks (called by proc_init()). */
-void sched_init(void);
 void sched_init(void)
 {
 	memset(tasks, 0, sizeof(tasks));

@@ -20,8 +20,9 @@
 
 #include <task.h>
 
-void sched_init(void);
+#include "internal.h"
 
+int foreground_pid;
 static int next_pid = 1;
 static bool proc_ready;
 

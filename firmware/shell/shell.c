@@ -136,9 +136,7 @@ static __attribute__((noinline)) int run_recoverable(const struct shell_cmd *cmd
 }
 
 /* Run one command line; returns the command's status (or 1 for a line that ran nothing). */
-int shell_run_line(char *line);
-
-int shell_run_line(char *line)
+static int shell_run_line(char *line)
 {
 	char *argv[SHELL_MAX_ARGS];
 	const struct shell_cmd *cmd;
@@ -157,9 +155,6 @@ int shell_run_line(char *line)
 	}
 	return run_recoverable(cmd, argc, argv);
 }
-
-/* Read and run commands forever. */
-void shell_loop(void);
 
 void shell_loop(void)
 {

@@ -14,8 +14,6 @@
 #include <hal/x86.h>
 #include <mm/region.h>
 
-/* Called by a protected function whose canary was overwritten; panics naming that function. */
-void __stack_chk_fail(void) __attribute__((noreturn));
 __attribute__((no_stack_protector)) void __stack_chk_fail(void)
 {
 	char where[96];

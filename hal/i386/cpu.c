@@ -327,12 +327,6 @@ int hal_enable_pae_and_switch(paddr_t pgd)
 	hal_irq_restore(flags);
 	return HAL_OK;
 }
-#else
-int hal_enable_pae_and_switch(paddr_t pgd)
-{
-	(void)pgd;
-	return HAL_ENOTSUPP;
-}
 #endif
 
 void hal_switch_pgd(paddr_t pgd)

@@ -5,6 +5,8 @@
 #include <hal/trap.h>
 #include <hal/x86.h>
 
+#include "internal.h"
+
 struct gdt_entry {
 	uint16_t limit_lo, base_lo;
 	uint8_t base_mid, access, flags_limit_hi, base_hi;
@@ -54,8 +56,6 @@ static void (*exception_handler)(struct trap_frame *);
 static void (*irq_handlers[NR_IRQS])(unsigned);
 static void (*syscall_handler)(struct trap_frame *);
 static void (*trap_exit_hook)(struct trap_frame *);
-
-void hal_trap_dispatch(struct trap_frame *tf);
 
 void hal_trap_init(void)
 {

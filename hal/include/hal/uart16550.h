@@ -30,7 +30,7 @@ struct uart16550 {
 	 * programs the UART and replays the buffer.  One such UART at a time.
 	 */
 	const struct uart16550 *(*resolve)(const struct uart16550 *u);
-	/* For resolve = pci_uart_resolve: the PCI function that is the UART and the BAR holding its registers. */
+	/* For a resolve function that finds the UART on PCI (the firmware's pci_uart_resolve): the PCI function that is the UART and the BAR holding its registers. */
 	struct {
 		uint16_t vendor, device;
 		uint8_t bus, dev, fn, bar;
@@ -66,15 +66,6 @@ uint16_t uart16550_divisor(uint32_t clock_hz, uint32_t baud);
 
 /* Bytes of output held for a deferred UART that has not been reached yet. */
 unsigned uart16550_pending(void);
-
-/*
- * A resolve function for a 16550 behind a PCI memory BAR (the Quark X1000's
- * high-speed UARTs): finds u->pci on the bus, maps the BAR through the
- * FIX_EARLYCON_MEM_BASE fixmap and returns an MMIO description of it.  It is
- * implemented by the firmware (firmware/cmd/pci.c), which can reach both the
- * PCI scanner and the fixmaps; it is declared here so board data can name it.
- */
-const struct uart16550 *pci_uart_resolve(const struct uart16550 *u);
 
 /* Send one byte, waiting for room in the transmitter. */
 void uart16550_putc(const struct uart16550 *u, uint8_t c);
