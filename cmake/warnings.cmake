@@ -11,7 +11,8 @@ set(HIGHMEM_WARNINGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissin
 # smash.
 set(HIGHMEM_IMAGE_HARDENING -fstack-protector-strong -mstack-protector-guard=global)
 
-# highmem_warnings(TARGET): apply the project's warning set (and, in the image, its hardening flags) to TARGET.
+# highmem_warnings(TARGET): apply the project's warning set (and, in the image, its hardening flags)
+# to TARGET.
 function(highmem_warnings target)
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:C>:${HIGHMEM_WARNINGS}>)
   if(HIGHMEM_IMAGE)

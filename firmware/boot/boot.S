@@ -3,8 +3,9 @@
  * here with paging off.  This code, linked at its load address, maps the
  * first 8 MiB both at 0 and at PAGE_OFFSET ("8MiB (the amount of memory
  * addressed by two PGDs) is reserved at PAGE_OFFSET for loading the kernel
- * image to run", seed 004), turns paging on and jumps to the kernel's link
- * address; kmain() drops the identity mapping once it runs high.
+ * image to run", Understanding the Linux Virtual Memory Manager, §5.1), turns
+ * paging on and jumps to the kernel's link address; kmain() drops the
+ * identity mapping once it runs high.
  */
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS 0x00000003 /* bit 0: modules page aligned; bit 1: memory information */

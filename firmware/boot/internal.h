@@ -13,7 +13,10 @@ void kmain(uint32_t magic, uint32_t mbi_pa);
  */
 void kernel_areas_init(void);
 
-/* Map the local APIC and IO-APIC through their fixmaps when CPUID reports an APIC, and print their ID and version registers; call after mm_init() and fixmap_init(). */
+/*
+ * Map the local APIC and IO-APIC through their fixmaps when CPUID reports an APIC, and print their
+ * ID and version registers; call after mm_init() and fixmap_init().
+ */
 void apic_init(void);
 
 #endif

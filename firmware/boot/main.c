@@ -26,7 +26,10 @@
 
 struct boot_params boot_params;
 
-/* Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above that cannot be read yet. */
+/*
+ * Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above that cannot be read
+ * yet.
+ */
 __init static const void *early_phys_read(void *ctx, uint32_t pa, uint32_t len)
 {
 	(void)ctx;
@@ -44,7 +47,10 @@ __init static void drop_identity_map(void)
 	hal_flush_all();
 }
 
-/* A probe accessor's fault resumes at its fixup; a shell command's fault may return to the prompt; anything else halts. */
+/*
+ * A probe accessor's fault resumes at its fixup; a shell command's fault may return to the prompt;
+ * anything else halts.
+ */
 static void exception(struct trap_frame *tf)
 {
 	if (handle_user_fault(tf))

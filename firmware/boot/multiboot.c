@@ -16,7 +16,9 @@ struct mb_module {
 	uint32_t mod_start, mod_end, string, reserved;
 };
 
-/* Copy len bytes at pa out of the loader's memory (which may be misaligned); false if unreadable. */
+/*
+ * Copy len bytes at pa out of the loader's memory (which may be misaligned); false if unreadable.
+ */
 static bool read_copy(phys_reader read, void *ctx, uint32_t pa, void *dst, uint32_t len)
 {
 	const void *src = read(ctx, pa, len);
@@ -48,7 +50,10 @@ static void reserve(struct boot_params *bp, uint32_t start, uint32_t len, const 
 	bp->nr_reserved++;
 }
 
-/* Copy a NUL-terminated string at pa of at most size-1 bytes; reads one byte at a time so it never reads past what the accessor allows. */
+/*
+ * Copy a NUL-terminated string at pa of at most size-1 bytes; reads one byte at a time so it never
+ * reads past what the accessor allows.
+ */
 static bool copy_string(phys_reader read, void *ctx, uint32_t pa, char *dst, size_t size, uint32_t *len)
 {
 	size_t i;
@@ -110,7 +115,9 @@ static void parse_mmap(const struct mb_info *mbi, phys_reader read, void *ctx, s
 			warn(bp, "memory map at 0x%x unreadable", (unsigned)(mbi->mmap_addr + off));
 			break;
 		}
-		/* 64-bit sum: a size near 4 GiB must not wrap back to this entry and loop forever. */
+		/*
+		 * 64-bit sum: a size near 4 GiB must not wrap back to this entry and loop forever.
+		 */
 		if (size < 20 || (uint64_t)off + 4 + size > mbi->mmap_length) {
 			warn(bp, "memory map entry of size %u at offset %u is malformed", (unsigned)size, (unsigned)off);
 			break;

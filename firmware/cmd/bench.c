@@ -1,7 +1,7 @@
 /*
  * The `bench [NAME [N]]` command: the mm/ benchmarks, one "BENCH name=...
- * n=... ops=... cycles_per_op=..." line per case, then the issue's targets
- * as "TARGET ... PASS|MISS" lines.  NAME runs only the cases whose name
+ * n=... ops=... cycles_per_op=..." line per case, then the speed targets
+ * (tests/BENCHMARKS.md) as "TARGET ... PASS|MISS" lines.  NAME runs only the cases whose name
  * starts with it (page-alloc cases: alloc_free, mm_init), N only size N.
  */
 #include <stdio.h>

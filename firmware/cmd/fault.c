@@ -32,7 +32,10 @@ static bool mapped(vaddr_t va, unsigned *prot)
 	return hal_query_page(hal_current_pgd(), va, NULL, prot);
 }
 
-/* The last page of the VMALLOC_OFFSET gap: far enough above high_memory that no 4 MiB page of the linear map reaches it. */
+/*
+ * The last page of the VMALLOC_OFFSET gap: far enough above high_memory that no 4 MiB page of the
+ * linear map reaches it.
+ */
 static int fault_gap(void)
 {
 	vaddr_t va = VMALLOC_START - PAGE_SIZE;

@@ -27,12 +27,16 @@
 #define LINE_BYTES 16u
 #define DEFAULT_UNITS 64u
 #define VIRT_LIMIT 0x100000000ull /* md and mw: the 32-bit virtual address space */
-#define PHYS_LIMIT hal_phys_limit() /* mdp: 4 GiB with 2-level paging; with PAE 64 GiB or the CPU's physical width */
+/* mdp: 4 GiB with 2-level paging; with PAE 64 GiB or the CPU's physical width */
+#define PHYS_LIMIT hal_phys_limit()
 
 /* Reads one unit at addr into *v; 0, or non-zero after printing why it could not. */
 typedef int (*read_fn)(void *ctx, uint64_t addr, unsigned width, uint32_t *v);
 
-/* The unit width named by the command's suffix: none or .l is 4, .w is 2, .b is 1; 0 for anything else. */
+/*
+ * The unit width named by the command's suffix: none or .l is 4, .w is 2, .b is 1; 0 for anything
+ * else.
+ */
 static unsigned width_of(const char *name)
 {
 	const char *dot = strchr(name, '.');
@@ -79,7 +83,10 @@ static void print_line(uint64_t addr, unsigned width, const uint32_t *vals, unsi
 	printf("    %s\n", ascii);
 }
 
-/* Print count units from addr a line at a time; returns the address after the last unit shown, with *status set to 0 or 1. */
+/*
+ * Print count units from addr a line at a time; returns the address after the last unit shown, with
+ * *status set to 0 or 1.
+ */
 static uint64_t dump(uint64_t addr, unsigned width, uint32_t count, read_fn rd, void *ctx, int *status)
 {
 	unsigned per_line = LINE_BYTES / width;

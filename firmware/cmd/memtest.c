@@ -112,7 +112,10 @@ static int by_pfn(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Take every free block of every zone from the buddy allocator into blocks[] (room for max); returns how many. */
+/*
+ * Take every free block of every zone from the buddy allocator into blocks[] (room for max);
+ * returns how many.
+ */
 static size_t take_free_blocks(struct block *blocks, size_t max)
 {
 	static const gfp_t zone_gfp[MAX_NR_ZONES] = { __GFP_DMA, GFP_KERNEL, __GFP_HIGHMEM };
@@ -124,7 +127,10 @@ static size_t take_free_blocks(struct block *blocks, size_t max)
 
 		if (!populated_zone(zone))
 			continue;
-		/* Largest first: when order k is reached no bigger block is left to split, so nothing fails. */
+		/*
+		 * Largest first: when order k is reached no bigger block is left to split, so
+		 * nothing fails.
+		 */
 		for (int k = MAX_ORDER - 1; k >= 0; k--)
 			while (zone->free_area[k].nr_free && n < max) {
 				struct page *page = alloc_pages(gfp, (unsigned)k);

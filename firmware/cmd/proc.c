@@ -73,7 +73,10 @@ static int cmd_run(int argc, char **argv)
 		}
 		irq_disable();
 		if (find_task(pid)->state == TASK_RUNNING) {
-			/* "sti; hlt" is atomic: the next interrupt (a tick lets the task run) wakes us. */
+			/*
+			 * "sti; hlt" is atomic: the next interrupt (a tick lets the task run) wakes
+			 * us.
+			 */
 			__asm__ volatile("sti; hlt" ::: "memory");
 		} else {
 			irq_enable();

@@ -44,7 +44,10 @@
 /* mov $RET_MAGIC, %eax; ret */
 static const uint8_t user_code[] = { 0xb8, RET_MAGIC & 0xff, RET_MAGIC >> 8, 0x00, 0x00, 0xc3 };
 
-/* A one-page user address space holding user_code at TEST_ADDR and DATA_WORD at TEST_ADDR + DATA_OFF, or NULL. */
+/*
+ * A one-page user address space holding user_code at TEST_ADDR and DATA_WORD at TEST_ADDR +
+ * DATA_OFF, or NULL.
+ */
 static struct mm_struct *make_user_page(void)
 {
 	struct mm_struct *mm = mm_alloc();
@@ -64,7 +67,10 @@ static struct mm_struct *make_user_page(void)
 	return mm;
 }
 
-/* Call the user page from ring 0 with mm current; 0 when SMEP stopped it (and the report is printed), 1 if not. */
+/*
+ * Call the user page from ring 0 with mm current; 0 when SMEP stopped it (and the report is
+ * printed), 1 if not.
+ */
 static int test_exec(struct mm_struct *mm)
 {
 	static jmp_buf shell_env;
@@ -81,7 +87,10 @@ static int test_exec(struct mm_struct *mm)
 	printf("smep-test: exec: calling user page 0x%08lx from ring 0 with CR4.SMEP on (CR4 0x%08lx); expect a "
 	       "page fault, an oops and this command carrying on\n",
 	       (unsigned long)TEST_ADDR, (unsigned long)read_cr4());
-	/* The shell's recovery point becomes ours for the one call, so the command can report and clean up. */
+	/*
+	 * The shell's recovery point becomes ours for the one call, so the command can report and
+	 * clean up.
+	 */
 	memcpy(shell_env, recovery_env, sizeof(jmp_buf));
 	if (!setjmp(recovery_env)) {
 		hal_switch_pgd(mm->pgd);
@@ -110,7 +119,10 @@ static int test_exec(struct mm_struct *mm)
 	return 0;
 }
 
-/* Describe the fault the fixup table caught last, e.g. "protection violation, write access, kernel mode". */
+/*
+ * Describe the fault the fixup table caught last, e.g. "protection violation, write access, kernel
+ * mode".
+ */
 static void describe_caught(char *buf, size_t len)
 {
 	uint32_t e = extable_last_fault.error_code;
@@ -119,7 +131,10 @@ static void describe_caught(char *buf, size_t len)
 		 e & PF_WRITE ? "write" : "read", e & PF_USER ? "user" : "kernel");
 }
 
-/* Read (write) the user data word without stac, then with; 0 when SMAP stopped the first and allowed the second. */
+/*
+ * Read (write) the user data word without stac, then with; 0 when SMAP stopped the first and
+ * allowed the second.
+ */
 static int test_access(struct mm_struct *mm, bool write)
 {
 	const char *what = write ? "write" : "read";
@@ -177,7 +192,8 @@ static int cmd_smep_test(int argc, char **argv)
 	proc_init();
 	printf("smep-test: SMEP %s, SMAP %s (CR4 0x%08lx)\n", hal_smep_enabled ? "on" : "off (CPU lacks it)",
 	       hal_smap_enabled ? "on" : "off (CPU lacks it)", (unsigned long)read_cr4());
-	free0 = nr_free_pages() + slab_stats.slab_pages; /* a slab page the test adds stays cached */
+	/* a slab page the test adds stays cached */
+	free0 = nr_free_pages() + slab_stats.slab_pages;
 	objs0 = proc_mm_objects();
 	mm = make_user_page();
 	if (!mm) {

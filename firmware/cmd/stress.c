@@ -53,7 +53,10 @@ static int sink_write(void *cookie, const char *buf, int n)
 	return n;
 }
 
-/* The sink as a FILE, made once (newlib's funopen; its buffer comes from the heap arena, not the buddy allocator). */
+/*
+ * The sink as a FILE, made once (newlib's funopen; its buffer comes from the heap arena, not the
+ * buddy allocator).
+ */
 static FILE *sink_file(void)
 {
 	static FILE *f;

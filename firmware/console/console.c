@@ -87,7 +87,10 @@ uint8_t console_getc(void)
 	int c;
 
 	for (;;) {
-		/* Interrupts off between the check and hlt, so a byte cannot slip in unnoticed ("sti; hlt" is atomic). */
+		/*
+		 * Interrupts off between the check and hlt, so a byte cannot slip in unnoticed
+		 * ("sti; hlt" is atomic).
+		 */
 		irq_disable();
 		c = console_trygetc();
 		if (c >= 0) {

@@ -25,7 +25,9 @@ static void cursor_left(struct line_editor *le, size_t n)
 	}
 }
 
-/* Redraw from the cursor to the end of the line, erase what is left over, and put the cursor back. */
+/*
+ * Redraw from the cursor to the end of the line, erase what is left over, and put the cursor back.
+ */
 static void redraw_tail(struct line_editor *le)
 {
 	emit(le, le->buf + le->cur, le->len - le->cur);

@@ -74,7 +74,9 @@ static void pcon_probe(const struct uart16550 *u)
 	pcon.state = PCON_FOUND;
 }
 
-/* Map the register window at FIX_EARLYCON_MEM_BASE in page directory pgd (see the top of the file). */
+/*
+ * Map the register window at FIX_EARLYCON_MEM_BASE in page directory pgd (see the top of the file).
+ */
 static bool pcon_map(paddr_t pgd)
 {
 	vaddr_t va = fix_to_virt(FIX_EARLYCON_MEM_BASE);
@@ -93,7 +95,9 @@ static bool pcon_map(paddr_t pgd)
 			return false;
 		hal_flush_page(va);
 	} else if (!hal_query_page(pgd, va, NULL, NULL)) {
-		/* A directory sharing the kernel's tables: the mapping comes from swapper_pg_dir. */
+		/*
+		 * A directory sharing the kernel's tables: the mapping comes from swapper_pg_dir.
+		 */
 		return false;
 	}
 	return hal_query_page(pgd, va, &pa, NULL) && (pa & ~(paddr_t)(PAGE_SIZE - 1)) == page;

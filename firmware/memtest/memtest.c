@@ -49,7 +49,10 @@ static bool visit_begins(struct run *r)
 	return true;
 }
 
-/* The index of the word whose read-back the injection hook corrupts on the page at phys, or WORDS for none. */
+/*
+ * The index of the word whose read-back the injection hook corrupts on the page at phys, or WORDS
+ * for none.
+ */
 static uint32_t injected_word(const struct run *r, uint64_t phys)
 {
 	if (!r->cfg->inject_mask || r->cfg->inject_phys < phys || r->cfg->inject_phys >= phys + MEMTEST_PAGE_SIZE)

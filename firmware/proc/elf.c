@@ -46,7 +46,9 @@ static int map_segment(struct mm_struct *mm, struct file *file, const struct elf
 			struct vm_area_struct *vma = find_vma(mm, from);
 			unsigned long saved = vma->vm_flags;
 
-			/* The kernel writes it even when the segment is read-only, as Linux does. */
+			/*
+			 * The kernel writes it even when the segment is read-only, as Linux does.
+			 */
 			vma->vm_flags |= VM_WRITE;
 			if (access_process_vm(mm, from, (void *)zeros, fend - from, true) != fend - from) {
 				vma->vm_flags = saved;
@@ -124,15 +126,18 @@ int elf_check(const struct elf32_ehdr *eh, const struct elf32_phdr *ph, uint64_t
 		    p->p_memsz > ELF_STACK_BOTTOM - p->p_vaddr || (uint64_t)p->p_offset + p->p_filesz > file_size)
 			return -ENOEXEC;
 		/*
-		 * In ascending order without sharing a page (as the ELF spec orders them and ld lays
-		 * them out): an overlapping segment would be mapped over the earlier one and could
-		 * silently take, say, the entry point's page (the fuzzer's first finding).
+		 * In ascending order without sharing a page (as the ELF spec orders them and ld
+		 * lays them out): an overlapping segment would be mapped over the earlier one and
+		 * could silently take, say, the entry point's page (the fuzzer's first finding).
 		 */
 		if ((p->p_vaddr & PAGE_MASK) < prev_end)
 			return -ENOEXEC;
 		prev_end = PAGE_ALIGN_UP(p->p_vaddr + p->p_memsz);
 		if (p->p_flags & PF_X) {
-			/* Inside this segment's file bytes, not merely between the lowest and highest code. */
+			/*
+			 * Inside this segment's file bytes, not merely between the lowest and
+			 * highest code.
+			 */
 			if (eh->e_entry >= p->p_vaddr && eh->e_entry - p->p_vaddr < p->p_filesz)
 				entry_ok = true;
 			if (p->p_vaddr < start_code)

@@ -83,7 +83,10 @@ void schedule(void)
 	hal_irq_restore(f);
 }
 
-/* True when the shell (task 0) was interrupted right after a hlt: it is idle, waiting for an interrupt. */
+/*
+ * True when the shell (task 0) was interrupted right after a hlt: it is idle, waiting for an
+ * interrupt.
+ */
 static bool idle_at_hlt(const struct trap_frame *tf)
 {
 	return current == &tasks[0] && (tf->cs & 3) == 0 && *(const uint8_t *)(uintptr_t)(tf->eip - 1) == 0xF4;

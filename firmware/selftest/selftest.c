@@ -61,7 +61,10 @@ static int selftest_parse(void)
 }
 SELFTEST(parse_numbers, selftest_parse);
 
-/* newlib's malloc grows through sbrk into the bounded heap arena; running it dry fails cleanly and frees restore it. */
+/*
+ * newlib's malloc grows through sbrk into the bounded heap arena; running it dry fails cleanly and
+ * frees restore it.
+ */
 static int selftest_newlib_heap(void)
 {
 	enum { CHUNK = 64 * 1024, MAX_CHUNKS = 1024 };

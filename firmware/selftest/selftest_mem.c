@@ -54,7 +54,10 @@ static int selftest_reports_agree(void)
 		else
 			low_managed += zone->managed_pages;
 	}
-	/* meminfo's MemFree is nr_free_pages(); MemTotal, HighTotal and LowTotal come from the zones' managed pages. */
+	/*
+	 * meminfo's MemFree is nr_free_pages(); MemTotal, HighTotal and LowTotal come from the
+	 * zones' managed pages.
+	 */
 	if (nr_free_pages() != buddy_pages || zone_free != buddy_pages) {
 		printf("# MemFree %lu pages, buddyinfo %lu, zoneinfo %lu\n", nr_free_pages(), buddy_pages, zone_free);
 		bad = 1;
@@ -74,7 +77,10 @@ static uint32_t pattern(pfn_t pfn, unsigned off)
 	return (pfn * 0x9e3779b1u) ^ (off * 0x85ebca6bu) ^ 0x5a5a5a5au;
 }
 
-/* One word in every 64 bytes, first and last word included: enough to catch aliased or missing frames. */
+/*
+ * One word in every 64 bytes, first and last word included: enough to catch aliased or missing
+ * frames.
+ */
 #define STRIDE 64u
 
 /* Write (or check, when check is true) the pattern in the page; returns the number of bad words. */
@@ -126,7 +132,10 @@ static int exhaust_zone(enum zone_type z)
 	for (int o = 0; o < MAX_ORDER; o++)
 		before.nr_free[o] = zone->free_area[o].nr_free;
 
-	/* Take everything, largest blocks first; the blocks are chained through their head pages' lru. */
+	/*
+	 * Take everything, largest blocks first; the blocks are chained through their head pages'
+	 * lru.
+	 */
 	INIT_LIST_HEAD(&held);
 	for (int order = MAX_ORDER - 1; order >= 0; order--) {
 		struct page *page;
@@ -217,7 +226,10 @@ static int selftest_kmalloc(void)
 		memset(p, 0xab, size);
 		kfree(p);
 	}
-	/* A write after free is found by the next allocation of that object; a second free is refused. */
+	/*
+	 * A write after free is found by the next allocation of that object; a second free is
+	 * refused.
+	 */
 	printf("# two reports follow on purpose: a use after free and a double free\n");
 	keep = kmalloc(64, GFP_KERNEL);
 	a = kmalloc(64, GFP_KERNEL);

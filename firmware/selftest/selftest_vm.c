@@ -152,7 +152,9 @@ static int selftest_vmalloc_order_and_guards(void)
 		for (unsigned p = 0; p < pages[i]; p++)
 			*(volatile uint32_t *)hal_va_ptr(a[i] + p * PAGE_SIZE) = a[i] + p;
 	}
-	/* Every area in address order, none overlapping, each followed by an unmapped guard page. */
+	/*
+	 * Every area in address order, none overlapping, each followed by an unmapped guard page.
+	 */
 	for (struct vm_struct *v = vmlist; v; v = v->next) {
 		vaddr_t guard = v->addr + (vaddr_t)v->size - PAGE_SIZE;
 

@@ -79,7 +79,9 @@ static void editor_out(void *ctx, const char *s, size_t n)
 	console_write(s, n);
 }
 
-/* Complete a command name: extend to the longest common prefix; list the candidates when ambiguous. */
+/*
+ * Complete a command name: extend to the longest common prefix; list the candidates when ambiguous.
+ */
 static const char *complete_command(void *ctx, char *buf, size_t *len, size_t max)
 {
 	static char list[1024];
@@ -120,7 +122,10 @@ static const char *complete_command(void *ctx, char *buf, size_t *len, size_t ma
 	return matches > 1 ? list : NULL;
 }
 
-/* Run cmd behind a recovery point: a fault that recover.c can contain lands at setjmp, the oops already printed. */
+/*
+ * Run cmd behind a recovery point: a fault that recover.c can contain lands at setjmp, the oops
+ * already printed.
+ */
 static __attribute__((noinline)) int run_recoverable(const struct shell_cmd *cmd, int argc, char **argv)
 {
 	int r;

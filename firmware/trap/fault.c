@@ -1,13 +1,11 @@
 /*
- * Faults raised in ring 3 (and kernel faults while a task is in a system call).  A page fault is checked as Linux's
- * do_page_fault does: the region containing the address (or a stack
- * region just above it that may grow down to it, within 64 KiB + 32 words
- * of the stack pointer, as the x86 check allows for `enter` and pusha),
- * the access against the region's flags, then handle_mm_fault().  Anything
- * else -- no region, a refused access, an exception that is not a page
- * fault, memory exhausted -- kills only the task, with a report naming the
- * address, the region or its absence, the access and what was done; the
- * kernel and the shell carry on.
+ * Faults raised in ring 3 (and kernel faults while a task is in a system call).  A page fault is
+ * checked as Linux's do_page_fault does: the region containing the address (or a stack region just
+ * above it that may grow down to it, within 64 KiB + 32 words of the stack pointer, as the x86
+ * check allows for `enter` and pusha), the access against the region's flags, then
+ * handle_mm_fault().  Anything else -- no region, a refused access, an exception that is not a page
+ * fault, memory exhausted -- kills only the task, with a report naming the address, the region or
+ * its absence, the access and what was done; the kernel and the shell carry on.
  */
 #include <stdio.h>
 

@@ -42,7 +42,10 @@ const char *recovery_refusal(void)
 	return refusal;
 }
 
-/* Entered by iret from the exception handler, on the faulting command's stack, which longjmp abandons. */
+/*
+ * Entered by iret from the exception handler, on the faulting command's stack, which longjmp
+ * abandons.
+ */
 static void __attribute__((noreturn, used)) recovery_stub(void)
 {
 	longjmp(recovery_env, 1);

@@ -1,7 +1,8 @@
 /*
  * Local APIC and IO-APIC register access through windows the caller has mapped: the local
- * APIC's registers are 32-bit words at fixed offsets; the IO-APIC's are reached indirectly,
- * by writing the index to IOREGSEL and reading IOWIN (Intel 82093AA I/O APIC datasheet, register description).
+ * APIC's registers are 32-bit words at fixed offsets; the IO-APIC's are reached indirectly, by
+ * writing the index to IOREGSEL and reading IOWIN (Intel 82093AA I/O APIC datasheet, register
+ * description).
  */
 #include <hal/apic.h>
 #include <hal/ptr.h>

@@ -44,7 +44,9 @@ static bool have_cpuid(void)
 	return ((before ^ after) & EFLAGS_ID) != 0;
 }
 
-/* Read PIT channel 0's running count: the BIOS leaves it counting, so it varies from boot to boot. */
+/*
+ * Read PIT channel 0's running count: the BIOS leaves it counting, so it varies from boot to boot.
+ */
 static uint32_t pit_count(void)
 {
 	uint8_t lo, hi;
@@ -107,7 +109,10 @@ static void enable_nx(void)
 }
 #endif
 
-/* Turn on SMEP and SMAP where the CPU has them (kernel code may then neither run nor, outside hal_user_access_begin/end, touch user pages). */
+/*
+ * Turn on SMEP and SMAP where the CPU has them (kernel code may then neither run nor, outside
+ * hal_user_access_begin/end, touch user pages).
+ */
 static void enable_protections(void)
 {
 	if (features[HAL_FEAT_SMEP]) {

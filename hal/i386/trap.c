@@ -86,7 +86,10 @@ void hal_trap_init(void)
 		idt[v].sel = KERNEL_CS;
 		idt[v].type_attr = 0x8E; /* present, ring 0, 32-bit interrupt gate */
 	}
-	/* int 0x80: an interrupt gate ring 3 may use (DPL 3); interrupts stay off until the handler allows them. */
+	/*
+	 * int 0x80: an interrupt gate ring 3 may use (DPL 3); interrupts stay off until the handler
+	 * allows them.
+	 */
 	idt[SYSCALL_VECTOR].off_lo = (uint16_t)(uintptr_t)syscall_stub;
 	idt[SYSCALL_VECTOR].off_hi = (uint16_t)((uintptr_t)syscall_stub >> 16);
 	idt[SYSCALL_VECTOR].sel = KERNEL_CS;
