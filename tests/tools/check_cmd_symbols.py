@@ -33,7 +33,8 @@ def main():
         name = os.path.relpath(obj, top)
         print('%s: %s' % (name, ' '.join(syms) if syms else '(no global symbols)'))
         for s in extra:
-            print('%s: %s is global; only command registrations may be (move it to its room)' % (name, s))
+            print('%s: %s is global; only command registrations may be (move it to its room)'
+                  % (name, s))
         bad += len(extra)
     print('check_cmd_symbols: %d object(s), %d stray global symbol(s)' % (len(objs), bad))
     return 1 if bad else 0

@@ -40,7 +40,7 @@ KEYWORDS = {'if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typ
 
 
 def strip(text):
-    """Blank out comments, string and character literals and preprocessor lines, keeping newlines."""
+    """Blank out comments, string and character literals and preprocessor lines; keep newlines."""
     out = []
     i, n = 0, len(text)
     at_line_start = True
@@ -115,8 +115,6 @@ def drop_attributes(s):
 def function_of(stmt):
     """(name, is_static) when the top-level statement stmt declares or defines a function."""
     s = drop_attributes(stmt)
-    if re.search(r'\b(typedef|struct|union|enum)\b\s*[A-Za-z_0-9]*\s*$', s.split('(')[0]) and '(' not in s:
-        return None
     if re.match(r'\s*typedef\b', s):
         return None
     m = re.search(r'([A-Za-z_][A-Za-z_0-9]*)\s*\(', s)
@@ -232,7 +230,8 @@ def main():
                     violations.append((rel, line, msg))
                 if kind == 'def' and not static and name not in EXTERNAL_CONTRACTS:
                     if not any(h.endswith('.h') for h, _ in decls.get(name, [])):
-                        violations.append((rel, line, '%s() is not static and no header declares it' % name))
+                        violations.append((rel, line,
+                                           '%s() is not static and no header declares it' % name))
     for name, where in decls.items():
         headers = [(h, line) for h, line in where if h.endswith('.h')]
         if len(headers) > 1:
@@ -240,10 +239,12 @@ def main():
             for h, line in headers[1:]:
                 violations.append((h, line, '%s() is declared again (first in %s)' % (name, first)))
         for h, line in headers:
-            if h.startswith('hal/include/') and name in defs and not any(hal_side(d) for d, _ in defs[name]):
+            if (h.startswith('hal/include/') and name in defs
+                    and not any(hal_side(d) for d, _ in defs[name])):
                 violations.append((h, line, 'hal header declares %s(), which only %s implements' %
                                    (name, ', '.join(sorted({d for d, _ in defs[name]})))))
-    shown = sorted(v for v in set(violations) if not prefixes or any(v[0].startswith(p) for p in prefixes))
+    shown = sorted(v for v in set(violations)
+                   if not prefixes or any(v[0].startswith(p) for p in prefixes))
     for rel, line, msg in shown:
         print('%s:%d: %s' % (rel, line, msg))
     if shown:
