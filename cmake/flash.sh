@@ -76,7 +76,8 @@ is_mounted() {
 	if [ -r /proc/swaps ] && awk -v a="$dev" -v b="$real" 'NR > 1 && ($1 == a || $1 == b) { found = 1 } END { exit !found }' /proc/swaps; then
 		return 0
 	fi
-	# /proc/mounts may name the device differently (/dev/root, a symlink): compare device numbers.
+	# /proc/mounts may name the device differently (/dev/root, a symlink): compare device
+	# numbers.
 	if command -v lsblk >/dev/null 2>&1; then
 		mp=$(lsblk -nro MOUNTPOINT "$dev" 2>/dev/null | head -n 1)
 		[ -n "$mp" ] && return 0

@@ -61,7 +61,8 @@ ExternalProject_Add(image-pae
 include(${PROJECT_SOURCE_DIR}/board/${HIGHMEM_BOARD}/board.cmake)
 include(${PROJECT_SOURCE_DIR}/cmake/iso.cmake)
 
-# `run`: boot the image with the serial console on this terminal (cmake/qemu-run.sh says how to pick the machine).
+# `run`: boot the image with the serial console on this terminal (cmake/qemu-run.sh says how to pick
+# the machine).
 add_custom_target(run
   COMMAND ${PROJECT_SOURCE_DIR}/cmake/qemu-run.sh ${HIGHMEM_IMAGE_ELF} ${BOARD_QEMU_FLAGS}
   DEPENDS image
@@ -69,7 +70,8 @@ add_custom_target(run
   VERBATIM
   COMMENT "Booting highmem.elf in QEMU (Ctrl-A X quits)")
 
-# `debug`: QEMU halted at the first instruction with its gdb stub on :1234, and gdb attached with symbols.
+# `debug`: QEMU halted at the first instruction with its gdb stub on :1234, and gdb attached with
+# symbols.
 add_custom_target(debug
   COMMAND ${PROJECT_SOURCE_DIR}/cmake/qemu-debug.sh ${HIGHMEM_IMAGE_ELF} ${PROJECT_SOURCE_DIR}/cmake/gdbinit
           ${CMAKE_BINARY_DIR}/serial.log ${BOARD_QEMU_FLAGS}

@@ -62,7 +62,8 @@ if(EXISTS ${HIGHMEM_GRUB_EFI32_DIR}/moddep.lst)
   add_dependencies(galileo-sd image)
 endif()
 
-# `load`: the Galileo over JTAG (OpenOCD): halt, load_image highmem.elf, Multiboot registers, resume.
+# `load`: the Galileo over JTAG (OpenOCD): halt, load_image highmem.elf, Multiboot registers,
+# resume.
 set(HIGHMEM_OPENOCD_INTERFACE ${PROJECT_SOURCE_DIR}/board/galileo/openocd/olimex-arm-usb-ocd-h.cfg
   CACHE FILEPATH "OpenOCD interface file for the `load` target (the JTAG adapter)")
 add_custom_target(load

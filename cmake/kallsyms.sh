@@ -1,5 +1,6 @@
 #!/bin/sh
-# Turn the kernel text symbols ([_text, __init_end)) of a first-link ELF into a C table for firmware/kallsyms.c.
+# Turn the kernel text symbols ([_text, __init_end)) of a first-link ELF into a C table for
+# firmware/trap/kallsyms.c.
 # usage: kallsyms.sh NM ELF OUT.c
 set -eu
 nm=$1

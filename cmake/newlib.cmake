@@ -20,7 +20,8 @@ set(NEWLIB_LIBC ${NEWLIB_PREFIX}/i686-elf/lib/libc.a)
 set(NEWLIB_LIBM ${NEWLIB_PREFIX}/i686-elf/lib/libm.a)
 
 # Nano malloc keeps the heap small; the full printf family is kept because 64-bit physical
-# addresses need %llx, which nano formatted I/O lacks.  The syscalls are ours (firmware/syscalls.c).
+# addresses need %llx, which nano formatted I/O lacks.  The syscalls are ours
+# (firmware/libc/syscalls.c).
 if(HIGHMEM_NEWLIB_PREFIX)
   add_custom_target(newlib)
 else()

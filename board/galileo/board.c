@@ -7,7 +7,7 @@
  * (0x9000b000 as the firmware usually assigns it), clocked at 44.2368 MHz.
  * UART 0 (00:14.1) is the same device ID.  The BAR is found at run time and
  * reached through a fixmap, so the description names pci_uart_resolve
- * (firmware/cmd_pci.c) and the driver defers output until it resolves.
+ * (firmware/console/pci_uart.c) and the driver defers output until it resolves.
  * Receive is polled (irq 0): the UART's interrupt goes through the IO-APIC,
  * not the 8259 the firmware programs.  There is no isa-debug-exit, and the
  * ACPI PM1 block address is set by the platform firmware, so it is left 0
@@ -16,6 +16,7 @@
  * see board/galileo/README.md.
  */
 #include <board.h>
+#include <console.h>
 
 const struct board board = {
 	.name = "galileo",

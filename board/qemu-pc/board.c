@@ -1,4 +1,6 @@
-/* QEMU's `pc` machine: COM1 at port 0x3F8 on IRQ 4, isa-debug-exit at 0xF4, PIIX4 ACPI PM at 0x600. */
+/*
+ * QEMU's `pc` machine: COM1 at port 0x3F8 on IRQ 4, isa-debug-exit at 0xF4, PIIX4 ACPI PM at 0x600.
+ */
 #include <board.h>
 
 const struct board board = {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hal/uart16550.h>
+
 /* Bring up the board's console UART for polled output; false if no UART answered. */
 bool console_init(void);
 
@@ -30,5 +32,16 @@ extern unsigned long console_rx_overruns;
 
 /* Copy the console log ring (oldest first) to the console. */
 void console_dump_log(void);
+
+/*
+ * A resolve function for a 16550 behind a PCI memory BAR (the Quark X1000's high-speed UARTs):
+ * finds u->pci on the bus, maps the BAR through the FIX_EARLYCON_MEM_BASE fixmap and returns an
+ * MMIO description of it, COM1's description when the function is absent, or NULL while the
+ * mapping is being made (the driver defers output).  Board data names it (board/galileo).
+ */
+const struct uart16550 *pci_uart_resolve(const struct uart16550 *u);
+
+/* Print one line about the PCI console when the board has one (for `lspci`). */
+void pci_uart_show(void);
 
 #endif

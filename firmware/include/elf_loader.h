@@ -1,5 +1,5 @@
 /*
- * The ELF32 formats the loader (firmware/elf.c) reads, and its checks of
+ * The ELF32 formats the loader (firmware/proc/elf.c) reads, and its checks of
  * them as pure functions over the bytes of the file headers, so that they
  * can be tested and fuzzed on the host (tests/fuzz/fuzz_elf.c) without an
  * address space.  Only what the loader accepts is described: a 32-bit,
@@ -43,15 +43,26 @@ struct elf32_phdr {
 /* What elf_check() derives from the program headers for the new address space. */
 struct elf_layout {
 	uint32_t entry;
-	uint32_t start_code, end_code;   /* executable segments: lowest p_vaddr, highest p_vaddr + p_filesz */
-	uint32_t start_data, end_data;   /* the others (start_data = end_code when there are none) */
-	uint32_t end;                    /* highest p_vaddr + p_memsz: the heap starts at the next page */
+	/* executable segments: lowest p_vaddr, highest p_vaddr + p_filesz */
+	uint32_t start_code, end_code;
+	/* the others (start_data = end_code when there are none) */
+	uint32_t start_data, end_data;
+	/* highest p_vaddr + p_memsz: the heap starts at the next page */
+	uint32_t end;
 };
 
-/* 0 when eh is an ELF32 little-endian i386 executable with 1..ELF_MAX_PHDRS program headers of the right size, else -ENOEXEC. */
+/*
+ * 0 when eh is an ELF32 little-endian i386 executable with 1..ELF_MAX_PHDRS program headers of the
+ * right size, else -ENOEXEC.
+ */
 int elf_check_header(const struct elf32_ehdr *eh);
 
-/* Check eh and its e_phnum program headers ph of a file of file_size bytes (every PT_LOAD inside the file, between MMAP_MIN_ADDR and the stack, in ascending order without sharing a page, file and memory offsets congruent, the entry inside the file bytes of an executable segment); 0 and *lay, or -ENOEXEC. */
+/*
+ * Check eh and its e_phnum program headers ph of a file of file_size bytes (every PT_LOAD inside
+ * the file, between MMAP_MIN_ADDR and the stack, in ascending order without sharing a page, file
+ * and memory offsets congruent, the entry inside the file bytes of an executable segment); 0 and
+ * *lay, or -ENOEXEC.
+ */
 int elf_check(const struct elf32_ehdr *eh, const struct elf32_phdr *ph, uint64_t file_size, struct elf_layout *lay);
 
 #endif

@@ -38,7 +38,10 @@ extern struct extable_fault extable_last_fault;
 /* The table entry for the instruction at eip, or NULL when eip has none. */
 const struct exception_table_entry *search_exception_tables(uint32_t eip);
 
-/* If the kernel-mode fault in tf hit an instruction in the table, record it in extable_last_fault, point tf at the fixup and return true. */
+/*
+ * If the kernel-mode fault in tf hit an instruction in the table, record it in extable_last_fault,
+ * point tf at the fixup and return true.
+ */
 bool fixup_exception(struct trap_frame *tf);
 
 /* Read the byte at addr into *out (zero-extended); 0, or -EFAULT if the access faulted. */
@@ -59,13 +62,22 @@ int probe_write16(vaddr_t addr, uint32_t val);
 /* Write val to the 32-bit word at addr; 0, or -EFAULT if the access faulted. */
 int probe_write32(vaddr_t addr, uint32_t val);
 
-/* Read width bytes (1, 2 or 4) at addr into *out through the matching probe_read; -EINVAL for another width. */
+/*
+ * Read width bytes (1, 2 or 4) at addr into *out through the matching probe_read; -EINVAL for
+ * another width.
+ */
 int probe_read(vaddr_t addr, unsigned width, uint32_t *out);
 
-/* Write width bytes (1, 2 or 4) of val at addr through the matching probe_write; -EINVAL for another width. */
+/*
+ * Write width bytes (1, 2 or 4) of val at addr through the matching probe_write; -EINVAL for
+ * another width.
+ */
 int probe_write(vaddr_t addr, unsigned width, uint32_t val);
 
-/* Describe extable_last_fault for a message, e.g. "page fault reading 0xf8804000 (page not present): guard page after ...", in buf. */
+/*
+ * Describe extable_last_fault for a message, e.g. "page fault reading 0xf8804000 (page not
+ * present): guard page after ...", in buf.
+ */
 const char *extable_fault_describe(bool write, vaddr_t addr, char *buf, size_t len);
 
 #endif

@@ -7,6 +7,9 @@
 #include <hal/trap.h>
 #include <multiboot.h>
 
+struct kernel_sections;
+struct mmcheck_image;
+
 /* Code that only runs during boot lives in .init, as the kernel's __init functions do. */
 #define __init __attribute__((section(".init.text"), noinline))
 
@@ -28,6 +31,27 @@ void oops(struct trap_frame *tf) __attribute__((noreturn));
 
 /* Stop with a message after an unrecoverable error. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/*
+ * Called by code GCC's stack protector emits when a canary was overwritten; panics naming the
+ * function.
+ */
+void __stack_chk_fail(void) __attribute__((noreturn));
+
+/* Print the CPU identification and features (used at boot and by `cpuinfo`). */
+void print_cpu(void);
+
+/*
+ * Fill ks from the linker script's symbols, the way Linux's mem_init() reports them (.data includes
+ * .rodata).
+ */
+void firmware_kernel_sections(struct kernel_sections *ks);
+
+/*
+ * Fill img from the linker script: text and .init are executable, everything up to the end of
+ * .rodata read-only.
+ */
+void firmware_mmcheck_image(struct mmcheck_image *img);
 
 /* What the loader told us, kept for `e820`, `cmdline` and the memory manager. */
 extern struct boot_params boot_params;

@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The name of the function containing addr and addr's offset into it and its size; NULL if addr is not in kernel text. */
+/*
+ * The name of the function containing addr and addr's offset into it and its size; NULL if addr is
+ * not in kernel text.
+ */
 const char *kallsyms_lookup(uintptr_t addr, uintptr_t *offset, uintptr_t *size);
 
 /* Write addr as "name+0xoff/0xsize" (or 0x-hex if unknown) into buf; returns the length written. */

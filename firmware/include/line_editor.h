@@ -17,7 +17,8 @@ enum le_result {
 	LE_LINE,        /* le->buf holds a complete line (possibly empty) */
 	LE_CANCEL,      /* Ctrl-C dropped the line */
 	LE_REJECT_LONG, /* the line grew past LINE_MAX_CHARS and was discarded */
-	LE_REJECT_BYTE, /* the line held NUL, a control byte or a non-ASCII byte and was discarded */
+	/* the line held NUL, a control byte or a non-ASCII byte and was discarded */
+	LE_REJECT_BYTE,
 };
 
 struct line_editor {
@@ -29,7 +30,10 @@ struct line_editor {
 	char history[LINE_HISTORY][LINE_MAX_CHARS + 1];
 	unsigned hist_count, hist_next, hist_browse; /* hist_browse 0: editing a new line */
 	void (*out)(void *ctx, const char *s, size_t n);
-	/* Optional: complete buf[0..len) in place (a command name); returns the candidates to list, or NULL. */
+	/*
+	 * Optional: complete buf[0..len) in place (a command name); returns the candidates to list,
+	 * or NULL.
+	 */
 	const char *(*complete)(void *ctx, char *buf, size_t *len, size_t max);
 	void *ctx;
 };

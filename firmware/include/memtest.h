@@ -38,7 +38,10 @@ struct memtest_ops {
 	void (*unmap)(void *ctx, uint32_t *p, uint64_t phys);
 	/* Polled between pages: true stops the test (Ctrl-C); may be NULL. */
 	bool (*should_stop)(void *ctx);
-	/* Called each time another tenth of the pass is done, with the pattern running; may be NULL. */
+	/*
+	 * Called each time another tenth of the pass is done, with the pattern running; may be
+	 * NULL.
+	 */
 	void (*progress)(void *ctx, unsigned percent, const char *pattern);
 	/* One word read back wrong. */
 	void (*bad_word)(void *ctx, uint64_t phys, uint32_t expected, uint32_t actual, const char *pattern);
@@ -63,10 +66,16 @@ struct memtest_result {
 #define MEMTEST_NR_PATTERNS 5
 const char *memtest_pattern_name(unsigned i);
 
-/* Run one pass of every pattern over cfg's ranges; adds to *res (zero it first); returns the number of bad words found in this pass. */
+/*
+ * Run one pass of every pattern over cfg's ranges; adds to *res (zero it first); returns the number
+ * of bad words found in this pass.
+ */
 uint64_t memtest_pass(const struct memtest_config *cfg, const struct memtest_ops *ops, struct memtest_result *res);
 
-/* Run pattern i alone over cfg's ranges (host tests); adds to *res; returns the number of bad words it found. */
+/*
+ * Run pattern i alone over cfg's ranges (host tests); adds to *res; returns the number of bad words
+ * it found.
+ */
 uint64_t memtest_pattern(unsigned i, const struct memtest_config *cfg, const struct memtest_ops *ops,
 			 struct memtest_result *res);
 

@@ -57,10 +57,16 @@ struct boot_params {
 	char warnings[BOOT_MAX_WARNINGS][96];
 };
 
-/* Returns a pointer to len readable bytes at physical address pa, or NULL if they cannot be reached. */
+/*
+ * Returns a pointer to len readable bytes at physical address pa, or NULL if they cannot be
+ * reached.
+ */
 typedef const void *(*phys_reader)(void *ctx, uint32_t pa, uint32_t len);
 
-/* Parse the Multiboot information at mbi_pa into bp; false (with bp->warnings saying why) if magic is wrong or the block is unreadable. */
+/*
+ * Parse the Multiboot information at mbi_pa into bp; false (with bp->warnings saying why) if magic
+ * is wrong or the block is unreadable.
+ */
 bool multiboot_parse(uint32_t magic, uint32_t mbi_pa, phys_reader read, void *ctx, struct boot_params *bp);
 
 #endif

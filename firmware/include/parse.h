@@ -2,7 +2,10 @@
 #ifndef FIRMWARE_PARSE_H
 #define FIRMWARE_PARSE_H
 
-/* Split line in place at spaces and tabs into at most max words; returns the count, or -1 if there are more than max. */
+/*
+ * Split line in place at spaces and tabs into at most max words; returns the count, or -1 if there
+ * are more than max.
+ */
 int shell_split(char *line, char **argv, int max);
 
 #endif

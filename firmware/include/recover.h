@@ -36,13 +36,19 @@ void recovery_disarm(void);
 /* The command that was aborted by the last recovered fault (for the shell's message). */
 const char *recovery_aborted_command(void);
 
-/* For the fault in tf: if it is recoverable, print the oops, point tf at the recovery stub and return true; else return false and leave the reason for recovery_refusal(). */
+/*
+ * For the fault in tf: if it is recoverable, print the oops, point tf at the recovery stub and
+ * return true; else return false and leave the reason for recovery_refusal().
+ */
 bool recover_from_fault(struct trap_frame *tf);
 
 /* Why the last fault that recover_from_fault() turned down cannot be survived, or NULL. */
 const char *recovery_refusal(void);
 
-/* Print the oops report for tf (all but the closing line), interrupts off; a fault while printing halts. Implemented in oops.c. */
+/*
+ * Print the oops report for tf (all but the closing line), interrupts off; a fault while printing
+ * halts. Implemented in oops.c.
+ */
 void oops_report(struct trap_frame *tf);
 
 #endif

@@ -8,7 +8,10 @@
 
 struct selftest {
 	const char *name;
-	/* Run the test; return 0 when it passed, else print "# ..." diagnostics and return non-zero. */
+	/*
+	 * Run the test; return 0 when it passed, else print "# ..." diagnostics and return
+	 * non-zero.
+	 */
 	int (*fn)(void);
 };
 

@@ -27,16 +27,25 @@ struct shell_cmd {
 /* The command called name, or NULL. */
 const struct shell_cmd *shell_find(const char *name);
 
-/* Parse an unsigned number in decimal or 0x-hex into *out; false (and *out untouched) on junk or overflow. */
+/*
+ * Parse an unsigned number in decimal or 0x-hex into *out; false (and *out untouched) on junk or
+ * overflow.
+ */
 bool parse_u64(const char *s, uint64_t *out);
 
 /* Parse a 32-bit unsigned number (decimal or 0x-hex) into *out; false on junk or overflow. */
 bool parse_u32(const char *s, uint32_t *out);
 
-/* Parse a size with an optional K, M or G suffix (powers of 1024) into *out; false on junk or overflow. */
+/*
+ * Parse a size with an optional K, M or G suffix (powers of 1024) into *out; false on junk or
+ * overflow.
+ */
 bool parse_size(const char *s, uint64_t *out);
 
 /* Print "CMD: MESSAGE" and the usage line of cmd, and return 1 (for argument errors). */
 int shell_usage_error(const struct shell_cmd *cmd, const char *message);
+
+/* Read and run commands forever. */
+void shell_loop(void);
 
 #endif

@@ -2,12 +2,11 @@
  * Tasks: ring-3 processes and threads on one CPU.  Task 0 is the shell,
  * running on the boot stack with the kernel page directory; every other
  * task has an 8 KiB kernel stack, and an mm_struct that it may share with
- * other tasks (threads made by clone, counted by mm_users, as seed 001
- * describes).  Scheduling is round robin on the PIT tick: a task running
- * in ring 3 is preempted at every tick; in the kernel a task runs until it
- * blocks (it then yields in a loop), and the shell is preempted only while
- * it idles in hlt waiting for input, so kernel data is never touched by
- * two tasks at once.
+ * other tasks (threads made by clone, counted by mm_users, as Understanding the Linux Virtual
+ * Memory Manager, §5.3 describes).  Scheduling is round robin on the PIT tick: a task running in
+ * ring 3 is preempted at every tick; in the kernel a task runs until it blocks (it then yields in a
+ * loop), and the shell is preempted only while it idles in hlt waiting for input, so kernel data is
+ * never touched by two tasks at once.
  */
 #ifndef FIRMWARE_TASK_H
 #define FIRMWARE_TASK_H
@@ -53,7 +52,10 @@ struct task {
 extern struct task tasks[NR_TASKS];
 extern struct task *current;
 
-/* Bring up tasks, ramfs over the boot modules, the syscall gate and the tick hook (once; later calls do nothing). */
+/*
+ * Bring up tasks, ramfs over the boot modules, the syscall gate and the tick hook (once; later
+ * calls do nothing).
+ */
 void proc_init(void);
 
 /* The task with pid, or NULL. */
@@ -62,7 +64,9 @@ struct task *find_task(int pid);
 /* The pid of some task using mm (the lowest), or -1. */
 int task_pid_of_mm(struct mm_struct *mm);
 
-/* Run another runnable task if there is one (round robin); returns when this task is picked again. */
+/*
+ * Run another runnable task if there is one (round robin); returns when this task is picked again.
+ */
 void schedule(void);
 
 /* End the current task with wait status status (never returns). */
@@ -71,13 +75,22 @@ void do_exit(int status) __attribute__((noreturn));
 /* Start PROG from ramfs with argv as a child of the shell; its pid, or -errno. */
 int task_spawn(const char *name, int argc, char *const argv[], bool detached);
 
-/* fork (share_vm false) or clone of a thread (share_vm true, starting on user stack new_esp) from the syscall frame tf; the child's pid or -errno. */
+/*
+ * fork (share_vm false) or clone of a thread (share_vm true, starting on user stack new_esp) from
+ * the syscall frame tf; the child's pid or -errno.
+ */
 int do_fork(struct trap_frame *tf, bool share_vm, uint32_t new_esp);
 
-/* Replace the current program with name and argv (kernel copies); 0 (tf rewritten) or -errno with nothing changed. */
+/*
+ * Replace the current program with name and argv (kernel copies); 0 (tf rewritten) or -errno with
+ * nothing changed.
+ */
 int do_execve(struct trap_frame *tf, const char *name, int argc, char *const argv[]);
 
-/* Wait for a child (pid -1: any) to exit; its pid and *status, 0 with WNOHANG and none yet, or -errno. */
+/*
+ * Wait for a child (pid -1: any) to exit; its pid and *status, 0 with WNOHANG and none yet, or
+ * -errno.
+ */
 int do_waitpid(int pid, int *status, int options);
 
 /* Make task pid die with signal sig at its next return to ring 3; 0 or -ESRCH. */
@@ -86,11 +99,17 @@ int task_kill(int pid, int sig);
 /* Free the kernel stacks of detached zombies (the shell calls it; schedule() does from task 0). */
 void reap_detached(void);
 
-/* Load an ELF32 executable from inode into the empty mm with argv on a new stack; 0 and the entry and stack pointer, or -errno. */
+/*
+ * Load an ELF32 executable from inode into the empty mm with argv on a new stack; 0 and the entry
+ * and stack pointer, or -errno.
+ */
 int load_elf_binary(struct mm_struct *mm, struct inode *inode, int argc, char *const argv[], uint32_t *entry,
 		    uint32_t *esp);
 
-/* The user-fault entry called first by the exception handler: true when tf was a ring-3 fault that was handled (or killed its task). */
+/*
+ * The user-fault entry called first by the exception handler: true when tf was a ring-3 fault that
+ * was handled (or killed its task).
+ */
 bool handle_user_fault(struct trap_frame *tf);
 
 /* Copy n bytes from user address src of the current task; 0 or -EFAULT. */
@@ -99,7 +118,10 @@ int copy_from_user(void *dst, uint32_t src, uint32_t n);
 /* Copy n bytes to user address dst of the current task; 0 or -EFAULT. */
 int copy_to_user(uint32_t dst, const void *src, uint32_t n);
 
-/* Copy a NUL-terminated user string of at most max - 1 bytes; its length, or -EFAULT / -ENAMETOOLONG. */
+/*
+ * Copy a NUL-terminated user string of at most max - 1 bytes; its length, or -EFAULT /
+ * -ENAMETOOLONG.
+ */
 int strncpy_from_user(char *dst, uint32_t src, uint32_t max);
 
 /* Bytes typed for the foreground task (the shell's `run` feeds them), and whether one waits. */
@@ -109,7 +131,7 @@ void tty_putc(char c);
 /* The foreground task's pid, or 0. */
 extern int foreground_pid;
 
-/* The int 0x80 handler (firmware/syscall.c). */
+/* The int 0x80 handler (firmware/proc/syscall.c). */
 void syscall_dispatch(struct trap_frame *tf);
 
 #endif

@@ -16,7 +16,7 @@ bool hal_smep_enabled, hal_smap_enabled;
 /*
  * The stack protector's canary (-fstack-protector-strong
  * -mstack-protector-guard=global): every protected frame stores it on
- * entry and compares it on return; firmware/stackprotector.c reports a
+ * entry and compares it on return; firmware/trap/stackprotector.c reports a
  * mismatch.  It starts as 0 and gets its random value once, at the end
  * of hal_cpu_probe(); see there.
  */
@@ -44,7 +44,9 @@ static bool have_cpuid(void)
 	return ((before ^ after) & EFLAGS_ID) != 0;
 }
 
-/* Read PIT channel 0's running count: the BIOS leaves it counting, so it varies from boot to boot. */
+/*
+ * Read PIT channel 0's running count: the BIOS leaves it counting, so it varies from boot to boot.
+ */
 static uint32_t pit_count(void)
 {
 	uint8_t lo, hi;
@@ -107,7 +109,10 @@ static void enable_nx(void)
 }
 #endif
 
-/* Turn on SMEP and SMAP where the CPU has them (kernel code may then neither run nor, outside hal_user_access_begin/end, touch user pages). */
+/*
+ * Turn on SMEP and SMAP where the CPU has them (kernel code may then neither run nor, outside
+ * hal_user_access_begin/end, touch user pages).
+ */
 static void enable_protections(void)
 {
 	if (features[HAL_FEAT_SMEP]) {
@@ -326,12 +331,6 @@ int hal_enable_pae_and_switch(paddr_t pgd)
 	hal_flush_all();
 	hal_irq_restore(flags);
 	return HAL_OK;
-}
-#else
-int hal_enable_pae_and_switch(paddr_t pgd)
-{
-	(void)pgd;
-	return HAL_ENOTSUPP;
 }
 #endif
 

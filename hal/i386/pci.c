@@ -151,7 +151,9 @@ bool pci_find_class(uint8_t class_code, uint8_t subclass, unsigned index, struct
 	return c.found;
 }
 
-/* Size a BAR register pair: write all ones with decoding off, read back the writable bits, restore. */
+/*
+ * Size a BAR register pair: write all ones with decoding off, read back the writable bits, restore.
+ */
 static uint64_t bar_size(const struct pci_dev *d, unsigned off, bool is_io, bool is_64)
 {
 	uint16_t cmd = pci_read16(d->bus, d->dev, d->fn, PCI_COMMAND);

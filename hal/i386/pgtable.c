@@ -169,3 +169,10 @@ void hal_copy_kernel_pgd(paddr_t dst, paddr_t src)
 	for (unsigned i = KERNEL_PGD_FIRST; i < PTRS_PER_TABLE; i++)
 		d[i] = s[i];
 }
+
+/* The 2-level format has no PAE switch, in the image and the fake hal alike: HAL_ENOTSUPP. */
+int hal_enable_pae_and_switch(paddr_t pgd)
+{
+	(void)pgd;
+	return HAL_ENOTSUPP;
+}

@@ -74,7 +74,9 @@ unsigned hal_tick_hz(void)
 
 void hal_udelay(uint32_t us)
 {
-	/* PIT channel 2 in one-shot mode, gated by port 0x61 bit 0; bit 5 rises at terminal count. */
+	/*
+	 * PIT channel 2 in one-shot mode, gated by port 0x61 bit 0; bit 5 rises at terminal count.
+	 */
 	while (us) {
 		uint32_t chunk = us > 50000 ? 50000 : us;
 		uint32_t count = (uint32_t)((uint64_t)PIT_HZ * chunk / 1000000u);

@@ -5,6 +5,8 @@
 #include <hal/trap.h>
 #include <hal/x86.h>
 
+#include "internal.h"
+
 struct gdt_entry {
 	uint16_t limit_lo, base_lo;
 	uint8_t base_mid, access, flags_limit_hi, base_hi;
@@ -55,8 +57,6 @@ static void (*irq_handlers[NR_IRQS])(unsigned);
 static void (*syscall_handler)(struct trap_frame *);
 static void (*trap_exit_hook)(struct trap_frame *);
 
-void hal_trap_dispatch(struct trap_frame *tf);
-
 void hal_trap_init(void)
 {
 	struct desc_ptr gp = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
@@ -86,7 +86,10 @@ void hal_trap_init(void)
 		idt[v].sel = KERNEL_CS;
 		idt[v].type_attr = 0x8E; /* present, ring 0, 32-bit interrupt gate */
 	}
-	/* int 0x80: an interrupt gate ring 3 may use (DPL 3); interrupts stay off until the handler allows them. */
+	/*
+	 * int 0x80: an interrupt gate ring 3 may use (DPL 3); interrupts stay off until the handler
+	 * allows them.
+	 */
 	idt[SYSCALL_VECTOR].off_lo = (uint16_t)(uintptr_t)syscall_stub;
 	idt[SYSCALL_VECTOR].off_hi = (uint16_t)((uintptr_t)syscall_stub >> 16);
 	idt[SYSCALL_VECTOR].sel = KERNEL_CS;

@@ -96,7 +96,10 @@ static void raw_enable_rx_irq(const struct uart16550 *u)
 	reg_write(u, UART_IER, IER_RDA);
 }
 
-/* The description to use for u now, or NULL while it cannot be reached; settles what a deferred UART owes. */
+/*
+ * The description to use for u now, or NULL while it cannot be reached; settles what a deferred
+ * UART owes.
+ */
 static const struct uart16550 *live(const struct uart16550 *u)
 {
 	const struct uart16550 *r;

@@ -208,12 +208,6 @@ int hal_enable_pae_and_switch(paddr_t pgd)
 	hal_switch_pgd(pgd);
 	return HAL_OK;
 }
-#else
-int hal_enable_pae_and_switch(paddr_t pgd)
-{
-	(void)pgd;
-	return HAL_ENOTSUPP;
-}
 #endif
 
 unsigned long hal_irq_save(void)

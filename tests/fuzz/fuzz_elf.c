@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the ELF32 loader: firmware/elf.c compiled unchanged
+ * libFuzzer target for the ELF32 loader: firmware/proc/elf.c compiled unchanged
  * against a fake address space defined here (do_mmap, find_vma,
  * access_process_vm and the file calls the loader makes).
  *

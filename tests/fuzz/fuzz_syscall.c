@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the argument checks of the memory system calls:
  * mmap2, munmap, mprotect, mremap, brk, shmget, shmat, shmdt and
- * shmctl(IPC_RMID), dispatched exactly as firmware/syscall.c does (the
+ * shmctl(IPC_RMID), dispatched exactly as firmware/proc/syscall.c does (the
  * same mm/ calls with the same argument conversions), against real
  * address spaces (mm/ compiled unchanged) on the fake machine of
  * tests/fake_hal, plus page touches through handle_mm_fault() and fork.

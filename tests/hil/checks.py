@@ -54,7 +54,7 @@ def format_error_lines(text):
     return [m.group(0).rstrip("\r") for m in FORMAT_ERROR_RE.finditer(text)]
 
 
-# What the image's `stress` command prints (mm/stress.c, firmware/cmd_stress.c).
+# What the image's `stress` command prints (mm/stress.c, firmware/cmd/stress.c).
 STRESS_LEAKS_ZERO = ("stress: leaks: free pages 0, slab objects 0, slab pages 0, vmalloc bytes 0, vmalloc areas 0, "
                      "pkmap slots 0, kmap_atomic slots 0, page tables 0")
 STRESS_PROC_LEAKS_ZERO = "stress: process leaks: mm_struct 0, vm_area_struct 0, anon_vma 0, filp 0"

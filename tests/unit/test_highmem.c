@@ -9,7 +9,7 @@
 #include <mm/bench_vm.h>
 
 /* The self tests of the image, compiled here against the fake hal. */
-#include "../../firmware/selftest_vm.c"
+#include "../../firmware/selftest/selftest_vm.c"
 
 /* The n-th free high page, allocated once per boot. */
 #define NR_HIGH 4096

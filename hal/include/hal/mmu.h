@@ -48,7 +48,10 @@
 #ifdef CONFIG_X86_PAE
 #define HAL_PGD_ORDER 2u
 #define HAL_KERNEL_PGD_PAGES 5u
-/* The most physical memory we let PAE entries name: 64 GiB, as Linux's 32-bit PAE kernels (the CPU may allow less: hal_phys_limit()). */
+/*
+ * The most physical memory we let PAE entries name: 64 GiB, as Linux's 32-bit PAE kernels (the CPU
+ * may allow less: hal_phys_limit()).
+ */
 #define HAL_PHYS_LIMIT (1ull << 36)
 #else
 #define HAL_PGD_ORDER 0u
@@ -57,7 +60,10 @@
 #define HAL_PHYS_LIMIT (1ull << 32)
 #endif
 
-/* The first physical address no entry may name on this CPU: HAL_PHYS_LIMIT or less where the CPU's physical address width (MAXPHYADDR) is smaller. */
+/*
+ * The first physical address no entry may name on this CPU: HAL_PHYS_LIMIT or less where the CPU's
+ * physical address width (MAXPHYADDR) is smaller.
+ */
 uint64_t hal_phys_limit(void);
 
 /* Results of the map calls. */
@@ -73,31 +79,54 @@ uint32_t hal_table_span(void);
 /* Bytes of one large page (the same as hal_table_span()), or 0 without PSE. */
 uint32_t hal_large_page_size(void);
 
-/* Map the page at va to the frame at pa with prot; HAL_ENOTABLE if va has no page table, HAL_EEXIST if va is mapped. */
+/*
+ * Map the page at va to the frame at pa with prot; HAL_ENOTABLE if va has no page table, HAL_EEXIST
+ * if va is mapped.
+ */
 int hal_map_page(paddr_t pgd, vaddr_t va, paddr_t pa, unsigned prot);
 
-/* Map one large page at va (aligned to hal_large_page_size()) to pa; HAL_ENOTSUPP without PSE, HAL_EEXIST if a table or page is there. */
+/*
+ * Map one large page at va (aligned to hal_large_page_size()) to pa; HAL_ENOTSUPP without PSE,
+ * HAL_EEXIST if a table or page is there.
+ */
 int hal_map_large(paddr_t pgd, vaddr_t va, paddr_t pa, unsigned prot);
 
-/* Install the zeroed page at table_pa as the page table covering va; HAL_EEXIST if one is there already. */
+/*
+ * Install the zeroed page at table_pa as the page table covering va; HAL_EEXIST if one is there
+ * already.
+ */
 int hal_set_table(paddr_t pgd, vaddr_t va, paddr_t table_pa);
 
-/* Report whether va has a page table, and if so where it is (table_pa may be NULL); false for a large page. */
+/*
+ * Report whether va has a page table, and if so where it is (table_pa may be NULL); false for a
+ * large page.
+ */
 bool hal_query_table(paddr_t pgd, vaddr_t va, paddr_t *table_pa);
 
-/* Detach the page table covering va and report its address so mm/ can free it; false if there was none. */
+/*
+ * Detach the page table covering va and report its address so mm/ can free it; false if there was
+ * none.
+ */
 bool hal_clear_table(paddr_t pgd, vaddr_t va, paddr_t *table_pa);
 
 /* Remove the mapping of the page at va (no flush); returns false if nothing was mapped. */
 bool hal_unmap_page(paddr_t pgd, vaddr_t va);
 
-/* Report whether va is mapped, and if so the physical address and protection of that byte (either pointer may be NULL). */
+/*
+ * Report whether va is mapped, and if so the physical address and protection of that byte (either
+ * pointer may be NULL).
+ */
 bool hal_query_page(paddr_t pgd, vaddr_t va, paddr_t *pa, unsigned *prot);
 
-/* The raw directory entry and, when it points at a table, the raw table entry for va (for `pt`); true when pte was read. */
+/*
+ * The raw directory entry and, when it points at a table, the raw table entry for va (for `pt`);
+ * true when pte was read.
+ */
 bool hal_query_raw(paddr_t pgd, vaddr_t va, uint64_t *pde, uint64_t *pte);
 
-/* Copy the kernel part of the directory src (PAGE_OFFSET and up) into dst, sharing its page tables. */
+/*
+ * Copy the kernel part of the directory src (PAGE_OFFSET and up) into dst, sharing its page tables.
+ */
 void hal_copy_kernel_pgd(paddr_t dst, paddr_t src);
 
 /* Invalidate the TLB entry of one page on this CPU. */

@@ -25,7 +25,7 @@ typedef uint32_t pfn_t;
  * "The location of the split is determined by the value of PAGE_OFFSET
  * which is at 0xC0000000 on the x86.  This means that 3GiB is available for
  * the process to use while the remaining 1GiB is always mapped by the
- * kernel." (seed 004)
+ * kernel." (Understanding the Linux Virtual Memory Manager, §5.1)
  */
 #define PAGE_OFFSET 0xC0000000u
 

@@ -17,7 +17,8 @@
 #define PCI_VENDOR_ID 0x00
 #define PCI_DEVICE_ID 0x02
 #define PCI_COMMAND 0x04
-#define PCI_CLASS_REVISION 0x08 /* revision in bits 7:0, prog-if 15:8, subclass 23:16, class 31:24 */
+/* revision in bits 7:0, prog-if 15:8, subclass 23:16, class 31:24 */
+#define PCI_CLASS_REVISION 0x08
 #define PCI_HEADER_TYPE 0x0E
 #define PCI_BAR0 0x10
 #define PCI_SECONDARY_BUS 0x19 /* type 1 (bridge) header */
@@ -59,7 +60,10 @@ uint8_t pci_read8(unsigned bus, unsigned dev, unsigned fn, unsigned off);
 /* Write the 32-bit configuration register at off (dword aligned) of bus:dev.fn. */
 void pci_write32(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint32_t v);
 
-/* Write the 16-bit configuration register at off (2-byte aligned), keeping the other half of its dword. */
+/*
+ * Write the 16-bit configuration register at off (2-byte aligned), keeping the other half of its
+ * dword.
+ */
 void pci_write16(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint16_t v);
 
 /* True when configuration mechanism #1 answers (the address register keeps its enable bit). */
@@ -68,13 +72,19 @@ bool pci_present(void);
 /* Called for each function found; return false to stop the scan. */
 typedef bool (*pci_visit_fn)(const struct pci_dev *d, void *ctx);
 
-/* Visit every function on buses 0..255 in bus/device/function order (functions 1-7 only of multifunction devices); returns how many were visited. */
+/*
+ * Visit every function on buses 0..255 in bus/device/function order (functions 1-7 only of
+ * multifunction devices); returns how many were visited.
+ */
 unsigned pci_scan(pci_visit_fn fn, void *ctx);
 
 /* Find the index-th (0-based, scan order) function with vendor:device; false if there is none. */
 bool pci_find_device(uint16_t vendor, uint16_t device, unsigned index, struct pci_dev *out);
 
-/* Find the index-th function of base class class_code and subclass (0xFF matches any subclass); false if there is none. */
+/*
+ * Find the index-th function of base class class_code and subclass (0xFF matches any subclass);
+ * false if there is none.
+ */
 bool pci_find_class(uint8_t class_code, uint8_t subclass, unsigned index, struct pci_dev *out);
 
 /* Fill d from the configuration header of bus:dev.fn; false if no function answers there. */

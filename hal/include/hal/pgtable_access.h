@@ -10,7 +10,10 @@
 
 #include <hal/page.h>
 
-/* A pointer to the page-table, page-directory or PDPT page at physical address pa (32-bit entries in 2-level builds, 64-bit under PAE). */
+/*
+ * A pointer to the page-table, page-directory or PDPT page at physical address pa (32-bit entries
+ * in 2-level builds, 64-bit under PAE).
+ */
 void *hal_table_ptr(paddr_t pa);
 
 #endif

@@ -19,7 +19,9 @@
 #define NR_IRQS 16
 #define SYSCALL_VECTOR 0x80
 
-/* The registers as the entry stub saves them; user_esp/user_ss only after a ring change (cs & 3). */
+/*
+ * The registers as the entry stub saves them; user_esp/user_ss only after a ring change (cs & 3).
+ */
 struct trap_frame {
 	uint32_t gs, fs, es, ds;
 	uint32_t edi, esi, ebp, esp_at_pusha, ebx, edx, ecx, eax;
@@ -38,7 +40,10 @@ struct trap_frame {
 /* Install the GDT and the IDT with stubs for all 32 exceptions and 16 IRQs. */
 void hal_trap_init(void);
 
-/* Route every exception (vectors 0-31) to handler; it may change the frame (EIP) and return to resume. */
+/*
+ * Route every exception (vectors 0-31) to handler; it may change the frame (EIP) and return to
+ * resume.
+ */
 void hal_set_exception_handler(void (*handler)(struct trap_frame *tf));
 
 /* Route IRQ line irq to handler, called with interrupts off and acknowledged afterwards. */
@@ -47,16 +52,25 @@ void hal_irq_register(unsigned irq, void (*handler)(unsigned irq));
 /* Route int 0x80 from ring 3 to handler (arguments and result in the frame's registers). */
 void hal_set_syscall_handler(void (*handler)(struct trap_frame *tf));
 
-/* Call hook at the end of every trap, after the handler and the EOI, with the frame about to be resumed. */
+/*
+ * Call hook at the end of every trap, after the handler and the EOI, with the frame about to be
+ * resumed.
+ */
 void hal_set_trap_exit_hook(void (*hook)(struct trap_frame *tf));
 
 /* The kernel stack the CPU switches to on a trap from ring 3 (TSS esp0). */
 void hal_set_kernel_stack(uint32_t esp0);
 
-/* Save the callee-saved registers and the stack pointer in *save_esp, then resume the context saved at new_esp. */
+/*
+ * Save the callee-saved registers and the stack pointer in *save_esp, then resume the context saved
+ * at new_esp.
+ */
 void hal_context_switch(uint32_t *save_esp, uint32_t new_esp);
 
-/* Where a new task's first switch returns to: pops the struct trap_frame above it and irets (to ring 3). */
+/*
+ * Where a new task's first switch returns to: pops the struct trap_frame above it and irets (to
+ * ring 3).
+ */
 extern const char hal_trap_return[];
 
 /* Remap the 8259 PICs to vectors 32-47 with every line masked. */

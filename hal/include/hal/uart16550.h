@@ -11,7 +11,8 @@
 
 enum uart_access {
 	UART_PIO,    /* base is an I/O port; register r at base + r * stride */
-	UART_MMIO32, /* base is a mapped virtual address; register r is a 32-bit word at base + r * stride */
+	/* base is a mapped virtual address; register r is a 32-bit word at base + r * stride */
+	UART_MMIO32,
 };
 
 struct uart16550 {
@@ -30,7 +31,10 @@ struct uart16550 {
 	 * programs the UART and replays the buffer.  One such UART at a time.
 	 */
 	const struct uart16550 *(*resolve)(const struct uart16550 *u);
-	/* For resolve = pci_uart_resolve: the PCI function that is the UART and the BAR holding its registers. */
+	/*
+	 * For a resolve function that finds the UART on PCI (the firmware's pci_uart_resolve): the
+	 * PCI function that is the UART and the BAR holding its registers.
+	 */
 	struct {
 		uint16_t vendor, device;
 		uint8_t bus, dev, fn, bar;
@@ -51,14 +55,20 @@ enum uart_reg {
 	UART_LCR = 3, UART_MCR = 4, UART_LSR = 5, UART_MSR = 6, UART_SCR = 7,
 };
 
-/* Register access hooks, replaceable by a test's fake register file; NULL selects the real port/MMIO access. */
+/*
+ * Register access hooks, replaceable by a test's fake register file; NULL selects the real
+ * port/MMIO access.
+ */
 struct uart_regs_ops {
 	uint8_t (*read)(const struct uart16550 *u, enum uart_reg r);
 	void (*write)(const struct uart16550 *u, enum uart_reg r, uint8_t v);
 };
 extern const struct uart_regs_ops *uart_regs_override;
 
-/* Program u for baud 8N1 with FIFOs on and interrupts off; false if no UART answers (scratch register test); true at once for a deferred UART. */
+/*
+ * Program u for baud 8N1 with FIFOs on and interrupts off; false if no UART answers (scratch
+ * register test); true at once for a deferred UART.
+ */
 bool uart16550_init(const struct uart16550 *u, uint32_t baud);
 
 /* The divisor latch value for baud from clock_hz: rounded to nearest, kept within 1..0xFFFF. */
@@ -66,15 +76,6 @@ uint16_t uart16550_divisor(uint32_t clock_hz, uint32_t baud);
 
 /* Bytes of output held for a deferred UART that has not been reached yet. */
 unsigned uart16550_pending(void);
-
-/*
- * A resolve function for a 16550 behind a PCI memory BAR (the Quark X1000's
- * high-speed UARTs): finds u->pci on the bus, maps the BAR through the
- * FIX_EARLYCON_MEM_BASE fixmap and returns an MMIO description of it.  It is
- * implemented by the firmware (firmware/cmd_pci.c), which can reach both the
- * PCI scanner and the fixmaps; it is declared here so board data can name it.
- */
-const struct uart16550 *pci_uart_resolve(const struct uart16550 *u);
 
 /* Send one byte, waiting for room in the transmitter. */
 void uart16550_putc(const struct uart16550 *u, uint8_t c);

@@ -72,10 +72,16 @@ static inline void irq_disable(void)
 	__asm__ volatile("cli" ::: "memory");
 }
 
-/* Probe CPUID once at boot (before anything asks hal_cpu_has), enable PSE/PGE, SMEP and SMAP in CR4 where present, and seed the stack protector's canary. */
+/*
+ * Probe CPUID once at boot (before anything asks hal_cpu_has), enable PSE/PGE, SMEP and SMAP in CR4
+ * where present, and seed the stack protector's canary.
+ */
 void hal_cpu_probe(void);
 
-/* True once hal_cpu_probe() turned CR4.SMEP (kernel cannot execute user pages) or CR4.SMAP (kernel cannot touch them) on. */
+/*
+ * True once hal_cpu_probe() turned CR4.SMEP (kernel cannot execute user pages) or CR4.SMAP (kernel
+ * cannot touch them) on.
+ */
 extern bool hal_smep_enabled, hal_smap_enabled;
 
 /* The stack protector's canary (see hal/i386/cpu.c). */
@@ -102,7 +108,9 @@ static inline void hal_user_access_end(void)
 		__asm__ volatile("clac" ::: "memory", "cc");
 }
 
-/* Stop using feature f although the CPU has it (boot options nopse/nopge); call before mm_init(). */
+/*
+ * Stop using feature f although the CPU has it (boot options nopse/nopge); call before mm_init().
+ */
 void hal_cpu_disable(enum hal_feature f);
 
 /* The CPUID vendor string and brand (or a family/model description); filled by hal_cpu_probe(). */

@@ -5,8 +5,11 @@
  * stdio and malloc work; malloc grows the heap through brk.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "highmem_user.h"
 
@@ -21,18 +24,6 @@ static long ret(long r)
 }
 
 #define SYS(nr, a, b, c) hm_syscall((nr), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-
-int write(int fd, const void *buf, size_t len);
-int read(int fd, void *buf, size_t len);
-int open(const char *path, int flags, ...);
-int close(int fd);
-void _exit(int status);
-void *sbrk(ptrdiff_t incr);
-int fstat(int fd, struct stat *st);
-int isatty(int fd);
-int lseek(int fd, int off, int whence);
-int kill(int pid, int sig);
-int getpid(void);
 
 int write(int fd, const void *buf, size_t len) { return (int)ret(SYS(4, fd, buf, len)); }
 int read(int fd, void *buf, size_t len) { return (int)ret(SYS(3, fd, buf, len)); }
@@ -126,4 +117,4 @@ int fstat(int fd, struct stat *st)
 }
 
 int isatty(int fd) { return fd <= 2; }
-int lseek(int fd, int off, int whence) { (void)fd; (void)off; (void)whence; errno = ESPIPE; return -1; }
+off_t lseek(int fd, off_t off, int whence) { (void)fd; (void)off; (void)whence; errno = ESPIPE; return -1; }

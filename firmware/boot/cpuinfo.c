@@ -1,0 +1,32 @@
+/* The CPU's identification, features and paging mode, as boot and `cpuinfo` print them. */
+#include <stdio.h>
+
+#include <firmware.h>
+#include <hal/cpu.h>
+#include <hal/x86.h>
+
+void print_cpu(void)
+{
+	printf("CPU: %s %s (family %u, model %u, stepping %u)\n", hal_cpu_vendor, hal_cpu_brand,
+	       (unsigned)hal_cpu_family, (unsigned)hal_cpu_model, (unsigned)hal_cpu_stepping);
+	printf("CPU features:");
+	for (int f = 0; f < HAL_FEAT_COUNT; f++)
+		if (hal_cpu_has((enum hal_feature)f))
+			printf(" %s", hal_feature_name((enum hal_feature)f));
+	printf("\n");
+#ifdef CONFIG_X86_PAE
+	printf("Paging: PAE 64-bit entries (switched to after boot.S's 2-level map), %s, %s, %s, CR0.WP on\n",
+	       hal_cpu_has(HAL_FEAT_PSE) ? "2 MiB pages for the linear map" : "4 KiB pages only (no PSE)",
+	       hal_cpu_has(HAL_FEAT_PGE) ? "global kernel pages (PGE)" : "no global pages (no PGE)",
+	       hal_cpu_has(HAL_FEAT_NX) ? "NX on data (EFER.NXE)" : "no NX on this CPU");
+#else
+	printf("Paging: 2-level 32-bit entries, %s, %s, CR0.WP on\n",
+	       hal_cpu_has(HAL_FEAT_PSE) ? "4 MiB pages (PSE) for the linear map" : "4 KiB pages only (no PSE)",
+	       hal_cpu_has(HAL_FEAT_PGE) ? "global kernel pages (PGE)" : "no global pages (no PGE)");
+#endif
+	if (hal_tsc_hz)
+		printf("TSC: %llu.%03llu MHz (measured against the PIT)\n", (unsigned long long)(hal_tsc_hz / 1000000),
+		       (unsigned long long)(hal_tsc_hz / 1000 % 1000));
+	else
+		printf("TSC: none; timing uses PIT ticks\n");
+}

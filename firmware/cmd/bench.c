@@ -1,0 +1,38 @@
+/*
+ * The `bench [NAME [N]]` command: the mm/ benchmarks, one "BENCH name=...
+ * n=... ops=... cycles_per_op=..." line per case, then the speed targets
+ * (tests/BENCHMARKS.md) as "TARGET ... PASS|MISS" lines.  NAME runs only the cases whose name
+ * starts with it (page-alloc cases: alloc_free, mm_init), N only size N.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <mm/bench.h>
+#include <mm/bench_vm.h>
+#include <mm/vmalloc.h>
+#include <shell.h>
+
+static int cmd_bench(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	uint32_t n = 0;
+
+	if (argc > 3)
+		return shell_usage_error(shell_find(argv[0]), "takes at most a case name and a size");
+	if (argc > 2 && (!parse_u32(argv[2], &n) || n == 0))
+		return shell_usage_error(shell_find(argv[0]), "the size must be a positive number");
+	bench_opts = (struct bench_opts){ .only = only, .only_n = n, .reps = 3 };
+	bench_nr_records = 0;
+	if (!only || !strncmp("alloc_free", only, strlen(only)) || !strncmp("mm_init", only, strlen(only)))
+		bench_page_alloc(stdout);
+	bench_vm(stdout);
+	if (!bench_nr_records) {
+		printf("bench: no case named '%s'%s%s ran; 'bench' alone runs (and names) every case\n", only ? only : "",
+		       argc > 2 ? " with size " : "", argc > 2 ? argv[2] : "");
+		return 1;
+	}
+	bench_targets(stdout);
+	vmalloc_vmstat_show(stdout);
+	return 0;
+}
+SHELL_CMD(bench, "bench", "[NAME [N]]", "run the memory-management benchmarks (cycles per operation)", cmd_bench);

@@ -1,0 +1,90 @@
+/*
+ * `mmcheck` and `ptcheck`: the memory manager's invariant checkers
+ * (mm/mmcheck.h) on the running firmware, and a self test that runs them.
+ * Each prints every violation it finds and ends with a line
+ * "<command>: N violations" that tests look for.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <firmware.h>
+#include <hal/cpu.h>
+#include <hal/mmu.h>
+#include <hal/x86.h>
+#include <mm/mmcheck.h>
+#include <mm/paging.h>
+#include <selftest.h>
+#include <shell.h>
+
+static int cmd_mmcheck(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		unsigned long (*fn)(FILE *out);
+	} parts[] = {
+		{ "buddy", mmcheck_buddy },   { "slab", mmcheck_slab },     { "vmalloc", mmcheck_vmalloc },
+		{ "pkmap", mmcheck_pkmap },   { "fixmap", mmcheck_fixmap },
+	};
+	struct mmcheck_image img;
+	struct ptcheck_stats st;
+	unsigned long total = 0, n;
+	bool any = false;
+
+	if (argc > 2)
+		return shell_usage_error(shell_find("mmcheck"), "too many arguments");
+	firmware_mmcheck_image(&img);
+	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (argc == 2 && strcmp(argv[1], parts[i].name))
+			continue;
+		any = true;
+		n = parts[i].fn(stdout);
+		printf("mmcheck: %-8s %s\n", parts[i].name, n ? "FAILED" : "ok");
+		total += n;
+	}
+	if (argc == 1 || !strcmp(argv[1], "pt")) {
+		any = true;
+		n = ptcheck(stdout, swapper_pg_dir, &img, &st);
+		printf("mmcheck: %-8s %s\n", "pt", n ? "FAILED" : "ok");
+		total += n;
+	}
+	if (!any)
+		return shell_usage_error(shell_find("mmcheck"), "no such part");
+	printf("mmcheck: %lu violations\n", total);
+	return total != 0;
+}
+SHELL_CMD(mmcheck, "mmcheck", "[buddy|slab|vmalloc|pkmap|fixmap|pt]",
+	  "check the memory manager's invariants (all parts, or one) and report every violation", cmd_mmcheck);
+
+static int cmd_ptcheck(int argc, char **argv)
+{
+	struct mmcheck_image img;
+	struct ptcheck_stats st;
+
+	if (argc != 1)
+		return shell_usage_error(shell_find("ptcheck"), "takes no arguments");
+	firmware_mmcheck_image(&img);
+	ptcheck(stdout, swapper_pg_dir, &img, &st);
+	ptcheck_print_stats(stdout, &st);
+	printf("protections: CR0.WP %s, SMEP %s, SMAP %s, NX %s, stack protector on (canary %s)\n",
+	       read_cr0() & CR0_WP ? "on" : "off",
+	       read_cr4() & CR4_SMEP ? "on" : hal_cpu_has(HAL_FEAT_SMEP) ? "OFF" : "not on this CPU",
+	       read_cr4() & CR4_SMAP ? "on" : hal_cpu_has(HAL_FEAT_SMAP) ? "OFF" : "not on this CPU",
+	       st.wx_enforced ? "on" : hal_cpu_has(HAL_FEAT_NX) ? "needs PAE" : "not on this CPU",
+	       __stack_chk_guard ? "set" : "NOT SET");
+	return st.violations != 0;
+}
+SHELL_CMD(ptcheck, "ptcheck", "",
+	  "walk the kernel page tables: every mapping in its region with its permissions, W+X, strays", cmd_ptcheck);
+
+static int selftest_mmcheck(void)
+{
+	struct mmcheck_image img;
+	unsigned long n;
+
+	firmware_mmcheck_image(&img);
+	n = mmcheck_all(stdout, &img);
+	if (n)
+		printf("# mmcheck: %lu violations\n", n);
+	return n != 0;
+}
+SELFTEST(mmcheck, selftest_mmcheck);

@@ -1,0 +1,168 @@
+/*
+ * Physical-memory commands: meminfo, zoneinfo, buddyinfo, slabinfo (the
+ * /proc formats) and `pages` to allocate and free page blocks by hand.
+ * The page allocator's benchmark, bench_page_alloc(), runs under `bench`
+ * (firmware/cmd/bench.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <hal/mmu.h>
+#include <mm/meminfo.h>
+#include <mm/mmzone.h>
+#include <mm/page.h>
+#include <mm/page_alloc.h>
+#include <mm/slab.h>
+#include <shell.h>
+
+static int report(int argc, char **argv, void (*show)(FILE *))
+{
+	if (argc > 1)
+		return shell_usage_error(shell_find(argv[0]), "takes no arguments");
+	show(stdout);
+	return 0;
+}
+
+static int cmd_meminfo(int argc, char **argv)
+{
+	return report(argc, argv, show_meminfo);
+}
+SHELL_CMD(meminfo, "meminfo", "", "memory totals as /proc/meminfo prints them", cmd_meminfo);
+
+static int cmd_zoneinfo(int argc, char **argv)
+{
+	return report(argc, argv, show_zoneinfo);
+}
+SHELL_CMD(zoneinfo, "zoneinfo", "", "per zone: free pages, watermarks, spanned/present/managed (/proc/zoneinfo)",
+	  cmd_zoneinfo);
+
+static int cmd_buddyinfo(int argc, char **argv)
+{
+	return report(argc, argv, show_buddyinfo);
+}
+SHELL_CMD(buddyinfo, "buddyinfo", "", "free blocks of each order in each zone (/proc/buddyinfo)", cmd_buddyinfo);
+
+static int cmd_slabinfo(int argc, char **argv)
+{
+	return report(argc, argv, show_slabinfo);
+}
+SHELL_CMD(slabinfo, "slabinfo", "", "object caches and their slabs (/proc/slabinfo)", cmd_slabinfo);
+
+/* Blocks taken with `pages alloc`, so `pages` can list them. */
+#define HAND_MAX 64
+static struct {
+	pfn_t pfn;
+	unsigned order;
+	bool used;
+} hand[HAND_MAX];
+
+static void hand_forget(pfn_t pfn)
+{
+	for (unsigned i = 0; i < HAND_MAX; i++)
+		if (hand[i].used && hand[i].pfn == pfn)
+			hand[i].used = false;
+}
+
+static void print_block(const struct page *page, unsigned order)
+{
+	pfn_t pfn = page_to_pfn(page);
+	uint64_t pa = (uint64_t)pfn << PAGE_SHIFT;
+
+	printf("pfn 0x%05x order %u zone %-7s [mem 0x%08llx-0x%08llx]", pfn, order, page_zone(page)->name,
+	       (unsigned long long)pa, (unsigned long long)(pa + ((uint64_t)PAGE_SIZE << order) - 1));
+	if (PageHighMem(page))
+		printf(" highmem (no linear address)\n");
+	else
+		printf(" virt 0x%08x\n", lowmem_page_address(page));
+}
+
+static int pages_alloc(const struct shell_cmd *cmd, int argc, char **argv)
+{
+	uint32_t order;
+	gfp_t gfp = GFP_KERNEL;
+	struct page *page;
+	unsigned slot;
+
+	if (argc < 3 || argc > 4 || !parse_u32(argv[2], &order))
+		return shell_usage_error(cmd, "alloc needs ORDER and an optional zone");
+	if (argc == 4) {
+		if (!strcmp(argv[3], "dma"))
+			gfp = GFP_DMA;
+		else if (!strcmp(argv[3], "normal"))
+			gfp = GFP_KERNEL | __GFP_THISZONE;
+		else if (!strcmp(argv[3], "high"))
+			gfp = GFP_HIGHUSER | __GFP_THISZONE;
+		else if (!strcmp(argv[3], "any"))
+			gfp = GFP_HIGHUSER;
+		else
+			return shell_usage_error(cmd, "zone must be dma, normal, high or any");
+	}
+	for (slot = 0; slot < HAND_MAX && hand[slot].used; slot++)
+		;
+	if (slot == HAND_MAX) {
+		printf("pages: %u blocks already held; free some first\n", HAND_MAX);
+		return 1;
+	}
+	/* Orders above MAX_ORDER - 1 go through too, to show the allocator refusing them. */
+	page = alloc_pages(gfp, order);
+	if (!page) {
+		printf("pages: no block of order %u (failures so far: %lu)\n", order, page_alloc_stats.alloc_fail);
+		return 1;
+	}
+	hand[slot].pfn = page_to_pfn(page);
+	hand[slot].order = order;
+	hand[slot].used = true;
+	print_block(page, order);
+	return 0;
+}
+
+static int pages_free(const struct shell_cmd *cmd, int argc, char **argv)
+{
+	uint32_t pfn, order;
+	unsigned long dbl = page_alloc_stats.double_free, bad = page_alloc_stats.bad_free;
+
+	if (argc != 4 || !parse_u32(argv[2], &pfn) || !parse_u32(argv[3], &order))
+		return shell_usage_error(cmd, "free needs PFN and ORDER");
+	if (!pfn_valid(pfn)) {
+		printf("pages: pfn 0x%x is beyond mem_map (max_pfn 0x%x)\n", pfn, max_pfn);
+		return 1;
+	}
+	/* No checks here: __free_pages() itself must catch double frees and reserved pages. */
+	__free_pages(pfn_to_page(pfn), order);
+	if (page_alloc_stats.double_free != dbl || page_alloc_stats.bad_free != bad)
+		return 1;
+	hand_forget(pfn);
+	printf("freed pfn 0x%05x order %u\n", pfn, order);
+	return 0;
+}
+
+static int cmd_pages(int argc, char **argv)
+{
+	const struct shell_cmd *cmd = shell_find("pages");
+
+	if (argc == 1 || !strcmp(argv[1], "list")) {
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < HAND_MAX; i++)
+			if (hand[i].used) {
+				print_block(pfn_to_page(hand[i].pfn), hand[i].order);
+				n++;
+			}
+		printf("%u blocks held by hand; allocator: %lu failed allocations, %lu double frees, %lu bad frees\n",
+		       n, page_alloc_stats.alloc_fail, page_alloc_stats.double_free, page_alloc_stats.bad_free);
+		return 0;
+	}
+	if (!strcmp(argv[1], "alloc"))
+		return pages_alloc(cmd, argc, argv);
+	if (!strcmp(argv[1], "free"))
+		return pages_free(cmd, argc, argv);
+	if (!strcmp(argv[1], "check")) {
+		unsigned long problems = check_free_lists(stdout);
+
+		printf("free lists: %lu problems\n", problems);
+		return problems ? 1 : 0;
+	}
+	return shell_usage_error(cmd, "unknown subcommand");
+}
+SHELL_CMD(pages, "pages", "[list | alloc ORDER [dma|normal|high|any] | free PFN ORDER | check]",
+	  "allocate and free buddy blocks by hand, list them, check the free lists", cmd_pages);

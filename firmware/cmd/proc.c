@@ -1,0 +1,244 @@
+/*
+ * Shell commands for processes: run, ps, kill, maps, rmap, upt, ipcs, ls.
+ * `run` in the foreground hands typed bytes to the task (its read() of
+ * fd 0) and turns Ctrl-C into a kill; while it waits the shell sits in hlt,
+ * which is where the scheduler lets user tasks run.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <console.h>
+#include <hal/mmu.h>
+#include <hal/x86.h>
+#include <mm/bench_mm.h>
+#include <mm/fs.h>
+#include <mm/page_alloc.h>
+#include <mm/mman.h>
+#include <mm/page.h>
+#include <mm/region.h>
+#include <mm/rmap.h>
+#include <mm/shm.h>
+#include <shell.h>
+
+#include <task.h>
+
+static void print_status(int pid, const char *comm, int status)
+{
+	if (status & 0x7f)
+		printf("[%d] %s killed by signal %d\n", pid, comm, status & 0x7f);
+	else
+		printf("[%d] %s exited with status %d\n", pid, comm, (status >> 8) & 0xff);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	bool bg = argc > 2 && !strcmp(argv[argc - 1], "&");
+	char comm[TASK_COMM_LEN];
+	int pid, status = 0;
+
+	if (argc < 2)
+		return shell_usage_error(shell_find("run"), "which program?");
+	proc_init();
+	if (bg)
+		argc--;
+	pid = task_spawn(argv[1], argc - 1, argv + 1, bg);
+	if (pid < 0) {
+		printf("run: %s: %s\n", argv[1], pid == -ENOENT ? "no such program (see ls)" :
+					       pid == -ENOEXEC ? "not an i386 ELF executable" :
+					       pid == -EAGAIN ? "too many tasks" : "out of memory");
+		return 1;
+	}
+	if (bg) {
+		printf("[%d] %s\n", pid, argv[1]);
+		return 0;
+	}
+	snprintf(comm, sizeof(comm), "%s", find_task(pid)->comm);
+	foreground_pid = pid;
+	for (;;) {
+		int c = console_trygetc(), r;
+
+		if (c == 3) {
+			printf("^C\n");
+			task_kill(pid, SIGINT);
+		} else if (c >= 0) {
+			tty_putc((char)c);
+		}
+		r = do_waitpid(pid, &status, 1);
+		if (r == pid)
+			break;
+		if (r < 0) {
+			printf("run: lost task %d\n", pid);
+			foreground_pid = 0;
+			return 1;
+		}
+		irq_disable();
+		if (find_task(pid)->state == TASK_RUNNING) {
+			/*
+			 * "sti; hlt" is atomic: the next interrupt (a tick lets the task run) wakes
+			 * us.
+			 */
+			__asm__ volatile("sti; hlt" ::: "memory");
+		} else {
+			irq_enable();
+		}
+	}
+	foreground_pid = 0;
+	print_status(pid, comm, status);
+	return status != 0;
+}
+SHELL_CMD(run, "run", "PROG [ARGS] [&]", "run a program from the boot modules (Ctrl-C kills it; & in the background)",
+	  cmd_run);
+
+static int cmd_ps(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return shell_usage_error(shell_find("ps"), "takes no arguments");
+	proc_init();
+	reap_detached();
+	printf("  PID  PPID S   TICKS    VSZ    RSS COMMAND\n");
+	for (unsigned i = 0; i < NR_TASKS; i++) {
+		struct task *t = &tasks[i];
+
+		if (t->state == TASK_UNUSED)
+			continue;
+		printf("%5d %5d %c %7lu %5luK %5luK %s%s\n", t->pid, t->ppid,
+		       t->state == TASK_ZOMBIE ? 'Z' : t == current ? 'R' : 'S', t->ticks,
+		       t->mm ? t->mm->total_vm * 4 : 0, t->mm ? t->mm->rss * 4 : 0, i ? t->comm : "[shell]",
+		       t->thread ? " (thread)" : "");
+	}
+	return 0;
+}
+SHELL_CMD(ps, "ps", "", "list the tasks: pid, parent, state, ticks run, sizes, name", cmd_ps);
+
+/* The live task named by argv[i], or NULL after saying why. */
+static struct task *arg_task(char **argv, int i)
+{
+	uint32_t pid;
+	struct task *t;
+
+	if (!parse_u32(argv[i], &pid)) {
+		printf("%s: bad pid '%s'\n", argv[0], argv[i]);
+		return NULL;
+	}
+	proc_init();
+	t = find_task((int)pid);
+	if (!t || pid == 0) {
+		printf("%s: no process %lu\n", argv[0], (unsigned long)pid);
+		return NULL;
+	}
+	if (!t->mm) {
+		printf("%s: process %lu has exited\n", argv[0], (unsigned long)pid);
+		return NULL;
+	}
+	return t;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+	struct task *t;
+
+	if (argc != 2)
+		return shell_usage_error(shell_find("kill"), "which pid?");
+	if (!(t = arg_task(argv, 1)))
+		return 1;
+	task_kill(t->pid, SIGKILL);
+	printf("kill: signal %d sent to %d\n", SIGKILL, t->pid);
+	return 0;
+}
+SHELL_CMD(kill, "kill", "PID", "kill a process (it dies on its next return to user mode)", cmd_kill);
+
+static int cmd_maps(int argc, char **argv)
+{
+	struct task *t;
+
+	if (argc != 2)
+		return shell_usage_error(shell_find("maps"), "which pid?");
+	if (!(t = arg_task(argv, 1)))
+		return 1;
+	show_maps(stdout, t->mm);
+	return 0;
+}
+SHELL_CMD(maps, "maps", "PID", "the regions of a process, as /proc/PID/maps", cmd_maps);
+
+static int cmd_rmap(int argc, char **argv)
+{
+	uint32_t pfn;
+
+	if (argc != 2 || !parse_u32(argv[1], &pfn))
+		return shell_usage_error(shell_find("rmap"), "which frame number?");
+	proc_init();
+	rmap_show(stdout, pfn, task_pid_of_mm);
+	return 0;
+}
+SHELL_CMD(rmap, "rmap", "PFN", "every (pid, address, region) that maps a physical page", cmd_rmap);
+
+static int cmd_upt(int argc, char **argv)
+{
+	struct task *t;
+	uint32_t va;
+	struct vm_area_struct *vma;
+
+	if (argc != 3)
+		return shell_usage_error(shell_find("upt"), "wrong number of arguments");
+	if (!(t = arg_task(argv, 1)))
+		return 1;
+	if (!parse_u32(argv[2], &va)) {
+		printf("upt: bad address '%s'\n", argv[2]);
+		return 1;
+	}
+	pt_show(stdout, t->mm->pgd, va);
+	vma = find_vma(t->mm, va);
+	if (vma && vma->vm_start <= va)
+		printf("region of pid %d: %08lx-%08lx flags 0x%lx\n", t->pid, (unsigned long)vma->vm_start,
+		       (unsigned long)vma->vm_end, vma->vm_flags);
+	else
+		printf("region of pid %d: none\n", t->pid);
+	return 0;
+}
+SHELL_CMD(upt, "upt", "PID ADDR", "decode the page-table entries of a user address of a process", cmd_upt);
+
+static int cmd_ipcs(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return shell_usage_error(shell_find("ipcs"), "takes no arguments");
+	proc_init();
+	shm_show(stdout);
+	return 0;
+}
+SHELL_CMD(ipcs, "ipcs", "", "the System V shared memory segments", cmd_ipcs);
+
+static int cmd_ls(int argc, char **argv)
+{
+	struct inode *inode;
+
+	(void)argv;
+	if (argc != 1)
+		return shell_usage_error(shell_find("ls"), "takes no arguments");
+	proc_init();
+	for (unsigned i = 0; (inode = ramfs_inode(i)); i++)
+		printf("%-20s %8llu bytes  %lu pages cached  %lu mapping%s\n", inode->i_name,
+		       (unsigned long long)inode->i_size, inode->i_mapping->nrpages, inode->i_mapping->i_mmap_count,
+		       inode->i_mapping->i_mmap_count == 1 ? "" : "s");
+	return 0;
+}
+SHELL_CMD(ls, "ls", "", "the programs and files passed as boot modules", cmd_ls);
+
+static int cmd_bench_proc(int argc, char **argv)
+{
+	unsigned long before;
+	int bad;
+
+	(void)argv;
+	if (argc != 1)
+		return shell_usage_error(shell_find("bench-proc"), "takes no arguments");
+	proc_init();
+	before = nr_free_pages();
+	bad = bench_mm(stdout);
+	if (nr_free_pages() != before)
+		printf("bench-proc: free pages %lu before, %lu after\n", before, nr_free_pages());
+	return bad != 0;
+}
+SHELL_CMD(bench_proc, "bench-proc", "", "benchmarks: find_vma at 10/1,000/10,000 regions, anonymous fault, fork of 16 MB",
+	  cmd_bench_proc);

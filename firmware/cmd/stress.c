@@ -1,0 +1,168 @@
+/*
+ * `stress [--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY]`: the randomized
+ * memory-manager stress of mm/stress.h on the running firmware (--procs:
+ * PCT percent of the operations, 30 by default, are the process mix of
+ * mmap/munmap/mprotect/touch/fork/exit on in-kernel address spaces), and
+ * `failinject`, the switch of
+ * mm/fault_inject.h.  While the operations run, the messages of the
+ * allocation failures they provoke (expected ones, injected or real) go to
+ * a counting sink instead of the console, which would otherwise spend
+ * minutes printing them; the summary says how many there were and shows
+ * the last one, so the errors still reach the user.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <firmware.h>
+#include <hal/cpu.h>
+#include <hal/x86.h>
+#include <mm/fault_inject.h>
+#include <mm/mmcheck.h>
+#include <mm/stress.h>
+#include <shell.h>
+#include <task.h>
+
+#define DEFAULT_OPS 100000ul
+#define DEFAULT_CHECK_EVERY 50000ul
+#define PROGRESS_EVERY 100000ul
+#define DEFAULT_PROC_PERCENT 30u
+
+
+/* What the sink swallowed: bytes, lines and the last complete line. */
+static struct {
+	unsigned long bytes, lines;
+	char cur[160], last[160];
+	size_t len;
+} sink;
+
+static int sink_write(void *cookie, const char *buf, int n)
+{
+	(void)cookie;
+	for (int i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			sink.lines++;
+			sink.cur[sink.len] = 0;
+			memcpy(sink.last, sink.cur, sink.len + 1);
+			sink.len = 0;
+		} else if (sink.len + 1 < sizeof(sink.cur)) {
+			sink.cur[sink.len++] = buf[i];
+		}
+	}
+	sink.bytes += (unsigned long)n;
+	return n;
+}
+
+/*
+ * The sink as a FILE, made once (newlib's funopen; its buffer comes from the heap arena, not the
+ * buddy allocator).
+ */
+static FILE *sink_file(void)
+{
+	static FILE *f;
+
+	if (!f) {
+		f = fwopen(NULL, sink_write);
+		if (f)
+			setvbuf(f, NULL, _IONBF, 0);
+	}
+	return f;
+}
+
+static int cmd_stress(int argc, char **argv)
+{
+	const struct shell_cmd *self = shell_find("stress");
+	struct stress_config cfg = { .ops = DEFAULT_OPS, .check_every = DEFAULT_CHECK_EVERY,
+				     .progress_every = PROGRESS_EVERY, .out = stdout };
+	struct stress_result res;
+	struct mmcheck_image img;
+	uint64_t v;
+	uint64_t t0;
+	int rc;
+
+	if (argc > 1 && !strncmp(argv[1], "--procs", 7)) {
+		cfg.proc_percent = DEFAULT_PROC_PERCENT;
+		if (argv[1][7] == '=') {
+			if (!parse_u64(argv[1] + 8, &v) || v == 0 || v > 100)
+				return shell_usage_error(self, "--procs=PCT takes 1 to 100");
+			cfg.proc_percent = (unsigned)v;
+		} else if (argv[1][7]) {
+			return shell_usage_error(self, "unknown option");
+		}
+		proc_init(); /* the mm_struct, vm_area_struct, anon_vma and file caches */
+		argc--;
+		argv++;
+	}
+	if (argc > 4)
+		return shell_usage_error(self, "too many arguments");
+	cfg.seed = hal_cycles() ^ (hal_cycles() << 29);
+	if (argc > 1 && !parse_u64(argv[1], &cfg.seed))
+		return shell_usage_error(self, "bad seed");
+	if (argc > 2) {
+		if (!parse_u64(argv[2], &v) || v == 0 || v > 1000000000ull)
+			return shell_usage_error(self, "OPS must be 1 to 1000000000");
+		cfg.ops = (unsigned long)v;
+	}
+	if (argc > 3) {
+		if (!parse_u64(argv[3], &v) || v > 1000000000ull)
+			return shell_usage_error(self, "bad CHECK_EVERY (0: check at the start and end only)");
+		cfg.check_every = (unsigned long)v;
+	}
+	firmware_mmcheck_image(&img);
+	cfg.img = &img;
+	memset(&sink, 0, sizeof(sink));
+	cfg.quiet = sink_file();
+	if (cfg.proc_percent)
+		printf("stress: seed %llu, %lu operations (%u%% process mix), checks every %lu (replay: stress "
+		       "--procs=%u %llu %lu %lu)\n",
+		       (unsigned long long)cfg.seed, cfg.ops, cfg.proc_percent, cfg.check_every, cfg.proc_percent,
+		       (unsigned long long)cfg.seed, cfg.ops, cfg.check_every);
+	else
+		printf("stress: seed %llu, %lu operations, checks every %lu (replay: stress %llu %lu %lu)\n",
+		       (unsigned long long)cfg.seed, cfg.ops, cfg.check_every, (unsigned long long)cfg.seed, cfg.ops,
+		       cfg.check_every);
+	if (fault_inject.mode != FAULT_INJECT_OFF)
+		fault_inject_show(stdout);
+	t0 = hal_cycles();
+	rc = stress_run(&cfg, &res);
+	printf("stress: %lu failure messages while running%s%s\n", sink.lines, sink.lines ? ", the last: " : "",
+	       sink.last);
+	if (hal_cpu_has(HAL_FEAT_TSC) && hal_tsc_hz >= 1000)
+		printf("stress: %llu ms\n", (unsigned long long)((hal_cycles() - t0) / (hal_tsc_hz / 1000)));
+	return rc;
+}
+SHELL_CMD(stress, "stress", "[--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY]",
+	  "random alloc/free/map mix (--procs: mmap/fork/exit too), invariant checks, exact leak accounting",
+	  cmd_stress);
+
+static int cmd_failinject(int argc, char **argv)
+{
+	const struct shell_cmd *self = shell_find("failinject");
+	uint64_t n, seed = 1;
+
+	if (argc == 1) {
+		fault_inject_show(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "off") && argc == 2) {
+		fault_inject_show(stdout);
+		fault_inject_set(FAULT_INJECT_OFF, 0, 0);
+		printf("failinject: off\n");
+		return 0;
+	}
+	if (argc < 3 || !parse_u64(argv[2], &n) || n == 0 || n > UINT32_MAX)
+		return shell_usage_error(self, "need a mode and N (1 or more)");
+	if (!strcmp(argv[1], "nth") && argc == 3) {
+		fault_inject_set(FAULT_INJECT_NTH, (unsigned long)n, 0);
+	} else if (!strcmp(argv[1], "random") && argc <= 4) {
+		if (argc == 4 && !parse_u64(argv[3], &seed))
+			return shell_usage_error(self, "bad seed");
+		fault_inject_set(FAULT_INJECT_RANDOM, (unsigned long)n, seed);
+	} else {
+		return shell_usage_error(self, "unknown mode or extra arguments");
+	}
+	fault_inject_show(stdout);
+	return 0;
+}
+SHELL_CMD(failinject, "failinject", "[off|nth N|random N [SEED]]",
+	  "make every Nth, or a random 1 in N, page and slab allocation fail (no argument: counters)", cmd_failinject);

@@ -1,0 +1,8 @@
+/* Process-room internals: what task.c needs from the scheduler. */
+#ifndef FIRMWARE_PROC_INTERNAL_H
+#define FIRMWARE_PROC_INTERNAL_H
+
+/* Set up task 0 and the hal's system-call and trap-exit hooks (called by proc_init()). */
+void sched_init(void);
+
+#endif
