@@ -14,6 +14,7 @@
 #include <mm/io.h>
 #include <mm/layout.h>
 #include <mm/page.h>
+#include <mm/debug/ptdump.h>
 #include <mm/region.h>
 #include <mm/vmalloc.h>
 #include <shell.h>

@@ -215,14 +215,7 @@ static void slab_destroy(struct kmem_cache *c, struct page *head)
 	__free_pages(head, c->order);
 }
 
-/* Failure injection's hook (mm/fault_inject.c overrides it): true when this object allocation must fail. */
-bool should_fail_slab_alloc(struct kmem_cache *c, gfp_t gfp);
-__attribute__((weak)) bool should_fail_slab_alloc(struct kmem_cache *c, gfp_t gfp)
-{
-	(void)c;
-	(void)gfp;
-	return false;
-}
+bool (*should_fail_slab_alloc)(struct kmem_cache *c, gfp_t gfp);
 
 void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 {
@@ -233,7 +226,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 
 	if (!c)
 		return NULL;
-	if (should_fail_slab_alloc(c, gfp)) {
+	if (should_fail_slab_alloc && should_fail_slab_alloc(c, gfp)) {
 		c->alloc_fail++;
 		return NULL;
 	}

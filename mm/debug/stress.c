@@ -8,20 +8,21 @@
 #include <string.h>
 
 #include <hal/mmu.h>
-#include <mm/fault_inject.h>
+#include <mm/debug/fault_inject.h>
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
 #include <mm/io.h>
 #include <mm/layout.h>
 #include <mm/memory.h>
 #include <mm/mman.h>
-#include <mm/mmcheck.h>
+#include <mm/debug/mmcheck.h>
+#include <mm/debug/validate_mm.h>
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
 #include <mm/paging.h>
 #include <mm/slab.h>
-#include <mm/stress.h>
+#include <mm/debug/stress.h>
 #include <mm/vmalloc.h>
 
 #define MAX_BLOCKS 1024

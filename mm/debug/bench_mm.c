@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include <hal/cpu.h>
-#include <mm/bench_mm.h>
+#include <mm/debug/bench_mm.h>
 #include <mm/memory.h>
 #include <mm/mman.h>
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include <hal/cpu.h>
-#include <mm/bench_vm.h>
+#include <mm/debug/bench_vm.h>
 #include <mm/highmem.h>
 #include <mm/layout.h>
 #include <mm/page.h>
