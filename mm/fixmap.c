@@ -8,6 +8,7 @@
 #include <hal/mmu.h>
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
+#include <mm/kernel_pgtable.h>
 #include <mm/layout.h>
 #include <mm/page.h>
 #include <mm/paging.h>

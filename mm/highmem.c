@@ -13,6 +13,7 @@
 
 #include <hal/mmu.h>
 #include <mm/highmem.h>
+#include <mm/kernel_pgtable.h>
 #include <mm/page.h>
 #include <mm/paging.h>
 #include <mm/vmalloc.h>

@@ -15,11 +15,12 @@
 #include <mm/rmap.h>
 #include <mm/slab.h>
 
+#include "vma_internal.h"
+
 static struct kmem_cache *anon_vma_cachep;
 static unsigned long anon_vmas;
 
 /* Create the anon_vma cache (proc_mm_init()). */
-void anon_vma_init(void);
 void anon_vma_init(void)
 {
 	anon_vma_cachep = kmem_cache_create("anon_vma", sizeof(struct anon_vma), 0, 0);
@@ -27,7 +28,6 @@ void anon_vma_init(void)
 }
 
 /* anon_vmas in existence. */
-unsigned long nr_anon_vmas(void);
 unsigned long nr_anon_vmas(void)
 {
 	return anon_vmas;
