@@ -22,7 +22,6 @@ static struct kmem_cache *mm_cachep;
 static unsigned long mm_structs;
 
 /* Create the mm_struct cache (proc_mm_init()). */
-void fork_init(void);
 void fork_init(void)
 {
 	mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 0, 0);
@@ -30,7 +29,6 @@ void fork_init(void)
 }
 
 /* mm_structs in existence. */
-unsigned long nr_mm_structs(void);
 unsigned long nr_mm_structs(void)
 {
 	return mm_structs;

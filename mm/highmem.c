@@ -8,11 +8,13 @@
  * over pkmap_count[]; slots whose count drops to 1 are remembered on a
  * list, so the flush at each wrap visits only them.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <hal/mmu.h>
 #include <mm/highmem.h>
+#include <mm/kernel_pgtable.h>
 #include <mm/page.h>
 #include <mm/paging.h>
 #include <mm/vmalloc.h>
@@ -214,7 +216,7 @@ vaddr_t kmap_high(struct page *page)
 	return vaddr;
 }
 
-void kunmap_high(struct page *page)
+int kunmap_high(struct page *page)
 {
 	unsigned long irq = irqlock_acquire(&kmap_lock);
 	vaddr_t vaddr = page->virtual;
@@ -223,15 +225,14 @@ void kunmap_high(struct page *page)
 	if (!vaddr || vaddr < PKMAP_BASE || vaddr >= PKMAP_END || pkmap_count[PKMAP_NR(vaddr)] < 2) {
 		irqlock_release(&kmap_lock, irq);
 		pkmap_stats.bad_kunmaps++;
-		printf("kunmap: pfn 0x%lx is not kmapped (virtual 0x%08lx); ignored\n",
-			(unsigned long)page_to_pfn(page), (unsigned long)vaddr);
-		return;
+		return -EINVAL;
 	}
 	nr = PKMAP_NR(vaddr);
 	/* Down to 1: the mapping stays (and can be reused) until the next wrap flushes it. */
 	if (--pkmap_count[nr] == 1)
 		slot_note_zero(nr);
 	irqlock_release(&kmap_lock, irq);
+	return 0;
 }
 
 vaddr_t kmap(struct page *page)
@@ -241,10 +242,9 @@ vaddr_t kmap(struct page *page)
 	return kmap_high(page);
 }
 
-void kunmap(struct page *page)
+int kunmap(struct page *page)
 {
-	if (page_is_highmem(page))
-		kunmap_high(page);
+	return page_is_highmem(page) ? kunmap_high(page) : 0;
 }
 
 unsigned pkmap_slots_in_use(void)

@@ -176,23 +176,26 @@ static void print_zone_ranges(void)
 	}
 }
 
-int mm_init(const struct mm_boot_info *bi)
-{
-	const struct e820_table *e820 = bi->e820;
-	uint64_t t0 = hal_cycles(), ram_top, map_bytes;
-	paddr_t boot_mapped = bi->boot_mapped_end ? bi->boot_mapped_end : BOOT_MAPPED_DEFAULT;
-	paddr_t lowmem_end, early_limit, bitmap_pa, map_pa, heap_pa = 0, goal;
-	unsigned long bitmap_bytes, present_low = 0;
+/* What the steps of mm_init() find out and hand to the steps after them. */
+struct mm_init_state {
+	const struct mm_boot_info *bi;
+	paddr_t lowmem_end;   /* the end of low memory, the direct map's reach */
+	paddr_t early_limit;  /* the end of what boot.S mapped, within low memory */
+	paddr_t map_pa;       /* mem_map */
+	uint64_t map_bytes;
+	bool at_16m;          /* mem_map sits at the 16 MiB mark */
+	paddr_t heap_pa;      /* the newlib heap arena, heap_size bytes (0: none) */
 	size_t heap_size;
-	pfn_t zone_end[MAX_NR_ZONES];
-	bool at_16m;
+};
 
-	memset(&mm_boot_facts, 0, sizeof(mm_boot_facts));
-	memset(&page_alloc_stats, 0, sizeof(page_alloc_stats));
-	mem_map = NULL;
+/* Step 1, frame numbers: max_pfn, min_low_pfn, max_low_pfn and high_memory from the e820 map;
+ * -1 when there is no usable RAM above 2 MiB. */
+static int find_ram_limits(struct mm_init_state *s)
+{
+	const struct e820_table *e820 = s->bi->e820;
+	paddr_t boot_mapped = s->bi->boot_mapped_end ? s->bi->boot_mapped_end : BOOT_MAPPED_DEFAULT;
+	uint64_t ram_top = e820 ? e820_end_of_ram(e820, PHYS_LIMIT) : 0;
 
-	/* 1. Frame numbers. */
-	ram_top = e820 ? e820_end_of_ram(e820, PHYS_LIMIT) : 0;
 	if (ram_top < (2u << 20)) {
 		printf("mm_init: no usable RAM above 2 MiB in the e820 map\n");
 		return -1;
@@ -206,21 +209,32 @@ int mm_init(const struct mm_boot_info *bi)
 	max_pfn = PFN_DOWN(ram_top);
 	min_low_pfn = PFN_UP(e820_start_of_ram(e820, ram_top));
 	max_low_pfn = max_pfn < MAXMEM_PFN ? max_pfn : MAXMEM_PFN;
-	lowmem_end = (paddr_t)max_low_pfn << PAGE_SHIFT;
-	high_memory = PAGE_OFFSET + (vaddr_t)lowmem_end;
-	early_limit = boot_mapped < lowmem_end ? boot_mapped : lowmem_end;
+	s->lowmem_end = (paddr_t)max_low_pfn << PAGE_SHIFT;
+	high_memory = PAGE_OFFSET + (vaddr_t)s->lowmem_end;
+	s->early_limit = boot_mapped < s->lowmem_end ? boot_mapped : s->lowmem_end;
 	printf("%luMB HIGHMEM available.\n", pages_to_mb(max_pfn - max_low_pfn));
 	printf("%luMB LOWMEM available.\n", pages_to_mb(max_low_pfn));
-	printf("  mapped low ram: 0 - %08" PRIx64 "\n", (uint64_t)lowmem_end);
+	printf("  mapped low ram: 0 - %08" PRIx64 "\n", (uint64_t)s->lowmem_end);
+	return 0;
+}
 
-	/* 2. bootmem, its bitmap in the first free RAM above the kernel that boot.S mapped. */
-	bitmap_bytes = bootmem_bootmap_bytes(max_low_pfn);
-	bitmap_pa = find_boot_gap(bi, bi->kernel_end, bitmap_bytes, early_limit);
+/* Step 2, the boot allocator: its bitmap in the first free RAM above the kernel that boot.S mapped,
+ * the e820 RAM freed into it and everything else reserved ("Understanding the Linux Virtual Memory
+ * Manager", §5.2); -1 when the bitmap finds no room. */
+static int setup_bootmem(const struct mm_init_state *s)
+{
+	const struct mm_boot_info *bi = s->bi;
+	const struct e820_table *e820 = bi->e820;
+	unsigned long bitmap_bytes = bootmem_bootmap_bytes(max_low_pfn);
+	paddr_t bitmap_pa = find_boot_gap(bi, bi->kernel_end, bitmap_bytes, s->early_limit);
+	struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];
+	unsigned n;
+
 	if (!bitmap_pa) {
-		printf("mm_init: no room for the bootmem bitmap below %#" PRIx64 "\n", (uint64_t)early_limit);
+		printf("mm_init: no room for the bootmem bitmap below %#" PRIx64 "\n", (uint64_t)s->early_limit);
 		return -1;
 	}
-	init_bootmem(bitmap_pa, max_low_pfn, early_limit);
+	init_bootmem(bitmap_pa, max_low_pfn, s->early_limit);
 	for (unsigned i = 0; i < e820->nr_entries; i++)
 		if (e820->entries[i].type == E820_RAM)
 			free_bootmem(e820->entries[i].addr, e820->entries[i].size);
@@ -228,92 +242,123 @@ int mm_init(const struct mm_boot_info *bi)
 	for (unsigned i = 0; i < e820->nr_entries; i++)
 		if (e820->entries[i].type != E820_RAM)
 			reserve_bootmem(e820->entries[i].addr, e820->entries[i].size);
-	{
-		struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];
-		unsigned n = boot_ranges(bi, r);
-
-		for (unsigned i = 0; i < n; i++)
-			if (r[i].end > r[i].start)
-				reserve_bootmem(r[i].start, r[i].end - r[i].start);
-	}
+	n = boot_ranges(bi, r);
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].end > r[i].start)
+			reserve_bootmem(r[i].start, r[i].end - r[i].start);
 	reserve_bootmem(bitmap_pa, bitmap_bytes);
+	return 0;
+}
 
-	/* 3. mem_map: "Usually at the 16MiB mark to keep memory reserved for ZONE_DMA" (seed 004). */
-	map_bytes = PAGE_ALIGN_UP((uint64_t)max_pfn * sizeof(struct page));
-	at_16m = lowmem_end >= MAX_DMA_ADDRESS + map_bytes;
-	goal = at_16m ? MAX_DMA_ADDRESS : PAGE_ALIGN_UP(bi->kernel_end);
-	map_pa = alloc_bootmem_phys(map_bytes, PAGE_SIZE, goal, lowmem_end);
-	if (!map_pa) {
-		printf("mm_init: no room for mem_map (%" PRIu64 " KiB)\n", map_bytes >> 10);
+/* Step 3, mem_map from bootmem, "usually at the 16MiB mark to keep memory reserved for ZONE_DMA"
+ * (Understanding the Linux Virtual Memory Manager, §2.6), and the newlib heap arena next to it, at
+ * most an eighth of low memory; -1 when mem_map finds no room. */
+static int place_mem_map(struct mm_init_state *s)
+{
+	paddr_t goal;
+
+	s->map_bytes = PAGE_ALIGN_UP((uint64_t)max_pfn * sizeof(struct page));
+	s->at_16m = s->lowmem_end >= MAX_DMA_ADDRESS + s->map_bytes;
+	goal = s->at_16m ? MAX_DMA_ADDRESS : PAGE_ALIGN_UP(s->bi->kernel_end);
+	s->map_pa = alloc_bootmem_phys(s->map_bytes, PAGE_SIZE, goal, s->lowmem_end);
+	if (!s->map_pa) {
+		printf("mm_init: no room for mem_map (%" PRIu64 " KiB)\n", s->map_bytes >> 10);
 		return -1;
 	}
-	at_16m = map_pa == MAX_DMA_ADDRESS;
+	s->at_16m = s->map_pa == MAX_DMA_ADDRESS;
 
-	/* The newlib heap arena, next to mem_map, at most an eighth of low memory. */
-	heap_size = bi->heap_size ? bi->heap_size : MM_HEAP_DEFAULT_SIZE;
-	if (heap_size > lowmem_end / 8)
-		heap_size = (size_t)(lowmem_end / 8);
-	heap_size = (size_t)PAGE_ALIGN_UP((uint64_t)heap_size);
-	if (heap_size) {
-		heap_pa = alloc_bootmem_phys(heap_size, PAGE_SIZE, map_pa + map_bytes, lowmem_end);
-		if (!heap_pa)
-			heap_size = 0;
+	s->heap_size = s->bi->heap_size ? s->bi->heap_size : MM_HEAP_DEFAULT_SIZE;
+	if (s->heap_size > s->lowmem_end / 8)
+		s->heap_size = (size_t)(s->lowmem_end / 8);
+	s->heap_size = (size_t)PAGE_ALIGN_UP((uint64_t)s->heap_size);
+	if (s->heap_size) {
+		s->heap_pa = alloc_bootmem_phys(s->heap_size, PAGE_SIZE, s->map_pa + s->map_bytes, s->lowmem_end);
+		if (!s->heap_pa)
+			s->heap_size = 0;
 	}
+	return 0;
+}
 
-	/* 4. The kernel page directory. */
-	{
-		struct paging_layout l = { lowmem_end, bi->text_start, bi->text_end, bi->rodata_end };
+/* Step 4, the kernel page directory (paging_init), switched to; -1 on failure. */
+static int setup_kernel_pgdir(const struct mm_init_state *s)
+{
+	struct paging_layout l = { s->lowmem_end, s->bi->text_start, s->bi->text_end, s->bi->rodata_end };
 
-		if (paging_init(&l))
-			return -1;
-	}
+	if (paging_init(&l))
+		return -1;
 	printf("paging_init: swapper_pg_dir at %#" PRIx64 ", %lu page-table pages, %s, %s\n",
 	       (uint64_t)swapper_pg_dir, nr_pagetable_pages(),
 	       hal_large_page_size() == (4u << 20) ? "4 MiB pages (PSE)"
 	       : hal_large_page_size()	   ? "2 MiB pages (PAE)"
 					   : "4 KiB pages (no PSE)",
 	       hal_cpu_has(HAL_FEAT_PGE) ? "global (PGE)" : "not global (no PGE)");
+	return 0;
+}
 
-	/* 5. Zones and every struct page. */
+/* Step 5, the zones and every struct page (free_area_init). */
+static void init_zones(const struct mm_init_state *s)
+{
+	pfn_t zone_end[MAX_NR_ZONES];
+
 	zone_end[ZONE_DMA] = max_low_pfn < MAX_DMA_PFN ? max_low_pfn : MAX_DMA_PFN;
 	zone_end[ZONE_NORMAL] = max_low_pfn;
 	zone_end[ZONE_HIGHMEM] = max_pfn;
-	free_area_init(hal_va_ptr(__va(map_pa)), zone_end);
+	free_area_init(hal_va_ptr(__va(s->map_pa)), zone_end);
 	print_zone_ranges();
 	printf("mem_map: %lu struct pages of %zu bytes = %" PRIu64 " KiB at [mem 0x%08" PRIx64 "-0x%08" PRIx64
 	       "] (%s)\n",
-	       (unsigned long)max_pfn, sizeof(struct page), map_bytes >> 10, (uint64_t)map_pa,
-	       (uint64_t)(map_pa + map_bytes - 1), at_16m ? "the 16 MiB mark" : "above the kernel");
+	       (unsigned long)max_pfn, sizeof(struct page), s->map_bytes >> 10, (uint64_t)s->map_pa,
+	       (uint64_t)(s->map_pa + s->map_bytes - 1), s->at_16m ? "the 16 MiB mark" : "above the kernel");
+}
 
-	/* 6. Hand everything free to the buddy allocator. */
-	mm_boot_facts.highmem_handed = present_and_highmem(bi);
+/* Steps 6 and 7: everything free to the buddy allocator, then the watermarks and the allocators
+ * built on pages (slab, kmalloc, the newlib heap). */
+static void start_allocators(const struct mm_init_state *s)
+{
+	mm_boot_facts.highmem_handed = present_and_highmem(s->bi);
 	mm_boot_facts.bootmem_handed = free_all_bootmem();
-
-	/* 7. Watermarks, then the allocators built on pages. */
 	setup_per_zone_wmarks();
 	kmem_cache_init();
 	kmalloc_init();
-	mm_heap_init(heap_size ? __va(heap_pa) : 0, heap_size);
+	mm_heap_init(s->heap_size ? __va(s->heap_pa) : 0, s->heap_size);
+}
+
+/* The figures of the boot in mm_boot_facts, and the "Memory:" line. */
+static void record_boot_facts(const struct mm_init_state *s)
+{
+	const struct mm_boot_info *bi = s->bi;
+	unsigned long present_low = 0;
+	paddr_t text = bi->text_end - bi->text_start, ro = bi->rodata_end - bi->text_end;
+	paddr_t rw = bi->kernel_end - (bi->rodata_end ? bi->rodata_end : bi->kernel_start);
 
 	for (int z = 0; z < ZONE_HIGHMEM; z++)
 		present_low += contig_page_data.node_zones[z].present_pages;
-	mm_boot_facts.mem_map_start = map_pa;
-	mm_boot_facts.mem_map_end = map_pa + map_bytes;
+	mm_boot_facts.mem_map_start = s->map_pa;
+	mm_boot_facts.mem_map_end = s->map_pa + s->map_bytes;
 	mm_boot_facts.struct_page_size = sizeof(struct page);
 	mm_boot_facts.reserved_pages = present_low - (totalram_pages - totalhigh_pages);
 	mm_boot_facts.kernel_pages = PFN_UP(bi->kernel_end) - PFN_DOWN(bi->kernel_start);
 	mm_boot_facts.pagetable_boot_pages = nr_pagetable_pages();
-	{
-		paddr_t text = bi->text_end - bi->text_start, ro = bi->rodata_end - bi->text_end;
-		paddr_t rw = bi->kernel_end - (bi->rodata_end ? bi->rodata_end : bi->kernel_start);
+	printf("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, %luK rodata, %luK reserved, "
+	       "%luK highmem)\n",
+	       totalram_pages << (PAGE_SHIFT - 10), contig_page_data.node_present_pages << (PAGE_SHIFT - 10),
+	       (unsigned long)(text >> 10), (unsigned long)(rw >> 10), (unsigned long)(ro >> 10),
+	       mm_boot_facts.reserved_pages << (PAGE_SHIFT - 10), totalhigh_pages << (PAGE_SHIFT - 10));
+}
 
-		printf("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, %luK rodata, %luK reserved, "
-		       "%luK highmem)\n",
-		       totalram_pages << (PAGE_SHIFT - 10),
-		       contig_page_data.node_present_pages << (PAGE_SHIFT - 10), (unsigned long)(text >> 10),
-		       (unsigned long)(rw >> 10), (unsigned long)(ro >> 10),
-		       mm_boot_facts.reserved_pages << (PAGE_SHIFT - 10), totalhigh_pages << (PAGE_SHIFT - 10));
-	}
+int mm_init(const struct mm_boot_info *bi)
+{
+	struct mm_init_state s = { .bi = bi };
+	uint64_t t0 = hal_cycles();
+
+	memset(&mm_boot_facts, 0, sizeof(mm_boot_facts));
+	memset(&page_alloc_stats, 0, sizeof(page_alloc_stats));
+	mem_map = NULL;
+	if (find_ram_limits(&s) || setup_bootmem(&s) || place_mem_map(&s) || setup_kernel_pgdir(&s))
+		return -1;
+	init_zones(&s);
+	start_allocators(&s);
+	record_boot_facts(&s);
 	mm_boot_facts.boot_cycles = hal_cycles() - t0;
 	return 0;
 }

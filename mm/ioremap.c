@@ -8,6 +8,7 @@
 
 #include <hal/mmu.h>
 #include <mm/io.h>
+#include <mm/kernel_pgtable.h>
 #include <mm/layout.h>
 #include <mm/page.h>
 #include <mm/vmalloc.h>

@@ -26,12 +26,7 @@
 
 struct page_alloc_stats page_alloc_stats;
 
-__attribute__((weak)) bool should_fail_alloc_page(gfp_t gfp, unsigned order)
-{
-	(void)gfp;
-	(void)order;
-	return false;
-}
+bool (*should_fail_alloc_page)(gfp_t gfp, unsigned order);
 
 static void add_to_free_area(struct page *page, struct zone *zone, unsigned order)
 {
@@ -203,7 +198,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned order)
 			       MAX_ORDER - 1);
 		return NULL;
 	}
-	if (should_fail_alloc_page(gfp, order)) {
+	if (should_fail_alloc_page && should_fail_alloc_page(gfp, order)) {
 		page_alloc_stats.injected++;
 		goto fail;
 	}

@@ -15,11 +15,12 @@
 #include <mm/rmap.h>
 #include <mm/slab.h>
 
+#include "vma_internal.h"
+
 static struct kmem_cache *anon_vma_cachep;
 static unsigned long anon_vmas;
 
 /* Create the anon_vma cache (proc_mm_init()). */
-void anon_vma_init(void);
 void anon_vma_init(void)
 {
 	anon_vma_cachep = kmem_cache_create("anon_vma", sizeof(struct anon_vma), 0, 0);
@@ -27,7 +28,6 @@ void anon_vma_init(void)
 }
 
 /* anon_vmas in existence. */
-unsigned long nr_anon_vmas(void);
 unsigned long nr_anon_vmas(void)
 {
 	return anon_vmas;
@@ -308,57 +308,4 @@ unsigned long rmap_walk(struct page *page, rmap_one_fn fn, void *arg)
 unsigned long page_mapcount(struct page *page)
 {
 	return rmap_walk(page, NULL, NULL);
-}
-
-struct rmap_show_arg {
-	FILE *out;
-	int (*pid_of)(struct mm_struct *mm);
-};
-
-static bool show_one(struct page *page, struct vm_area_struct *vma, vaddr_t address, void *arg)
-{
-	struct rmap_show_arg *a = arg;
-	int pid = a->pid_of ? a->pid_of(vma->vm_mm) : -1;
-
-	(void)page;
-	fprintf(a->out, "  pid %-4d 0x%08lx  in %08lx-%08lx %c%c%c%c%s%s\n", pid, (unsigned long)address,
-		(unsigned long)vma->vm_start, (unsigned long)vma->vm_end, (vma->vm_flags & VM_READ) ? 'r' : '-',
-		(vma->vm_flags & VM_WRITE) ? 'w' : '-', (vma->vm_flags & VM_EXEC) ? 'x' : '-',
-		(vma->vm_flags & VM_MAYSHARE) ? 's' : 'p', vma->vm_file ? " /" : "",
-		vma->vm_file ? vma->vm_file->f_inode->i_name : "");
-	return true;
-}
-
-void rmap_show(FILE *out, pfn_t pfn, int (*pid_of)(struct mm_struct *mm))
-{
-	struct rmap_show_arg a = { out, pid_of };
-	struct page *page;
-	unsigned long n;
-
-	if (!pfn_valid(pfn)) {
-		fprintf(out, "rmap: no frame 0x%lx\n", (unsigned long)pfn);
-		return;
-	}
-	page = pfn_to_page(pfn);
-	if (page_count(page) <= 0 || PageBuddy(page)) {
-		fprintf(out, "pfn 0x%lx: free\n", (unsigned long)pfn);
-		return;
-	}
-	if (PageSlab(page) || PageReserved(page)) {
-		fprintf(out, "pfn 0x%lx: a %s page, not mapped into user space\n", (unsigned long)pfn,
-			PageSlab(page) ? "slab" : "reserved");
-		return;
-	}
-	if (PageAnon(page))
-		fprintf(out, "pfn 0x%lx: anonymous page, index 0x%lx, count %d\n", (unsigned long)pfn,
-			page_index(page), page_count(page));
-	else if (page_mapping(page))
-		fprintf(out, "pfn 0x%lx: page cache of /%s, offset 0x%lx, count %d\n", (unsigned long)pfn,
-			page_mapping(page)->host->i_name, page_index(page) << PAGE_SHIFT, page_count(page));
-	else {
-		fprintf(out, "pfn 0x%lx: not a user page (count %d)\n", (unsigned long)pfn, page_count(page));
-		return;
-	}
-	n = rmap_walk(page, show_one, &a);
-	fprintf(out, "%lu mapping%s\n", n, n == 1 ? "" : "s");
 }

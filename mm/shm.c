@@ -16,6 +16,8 @@
 #include <mm/shm.h>
 #include <mm/slab.h>
 
+#include "vma_internal.h"
+
 struct shmid_kernel {
 	bool used, deleted;
 	int key, id;
@@ -86,7 +88,6 @@ static struct file *shmem_file_create(const char *name, unsigned long size)
 }
 
 /* The file behind a MAP_SHARED|MAP_ANONYMOUS region (Linux's shmem_zero_setup). */
-struct file *shmem_file_setup(const char *name, unsigned long size);
 struct file *shmem_file_setup(const char *name, unsigned long size)
 {
 	struct file *f = shmem_file_create(name, size);

@@ -215,14 +215,7 @@ static void slab_destroy(struct kmem_cache *c, struct page *head)
 	__free_pages(head, c->order);
 }
 
-/* Failure injection's hook (mm/fault_inject.c overrides it): true when this object allocation must fail. */
-bool should_fail_slab_alloc(struct kmem_cache *c, gfp_t gfp);
-__attribute__((weak)) bool should_fail_slab_alloc(struct kmem_cache *c, gfp_t gfp)
-{
-	(void)c;
-	(void)gfp;
-	return false;
-}
+bool (*should_fail_slab_alloc)(struct kmem_cache *c, gfp_t gfp);
 
 void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 {
@@ -233,7 +226,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 
 	if (!c)
 		return NULL;
-	if (should_fail_slab_alloc(c, gfp)) {
+	if (should_fail_slab_alloc && should_fail_slab_alloc(c, gfp)) {
 		c->alloc_fail++;
 		return NULL;
 	}
@@ -453,15 +446,4 @@ unsigned long kmem_cache_check(struct kmem_cache *c, FILE *out)
 		problems++;
 	}
 	return problems;
-}
-
-void show_slabinfo(FILE *out)
-{
-	fprintf(out, "slabinfo - version: 2.1\n");
-	fprintf(out, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables "
-		     "<limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
-	for (struct kmem_cache *c = kmem_cache_first(); c; c = kmem_cache_next(c))
-		fprintf(out, "%-17s %6lu %6lu %6zu %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n", c->name,
-			c->active_objs, c->num_slabs * c->num, c->size, c->num, 1u << c->order, 0u, 0u, 0u,
-			c->num_slabs, c->num_slabs, 0u);
 }

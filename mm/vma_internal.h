@@ -1,6 +1,7 @@
 /*
- * Region primitives shared by mmap.c, mprotect.c, mremap.c and fork.c; not
- * part of the interface of mm/ (see mm/include/mm/mman.h for that).
+ * Region primitives (vma.c) shared by mmap.c, mprotect.c, mremap.c and fork.c, and the caches of
+ * the address-space objects they count; not part of the interface of mm/ (see
+ * mm/include/mm/mman.h for that).
  */
 #ifndef MM_VMA_INTERNAL_H
 #define MM_VMA_INTERNAL_H
@@ -17,6 +18,28 @@ struct vma_prealloc {
 
 /* Pages covered by vma. */
 unsigned long vma_pages(const struct vm_area_struct *vma);
+
+/* Create the vm_area_struct cache and zero the count of live regions (proc_mm_init). */
+void vm_area_cache_init(void);
+
+/* Regions allocated and not yet freed, for proc_mm_objects(). */
+unsigned long nr_vm_areas(void);
+
+/* Create the mm_struct cache (fork.c; proc_mm_init). */
+void fork_init(void);
+
+/* mm_structs allocated and not yet freed (fork.c). */
+unsigned long nr_mm_structs(void);
+
+/* Create the anon_vma cache (rmap.c; proc_mm_init). */
+void anon_vma_init(void);
+
+/* anon_vmas allocated and not yet freed (rmap.c). */
+unsigned long nr_anon_vmas(void);
+
+/* A shared anonymous mapping is a shmem file of its own, of size bytes (shm.c; Linux's /dev/zero
+ * mapping); NULL without memory. */
+struct file *shmem_file_setup(const char *name, unsigned long size);
 
 /* A zeroed region in no mm (its tree nodes cleared), or NULL; counted for proc_mm_objects(). */
 struct vm_area_struct *vm_area_alloc(void);

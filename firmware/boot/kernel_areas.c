@@ -11,6 +11,7 @@
 #include <kallsyms.h>
 #include <mm/highmem.h>
 #include <mm/layout.h>
+#include <mm/layout_report.h>
 #include <mm/region.h>
 #include <mm/vmalloc.h>
 

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mm/bench.h>
-#include <mm/bench_vm.h>
+#include <mm/debug/bench.h>
+#include <mm/debug/bench_vm.h>
 #include <mm/vmalloc.h>
 #include <shell.h>
 

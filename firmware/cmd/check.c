@@ -11,7 +11,7 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/x86.h>
-#include <mm/mmcheck.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/paging.h>
 #include <selftest.h>
 #include <shell.h>

@@ -10,11 +10,12 @@
 #include <console.h>
 #include <hal/mmu.h>
 #include <hal/x86.h>
-#include <mm/bench_mm.h>
+#include <mm/debug/bench_mm.h>
 #include <mm/fs.h>
 #include <mm/page_alloc.h>
 #include <mm/mman.h>
 #include <mm/page.h>
+#include <mm/debug/ptdump.h>
 #include <mm/region.h>
 #include <mm/rmap.h>
 #include <mm/shm.h>

@@ -17,9 +17,9 @@
 #include <firmware.h>
 #include <hal/cpu.h>
 #include <hal/x86.h>
-#include <mm/fault_inject.h>
-#include <mm/mmcheck.h>
-#include <mm/stress.h>
+#include <mm/debug/fault_inject.h>
+#include <mm/debug/mmcheck.h>
+#include <mm/debug/stress.h>
 #include <shell.h>
 #include <task.h>
 

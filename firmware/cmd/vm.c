@@ -13,7 +13,9 @@
 #include <mm/highmem.h>
 #include <mm/io.h>
 #include <mm/layout.h>
+#include <mm/layout_report.h>
 #include <mm/page.h>
+#include <mm/debug/ptdump.h>
 #include <mm/region.h>
 #include <mm/vmalloc.h>
 #include <shell.h>
@@ -185,11 +187,13 @@ SHELL_CMD(kmap, "kmap", "PFN", "map frame PFN with kmap (a low frame gives its l
 static int cmd_kunmap(int argc, char **argv)
 {
 	struct page *page;
-	unsigned long bad = pkmap_stats.bad_kunmaps;
 
 	if (nargs(argc, argv, 1) || !(page = arg_page(argv)))
 		return 1;
-	kunmap(page);
-	return pkmap_stats.bad_kunmaps != bad;
+	if (kunmap(page) == 0)
+		return 0;
+	printf("kunmap: pfn 0x%lx is not kmapped (virtual 0x%08lx); ignored\n", (unsigned long)page_to_pfn(page),
+	       (unsigned long)page->virtual);
+	return 1;
 }
 SHELL_CMD(kunmap, "kunmap", "PFN", "drop one kmap of frame PFN", cmd_kunmap);

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include <fake_hal.h>
-#include <mm/bench.h>
-#include <mm/bench_vm.h>
+#include <mm/debug/bench.h>
+#include <mm/debug/bench_vm.h>
 #include <mm/e820.h>
 #include <mm/fixmap.h>
 #include <mm/highmem.h>

@@ -32,7 +32,8 @@
 
 #include <fake_hal.h>
 #include <mm/e820.h>
-#include <mm/fault_inject.h>
+#include <mm/debug/fault_inject.h>
+#include <mm/debug/validate_mm.h>
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
 #include <mm/init.h>

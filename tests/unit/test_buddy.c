@@ -18,10 +18,10 @@
 
 #define MB (1ull << 20)
 
-/* Failure injection: the strong definition here replaces the weak one in mm/page_alloc.c. */
+/* Failure injection: installed in mm/page_alloc.c's should_fail_alloc_page hook by the test that needs it. */
 static int fail_next_allocs;
 
-bool should_fail_alloc_page(gfp_t gfp, unsigned order)
+static bool fail_next(gfp_t gfp, unsigned order)
 {
 	(void)gfp;
 	(void)order;
@@ -275,6 +275,7 @@ static void test_exhaustion_and_bad_orders(void **state)
 	assert_null(alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER));
 	assert_int_equal(page_alloc_stats.alloc_fail, fails + 1);
 	fail_next_allocs = 1;
+	should_fail_alloc_page = fail_next;
 	assert_null(alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0));
 	assert_int_equal(page_alloc_stats.injected, 1);
 	assert_int_equal(page_alloc_stats.alloc_fail, fails + 2);

@@ -6,7 +6,7 @@
  */
 #include "test_hardening.h"
 
-#include <mm/fault_inject.h>
+#include <mm/debug/fault_inject.h>
 #include <mm/io.h>
 
 static int boot1g(void **state)

@@ -9,9 +9,9 @@
 
 #include "test_vm_boot.h"
 
-#include <mm/mmcheck.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/slab.h>
-#include <mm/stress.h>
+#include <mm/debug/stress.h>
 
 /* The fake image: text [FAKE_KERNEL_START + 16 KiB, + 128 KiB), rodata up to + 160 KiB. */
 #define HB_TEXT_START (FAKE_KERNEL_START + 0x4000u)

@@ -6,7 +6,7 @@
  */
 #include "test_vm_boot.h"
 
-#include <mm/bench_vm.h>
+#include <mm/debug/bench_vm.h>
 
 /* The self tests of the image, compiled here against the fake hal. */
 #include "../../firmware/selftest/selftest_vm.c"

@@ -17,7 +17,7 @@
 #include <hal/mmu.h>
 #include <mm/meminfo.h>
 #include <mm/mman.h>
-#include <mm/mmcheck.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/mmzone.h>
 
 #ifndef CONFIG_X86_PAE

@@ -5,6 +5,7 @@
 #include "test_vm_boot.h"
 
 #include <mm/io.h>
+#include <mm/debug/ptdump.h>
 #include <mm/region.h>
 
 static char buf[256];

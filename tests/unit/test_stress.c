@@ -8,8 +8,8 @@
 #define _GNU_SOURCE /* fopencookie */
 #include "test_hardening.h"
 
-#include <mm/fault_inject.h>
-#include <mm/stress.h>
+#include <mm/debug/fault_inject.h>
+#include <mm/debug/stress.h>
 
 /* Seeds that made a run fail once, replayed by test_regression_seeds (none has failed yet). */
 static const uint64_t regression_seeds[] = { 1, 0xdeadbeef };

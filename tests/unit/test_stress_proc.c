@@ -11,10 +11,10 @@
 #define _GNU_SOURCE /* fopencookie */
 #include "test_hardening.h"
 
-#include <mm/fault_inject.h>
+#include <mm/debug/fault_inject.h>
 #include <mm/memory.h>
 #include <mm/mman.h>
-#include <mm/stress.h>
+#include <mm/debug/stress.h>
 
 static FILE *devnull;
 

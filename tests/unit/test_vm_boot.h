@@ -23,6 +23,7 @@
 #include <mm/highmem.h>
 #include <mm/init.h>
 #include <mm/layout.h>
+#include <mm/layout_report.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
 #include <mm/paging.h>

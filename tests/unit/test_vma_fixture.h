@@ -9,6 +9,7 @@
 
 #include "test_vm_boot.h"
 
+#include <mm/debug/validate_mm.h>
 #include <mm/fs.h>
 #include <mm/memory.h>
 #include <mm/mman.h>

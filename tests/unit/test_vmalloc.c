@@ -5,7 +5,9 @@
  */
 #include "test_vm_boot.h"
 
+#include <mm/debug/vmalloc_debug.h>
 #include <mm/io.h>
+#include <mm/kernel_pgtable.h>
 #include <mm/mmzone.h>
 #include <mm/region.h>
 #include <mm/slab.h>
@@ -616,8 +618,8 @@ static unsigned run_sequence(uint32_t seed, unsigned steps, vaddr_t *placed, boo
 	for (unsigned step = 0; step < steps; step++) {
 		seed = seed * 1103515245u + 12345u;
 		if (flip_modes && step % 97 == 0)
-			vmalloc_search_mode = vmalloc_search_mode == VMALLOC_SEARCH_LINEAR ? VMALLOC_SEARCH_INDEXED
-											 : VMALLOC_SEARCH_LINEAR;
+			vmalloc_set_search(vmalloc_get_search() == VMALLOC_SEARCH_LINEAR ? VMALLOC_SEARCH_INDEXED
+										       : VMALLOC_SEARCH_LINEAR);
 		if (n < MODEL_MAX && (n == 0 || (seed >> 16) % 100 < 55)) {
 			unsigned long size = 1 + (seed >> 4) % ((seed >> 20) % 4 == 0 ? 60 * PAGE_SIZE : 3 * PAGE_SIZE);
 			unsigned long align = PAGE_SIZE << ((seed >> 12) % 8 == 0 ? (seed >> 9) % 6 : 0);
@@ -641,10 +643,10 @@ static unsigned run_sequence(uint32_t seed, unsigned steps, vaddr_t *placed, boo
 			struct vm_struct *want = find_vm_area_containing(probe);
 
 			/* Both lookups agree. */
-			vmalloc_search_mode = !vmalloc_search_mode;
+			vmalloc_set_search(!vmalloc_get_search());
 			assert_ptr_equal(find_vm_area_containing(probe), want);
 			assert_ptr_equal(find_vm_area(live[i]->addr), live[i]);
-			vmalloc_search_mode = !vmalloc_search_mode;
+			vmalloc_set_search(!vmalloc_get_search());
 			free_vm_area(remove_vm_area(live[i]->addr));
 			live[i] = live[--n];
 		}
@@ -666,15 +668,15 @@ static void test_indexed_matches_linear(void **state)
 	FILE *devnull = fopen("/dev/null", "w"), *saved = stdout;
 
 	stdout = devnull; /* failures print a line each */
-	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	vmalloc_set_search(VMALLOC_SEARCH_INDEXED);
 	n1 = run_sequence(4242, STEPS, by_tree, false);
-	vmalloc_search_mode = VMALLOC_SEARCH_LINEAR;
+	vmalloc_set_search(VMALLOC_SEARCH_LINEAR);
 	n2 = run_sequence(4242, STEPS, by_list, false);
-	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	vmalloc_set_search(VMALLOC_SEARCH_INDEXED);
 	n3 = run_sequence(4242, STEPS, by_both, true);
 	stdout = saved;
 	fclose(devnull);
-	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	vmalloc_set_search(VMALLOC_SEARCH_INDEXED);
 	assert_int_equal(n1, n2);
 	assert_int_equal(n1, n3);
 	for (unsigned i = 0; i < n1; i++) {

@@ -53,14 +53,15 @@ bool page_is_highmem(const struct page *page);
 /* Map the high page into the PKMAP window (or raise the count of its live mapping) and return its address; 0 with a message when every slot is in use. */
 vaddr_t kmap_high(struct page *page);
 
-/* Drop one use of the high page's PKMAP mapping; a page that is not mapped is reported and ignored. */
-void kunmap_high(struct page *page);
+/* Drop one use of the high page's PKMAP mapping; -EINVAL (counted in pkmap_stats.bad_kunmaps,
+ * nothing changed) when the page is not kmapped. */
+int kunmap_high(struct page *page);
 
 /* The kernel address of page for as long as it is kmapped: its linear address in low memory, a PKMAP address for a high page; 0 on failure. */
 vaddr_t kmap(struct page *page);
 
-/* Undo kmap(page) (nothing to do for a low page). */
-void kunmap(struct page *page);
+/* Undo kmap(page) (nothing to do for a low page); 0, or -EINVAL when a high page is not kmapped. */
+int kunmap(struct page *page);
 
 /* Free every PKMAP slot whose count is 1 and flush the TLB once if any was freed (called when last_pkmap_nr wraps). */
 void flush_all_zero_pkmaps(void);

@@ -2,13 +2,12 @@
  * The kernel virtual address map, derived from a handful of anchors: the
  * page size and PAGE_OFFSET (hal/page.h), VMALLOC_OFFSET, VMALLOC_RESERVE,
  * PKMAP_BASE and FIXADDR_TOP (mm/fixmap.h).  Boundaries that depend on the
- * amount of RAM are functions of high_memory.  ../shared/DESIGN.md section 1
- * draws the picture.
+ * amount of RAM are functions of high_memory ("Understanding the Linux
+ * Virtual Memory Manager", §4.1 and figure 4.1 draw the picture).  Constants
+ * and their static asserts only; mm/layout_report.h prints and checks them.
  */
 #ifndef MM_LAYOUT_H
 #define MM_LAYOUT_H
-
-#include <stdio.h>
 
 #include <hal/page.h>
 #include <mm/fixmap.h>
@@ -88,18 +87,5 @@ _Static_assert((LAST_PKMAP & LAST_PKMAP_MASK) == 0, "LAST_PKMAP must be a power 
 _Static_assert(PKMAP_END <= FIXADDR_START, "PKMAP must not overlap the fixmaps");
 _Static_assert(__end_of_fixed_addresses <= 1023, "the fixmap enum must fit one page table below the last page");
 _Static_assert(FIXADDR_TOP + PAGE_SIZE == 0xFFFFF000u, "the last page of the address space stays unmapped");
-
-/* Addresses of the kernel image sections for show_layout(); the firmware fills them from linker symbols. */
-struct kernel_sections {
-	vaddr_t text_start, text_end;
-	vaddr_t data_start, data_end;
-	vaddr_t init_start, init_end;
-};
-
-/* Print the "virtual kernel memory layout:" block of DESIGN.md from the real boundaries; ks may be NULL to leave out the section lines. */
-void show_layout(FILE *out, const struct kernel_sections *ks);
-
-/* Check the run-time boundaries (high_memory, VMALLOC_START, and ks when not NULL) against the compile-time ones; print each violation to out and return their number. */
-int layout_check(FILE *out, const struct kernel_sections *ks);
 
 #endif

@@ -8,11 +8,8 @@
 
 #include <stdio.h>
 
-/* /proc/meminfo: MemTotal, MemFree, HighTotal, HighFree, LowTotal, LowFree, Slab, PageTables, then vmalloc_meminfo(). */
+/* /proc/meminfo: MemTotal, MemFree, HighTotal, HighFree, LowTotal, LowFree, Slab, PageTables, then vmalloc_meminfo() (mm/vmalloc.h). */
 void show_meminfo(FILE *out);
-
-/* Append the VmallocTotal/VmallocUsed/VmallocChunk lines; the weak default in meminfo.c prints nothing and mm/vmalloc.c overrides it. */
-void vmalloc_meminfo(FILE *out);
 
 /* /proc/zoneinfo for every zone of node 0: free pages, min/low/high, spanned, present, managed, start_pfn. */
 void show_zoneinfo(FILE *out);

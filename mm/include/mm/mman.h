@@ -140,9 +140,6 @@ int expand_stack(struct vm_area_struct *vma, vaddr_t address);
 /* Copy every region of oldmm into the empty mm, sharing pages copy-on-write (fork); 0 or -ENOMEM (mm then holds what was copied, for mmput). */
 int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
 
-/* Check that list, tree, map_count, total_vm and the i_mmap/anon_vma links of mm agree; print problems to out and return their number. */
-unsigned long validate_mm(struct mm_struct *mm, FILE *out);
-
 /* Print the regions of mm as /proc/PID/maps does. */
 void show_maps(FILE *out, struct mm_struct *mm);
 

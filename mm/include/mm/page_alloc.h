@@ -4,8 +4,8 @@
  *
  * alloc_pages() is the single choke point for page allocation: every
  * other allocator in mm/ (slab, kmalloc, get_free_page, page tables made
- * after boot) calls it, and it asks should_fail_alloc_page() first, so a
- * failure-injection layer needs to override only that one weak function.
+ * after boot) calls it, and it asks the should_fail_alloc_page hook first, so a
+ * failure-injection layer (mm/debug/fault_inject.c) needs to set only that one pointer.
  */
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
@@ -27,8 +27,9 @@ struct page_alloc_stats {
 
 extern struct page_alloc_stats page_alloc_stats;
 
-/* True when this allocation must fail (failure injection); the weak default never fails. */
-bool should_fail_alloc_page(gfp_t gfp, unsigned order);
+/* Failure injection's hook: NULL (never fail) unless a debug layer installs a function that returns
+ * true when this allocation must fail. */
+extern bool (*should_fail_alloc_page)(gfp_t gfp, unsigned order);
 
 /* Hand the frames [start, end) of low or high memory to the buddy allocator at boot: clears PG_reserved, counts them as managed; returns how many. */
 unsigned long free_boot_range(pfn_t start, pfn_t end);

@@ -24,7 +24,4 @@ void mm_set_symbolizer(mm_symbolizer_fn fn);
 /* Write caller as a symbol if the symbolizer knows it, else as 0x-hex, into buf and return buf. */
 const char *mm_caller_name(const void *caller, char *buf, size_t len);
 
-/* Print the page-directory and page-table entries of va in page directory pgd, decoded, and the region of va (the `pt` command). */
-void pt_show(FILE *out, paddr_t pgd, vaddr_t va);
-
 #endif

@@ -23,6 +23,7 @@
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -73,6 +74,10 @@ extern struct slab_stats slab_stats;
 
 /* Set up the cache of caches and forget every other cache; called by mm_init() once the buddy allocator runs. */
 void kmem_cache_init(void);
+
+/* Failure injection's hook, asked first by kmem_cache_alloc(): NULL (never fail) unless a debug
+ * layer installs a function that returns true when this object allocation must fail. */
+extern bool (*should_fail_slab_alloc)(struct kmem_cache *c, gfp_t gfp);
 
 /* A cache of objects of size bytes aligned to align (0: ARCH_KMALLOC_MINALIGN); NULL if it cannot be made. */
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align, unsigned flags);

@@ -80,17 +80,6 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 				      vaddr_t end, const void *caller);
 
 /*
- * How the gap search and the lookups run: VMALLOC_SEARCH_INDEXED (the
- * default) through the tree in O(log n), VMALLOC_SEARCH_LINEAR by walking
- * vmlist as the seeds do ("the vm_struct list is searched linearly by the
- * function get_vm_area()", seed 002), kept as the reference the benchmark
- * and the tests compare with.  Both give the same placements; the switch
- * may be flipped at any time.
- */
-enum vmalloc_search { VMALLOC_SEARCH_INDEXED = 0, VMALLOC_SEARCH_LINEAR = 1 };
-extern enum vmalloc_search vmalloc_search_mode;
-
-/*
  * Lazy TLB purging: vfree() and vunmap() unmap an area at once but do not
  * flush the TLB for it; the range waits on a purge list, and is flushed
  * either all together by one global flush when more than
@@ -104,9 +93,6 @@ extern unsigned long vmalloc_lazy_max_pages;
 
 /* Flush the TLB once and make every lazily freed range free again; returns how many ranges were purged. */
 unsigned long vmalloc_purge_lazy(void);
-
-/* Check the index beside vmlist: same areas in the same order, every recorded gap right and every subtree bound covering its subtree; prints what is wrong to out and returns the number of problems. */
-unsigned long vmalloc_index_check(FILE *out);
 
 /* Print the vmalloc counters as vmstat-style "name value" lines (flushes, purges, lazily freed pages). */
 void vmalloc_vmstat_show(FILE *out);
@@ -149,15 +135,6 @@ void vunmap(vaddr_t addr);
 
 /* The struct page mapped at vmalloc address addr, or NULL if none. */
 struct page *vmalloc_to_page(vaddr_t addr);
-
-/* Map the page at va to pa in the kernel page directory, supplying a missing page table; a hal error code otherwise. */
-int kernel_map_page(vaddr_t va, paddr_t pa, unsigned prot);
-
-/* Check at boot that a page table covers va (the PKMAP or fixmap table, named what); 0 if so, 1 after reporting the paging_init bug and adding one, -1 if none could be added. */
-int kernel_table_check(vaddr_t va, const char *what);
-
-/* Unmap every mapped page of [addr, addr + size) in the kernel page directory and flush the TLB for them. */
-void unmap_kernel_range(vaddr_t addr, unsigned long size);
 
 /* Print every area in /proc/vmallocinfo format, in address order (the `vmallocinfo` command). */
 void vmallocinfo_show(FILE *out);

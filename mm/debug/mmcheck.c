@@ -12,7 +12,7 @@
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
 #include <mm/layout.h>
-#include <mm/mmcheck.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>

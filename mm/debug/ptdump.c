@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <hal/mmu.h>
+#include <mm/debug/ptdump.h>
 #include <mm/region.h>
 
 static void decode_flags(FILE *out, uint64_t e, bool is_pde)

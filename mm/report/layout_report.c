@@ -7,6 +7,7 @@
 
 #include <hal/mmu.h>
 #include <mm/layout.h>
+#include <mm/layout_report.h>
 #include <mm/page.h>
 #include <mm/paging.h>
 

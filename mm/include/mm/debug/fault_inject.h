@@ -14,8 +14,8 @@
  * the request has __GFP_NOWARN it is reported on the console like a real
  * failure ("page allocation failure", "slab ...: allocation failure").
  */
-#ifndef MM_FAULT_INJECT_H
-#define MM_FAULT_INJECT_H
+#ifndef MM_DEBUG_FAULT_INJECT_H
+#define MM_DEBUG_FAULT_INJECT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,8 +51,5 @@ unsigned long fault_inject_count(void);
 
 /* Print the schedule and the counters on one line each (the `failinject` command). */
 void fault_inject_show(FILE *out);
-
-/* The slab allocator's hook, called first in kmem_cache_alloc(): true when this object allocation must fail. */
-bool should_fail_slab_alloc(struct kmem_cache *cache, gfp_t gfp);
 
 #endif

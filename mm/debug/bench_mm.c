@@ -1,5 +1,5 @@
 /*
- * Benchmarks of process address spaces (see mm/bench_mm.h).  Reproduce
+ * Benchmarks of process address spaces (see mm/debug/bench_mm.h).  Reproduce
  * with `bench-proc` at the shell; on QEMU TCG the cycle counts are the
  * TSC's and only comparable run to run on one host.
  */
@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include <hal/cpu.h>
-#include <mm/bench_mm.h>
+#include <mm/debug/bench_mm.h>
 #include <mm/memory.h>
 #include <mm/mman.h>
 
@@ -56,28 +56,52 @@ static int bench_find_vma(FILE *out, unsigned n)
 	return 0;
 }
 
-static int bench_anon_fault(FILE *out, unsigned pages)
+/* A new address space with one private anonymous writable mapping of pages pages: its mm (NULL
+ * on failure), the mapping's address in *addr and its region in *vma. */
+static struct mm_struct *anon_mm(unsigned pages, vaddr_t *addr, struct vm_area_struct **vma)
 {
 	struct mm_struct *mm = mm_alloc();
-	struct vm_area_struct *vma;
-	uint64_t t0, t1;
 	unsigned long a;
 
 	if (!mm)
-		return 1;
+		return NULL;
 	a = do_mmap(mm, NULL, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0);
 	if (IS_ERR_VALUE(a)) {
 		mmput(mm);
-		return 1;
+		return NULL;
 	}
-	vma = find_vma(mm, (vaddr_t)a);
-	t0 = hal_cycles();
+	*addr = (vaddr_t)a;
+	*vma = find_vma(mm, *addr);
+	return mm;
+}
+
+/* Write-fault every page of [addr, addr + pages pages) in vma; 0, or 1 after naming the failed fault
+ * (as who) on out. */
+static int fault_in(FILE *out, const char *who, struct mm_struct *mm, struct vm_area_struct *vma, vaddr_t addr,
+		    unsigned pages)
+{
 	for (unsigned i = 0; i < pages; i++)
-		if (handle_mm_fault(mm, vma, (vaddr_t)a + i * PAGE_SIZE, FAULT_FLAG_WRITE)) {
-			fprintf(out, "bench: anon_fault: fault %u failed\n", i);
-			mmput(mm);
+		if (handle_mm_fault(mm, vma, addr + i * PAGE_SIZE, FAULT_FLAG_WRITE)) {
+			fprintf(out, "bench: %s: fault %u failed\n", who, i);
 			return 1;
 		}
+	return 0;
+}
+
+static int bench_anon_fault(FILE *out, unsigned pages)
+{
+	struct vm_area_struct *vma;
+	uint64_t t0, t1;
+	vaddr_t a;
+	struct mm_struct *mm = anon_mm(pages, &a, &vma);
+
+	if (!mm)
+		return 1;
+	t0 = hal_cycles();
+	if (fault_in(out, "anon_fault", mm, vma, a, pages)) {
+		mmput(mm);
+		return 1;
+	}
 	t1 = hal_cycles();
 	fprintf(out, "BENCH name=anon_fault n=%u ops=%u cycles_per_op=%" PRIu64 "\n", pages, pages,
 		(t1 - t0) / pages);
@@ -87,25 +111,18 @@ static int bench_anon_fault(FILE *out, unsigned pages)
 
 static int bench_fork(FILE *out, unsigned pages)
 {
-	struct mm_struct *mm = mm_alloc(), *child;
 	struct vm_area_struct *vma;
 	uint64_t t0, t1, t2;
-	unsigned long a;
+	vaddr_t a;
+	struct mm_struct *mm = anon_mm(pages, &a, &vma), *child;
 	int err;
 
 	if (!mm)
 		return 1;
-	a = do_mmap(mm, NULL, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(a)) {
+	if (fault_in(out, "fork", mm, vma, a, pages)) {
 		mmput(mm);
 		return 1;
 	}
-	vma = find_vma(mm, (vaddr_t)a);
-	for (unsigned i = 0; i < pages; i++)
-		if (handle_mm_fault(mm, vma, (vaddr_t)a + i * PAGE_SIZE, FAULT_FLAG_WRITE)) {
-			mmput(mm);
-			return 1;
-		}
 	child = mm_alloc();
 	if (!child) {
 		mmput(mm);

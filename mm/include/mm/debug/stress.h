@@ -38,7 +38,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <mm/mmcheck.h>
+#include <mm/debug/mmcheck.h>
 
 enum stress_op {
 	STRESS_ALLOC_PAGES,

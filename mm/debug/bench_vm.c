@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include <hal/cpu.h>
-#include <mm/bench_vm.h>
+#include <mm/debug/bench_vm.h>
+#include <mm/debug/vmalloc_debug.h>
 #include <mm/highmem.h>
 #include <mm/layout.h>
 #include <mm/page.h>
@@ -194,10 +195,10 @@ static void bench_vmalloc_live(FILE *out, const char *name, unsigned n, unsigned
 		vmalloc_purge_lazy();
 	}
 	n = made;
-	vmalloc_search_mode = mode;
+	vmalloc_set_search(mode);
 	ops = scaled(ops);
 	cycles = time_best(loop, &c, ops);
-	vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+	vmalloc_set_search(VMALLOC_SEARCH_INDEXED);
 	if (c.failed)
 		bench_skip(out, name, n, "vmalloc-failed");
 	else
@@ -241,11 +242,11 @@ static void bench_vmalloc_pair(FILE *out, unsigned n, unsigned long ops_tree, un
 
 			if (!want[k] || c[k].failed)
 				continue;
-			vmalloc_search_mode = modes[k];
+			vmalloc_set_search(modes[k]);
 			t0 = hal_cycles();
 			bench_timed(loop_vmalloc_vfree, &c[k], ops[k]);
 			t = hal_cycles() - t0;
-			vmalloc_search_mode = VMALLOC_SEARCH_INDEXED;
+			vmalloc_set_search(VMALLOC_SEARCH_INDEXED);
 			if (t < best[k])
 				best[k] = t;
 		}

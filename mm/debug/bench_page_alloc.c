@@ -8,7 +8,7 @@
 #include <inttypes.h>
 
 #include <hal/cpu.h>
-#include <mm/bench.h>
+#include <mm/debug/bench.h>
 #include <mm/init.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>

@@ -1,13 +1,12 @@
 /*
- * Allocation-failure injection (see mm/fault_inject.h): strong versions of
- * the weak hooks in mm/page_alloc.c and mm/slab.c.  Linked into the image
- * and into every host test, it is inert until fault_inject_set() picks a
- * schedule.
+ * Allocation-failure injection (see mm/debug/fault_inject.h): the functions fault_inject_set()
+ * installs in the core allocators' hooks (should_fail_alloc_page in mm/page_alloc.c,
+ * should_fail_slab_alloc in mm/slab.c); they are inert while the mode is off.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <mm/fault_inject.h>
+#include <mm/debug/fault_inject.h>
 #include <mm/page_alloc.h>
 #include <mm/slab.h>
 
@@ -23,6 +22,9 @@ static uint64_t next_random(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+static bool fault_inject_page(gfp_t gfp, unsigned order);
+static bool fault_inject_slab(struct kmem_cache *cache, gfp_t gfp);
+
 void fault_inject_set(enum fault_inject_mode mode, unsigned long n, uint64_t seed)
 {
 	memset(&fault_inject, 0, sizeof(fault_inject));
@@ -32,6 +34,10 @@ void fault_inject_set(enum fault_inject_mode mode, unsigned long n, uint64_t see
 	fault_inject.n = mode == FAULT_INJECT_OFF ? 0 : n;
 	fault_inject.seed = mode == FAULT_INJECT_RANDOM ? seed : 0;
 	fault_inject.rng = fault_inject.seed;
+	/* Installed from the first call on; the hooks themselves do nothing while the mode is off, so
+	 * a caller may save and restore the state by assignment. */
+	should_fail_alloc_page = fault_inject_page;
+	should_fail_slab_alloc = fault_inject_slab;
 }
 
 unsigned long fault_inject_count(void)
@@ -53,7 +59,8 @@ static bool decide(void)
 	}
 }
 
-bool should_fail_alloc_page(gfp_t gfp, unsigned order)
+/* The page allocator's hook: count the allocation and decide. */
+static bool fault_inject_page(gfp_t gfp, unsigned order)
 {
 	(void)gfp;
 	(void)order;
@@ -67,7 +74,8 @@ bool should_fail_alloc_page(gfp_t gfp, unsigned order)
 	return true;
 }
 
-bool should_fail_slab_alloc(struct kmem_cache *cache, gfp_t gfp)
+/* The slab allocator's hook: count the allocation, decide, and report an injected failure. */
+static bool fault_inject_slab(struct kmem_cache *cache, gfp_t gfp)
 {
 	if (fault_inject.mode == FAULT_INJECT_OFF)
 		return false;

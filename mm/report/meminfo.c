@@ -7,13 +7,9 @@
 #include <mm/page_alloc.h>
 #include <mm/paging.h>
 #include <mm/slab.h>
+#include <mm/vmalloc.h>
 
 #define K(pages) ((pages) << (PAGE_SHIFT - 10))
-
-__attribute__((weak)) void vmalloc_meminfo(FILE *out)
-{
-	(void)out;
-}
 
 void meminfo_line(FILE *out, const char *name, unsigned long kb)
 {

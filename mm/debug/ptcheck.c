@@ -18,7 +18,7 @@
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
 #include <mm/layout.h>
-#include <mm/mmcheck.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/page.h>
 #include <mm/vmalloc.h>
 
