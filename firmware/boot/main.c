@@ -47,7 +47,7 @@ __init static void drop_identity_map(void)
 }
 
 /* A probe accessor's fault resumes at its fixup; a shell command's fault may return to the prompt; anything else halts. */
-static void exception(struct trap_frame *tf)
+static void handle_exception(struct trap_frame *tf)
 {
 	if (handle_user_fault(tf))
 		return;
@@ -115,7 +115,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	hal_cpu_probe();
 	t0 = hal_cpu_has(HAL_FEAT_TSC) ? rdtsc() : 0;
 	hal_trap_init();
-	hal_set_exception_handler(exception);
+	hal_set_exception_handler(handle_exception);
 
 	if (!multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params)) {
 		for (unsigned i = 0; i < boot_params.nr_warnings; i++)
