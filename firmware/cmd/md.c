@@ -104,8 +104,8 @@ static int parse_range(const struct shell_call *call, int argc, char **argv, int
 		return 1;
 	}
 	if (addr >= limit || (limit - addr) / width < *count) {
-		printf("%s: %lu units of %u bytes from 0x%llx run past 0x%llx\n", call->name, (unsigned long)*count, width,
-		       (unsigned long long)addr, (unsigned long long)(limit - 1));
+		printf("%s: %lu units of %u bytes from 0x%llx run past 0x%llx\n", call->name, (unsigned long)*count,
+		       width, (unsigned long long)addr, (unsigned long long)(limit - 1));
 		return 1;
 	}
 	return 0;

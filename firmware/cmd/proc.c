@@ -83,8 +83,8 @@ static int cmd_run(const struct shell_call *call, int argc, char **argv)
 	print_status(pid, comm, status);
 	return status != 0;
 }
-SHELL_CMD(run, "run", "PROG [ARGS] [&]", 1, SHELL_ARGS_ANY, "run a program from the boot modules (Ctrl-C kills it; & in the background)",
-	  cmd_run);
+SHELL_CMD(run, "run", "PROG [ARGS] [&]", 1, SHELL_ARGS_ANY,
+	  "run a program from the boot modules (Ctrl-C kills it; & in the background)", cmd_run);
 
 static int cmd_ps(const struct shell_call *call, int argc, char **argv)
 {
@@ -223,5 +223,5 @@ static int cmd_bench_proc(const struct shell_call *call, int argc, char **argv)
 		printf("bench-proc: free pages %lu before, %lu after\n", before, nr_free_pages());
 	return bad != 0;
 }
-SHELL_CMD(bench_proc, "bench-proc", "", 0, 0, "benchmarks: find_vma at 10/1,000/10,000 regions, anonymous fault, fork of 16 MB",
-	  cmd_bench_proc);
+SHELL_CMD(bench_proc, "bench-proc", "", 0, 0,
+	  "benchmarks: find_vma at 10/1,000/10,000 regions, anonymous fault, fork of 16 MB", cmd_bench_proc);

@@ -33,4 +33,5 @@ static int cmd_smash(const struct shell_call *call, int argc, char **argv)
 	printf("smash: the overflow went unnoticed: the stack protector is off\n");
 	return 1;
 }
-SHELL_CMD(smash, "smash", "", 0, 0, "overflow a stack buffer on purpose: the stack protector must stop the firmware", cmd_smash);
+SHELL_CMD(smash, "smash", "", 0, 0,
+	  "overflow a stack buffer on purpose: the stack protector must stop the firmware", cmd_smash);

@@ -81,7 +81,8 @@ static int cmd_pt(const struct shell_call *call, int argc, char **argv)
 	pt_show(stdout, hal_current_pgd(), va);
 	return 0;
 }
-SHELL_CMD(pt, "pt", "ADDR", 1, 1, "decode the page-directory and page-table entries of ADDR and name its region", cmd_pt);
+SHELL_CMD(pt, "pt", "ADDR", 1, 1,
+	  "decode the page-directory and page-table entries of ADDR and name its region", cmd_pt);
 
 static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)
 {
@@ -100,7 +101,8 @@ static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)
 	       (unsigned long)(va + find_vm_area(va)->size - PAGE_SIZE));
 	return 0;
 }
-SHELL_CMD(vmalloc, "vmalloc", "SIZE", 1, 1, "allocate SIZE bytes (K/M suffixes) with vmalloc and print the address", cmd_vmalloc);
+SHELL_CMD(vmalloc, "vmalloc", "SIZE", 1, 1,
+	  "allocate SIZE bytes (K/M suffixes) with vmalloc and print the address", cmd_vmalloc);
 
 static int cmd_vfree(const struct shell_call *call, int argc, char **argv)
 {

@@ -128,13 +128,13 @@ static int check_counts(const struct shell_call *call, int nargs)
 	if (nargs > c->max_args) {
 		if (c->max_args == 0)
 			return shell_usage_error(call, "takes no arguments");
-		snprintf(why, sizeof(why), "too many arguments (takes %s%d)", c->min_args == c->max_args ? "" : "at most ",
-			 c->max_args);
+		snprintf(why, sizeof(why), "too many arguments (takes %s%d)",
+			 c->min_args == c->max_args ? "" : "at most ", c->max_args);
 		return shell_usage_error(call, why);
 	}
 	if (nargs < c->min_args) {
-		snprintf(why, sizeof(why), "too few arguments (takes %s%d)", c->min_args == c->max_args ? "" : "at least ",
-			 c->min_args);
+		snprintf(why, sizeof(why), "too few arguments (takes %s%d)",
+			 c->min_args == c->max_args ? "" : "at least ", c->min_args);
 		return shell_usage_error(call, why);
 	}
 	return 0;

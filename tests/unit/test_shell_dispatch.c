@@ -253,7 +253,8 @@ static void help_lists_subcommands_and_suffixes(void **state)
 	fclose(tmp);
 	assert_string_equal(out, "usage: md[.b|.w|.l] ADDR [COUNT]\n"
 				 "  display memory\n"
-				 "  suffixes: .b 8-bit bytes, .w 16-bit words, .l 32-bit words (no suffix: 32-bit words)\n"
+				 "  suffixes: .b 8-bit bytes, .w 16-bit words, .l 32-bit words "
+				 "(no suffix: 32-bit words)\n"
 				 "usage: pages\n"
 				 "       pages list\n"
 				 "       pages alloc ORDER [ZONE]\n"
