@@ -6,7 +6,8 @@
 #include <firmware.h>
 #include <hal/mmu.h>
 #include <mm/layout.h>
-#include <mm/mmcheck.h>
+#include <mm/layout_report.h>
+#include <mm/debug/mmcheck.h>
 
 void firmware_kernel_sections(struct kernel_sections *ks)
 {

@@ -12,15 +12,13 @@
 #include <mm/vmalloc.h>
 #include <shell.h>
 
-static int cmd_bench(int argc, char **argv)
+static int cmd_bench(const struct shell_call *call, int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
 	uint32_t n = 0;
 
-	if (argc > 3)
-		return shell_usage_error(shell_find(argv[0]), "takes at most a case name and a size");
 	if (argc > 2 && (!parse_u32(argv[2], &n) || n == 0))
-		return shell_usage_error(shell_find(argv[0]), "the size must be a positive number");
+		return shell_usage_error(call, "the size must be a positive number");
 	bench_opts = (struct bench_opts){ .only = only, .only_n = n, .reps = 3 };
 	bench_nr_records = 0;
 	if (!only || !strncmp("alloc_free", only, strlen(only)) || !strncmp("mm_init", only, strlen(only)))
@@ -35,4 +33,4 @@ static int cmd_bench(int argc, char **argv)
 	vmalloc_vmstat_show(stdout);
 	return 0;
 }
-SHELL_CMD(bench, "bench", "[NAME [N]]", "run the memory-management benchmarks (cycles per operation)", cmd_bench);
+SHELL_CMD(bench, "bench", "[NAME [N]]", 0, 2, "run the memory-management benchmarks (cycles per operation)", cmd_bench);

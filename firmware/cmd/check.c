@@ -16,7 +16,7 @@
 #include <selftest.h>
 #include <shell.h>
 
-static int cmd_mmcheck(int argc, char **argv)
+static int cmd_mmcheck(const struct shell_call *call, int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -30,8 +30,6 @@ static int cmd_mmcheck(int argc, char **argv)
 	unsigned long total = 0, n;
 	bool any = false;
 
-	if (argc > 2)
-		return shell_usage_error(shell_find("mmcheck"), "too many arguments");
 	firmware_mmcheck_image(&img);
 	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if (argc == 2 && strcmp(argv[1], parts[i].name))
@@ -48,20 +46,18 @@ static int cmd_mmcheck(int argc, char **argv)
 		total += n;
 	}
 	if (!any)
-		return shell_usage_error(shell_find("mmcheck"), "no such part");
+		return shell_usage_error(call, "no such part");
 	printf("mmcheck: %lu violations\n", total);
 	return total != 0;
 }
-SHELL_CMD(mmcheck, "mmcheck", "[buddy|slab|vmalloc|pkmap|fixmap|pt]",
+SHELL_CMD(mmcheck, "mmcheck", "[buddy|slab|vmalloc|pkmap|fixmap|pt]", 0, 1,
 	  "check the memory manager's invariants (all parts, or one) and report every violation", cmd_mmcheck);
 
-static int cmd_ptcheck(int argc, char **argv)
+static int cmd_ptcheck(const struct shell_call *call, int argc, char **argv)
 {
 	struct mmcheck_image img;
 	struct ptcheck_stats st;
 
-	if (argc != 1)
-		return shell_usage_error(shell_find("ptcheck"), "takes no arguments");
 	firmware_mmcheck_image(&img);
 	ptcheck(stdout, swapper_pg_dir, &img, &st);
 	ptcheck_print_stats(stdout, &st);
@@ -73,10 +69,10 @@ static int cmd_ptcheck(int argc, char **argv)
 	       __stack_chk_guard ? "set" : "NOT SET");
 	return st.violations != 0;
 }
-SHELL_CMD(ptcheck, "ptcheck", "",
+SHELL_CMD(ptcheck, "ptcheck", "", 0, 0,
 	  "walk the kernel page tables: every mapping in its region with its permissions, W+X, strays", cmd_ptcheck);
 
-static int selftest_mmcheck(void)
+static int selftest_mmcheck(const struct selftest *t)
 {
 	struct mmcheck_image img;
 	unsigned long n;

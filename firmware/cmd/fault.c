@@ -83,12 +83,9 @@ static int fault_wp(void)
 	return 1;
 }
 
-static int cmd_fault(int argc, char **argv)
+static int cmd_fault(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *self = shell_find("fault");
 
-	if (argc != 2)
-		return shell_usage_error(self, argc < 2 ? "which fault?" : "too many arguments");
 	if (!strcmp(argv[1], "null")) {
 		printf("fault: reading address 0\n");
 		printf("fault: read 0x%08lx: the NULL page is mapped\n", (unsigned long)raw_read(0));
@@ -112,8 +109,8 @@ static int cmd_fault(int argc, char **argv)
 		irq_enable();
 		return 1;
 	}
-	return shell_usage_error(self, "unknown kind");
+	return shell_usage_error(call, "unknown kind");
 }
-SHELL_CMD(fault, "fault", "null|gap|guard|wp|ud|irqoff",
+SHELL_CMD(fault, "fault", "null|gap|guard|wp|ud|irqoff", 1, 1,
 	  "fault on purpose: NULL read, VMALLOC_OFFSET-gap write, guard-page write, text write, ud2; irqoff halts",
 	  cmd_fault);

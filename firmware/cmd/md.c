@@ -33,25 +33,6 @@
 /* Reads one unit at addr into *v; 0, or non-zero after printing why it could not. */
 typedef int (*read_fn)(void *ctx, uint64_t addr, unsigned width, uint32_t *v);
 
-/*
- * The unit width named by the command's suffix: none or .l is 4, .w is 2, .b is 1; 0 for anything
- * else.
- */
-static unsigned width_of(const char *name)
-{
-	const char *dot = strchr(name, '.');
-
-	if (!dot)
-		return 4;
-	if (!strcmp(dot, ".b"))
-		return 1;
-	if (!strcmp(dot, ".w"))
-		return 2;
-	if (!strcmp(dot, ".l"))
-		return 4;
-	return 0;
-}
-
 /* True when the user typed Ctrl-C since the last look. */
 static bool ctrl_c(void)
 {
@@ -116,19 +97,19 @@ static uint64_t dump(uint64_t addr, unsigned width, uint32_t count, read_fn rd, 
 }
 
 /* Parse [COUNT] at argv[i] (default DEFAULT_UNITS) and check that the range stays below limit. */
-static int parse_range(const struct shell_cmd *cmd, int argc, char **argv, int i, uint64_t addr, unsigned width,
+static int parse_range(const struct shell_call *call, int argc, char **argv, int i, uint64_t addr, unsigned width,
 		       uint64_t limit, uint32_t dflt, uint32_t *count)
 {
 	*count = dflt;
 	if (argc > i && (!parse_u32(argv[i], count) || *count == 0))
-		return shell_usage_error(cmd, "COUNT must be a number from 1 up");
+		return shell_usage_error(call, "COUNT must be a number from 1 up");
 	if (addr % width) {
-		printf("%s: address 0x%llx is not %u-byte aligned\n", cmd->name, (unsigned long long)addr, width);
+		printf("%s: address 0x%llx is not %u-byte aligned\n", call->name, (unsigned long long)addr, width);
 		return 1;
 	}
 	if (addr >= limit || (limit - addr) / width < *count) {
-		printf("%s: %lu units of %u bytes from 0x%llx run past 0x%llx\n", cmd->name, (unsigned long)*count, width,
-		       (unsigned long long)addr, (unsigned long long)(limit - 1));
+		printf("%s: %lu units of %u bytes from 0x%llx run past 0x%llx\n", call->name, (unsigned long)*count,
+		       width, (unsigned long long)addr, (unsigned long long)(limit - 1));
 		return 1;
 	}
 	return 0;
@@ -152,25 +133,22 @@ static struct {
 	bool valid;
 } md_last, mdp_last;
 
-static int cmd_md(int argc, char **argv)
+static int cmd_md(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *cmd = shell_find(argv[0]);
-	unsigned width = width_of(argv[0]);
+	unsigned width = call->width ? call->width : 4;
 	uint32_t addr, count;
 	int status;
 
-	if (argc > 3)
-		return shell_usage_error(cmd, "too many arguments");
 	if (argc == 1) {
 		if (!md_last.valid)
-			return shell_usage_error(cmd, "no address given and no previous md to continue");
+			return shell_usage_error(call, "no address given and no previous md to continue");
 		addr = (uint32_t)md_last.next;
 		count = md_last.count;
 		width = md_last.width;
 	} else {
 		if (!parse_u32(argv[1], &addr))
-			return shell_usage_error(cmd, "ADDR must be a number (decimal or 0x-hex)");
-		if (parse_range(cmd, argc, argv, 2, addr, width, VIRT_LIMIT, DEFAULT_UNITS, &count))
+			return shell_usage_error(call, "ADDR must be a number (decimal or 0x-hex)");
+		if (parse_range(call, argc, argv, 2, addr, width, VIRT_LIMIT, DEFAULT_UNITS, &count))
 			return 1;
 	}
 	md_last.next = dump(addr, width, count, read_virt, argv[0], &status);
@@ -179,30 +157,26 @@ static int cmd_md(int argc, char **argv)
 	md_last.valid = md_last.next < VIRT_LIMIT;
 	return status;
 }
-SHELL_CMD(md, "md", "ADDR [COUNT]", "display COUNT (default 64) 32-bit words at virtual ADDR, U-Boot style", cmd_md);
-SHELL_CMD(md_b, "md.b", "ADDR [COUNT]", "md in bytes", cmd_md);
-SHELL_CMD(md_w, "md.w", "ADDR [COUNT]", "md in 16-bit words", cmd_md);
-SHELL_CMD(md_l, "md.l", "ADDR [COUNT]", "md in 32-bit words (the default)", cmd_md);
+SHELL_CMD_DESC(md, .name = "md", .usage = "ADDR [COUNT]", .min_args = 0, .max_args = 2, .widths = SHELL_WIDTHS_BWL,
+	       .summary = "display COUNT (default 64) 32-bit words (.b/.w: bytes/16-bit) at virtual ADDR, U-Boot style",
+	       .fn = cmd_md);
 
-static int cmd_mw(int argc, char **argv)
+static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *cmd = shell_find(argv[0]);
-	unsigned width = width_of(argv[0]);
+	unsigned width = call->width ? call->width : 4;
 	uint32_t addr, value, count;
 	char why[256];
 
-	if (argc < 3 || argc > 4)
-		return shell_usage_error(cmd, argc < 3 ? "needs ADDR and VALUE" : "too many arguments");
 	if (!parse_u32(argv[1], &addr))
-		return shell_usage_error(cmd, "ADDR must be a number (decimal or 0x-hex)");
+		return shell_usage_error(call, "ADDR must be a number (decimal or 0x-hex)");
 	if (!parse_u32(argv[2], &value))
-		return shell_usage_error(cmd, "VALUE must be a number (decimal or 0x-hex)");
+		return shell_usage_error(call, "VALUE must be a number (decimal or 0x-hex)");
 	if (width < 4 && value >> (8 * width)) {
 		printf("%s: value 0x%lx does not fit in %u byte%s\n", argv[0], (unsigned long)value, width,
 		       width > 1 ? "s" : "");
 		return 1;
 	}
-	if (parse_range(cmd, argc, argv, 3, addr, width, VIRT_LIMIT, 1, &count))
+	if (parse_range(call, argc, argv, 3, addr, width, VIRT_LIMIT, 1, &count))
 		return 1;
 	for (uint32_t i = 0; i < count; i++) {
 		vaddr_t a = addr + i * width;
@@ -216,10 +190,10 @@ static int cmd_mw(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_CMD(mw, "mw", "ADDR VALUE [COUNT]", "write VALUE to COUNT (default 1) 32-bit words at virtual ADDR", cmd_mw);
-SHELL_CMD(mw_b, "mw.b", "ADDR VALUE [COUNT]", "mw in bytes", cmd_mw);
-SHELL_CMD(mw_w, "mw.w", "ADDR VALUE [COUNT]", "mw in 16-bit words", cmd_mw);
-SHELL_CMD(mw_l, "mw.l", "ADDR VALUE [COUNT]", "mw in 32-bit words (the default)", cmd_mw);
+SHELL_CMD_DESC(mw, .name = "mw", .usage = "ADDR VALUE [COUNT]", .min_args = 2, .max_args = 3,
+	       .widths = SHELL_WIDTHS_BWL,
+	       .summary = "write VALUE to COUNT (default 1) 32-bit words (.b/.w: bytes/16-bit) at virtual ADDR",
+	       .fn = cmd_mw);
 
 /*
  * mdp reaches one physical page at a time: RAM (low or high, anything with
@@ -283,33 +257,30 @@ static int read_phys(void *ctx, uint64_t addr, unsigned width, uint32_t *v)
 	return 1;
 }
 
-static int cmd_mdp(int argc, char **argv)
+static int cmd_mdp(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *cmd = shell_find(argv[0]);
 	struct phys_window w = { argv[0], 0, 0, false };
-	unsigned width = width_of(argv[0]);
+	unsigned width = call->width ? call->width : 4;
 	uint64_t addr;
 	uint32_t count;
 	int status;
 
-	if (argc > 3)
-		return shell_usage_error(cmd, "too many arguments");
 	if (argc == 1) {
 		if (!mdp_last.valid)
-			return shell_usage_error(cmd, "no address given and no previous mdp to continue");
+			return shell_usage_error(call, "no address given and no previous mdp to continue");
 		addr = mdp_last.next;
 		count = mdp_last.count;
 		width = mdp_last.width;
 	} else {
 		if (!parse_u64(argv[1], &addr))
-			return shell_usage_error(cmd, "PHYS must be a number (decimal or 0x-hex)");
+			return shell_usage_error(call, "PHYS must be a number (decimal or 0x-hex)");
 		if (addr >= PHYS_LIMIT) {
 			printf("%s: phys 0x%llx is above %llu GiB, which %s cannot map\n", argv[0],
 			       (unsigned long long)addr, (unsigned long long)(PHYS_LIMIT >> 30),
 			       HAL_PHYS_LIMIT == 1ull << 32 ? "2-level paging" : "PAE paging on this CPU");
 			return 1;
 		}
-		if (parse_range(cmd, argc, argv, 2, addr, width, PHYS_LIMIT, DEFAULT_UNITS, &count))
+		if (parse_range(call, argc, argv, 2, addr, width, PHYS_LIMIT, DEFAULT_UNITS, &count))
 			return 1;
 	}
 	mdp_last.next = dump(addr, width, count, read_phys, &w, &status);
@@ -319,12 +290,11 @@ static int cmd_mdp(int argc, char **argv)
 	mdp_last.valid = mdp_last.next < PHYS_LIMIT;
 	return status;
 }
-SHELL_CMD(mdp, "mdp", "PHYS [COUNT]",
-	  "display COUNT (default 64) 32-bit words at physical PHYS (RAM through kmap_atomic, MMIO through ioremap)",
-	  cmd_mdp);
-SHELL_CMD(mdp_b, "mdp.b", "PHYS [COUNT]", "mdp in bytes", cmd_mdp);
-SHELL_CMD(mdp_w, "mdp.w", "PHYS [COUNT]", "mdp in 16-bit words", cmd_mdp);
-SHELL_CMD(mdp_l, "mdp.l", "PHYS [COUNT]", "mdp in 32-bit words (the default)", cmd_mdp);
+SHELL_CMD_DESC(mdp, .name = "mdp", .usage = "PHYS [COUNT]", .min_args = 0, .max_args = 2,
+	       .widths = SHELL_WIDTHS_BWL,
+	       .summary = "display COUNT (default 64) 32-bit words (.b/.w: bytes/16-bit) at physical PHYS "
+			  "(RAM through kmap_atomic, MMIO through ioremap)",
+	       .fn = cmd_mdp);
 
 /*
  * 1,000 probes of addresses that fault (NULL, the VMALLOC_OFFSET gap, a
@@ -332,7 +302,7 @@ SHELL_CMD(mdp_l, "mdp.l", "PHYS [COUNT]", "mdp in 32-bit words (the default)", c
  * all counted by the exception handler, and take no page from the buddy
  * allocator.
  */
-static int selftest_probe_faults(void)
+static int selftest_probe_faults(const struct selftest *t)
 {
 	vaddr_t area = vmalloc(PAGE_SIZE);
 	vaddr_t bad[4];

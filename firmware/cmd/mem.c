@@ -15,38 +15,36 @@
 #include <mm/slab.h>
 #include <shell.h>
 
-static int report(int argc, char **argv, void (*show)(FILE *))
+static int report(void (*show)(FILE *))
 {
-	if (argc > 1)
-		return shell_usage_error(shell_find(argv[0]), "takes no arguments");
 	show(stdout);
 	return 0;
 }
 
-static int cmd_meminfo(int argc, char **argv)
+static int cmd_meminfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(argc, argv, show_meminfo);
+	return report(show_meminfo);
 }
-SHELL_CMD(meminfo, "meminfo", "", "memory totals as /proc/meminfo prints them", cmd_meminfo);
+SHELL_CMD(meminfo, "meminfo", "", 0, 0, "memory totals as /proc/meminfo prints them", cmd_meminfo);
 
-static int cmd_zoneinfo(int argc, char **argv)
+static int cmd_zoneinfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(argc, argv, show_zoneinfo);
+	return report(show_zoneinfo);
 }
-SHELL_CMD(zoneinfo, "zoneinfo", "", "per zone: free pages, watermarks, spanned/present/managed (/proc/zoneinfo)",
+SHELL_CMD(zoneinfo, "zoneinfo", "", 0, 0, "per zone: free pages, watermarks, spanned/present/managed (/proc/zoneinfo)",
 	  cmd_zoneinfo);
 
-static int cmd_buddyinfo(int argc, char **argv)
+static int cmd_buddyinfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(argc, argv, show_buddyinfo);
+	return report(show_buddyinfo);
 }
-SHELL_CMD(buddyinfo, "buddyinfo", "", "free blocks of each order in each zone (/proc/buddyinfo)", cmd_buddyinfo);
+SHELL_CMD(buddyinfo, "buddyinfo", "", 0, 0, "free blocks of each order in each zone (/proc/buddyinfo)", cmd_buddyinfo);
 
-static int cmd_slabinfo(int argc, char **argv)
+static int cmd_slabinfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(argc, argv, show_slabinfo);
+	return report(show_slabinfo);
 }
-SHELL_CMD(slabinfo, "slabinfo", "", "object caches and their slabs (/proc/slabinfo)", cmd_slabinfo);
+SHELL_CMD(slabinfo, "slabinfo", "", 0, 0, "object caches and their slabs (/proc/slabinfo)", cmd_slabinfo);
 
 /* Blocks taken with `pages alloc`, so `pages` can list them. */
 #define HAND_MAX 64
@@ -76,26 +74,26 @@ static void print_block(const struct page *page, unsigned order)
 		printf(" virt 0x%08x\n", lowmem_page_address(page));
 }
 
-static int pages_alloc(const struct shell_cmd *cmd, int argc, char **argv)
+static int pages_alloc(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t order;
 	gfp_t gfp = GFP_KERNEL;
 	struct page *page;
 	unsigned slot;
 
-	if (argc < 3 || argc > 4 || !parse_u32(argv[2], &order))
-		return shell_usage_error(cmd, "alloc needs ORDER and an optional zone");
-	if (argc == 4) {
-		if (!strcmp(argv[3], "dma"))
+	if (!parse_u32(argv[1], &order))
+		return shell_usage_error(call, "ORDER must be a number");
+	if (argc == 3) {
+		if (!strcmp(argv[2], "dma"))
 			gfp = GFP_DMA;
-		else if (!strcmp(argv[3], "normal"))
+		else if (!strcmp(argv[2], "normal"))
 			gfp = GFP_KERNEL | __GFP_THISZONE;
-		else if (!strcmp(argv[3], "high"))
+		else if (!strcmp(argv[2], "high"))
 			gfp = GFP_HIGHUSER | __GFP_THISZONE;
-		else if (!strcmp(argv[3], "any"))
+		else if (!strcmp(argv[2], "any"))
 			gfp = GFP_HIGHUSER;
 		else
-			return shell_usage_error(cmd, "zone must be dma, normal, high or any");
+			return shell_usage_error(call, "zone must be dma, normal, high or any");
 	}
 	for (slot = 0; slot < HAND_MAX && hand[slot].used; slot++)
 		;
@@ -116,13 +114,13 @@ static int pages_alloc(const struct shell_cmd *cmd, int argc, char **argv)
 	return 0;
 }
 
-static int pages_free(const struct shell_cmd *cmd, int argc, char **argv)
+static int pages_free(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t pfn, order;
 	unsigned long dbl = page_alloc_stats.double_free, bad = page_alloc_stats.bad_free;
 
-	if (argc != 4 || !parse_u32(argv[2], &pfn) || !parse_u32(argv[3], &order))
-		return shell_usage_error(cmd, "free needs PFN and ORDER");
+	if (!parse_u32(argv[1], &pfn) || !parse_u32(argv[2], &order))
+		return shell_usage_error(call, "PFN and ORDER must be numbers");
 	if (!pfn_valid(pfn)) {
 		printf("pages: pfn 0x%x is beyond mem_map (max_pfn 0x%x)\n", pfn, max_pfn);
 		return 1;
@@ -136,33 +134,34 @@ static int pages_free(const struct shell_cmd *cmd, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_pages(int argc, char **argv)
+static int pages_list(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *cmd = shell_find("pages");
+	unsigned n = 0;
 
-	if (argc == 1 || !strcmp(argv[1], "list")) {
-		unsigned n = 0;
-
-		for (unsigned i = 0; i < HAND_MAX; i++)
-			if (hand[i].used) {
-				print_block(pfn_to_page(hand[i].pfn), hand[i].order);
-				n++;
-			}
-		printf("%u blocks held by hand; allocator: %lu failed allocations, %lu double frees, %lu bad frees\n",
-		       n, page_alloc_stats.alloc_fail, page_alloc_stats.double_free, page_alloc_stats.bad_free);
-		return 0;
-	}
-	if (!strcmp(argv[1], "alloc"))
-		return pages_alloc(cmd, argc, argv);
-	if (!strcmp(argv[1], "free"))
-		return pages_free(cmd, argc, argv);
-	if (!strcmp(argv[1], "check")) {
-		unsigned long problems = check_free_lists(stdout);
-
-		printf("free lists: %lu problems\n", problems);
-		return problems ? 1 : 0;
-	}
-	return shell_usage_error(cmd, "unknown subcommand");
+	for (unsigned i = 0; i < HAND_MAX; i++)
+		if (hand[i].used) {
+			print_block(pfn_to_page(hand[i].pfn), hand[i].order);
+			n++;
+		}
+	printf("%u blocks held by hand; allocator: %lu failed allocations, %lu double frees, %lu bad frees\n",
+	       n, page_alloc_stats.alloc_fail, page_alloc_stats.double_free, page_alloc_stats.bad_free);
+	return 0;
 }
-SHELL_CMD(pages, "pages", "[list | alloc ORDER [dma|normal|high|any] | free PFN ORDER | check]",
-	  "allocate and free buddy blocks by hand, list them, check the free lists", cmd_pages);
+
+static int pages_check(const struct shell_call *call, int argc, char **argv)
+{
+	unsigned long problems = check_free_lists(stdout);
+
+	printf("free lists: %lu problems\n", problems);
+	return problems ? 1 : 0;
+}
+
+static const struct shell_cmd pages_subs[] = {
+	SHELL_SUB("list", "", 0, 0, "the blocks held by hand and the allocator's error counts", pages_list),
+	SHELL_SUB("alloc", "ORDER [dma|normal|high|any]", 1, 2, "allocate a block of 2^ORDER pages", pages_alloc),
+	SHELL_SUB("free", "PFN ORDER", 2, 2, "free a block (double and bad frees are caught)", pages_free),
+	SHELL_SUB("check", "", 0, 0, "check the buddy free lists", pages_check),
+	{ 0 }
+};
+SHELL_CMD_DESC(pages, .name = "pages", .usage = "", .min_args = 0, .max_args = 0, .subs = pages_subs,
+	       .summary = "allocate and free buddy blocks by hand, list them, check the free lists", .fn = pages_list);

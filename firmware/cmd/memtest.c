@@ -184,9 +184,8 @@ struct memtest_args {
 	bool has_inject;
 };
 
-static int parse_args(int argc, char **argv, struct memtest_args *a)
+static int parse_args(const struct shell_call *call, int argc, char **argv, struct memtest_args *a)
 {
-	const struct shell_cmd *self = shell_find("memtest");
 	char *pos[3];
 	int npos = 0;
 	uint64_t v;
@@ -199,30 +198,30 @@ static int parse_args(int argc, char **argv, struct memtest_args *a)
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "--inject-at=", 12)) {
 			if (!parse_size(argv[i] + 12, &a->inject))
-				return shell_usage_error(self, "--inject-at= needs a physical address");
+				return shell_usage_error(call, "--inject-at= needs a physical address");
 			a->has_inject = true;
 		} else if (!strncmp(argv[i], "--seed=", 7)) {
 			if (!parse_u32(argv[i] + 7, &a->seed))
-				return shell_usage_error(self, "--seed= needs a 32-bit number");
+				return shell_usage_error(call, "--seed= needs a 32-bit number");
 		} else if (argv[i][0] == '-') {
-			return shell_usage_error(self, "unknown option");
+			return shell_usage_error(call, "unknown option");
 		} else if (npos == 3) {
-			return shell_usage_error(self, "too many arguments");
+			return shell_usage_error(call, "too many arguments");
 		} else {
 			pos[npos++] = argv[i];
 		}
 	}
 	if (npos >= 2) {
 		if (!parse_size(pos[0], &a->start) || !parse_size(pos[1], &a->end))
-			return shell_usage_error(self, "START and END must be addresses (decimal, 0x-hex, K/M/G)");
+			return shell_usage_error(call, "START and END must be addresses (decimal, 0x-hex, K/M/G)");
 		if (a->start >= a->end)
-			return shell_usage_error(self, "START must be below END");
+			return shell_usage_error(call, "START must be below END");
 		a->start &= ~(uint64_t)(PAGE_SIZE - 1);
 		a->end = (a->end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
 	}
 	if (npos == 1 || npos == 3) {
 		if (!parse_size(pos[npos - 1], &v) || v == 0 || v > MAX_PASSES)
-			return shell_usage_error(self, "PASSES must be a number from 1 to 1000");
+			return shell_usage_error(call, "PASSES must be a number from 1 to 1000");
 		a->passes = (unsigned)v;
 	}
 	return 0;
@@ -246,7 +245,7 @@ static void print_summary(const struct session *s, const struct memtest_result *
 	       (unsigned long long)(res->bytes_read >> 20), hal_tsc_hz ? "the TSC" : "PIT ticks");
 }
 
-static int cmd_memtest(int argc, char **argv)
+static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 {
 	struct memtest_args a;
 	struct memtest_config cfg;
@@ -260,7 +259,7 @@ static int cmd_memtest(int argc, char **argv)
 	uint64_t pages = 0, us;
 	unsigned done = 0;
 
-	if (parse_args(argc, argv, &a))
+	if (parse_args(call, argc, argv, &a))
 		return 1;
 	max = count_free_blocks();
 	blocks = malloc(max * sizeof(*blocks) + 1);
@@ -344,5 +343,5 @@ static int cmd_memtest(int argc, char **argv)
 		       nr_free_pages());
 	return res.errors || res.stopped;
 }
-SHELL_CMD(memtest, "memtest", "[--seed=N] [--inject-at=PHYS] [START END] [PASSES]",
+SHELL_CMD(memtest, "memtest", "[--seed=N] [--inject-at=PHYS] [START END] [PASSES]", 0, 5,
 	  "test the free physical RAM (high memory too; END exclusive; Ctrl-C stops)", cmd_memtest);

@@ -50,13 +50,13 @@ static bool print_function(const struct pci_dev *d, void *ctx)
 	return true;
 }
 
-static int cmd_lspci(int argc, char **argv)
+static int cmd_lspci(const struct shell_call *call, int argc, char **argv)
 {
 	bool verbose = false;
 	unsigned n;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "-v") != 0))
-		return shell_usage_error(shell_find("lspci"), argc > 2 ? "too many arguments" : "unknown option");
+	if (argc == 2 && strcmp(argv[1], "-v") != 0)
+		return shell_usage_error(call, "unknown option");
 	verbose = argc == 2;
 	if (!pci_present()) {
 		printf("lspci: no PCI configuration mechanism #1 at ports 0xcf8/0xcfc\n");
@@ -67,4 +67,4 @@ static int cmd_lspci(int argc, char **argv)
 	pci_uart_show();
 	return 0;
 }
-SHELL_CMD(lspci, "lspci", "[-v]", "list PCI functions (bus:dev.fn vendor:device class); -v adds BARs", cmd_lspci);
+SHELL_CMD(lspci, "lspci", "[-v]", 0, 1, "list PCI functions (bus:dev.fn vendor:device class); -v adds BARs", cmd_lspci);

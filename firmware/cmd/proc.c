@@ -31,14 +31,12 @@ static void print_status(int pid, const char *comm, int status)
 		printf("[%d] %s exited with status %d\n", pid, comm, (status >> 8) & 0xff);
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(const struct shell_call *call, int argc, char **argv)
 {
 	bool bg = argc > 2 && !strcmp(argv[argc - 1], "&");
 	char comm[TASK_COMM_LEN];
 	int pid, status = 0;
 
-	if (argc < 2)
-		return shell_usage_error(shell_find("run"), "which program?");
 	proc_init();
 	if (bg)
 		argc--;
@@ -87,14 +85,12 @@ static int cmd_run(int argc, char **argv)
 	print_status(pid, comm, status);
 	return status != 0;
 }
-SHELL_CMD(run, "run", "PROG [ARGS] [&]", "run a program from the boot modules (Ctrl-C kills it; & in the background)",
-	  cmd_run);
+SHELL_CMD(run, "run", "PROG [ARGS] [&]", 1, SHELL_ARGS_ANY,
+	  "run a program from the boot modules (Ctrl-C kills it; & in the background)", cmd_run);
 
-static int cmd_ps(int argc, char **argv)
+static int cmd_ps(const struct shell_call *call, int argc, char **argv)
 {
 	(void)argv;
-	if (argc != 1)
-		return shell_usage_error(shell_find("ps"), "takes no arguments");
 	proc_init();
 	reap_detached();
 	printf("  PID  PPID S   TICKS    VSZ    RSS COMMAND\n");
@@ -110,7 +106,7 @@ static int cmd_ps(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_CMD(ps, "ps", "", "list the tasks: pid, parent, state, ticks run, sizes, name", cmd_ps);
+SHELL_CMD(ps, "ps", "", 0, 0, "list the tasks: pid, parent, state, ticks run, sizes, name", cmd_ps);
 
 /* The live task named by argv[i], or NULL after saying why. */
 static struct task *arg_task(char **argv, int i)
@@ -135,53 +131,47 @@ static struct task *arg_task(char **argv, int i)
 	return t;
 }
 
-static int cmd_kill(int argc, char **argv)
+static int cmd_kill(const struct shell_call *call, int argc, char **argv)
 {
 	struct task *t;
 
-	if (argc != 2)
-		return shell_usage_error(shell_find("kill"), "which pid?");
 	if (!(t = arg_task(argv, 1)))
 		return 1;
 	task_kill(t->pid, SIGKILL);
 	printf("kill: signal %d sent to %d\n", SIGKILL, t->pid);
 	return 0;
 }
-SHELL_CMD(kill, "kill", "PID", "kill a process (it dies on its next return to user mode)", cmd_kill);
+SHELL_CMD(kill, "kill", "PID", 1, 1, "kill a process (it dies on its next return to user mode)", cmd_kill);
 
-static int cmd_maps(int argc, char **argv)
+static int cmd_maps(const struct shell_call *call, int argc, char **argv)
 {
 	struct task *t;
 
-	if (argc != 2)
-		return shell_usage_error(shell_find("maps"), "which pid?");
 	if (!(t = arg_task(argv, 1)))
 		return 1;
 	show_maps(stdout, t->mm);
 	return 0;
 }
-SHELL_CMD(maps, "maps", "PID", "the regions of a process, as /proc/PID/maps", cmd_maps);
+SHELL_CMD(maps, "maps", "PID", 1, 1, "the regions of a process, as /proc/PID/maps", cmd_maps);
 
-static int cmd_rmap(int argc, char **argv)
+static int cmd_rmap(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t pfn;
 
-	if (argc != 2 || !parse_u32(argv[1], &pfn))
-		return shell_usage_error(shell_find("rmap"), "which frame number?");
+	if (!parse_u32(argv[1], &pfn))
+		return shell_usage_error(call, "which frame number?");
 	proc_init();
 	rmap_show(stdout, pfn, task_pid_of_mm);
 	return 0;
 }
-SHELL_CMD(rmap, "rmap", "PFN", "every (pid, address, region) that maps a physical page", cmd_rmap);
+SHELL_CMD(rmap, "rmap", "PFN", 1, 1, "every (pid, address, region) that maps a physical page", cmd_rmap);
 
-static int cmd_upt(int argc, char **argv)
+static int cmd_upt(const struct shell_call *call, int argc, char **argv)
 {
 	struct task *t;
 	uint32_t va;
 	struct vm_area_struct *vma;
 
-	if (argc != 3)
-		return shell_usage_error(shell_find("upt"), "wrong number of arguments");
 	if (!(t = arg_task(argv, 1)))
 		return 1;
 	if (!parse_u32(argv[2], &va)) {
@@ -197,26 +187,22 @@ static int cmd_upt(int argc, char **argv)
 		printf("region of pid %d: none\n", t->pid);
 	return 0;
 }
-SHELL_CMD(upt, "upt", "PID ADDR", "decode the page-table entries of a user address of a process", cmd_upt);
+SHELL_CMD(upt, "upt", "PID ADDR", 2, 2, "decode the page-table entries of a user address of a process", cmd_upt);
 
-static int cmd_ipcs(int argc, char **argv)
+static int cmd_ipcs(const struct shell_call *call, int argc, char **argv)
 {
 	(void)argv;
-	if (argc != 1)
-		return shell_usage_error(shell_find("ipcs"), "takes no arguments");
 	proc_init();
 	shm_show(stdout);
 	return 0;
 }
-SHELL_CMD(ipcs, "ipcs", "", "the System V shared memory segments", cmd_ipcs);
+SHELL_CMD(ipcs, "ipcs", "", 0, 0, "the System V shared memory segments", cmd_ipcs);
 
-static int cmd_ls(int argc, char **argv)
+static int cmd_ls(const struct shell_call *call, int argc, char **argv)
 {
 	struct inode *inode;
 
 	(void)argv;
-	if (argc != 1)
-		return shell_usage_error(shell_find("ls"), "takes no arguments");
 	proc_init();
 	for (unsigned i = 0; (inode = ramfs_inode(i)); i++)
 		printf("%-20s %8llu bytes  %lu pages cached  %lu mapping%s\n", inode->i_name,
@@ -224,16 +210,14 @@ static int cmd_ls(int argc, char **argv)
 		       inode->i_mapping->i_mmap_count == 1 ? "" : "s");
 	return 0;
 }
-SHELL_CMD(ls, "ls", "", "the programs and files passed as boot modules", cmd_ls);
+SHELL_CMD(ls, "ls", "", 0, 0, "the programs and files passed as boot modules", cmd_ls);
 
-static int cmd_bench_proc(int argc, char **argv)
+static int cmd_bench_proc(const struct shell_call *call, int argc, char **argv)
 {
 	unsigned long before;
 	int bad;
 
 	(void)argv;
-	if (argc != 1)
-		return shell_usage_error(shell_find("bench-proc"), "takes no arguments");
 	proc_init();
 	before = nr_free_pages();
 	bad = bench_mm(stdout);
@@ -241,5 +225,5 @@ static int cmd_bench_proc(int argc, char **argv)
 		printf("bench-proc: free pages %lu before, %lu after\n", before, nr_free_pages());
 	return bad != 0;
 }
-SHELL_CMD(bench_proc, "bench-proc", "", "benchmarks: find_vma at 10/1,000/10,000 regions, anonymous fault, fork of 16 MB",
-	  cmd_bench_proc);
+SHELL_CMD(bench_proc, "bench-proc", "", 0, 0,
+	  "benchmarks: find_vma at 10/1,000/10,000 regions, anonymous fault, fork of 16 MB", cmd_bench_proc);

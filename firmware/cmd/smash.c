@@ -24,10 +24,8 @@ static __attribute__((noinline)) size_t smash_victim(size_t n)
 	return sum;
 }
 
-static int cmd_smash(int argc, char **argv)
+static int cmd_smash(const struct shell_call *call, int argc, char **argv)
 {
-	if (argc != 1)
-		return shell_usage_error(shell_find("smash"), "takes no arguments");
 	printf("smash: canary 0x%08lx; a 16-byte buffer gets 16 bytes, then 32\n", (unsigned long)__stack_chk_guard);
 	printf("smash: 16 bytes: %zu, no harm\n", smash_victim(16));
 	printf("smash: 32 bytes: the canary must stop this\n");
@@ -35,4 +33,5 @@ static int cmd_smash(int argc, char **argv)
 	printf("smash: the overflow went unnoticed: the stack protector is off\n");
 	return 1;
 }
-SHELL_CMD(smash, "smash", "", "overflow a stack buffer on purpose: the stack protector must stop the firmware", cmd_smash);
+SHELL_CMD(smash, "smash", "", 0, 0,
+	  "overflow a stack buffer on purpose: the stack protector must stop the firmware", cmd_smash);

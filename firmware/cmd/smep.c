@@ -176,19 +176,16 @@ static int test_access(struct mm_struct *mm, bool write)
 	return 0;
 }
 
-static int cmd_smep_test(int argc, char **argv)
+static int cmd_smep_test(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *self = shell_find("smep-test");
 	const char *which = argc > 1 ? argv[1] : "all";
 	bool all = !strcmp(which, "all");
 	struct mm_struct *mm;
 	unsigned long free0, objs0, pages_now;
 	int bad = 0;
 
-	if (argc > 2)
-		return shell_usage_error(self, "too many arguments");
 	if (!all && strcmp(which, "exec") && strcmp(which, "read") && strcmp(which, "write"))
-		return shell_usage_error(self, "unknown test");
+		return shell_usage_error(call, "unknown test");
 	proc_init();
 	printf("smep-test: SMEP %s, SMAP %s (CR4 0x%08lx)\n", hal_smep_enabled ? "on" : "off (CPU lacks it)",
 	       hal_smap_enabled ? "on" : "off (CPU lacks it)", (unsigned long)read_cr4());
@@ -220,6 +217,6 @@ static int cmd_smep_test(int argc, char **argv)
 	printf("smep-test: %s\n", bad ? "FAILED" : "pass");
 	return bad ? 1 : 0;
 }
-SHELL_CMD(smep_test, "smep-test", "[exec|read|write|all]",
+SHELL_CMD(smep_test, "smep-test", "[exec|read|write|all]", 0, 1,
 	  "the kernel runs, reads and writes a user page on purpose: SMEP and SMAP must stop it (test only)",
 	  cmd_smep_test);

@@ -69,9 +69,8 @@ static FILE *sink_file(void)
 	return f;
 }
 
-static int cmd_stress(int argc, char **argv)
+static int cmd_stress(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *self = shell_find("stress");
 	struct stress_config cfg = { .ops = DEFAULT_OPS, .check_every = DEFAULT_CHECK_EVERY,
 				     .progress_every = PROGRESS_EVERY, .out = stdout };
 	struct stress_result res;
@@ -84,28 +83,28 @@ static int cmd_stress(int argc, char **argv)
 		cfg.proc_percent = DEFAULT_PROC_PERCENT;
 		if (argv[1][7] == '=') {
 			if (!parse_u64(argv[1] + 8, &v) || v == 0 || v > 100)
-				return shell_usage_error(self, "--procs=PCT takes 1 to 100");
+				return shell_usage_error(call, "--procs=PCT takes 1 to 100");
 			cfg.proc_percent = (unsigned)v;
 		} else if (argv[1][7]) {
-			return shell_usage_error(self, "unknown option");
+			return shell_usage_error(call, "unknown option");
 		}
 		proc_init(); /* the mm_struct, vm_area_struct, anon_vma and file caches */
 		argc--;
 		argv++;
 	}
 	if (argc > 4)
-		return shell_usage_error(self, "too many arguments");
+		return shell_usage_error(call, "too many arguments");
 	cfg.seed = hal_cycles() ^ (hal_cycles() << 29);
 	if (argc > 1 && !parse_u64(argv[1], &cfg.seed))
-		return shell_usage_error(self, "bad seed");
+		return shell_usage_error(call, "bad seed");
 	if (argc > 2) {
 		if (!parse_u64(argv[2], &v) || v == 0 || v > 1000000000ull)
-			return shell_usage_error(self, "OPS must be 1 to 1000000000");
+			return shell_usage_error(call, "OPS must be 1 to 1000000000");
 		cfg.ops = (unsigned long)v;
 	}
 	if (argc > 3) {
 		if (!parse_u64(argv[3], &v) || v > 1000000000ull)
-			return shell_usage_error(self, "bad CHECK_EVERY (0: check at the start and end only)");
+			return shell_usage_error(call, "bad CHECK_EVERY (0: check at the start and end only)");
 		cfg.check_every = (unsigned long)v;
 	}
 	firmware_mmcheck_image(&img);
@@ -131,38 +130,62 @@ static int cmd_stress(int argc, char **argv)
 		printf("stress: %llu ms\n", (unsigned long long)((hal_cycles() - t0) / (hal_tsc_hz / 1000)));
 	return rc;
 }
-SHELL_CMD(stress, "stress", "[--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY]",
+SHELL_CMD(stress, "stress", "[--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY]", 0, 4,
 	  "random alloc/free/map mix (--procs: mmap/fork/exit too), invariant checks, exact leak accounting",
 	  cmd_stress);
 
-static int cmd_failinject(int argc, char **argv)
+static int cmd_failinject(const struct shell_call *call, int argc, char **argv)
 {
-	const struct shell_cmd *self = shell_find("failinject");
-	uint64_t n, seed = 1;
-
-	if (argc == 1) {
-		fault_inject_show(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "off") && argc == 2) {
-		fault_inject_show(stdout);
-		fault_inject_set(FAULT_INJECT_OFF, 0, 0);
-		printf("failinject: off\n");
-		return 0;
-	}
-	if (argc < 3 || !parse_u64(argv[2], &n) || n == 0 || n > UINT32_MAX)
-		return shell_usage_error(self, "need a mode and N (1 or more)");
-	if (!strcmp(argv[1], "nth") && argc == 3) {
-		fault_inject_set(FAULT_INJECT_NTH, (unsigned long)n, 0);
-	} else if (!strcmp(argv[1], "random") && argc <= 4) {
-		if (argc == 4 && !parse_u64(argv[3], &seed))
-			return shell_usage_error(self, "bad seed");
-		fault_inject_set(FAULT_INJECT_RANDOM, (unsigned long)n, seed);
-	} else {
-		return shell_usage_error(self, "unknown mode or extra arguments");
-	}
 	fault_inject_show(stdout);
 	return 0;
 }
-SHELL_CMD(failinject, "failinject", "[off|nth N|random N [SEED]]",
-	  "make every Nth, or a random 1 in N, page and slab allocation fail (no argument: counters)", cmd_failinject);
+
+static int failinject_off(const struct shell_call *call, int argc, char **argv)
+{
+	fault_inject_show(stdout);
+	fault_inject_set(FAULT_INJECT_OFF, 0, 0);
+	printf("failinject: off\n");
+	return 0;
+}
+
+/* N of `nth N` and `random N`: 1 to UINT32_MAX. */
+static int parse_n(const struct shell_call *call, const char *arg, uint64_t *n)
+{
+	if (!parse_u64(arg, n) || *n == 0 || *n > UINT32_MAX)
+		return shell_usage_error(call, "N must be a number from 1 to 4294967295");
+	return 0;
+}
+
+static int failinject_nth(const struct shell_call *call, int argc, char **argv)
+{
+	uint64_t n;
+
+	if (parse_n(call, argv[1], &n))
+		return 1;
+	fault_inject_set(FAULT_INJECT_NTH, (unsigned long)n, 0);
+	fault_inject_show(stdout);
+	return 0;
+}
+
+static int failinject_random(const struct shell_call *call, int argc, char **argv)
+{
+	uint64_t n, seed = 1;
+
+	if (parse_n(call, argv[1], &n))
+		return 1;
+	if (argc == 3 && !parse_u64(argv[2], &seed))
+		return shell_usage_error(call, "bad seed");
+	fault_inject_set(FAULT_INJECT_RANDOM, (unsigned long)n, seed);
+	fault_inject_show(stdout);
+	return 0;
+}
+
+static const struct shell_cmd failinject_subs[] = {
+	SHELL_SUB("off", "", 0, 0, "stop failing allocations", failinject_off),
+	SHELL_SUB("nth", "N", 1, 1, "fail every Nth page and slab allocation", failinject_nth),
+	SHELL_SUB("random", "N [SEED]", 1, 2, "fail a random 1 in N page and slab allocations", failinject_random),
+	{ 0 }
+};
+SHELL_CMD_DESC(failinject, .name = "failinject", .usage = "", .min_args = 0, .max_args = 0, .subs = failinject_subs,
+	       .summary = "make every Nth, or a random 1 in N, page and slab allocation fail (no argument: counters)",
+	       .fn = cmd_failinject);

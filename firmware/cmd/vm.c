@@ -20,14 +20,6 @@
 #include <mm/vmalloc.h>
 #include <shell.h>
 
-/* Check the argument count: exactly want arguments after the command name. */
-static int nargs(int argc, char **argv, int want)
-{
-	if (argc - 1 == want)
-		return 0;
-	return shell_usage_error(shell_find(argv[0]), want ? "wrong number of arguments" : "takes no arguments");
-}
-
 static int arg_u32(char **argv, int i, uint32_t *v, const char *what)
 {
 	if (parse_u32(argv[i], v))
@@ -36,66 +28,57 @@ static int arg_u32(char **argv, int i, uint32_t *v, const char *what)
 	return 1;
 }
 
-static int cmd_layout(int argc, char **argv)
+static int cmd_layout(const struct shell_call *call, int argc, char **argv)
 {
 	struct kernel_sections ks;
 	int bad;
 
-	if (nargs(argc, argv, 0))
-		return 1;
 	firmware_kernel_sections(&ks);
 	show_layout(stdout, &ks);
 	bad = layout_check(stdout, &ks);
 	printf("layout check: %s\n", bad ? "FAILED" : "ok");
 	return bad != 0;
 }
-SHELL_CMD(layout, "layout", "", "print the virtual kernel memory layout and check it", cmd_layout);
+SHELL_CMD(layout, "layout", "", 0, 0, "print the virtual kernel memory layout and check it", cmd_layout);
 
-static int cmd_vmallocinfo(int argc, char **argv)
+static int cmd_vmallocinfo(const struct shell_call *call, int argc, char **argv)
 {
-	if (nargs(argc, argv, 0))
-		return 1;
 	vmallocinfo_show(stdout);
 	return 0;
 }
-SHELL_CMD(vmallocinfo, "vmallocinfo", "", "list the vmalloc areas as /proc/vmallocinfo does", cmd_vmallocinfo);
+SHELL_CMD(vmallocinfo, "vmallocinfo", "", 0, 0, "list the vmalloc areas as /proc/vmallocinfo does", cmd_vmallocinfo);
 
-static int cmd_fixmap(int argc, char **argv)
+static int cmd_fixmap(const struct shell_call *call, int argc, char **argv)
 {
-	if (nargs(argc, argv, 0))
-		return 1;
 	fixmap_show(stdout);
 	return 0;
 }
-SHELL_CMD(fixmap, "fixmap", "", "list the fixmap slots: index, name, virtual and physical address", cmd_fixmap);
+SHELL_CMD(fixmap, "fixmap", "", 0, 0, "list the fixmap slots: index, name, virtual and physical address", cmd_fixmap);
 
-static int cmd_pkmap(int argc, char **argv)
+static int cmd_pkmap(const struct shell_call *call, int argc, char **argv)
 {
-	if (nargs(argc, argv, 0))
-		return 1;
 	pkmap_show(stdout);
 	return 0;
 }
-SHELL_CMD(pkmap, "pkmap", "", "show the PKMAP slots in use, their counts and the flushes so far", cmd_pkmap);
+SHELL_CMD(pkmap, "pkmap", "", 0, 0, "show the PKMAP slots in use, their counts and the flushes so far", cmd_pkmap);
 
-static int cmd_pt(int argc, char **argv)
+static int cmd_pt(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t va;
 
-	if (nargs(argc, argv, 1) || arg_u32(argv, 1, &va, "address"))
+	if (arg_u32(argv, 1, &va, "address"))
 		return 1;
 	pt_show(stdout, hal_current_pgd(), va);
 	return 0;
 }
-SHELL_CMD(pt, "pt", "ADDR", "decode the page-directory and page-table entries of ADDR and name its region", cmd_pt);
+SHELL_CMD(pt, "pt", "ADDR", 1, 1,
+	  "decode the page-directory and page-table entries of ADDR and name its region", cmd_pt);
 
-static int cmd_vmalloc(int argc, char **argv)
+static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)
 {
 	uint64_t size;
 	vaddr_t va;
 
-	if (nargs(argc, argv, 1))
-		return 1;
 	if (!parse_size(argv[1], &size) || size > UINT32_MAX) {
 		printf("vmalloc: bad size '%s'\n", argv[1]);
 		return 1;
@@ -108,27 +91,26 @@ static int cmd_vmalloc(int argc, char **argv)
 	       (unsigned long)(va + find_vm_area(va)->size - PAGE_SIZE));
 	return 0;
 }
-SHELL_CMD(vmalloc, "vmalloc", "SIZE", "allocate SIZE bytes (K/M suffixes) with vmalloc and print the address", cmd_vmalloc);
+SHELL_CMD(vmalloc, "vmalloc", "SIZE", 1, 1,
+	  "allocate SIZE bytes (K/M suffixes) with vmalloc and print the address", cmd_vmalloc);
 
-static int cmd_vfree(int argc, char **argv)
+static int cmd_vfree(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t va;
 	unsigned long bad = vmalloc_stats.bad_frees;
 
-	if (nargs(argc, argv, 1) || arg_u32(argv, 1, &va, "address"))
+	if (arg_u32(argv, 1, &va, "address"))
 		return 1;
 	vfree(va);
 	return vmalloc_stats.bad_frees != bad;
 }
-SHELL_CMD(vfree, "vfree", "ADDR", "free the vmalloc area starting at ADDR", cmd_vfree);
+SHELL_CMD(vfree, "vfree", "ADDR", 1, 1, "free the vmalloc area starting at ADDR", cmd_vfree);
 
-static int cmd_ioremap(int argc, char **argv)
+static int cmd_ioremap(const struct shell_call *call, int argc, char **argv)
 {
 	uint64_t phys, size;
 	vaddr_t va;
 
-	if (nargs(argc, argv, 2))
-		return 1;
 	if (!parse_u64(argv[1], &phys) || !parse_size(argv[2], &size) || size > UINT32_MAX) {
 		printf("ioremap: bad physical address or size\n");
 		return 1;
@@ -139,19 +121,19 @@ static int cmd_ioremap(int argc, char **argv)
 	printf("ioremap: phys 0x%08llx at 0x%08lx\n", (unsigned long long)phys, (unsigned long)va);
 	return 0;
 }
-SHELL_CMD(ioremap, "ioremap", "PHYS SIZE", "map SIZE bytes of physical memory at PHYS uncached", cmd_ioremap);
+SHELL_CMD(ioremap, "ioremap", "PHYS SIZE", 2, 2, "map SIZE bytes of physical memory at PHYS uncached", cmd_ioremap);
 
-static int cmd_iounmap(int argc, char **argv)
+static int cmd_iounmap(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t va;
 	unsigned long bad = vmalloc_stats.bad_frees;
 
-	if (nargs(argc, argv, 1) || arg_u32(argv, 1, &va, "address"))
+	if (arg_u32(argv, 1, &va, "address"))
 		return 1;
 	iounmap(va);
 	return vmalloc_stats.bad_frees != bad;
 }
-SHELL_CMD(iounmap, "iounmap", "ADDR", "undo an ioremap", cmd_iounmap);
+SHELL_CMD(iounmap, "iounmap", "ADDR", 1, 1, "undo an ioremap", cmd_iounmap);
 
 /* The struct page of the frame named by argv[1], or NULL after saying why. */
 static struct page *arg_page(char **argv)
@@ -167,13 +149,13 @@ static struct page *arg_page(char **argv)
 	return pfn_to_page(pfn);
 }
 
-static int cmd_kmap(int argc, char **argv)
+static int cmd_kmap(const struct shell_call *call, int argc, char **argv)
 {
 	struct page *page;
 	vaddr_t va;
 	char region[160];
 
-	if (nargs(argc, argv, 1) || !(page = arg_page(argv)))
+	if (!(page = arg_page(argv)))
 		return 1;
 	va = kmap(page);
 	if (!va)
@@ -182,13 +164,13 @@ static int cmd_kmap(int argc, char **argv)
 	       mm_region_name(va, region, sizeof(region)));
 	return 0;
 }
-SHELL_CMD(kmap, "kmap", "PFN", "map frame PFN with kmap (a low frame gives its linear address)", cmd_kmap);
+SHELL_CMD(kmap, "kmap", "PFN", 1, 1, "map frame PFN with kmap (a low frame gives its linear address)", cmd_kmap);
 
-static int cmd_kunmap(int argc, char **argv)
+static int cmd_kunmap(const struct shell_call *call, int argc, char **argv)
 {
 	struct page *page;
 
-	if (nargs(argc, argv, 1) || !(page = arg_page(argv)))
+	if (!(page = arg_page(argv)))
 		return 1;
 	if (kunmap(page) == 0)
 		return 0;
@@ -196,4 +178,4 @@ static int cmd_kunmap(int argc, char **argv)
 	       (unsigned long)page->virtual);
 	return 1;
 }
-SHELL_CMD(kunmap, "kunmap", "PFN", "drop one kmap of frame PFN", cmd_kunmap);
+SHELL_CMD(kunmap, "kunmap", "PFN", 1, 1, "drop one kmap of frame PFN", cmd_kunmap);

@@ -2,6 +2,11 @@
  * Shell commands.  Each command is a struct shell_cmd placed in the
  * "shell_cmds" section by SHELL_CMD(), so a file adds its commands without
  * touching a central table; the shell sorts them by name for `help`.
+ *
+ * The descriptor declares the command's arguments: how many words may follow
+ * its name, which width suffixes (.b/.w/.l) it takes and its subcommands.
+ * The shell checks all of that before it calls the handler, and prints the
+ * usage line of the descriptor it dispatched when the line does not fit.
  */
 #ifndef FIRMWARE_SHELL_H
 #define FIRMWARE_SHELL_H
@@ -10,21 +15,55 @@
 #include <stdint.h>
 
 #define SHELL_MAX_ARGS 16
+/* max_args of a command that takes as many words as the line holds. */
+#define SHELL_ARGS_ANY (SHELL_MAX_ARGS - 1)
+
+/* Width suffixes a command accepts after its name ("md.b", "md.w", "md.l"). */
+#define SHELL_WIDTH_B 0x1u
+#define SHELL_WIDTH_W 0x2u
+#define SHELL_WIDTH_L 0x4u
+#define SHELL_WIDTHS_BWL (SHELL_WIDTH_B | SHELL_WIDTH_W | SHELL_WIDTH_L)
+
+struct shell_call;
 
 struct shell_cmd {
 	const char *name;
 	const char *usage;   /* arguments, e.g. "ADDR [COUNT]"; "" for none */
 	const char *summary; /* one line for `help` */
-	/* Run the command; return 0 on success, non-zero after printing why it failed. */
-	int (*fn)(int argc, char **argv);
+	/* How many words may follow the name (the subcommand's name, for a subcommand). */
+	unsigned char min_args, max_args;
+	unsigned char widths; /* SHELL_WIDTH_* suffixes accepted; 0 for none */
+	/* Subcommands, ended by an entry without a name; NULL for none.  With subcommands, fn (if
+	 * any) runs when no subcommand word is given, and min_args/max_args apply to that case. */
+	const struct shell_cmd *subs;
+	/* Run the command; return 0 on success, non-zero after printing why it failed.  argv[0] is
+	 * the word that named it (the subcommand's word for a subcommand). */
+	int (*fn)(const struct shell_call *call, int argc, char **argv);
 };
 
-#define SHELL_CMD(id, name_, usage_, summary_, fn_)                                       \
-	static const struct shell_cmd __shell_cmd_entry_##id                                      \
-		__attribute__((used, section("shell_cmds"), aligned(sizeof(void *)))) = { \
-			name_, usage_, summary_, fn_ }
+/* One dispatch: what the shell hands a handler besides its words. */
+struct shell_call {
+	const struct shell_cmd *cmd;    /* the descriptor dispatched (the subcommand's, for one) */
+	const struct shell_cmd *parent; /* the command a subcommand belongs to, else NULL */
+	const char *name;               /* the command word as typed, suffix included ("md.w") */
+	unsigned width;                 /* bytes named by the suffix: 1, 2 or 4; 0 without one */
+};
 
-/* The command called name, or NULL. */
+/* A command with the common fields; SHELL_CMD_DESC takes designated initializers for the rest. */
+#define SHELL_CMD(id, name_, usage_, min_, max_, summary_, fn_)                                    \
+	SHELL_CMD_DESC(id, .name = name_, .usage = usage_, .min_args = min_, .max_args = max_,     \
+		       .summary = summary_, .fn = fn_)
+
+#define SHELL_CMD_DESC(id, ...)                                                                    \
+	static const struct shell_cmd __shell_cmd_entry_##id                                       \
+		__attribute__((used, section("shell_cmds"), aligned(sizeof(void *)))) = { __VA_ARGS__ }
+
+/* An entry of a subcommand table. */
+#define SHELL_SUB(name_, usage_, min_, max_, summary_, fn_)                                        \
+	{ .name = name_, .usage = usage_, .min_args = min_, .max_args = max_, .summary = summary_, \
+	  .fn = fn_ }
+
+/* The command called name (a width suffix the command accepts is ignored), or NULL. */
 const struct shell_cmd *shell_find(const char *name);
 
 /*
@@ -42,8 +81,8 @@ bool parse_u32(const char *s, uint32_t *out);
  */
 bool parse_size(const char *s, uint64_t *out);
 
-/* Print "CMD: MESSAGE" and the usage line of cmd, and return 1 (for argument errors). */
-int shell_usage_error(const struct shell_cmd *cmd, const char *message);
+/* Print "CMD: MESSAGE" and the usage of the descriptor call dispatched, and return 1 (for argument errors). */
+int shell_usage_error(const struct shell_call *call, const char *message);
 
 /* Read and run commands forever. */
 void shell_loop(void);

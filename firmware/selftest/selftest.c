@@ -10,12 +10,10 @@
 
 extern const struct selftest __start_selftests[], __stop_selftests[];
 
-static int cmd_selftest(int argc, char **argv)
+static int cmd_selftest(const struct shell_call *call, int argc, char **argv)
 {
 	unsigned total = 0, passed = 0, failed = 0, n = 0;
 
-	if (argc > 2)
-		return shell_usage_error(shell_find("selftest"), "too many arguments");
 	for (const struct selftest *t = __start_selftests; t < __stop_selftests; t++)
 		if (argc == 1 || !strcmp(t->name, argv[1]))
 			total++;
@@ -34,7 +32,7 @@ static int cmd_selftest(int argc, char **argv)
 			continue;
 		n++;
 		printf("# %s\n", t->name);
-		r = t->fn();
+		r = t->fn(t);
 		if (r == 0) {
 			passed++;
 			printf("ok %u %s\n", n, t->name);
@@ -46,10 +44,10 @@ static int cmd_selftest(int argc, char **argv)
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
-SHELL_CMD(selftest, "selftest", "[NAME]", "run the in-image self tests (KTAP output)", cmd_selftest);
+SHELL_CMD(selftest, "selftest", "[NAME]", 0, 1, "run the in-image self tests (KTAP output)", cmd_selftest);
 
 /* The console and parsing paths test themselves too. */
-static int selftest_parse(void)
+static int selftest_parse(const struct selftest *t)
 {
 	uint64_t v;
 
@@ -65,7 +63,7 @@ SELFTEST(parse_numbers, selftest_parse);
  * newlib's malloc grows through sbrk into the bounded heap arena; running it dry fails cleanly and
  * frees restore it.
  */
-static int selftest_newlib_heap(void)
+static int selftest_newlib_heap(const struct selftest *t)
 {
 	enum { CHUNK = 64 * 1024, MAX_CHUNKS = 1024 };
 	static void *chunks[MAX_CHUNKS];

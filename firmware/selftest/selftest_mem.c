@@ -20,13 +20,13 @@
 #include <mm/slab.h>
 #include <selftest.h>
 
-static int selftest_free_lists(void)
+static int selftest_free_lists(const struct selftest *t)
 {
 	return check_free_lists(stdout) ? 1 : 0;
 }
 SELFTEST(mm_free_lists, selftest_free_lists);
 
-static int selftest_reports_agree(void)
+static int selftest_reports_agree(const struct selftest *t)
 {
 	unsigned long buddy_pages = 0, zone_free = 0, low_managed = 0, high_managed = 0;
 	int bad = 0;
@@ -191,7 +191,7 @@ static int exhaust_zone(enum zone_type z)
 	return ret;
 }
 
-static int selftest_exhaust(void)
+static int selftest_exhaust(const struct selftest *t)
 {
 	unsigned long before = nr_free_pages();
 	int ret = 0;
@@ -206,7 +206,7 @@ static int selftest_exhaust(void)
 }
 SELFTEST(mm_exhaust, selftest_exhaust);
 
-static int selftest_kmalloc(void)
+static int selftest_kmalloc(const struct selftest *t)
 {
 	unsigned long slab_before = slab_stats.slab_pages, free_before = nr_free_pages();
 	struct kmem_cache *c64 = kmalloc_cache(64);

@@ -79,7 +79,7 @@ static int check_high_page(struct page *page, pfn_t pfn)
 	return bad;
 }
 
-static int selftest_highmem_every_page(void)
+static int selftest_highmem_every_page(const struct selftest *t)
 {
 	unsigned long checked = 0, failed = 0;
 
@@ -105,7 +105,7 @@ static int selftest_highmem_every_page(void)
 SELFTEST(highmem_every_page, selftest_highmem_every_page);
 
 /* Fresh kmaps cost at most one global flush per LAST_PKMAP of them. */
-static int selftest_pkmap_flush_per_wrap(void)
+static int selftest_pkmap_flush_per_wrap(const struct selftest *t)
 {
 	unsigned long flushes = pkmap_stats.flushes, fresh = pkmap_stats.fresh_maps, want_max;
 	pfn_t pfn = max_low_pfn;
@@ -135,7 +135,7 @@ SELFTEST(pkmap_flush_per_wrap, selftest_pkmap_flush_per_wrap);
 
 #define NR_TEST_AREAS 6
 
-static int selftest_vmalloc_order_and_guards(void)
+static int selftest_vmalloc_order_and_guards(const struct selftest *t)
 {
 	static const unsigned pages[NR_TEST_AREAS] = { 1, 3, 2, 5, 1, 4 };
 	vaddr_t a[NR_TEST_AREAS], again;
@@ -206,7 +206,7 @@ static int selftest_vmalloc_order_and_guards(void)
 
 SELFTEST(vmalloc_order_and_guards, selftest_vmalloc_order_and_guards);
 
-static int selftest_fixmap_round_trip(void)
+static int selftest_fixmap_round_trip(const struct selftest *t)
 {
 	int bad = 0;
 

@@ -10,6 +10,8 @@
 #include <recover.h>
 #include <shell.h>
 
+#include "internal.h"
+
 extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 
 #define PROMPT "highmem> "
@@ -18,16 +20,10 @@ static struct line_editor editor;
 
 const struct shell_cmd *shell_find(const char *name)
 {
-	for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
-}
+	unsigned width;
+	const struct shell_cmd *c = shell_table_find(__start_shell_cmds, __stop_shell_cmds, name, &width);
 
-int shell_usage_error(const struct shell_cmd *cmd, const char *message)
-{
-	printf("%s: %s\nusage: %s%s%s\n", cmd->name, message, cmd->name, cmd->usage[0] ? " " : "", cmd->usage);
-	return 1;
+	return c && width != -1u ? c : NULL;
 }
 
 static int by_name(const void *a, const void *b)
@@ -48,13 +44,12 @@ static size_t sorted_commands(const struct shell_cmd **out, size_t max)
 
 #define MAX_COMMANDS 128
 
-static int cmd_help(int argc, char **argv)
+static int cmd_help(const struct shell_call *call, int argc, char **argv)
 {
 	const struct shell_cmd *list[MAX_COMMANDS];
 	size_t n;
 
-	if (argc > 2)
-		return shell_usage_error(shell_find("help"), "too many arguments");
+	(void)call;
 	if (argc == 2) {
 		const struct shell_cmd *c = shell_find(argv[1]);
 
@@ -62,7 +57,7 @@ static int cmd_help(int argc, char **argv)
 			printf("help: no command '%s'; type 'help' for a list\n", argv[1]);
 			return 1;
 		}
-		printf("usage: %s%s%s\n  %s\n", c->name, c->usage[0] ? " " : "", c->usage, c->summary);
+		shell_print_help(c);
 		return 0;
 	}
 	n = sorted_commands(list, MAX_COMMANDS);
@@ -71,7 +66,7 @@ static int cmd_help(int argc, char **argv)
 		printf("  %-12s %s\n", list[i]->name, list[i]->summary);
 	return 0;
 }
-SHELL_CMD(help, "help", "[CMD]", "list the commands, or show how to use one", cmd_help);
+SHELL_CMD(help, "help", "[CMD]", 0, 1, "list the commands, or show how to use one", cmd_help);
 
 static void editor_out(void *ctx, const char *s, size_t n)
 {
@@ -126,7 +121,7 @@ static const char *complete_command(void *ctx, char *buf, size_t *len, size_t ma
  * Run cmd behind a recovery point: a fault that recover.c can contain lands at setjmp, the oops
  * already printed.
  */
-static __attribute__((noinline)) int run_recoverable(const struct shell_cmd *cmd, int argc, char **argv)
+static __attribute__((noinline)) int run_recoverable(const struct shell_call *call, int argc, char **argv)
 {
 	int r;
 
@@ -134,8 +129,8 @@ static __attribute__((noinline)) int run_recoverable(const struct shell_cmd *cmd
 		printf("%s: aborted by the fault above\n", recovery_aborted_command());
 		return 1;
 	}
-	recovery_arm(cmd->name);
-	r = cmd->fn(argc, argv);
+	recovery_arm(call->name);
+	r = call->cmd->fn(call, argc, argv);
 	recovery_disarm();
 	return r;
 }
@@ -144,7 +139,6 @@ static __attribute__((noinline)) int run_recoverable(const struct shell_cmd *cmd
 static int shell_run_line(char *line)
 {
 	char *argv[SHELL_MAX_ARGS];
-	const struct shell_cmd *cmd;
 	int argc = shell_split(line, argv, SHELL_MAX_ARGS);
 
 	if (argc < 0) {
@@ -153,12 +147,7 @@ static int shell_run_line(char *line)
 	}
 	if (argc == 0)
 		return 0;
-	cmd = shell_find(argv[0]);
-	if (!cmd) {
-		printf("unknown command '%s': type 'help' for a list\n", argv[0]);
-		return 1;
-	}
-	return run_recoverable(cmd, argc, argv);
+	return shell_dispatch(__start_shell_cmds, __stop_shell_cmds, argc, argv, run_recoverable);
 }
 
 void shell_loop(void)

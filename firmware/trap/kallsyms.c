@@ -45,7 +45,7 @@ int kallsyms_format(uintptr_t addr, char *buf, size_t len)
 
 
 /* The table must describe this very image: a function looked up by its own address names itself. */
-static int selftest_kallsyms(void)
+static int selftest_kallsyms(const struct selftest *t)
 {
 	uintptr_t off, size;
 	const char *name = kallsyms_lookup((uintptr_t)selftest_kallsyms, &off, &size);

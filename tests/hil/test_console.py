@@ -83,6 +83,56 @@ def test_unknown_command_with_arguments(console):
     assert len(out.splitlines()) == 1 and "frobnicate" in out and "help" in out
 
 
+# The shell checks the arguments against each command's descriptor before the command runs.
+
+
+def test_width_suffix_selects_the_unit(console):
+    """md.w is md with 16-bit units: the same bytes as md.b, paired little-endian."""
+    b = console.cmd("md.b 0xc0100000 4").split()[1:5]
+    w = console.cmd("md.w 0xc0100000 2").split()[1:3]
+    assert w == [b[1] + b[0], b[3] + b[2]], (b, w)
+
+
+def test_unknown_width_suffix(console):
+    out = console.cmd("md.q 0xc0100000")
+    assert out.splitlines() == ["md.q: unknown width suffix '.q'", "usage: md[.b|.w|.l] ADDR [COUNT]"], out
+
+
+@pytest.mark.parametrize("line, first", [
+    ("uptime now", "uptime: takes no arguments"),
+    ("kill 1 2", "kill: too many arguments (takes 1)"),
+    ("mw.b 0x1000", "mw.b: too few arguments (takes at least 2)"),
+    ("upt 1", "upt: too few arguments (takes 2)"),
+    ("md 1 2 3", "md: too many arguments (takes at most 2)"),
+])
+def test_argument_counts_are_checked(console, line, first):
+    lines = console.cmd(line).splitlines()
+    assert lines[0] == first, lines
+    assert len(lines) == 2 and lines[1].startswith("usage: " + line.split()[0].split(".")[0]), lines
+
+
+def test_unknown_subcommand(console):
+    lines = console.cmd("pages grab 3").splitlines()
+    assert lines[0] == "pages: unknown subcommand 'grab'", lines
+    assert lines[1] == "usage: pages", lines
+    assert "       pages alloc ORDER [dma|normal|high|any]" in lines
+
+
+def test_subcommand_usage_is_the_subcommands(console):
+    assert console.cmd("pages alloc").splitlines() == [
+        "pages: too few arguments (takes at least 1)", "usage: pages alloc ORDER [dma|normal|high|any]"]
+
+
+def test_help_shows_subcommands_and_suffixes(console):
+    md = console.cmd("help md")
+    assert md.startswith("usage: md[.b|.w|.l] ADDR [COUNT]"), md
+    assert "suffixes: .b 8-bit bytes, .w 16-bit words, .l 32-bit words" in md
+    assert console.cmd("help md.w") == md
+    pages = console.cmd("help pages").splitlines()
+    for sub in ("list", "alloc", "free", "check"):
+        assert any(re.match(rf"^    {sub}\s+\S", line) for line in pages), pages
+
+
 def test_empty_line_reprompts(console):
     assert console.cmd("") == ""
     assert console.cmd("   ") == ""

@@ -257,10 +257,10 @@ static void test_pkmap_show(void **state)
 
 static void test_selftests_on_host(void **state)
 {
-	assert_int_equal(selftest_highmem_every_page(), 0);
-	assert_int_equal(selftest_pkmap_flush_per_wrap(), 0);
-	assert_int_equal(selftest_vmalloc_order_and_guards(), 0);
-	assert_int_equal(selftest_fixmap_round_trip(), 0);
+	assert_int_equal(selftest_highmem_every_page(&__selftest_entry_highmem_every_page), 0);
+	assert_int_equal(selftest_pkmap_flush_per_wrap(&__selftest_entry_pkmap_flush_per_wrap), 0);
+	assert_int_equal(selftest_vmalloc_order_and_guards(&__selftest_entry_vmalloc_order_and_guards), 0);
+	assert_int_equal(selftest_fixmap_round_trip(&__selftest_entry_fixmap_round_trip), 0);
 	assert_null(vmlist);
 	assert_int_equal(pkmap_slots_in_use(), 0);
 	assert_unlocked();
