@@ -13,7 +13,7 @@
 extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 
 #define PROMPT "highmem> "
-/* How long a lone ESC waits for the rest of a key sequence (GNU Readline's keyseq-timeout default). */
+/* How long a lone ESC waits for the rest of its key sequence (GNU Readline's keyseq-timeout). */
 #define ESC_TIMEOUT_MS 500u
 
 static struct line_editor editor;

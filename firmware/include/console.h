@@ -22,7 +22,7 @@ void console_enable_rx_irq(void);
 /* The next received byte, waiting for one (hlt while idle); never fails.  Skips loss records. */
 uint8_t console_getc(void);
 
-/* What console_read() returns where received bytes were dropped because the receive ring was full. */
+/* console_read() at a place where received bytes were dropped because the receive ring was full. */
 #define CONSOLE_RX_LOST 0x100
 
 /*

@@ -49,7 +49,7 @@ void le_reset(struct line_editor *le);
 /* Feed one received byte; returns what happened. */
 enum le_result le_feed(struct line_editor *le, unsigned char c);
 
-/* Tell le that received bytes were dropped at this point of the input: the line is discarded at its end. */
+/* Tell le that received bytes were dropped at this point: the line is discarded at its end. */
 void le_input_lost(struct line_editor *le, unsigned long bytes);
 
 /* True while an escape sequence is unfinished (the caller starts its ESC timeout). */

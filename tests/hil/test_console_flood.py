@@ -26,9 +26,10 @@ import highmem_target as ht
 FLOOD_BYTES = 64 * 1024
 LONG_LINE = 10 * 1024
 #: The sequence takes 15-20 s under TCG (the 64 KiB arrive at about 5 KiB/s while the firmware's
-#: output is backed up), so the 20 runs in a row are on the stdio target; the pty target repeats it 5 times.
+#: output is backed up), so the 20 runs in a row are on the stdio target; the pty target does 5.
 REPEATS = {"qemu": 20}
-OVERRUN_RE = re.compile(r"console: (\d+) bytes of input dropped \(receive buffer full\)(, line discarded)?")
+OVERRUN_RE = re.compile(
+    r"console: (\d+) bytes of input dropped \(receive buffer full\)(, line discarded)?")
 VERSION_RE = r"highmem \S+ \(git [0-9a-f]+"  # a pattern string: the console is read as bytes
 
 
@@ -70,23 +71,24 @@ def flood_then_command(t, seed: int) -> str:
         t.expect(VERSION_RE, timeout=max(t.cmd_timeout, 30))
         t.wait_prompt()
     except ht.TargetError as e:
-        raise ht.TargetError(f"seed {seed}: the command after the flood was not answered: {e}") from None
+        raise ht.TargetError(
+            f"seed {seed}: the command after the flood was not answered: {e}") from None
     t.resync()
     return t.log[start:]
 
 
 def test_flood_then_command_answered_20_times(console):
-    """The sequence 20 times in a row on one boot (5 on other targets); every command is answered."""
+    """The sequence 20 times in a row on one boot (5 on other targets); all commands answered."""
     for i in range(REPEATS.get(console.kind, 5)):
         flood_then_command(console, seed=20240601 + i)
     assert "gcc" in console.cmd("version")
 
 
 def test_command_right_behind_a_flood(console):
-    """Ctrl-C and a command arriving while the receive ring is full still get in (the root cause)."""
+    """Ctrl-C and a command arriving while the receive ring is full still get in."""
     console.resync()
     console.got_garbage = True
-    blast(console, flood_bytes(77))  # the output backs up, the firmware falls behind, the ring fills
+    blast(console, flood_bytes(77))  # the output backs up, the firmware falls behind
     blast(console, b"\x03version\r")
     try:
         console.expect(VERSION_RE, timeout=60)
@@ -138,12 +140,12 @@ def hmp(path: str, command: str) -> str:
 
 @pytest.mark.qemu_only
 def test_input_arrives_with_the_uart_interrupt_masked(fresh_target):
-    """The timer-tick backup drains the UART: with IRQ 4 masked at the 8259 the console still answers."""
+    """The timer-tick drain: with IRQ 4 masked at the 8259 the console still answers."""
     sock = os.path.join(tempfile.mkdtemp(prefix="highmem-mon-"), "mon.sock")
     t = fresh_target(extra_args=f"-monitor unix:{sock},server=on,wait=off")
     imr = int(re.search(r"pic0: irr=\w+ imr=(\w+)", hmp(sock, "info pic")).group(1), 16)
     assert not imr & 0x10, "IRQ 4 should be unmasked after boot"
-    hmp(sock, f"o /b 0x21 0x{imr | 0x10:02x}")  # mask IRQ 4: every UART interrupt from now on is lost
+    hmp(sock, f"o /b 0x21 0x{imr | 0x10:02x}")  # mask IRQ 4: every UART interrupt is lost
     assert "imr=%02x" % (imr | 0x10) in hmp(sock, "info pic")
     assert "gcc" in t.cmd("version", timeout=30)
     t.cmd("help")  # a few KiB of output and more typing: still fine
