@@ -60,7 +60,8 @@ void le_reset(struct line_editor *le)
 {
 	le->len = le->cur = 0;
 	le->buf[0] = '\0';
-	le->too_long = le->bad_byte = false;
+	le->too_long = le->bad_byte = le->damaged = false;
+	le->lost = 0;
 	le->esc = 0;
 	le->hist_browse = 0;
 }
@@ -107,6 +108,13 @@ static void insert(struct line_editor *le, char c)
 		redraw_tail(le);
 }
 
+/* Forget what a now-empty line was rejected for: what the screen shows is what runs. */
+static void line_emptied(struct line_editor *le)
+{
+	if (le->len == 0)
+		le->too_long = le->bad_byte = le->damaged = false;
+}
+
 static void backspace(struct line_editor *le)
 {
 	if (!le->cur)
@@ -114,8 +122,10 @@ static void backspace(struct line_editor *le)
 	memmove(le->buf + le->cur - 1, le->buf + le->cur, le->len - le->cur + 1);
 	le->cur--;
 	le->len--;
+	le->too_long = false; /* room again: the line is what the screen shows */
 	emits(le, "\b");
 	redraw_tail(le);
+	line_emptied(le);
 }
 
 static void delete_at_cursor(struct line_editor *le)
@@ -124,7 +134,9 @@ static void delete_at_cursor(struct line_editor *le)
 		return;
 	memmove(le->buf + le->cur, le->buf + le->cur + 1, le->len - le->cur);
 	le->len--;
+	le->too_long = false;
 	redraw_tail(le);
+	line_emptied(le);
 }
 
 static void tab(struct line_editor *le)
@@ -147,21 +159,9 @@ static void tab(struct line_editor *le)
 	}
 }
 
-static enum le_result escape(struct line_editor *le, unsigned char c)
+/* The final byte of "ESC [ ... F" or "ESC O F": the key it names. */
+static void escape_key(struct line_editor *le, unsigned char c)
 {
-	if (le->esc == 1) {
-		le->esc = c == '[' ? 2 : 0;
-		le->esc_param = 0;
-		return LE_MORE;
-	}
-	if (c >= '0' && c <= '9') {
-		if (le->esc_param < 1000)
-			le->esc_param = le->esc_param * 10 + (c - '0');
-		return LE_MORE;
-	}
-	if (c == ';')
-		return LE_MORE;
-	le->esc = 0;
 	switch (c) {
 	case 'A':
 		history_step(le, -1);
@@ -189,14 +189,73 @@ static enum le_result escape(struct line_editor *le, unsigned char c)
 		emit(le, le->buf + le->cur, le->len - le->cur);
 		le->cur = le->len;
 		break;
-	case '~':
-		if (le->esc_param == 3)
+	case '~': /* VT220 editing keys: 1 and 7 Home, 4 and 8 End, 3 Delete */
+		if (le->esc_param == 1 || le->esc_param == 7)
+			escape_key(le, 'H');
+		else if (le->esc_param == 4 || le->esc_param == 8)
+			escape_key(le, 'F');
+		else if (le->esc_param == 3)
 			delete_at_cursor(le);
 		break;
 	default:
 		break; /* an unknown sequence is consumed and ignored */
 	}
-	return LE_MORE;
+}
+
+/*
+ * One byte inside an escape sequence, shaped as ECMA-48 §5.4 says: after
+ * "ESC [" come parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F and
+ * one final byte 0x40-0x7E; "ESC O" (SS3) takes one final byte.  Anything
+ * else (a control key, a non-ASCII byte) is not part of the sequence:
+ * returns false to have le_feed() treat it as a byte of its own.
+ */
+static bool escape(struct line_editor *le, unsigned char c)
+{
+	if (c < 0x20 || c > 0x7e) {
+		le->esc = 0;
+		return false;
+	}
+	if (le->esc == 1) {
+		le->esc = c == '[' ? 2 : c == 'O' ? 3 : 0; /* ESC and another key (Alt-key): ignored */
+		le->esc_param = 0;
+		le->esc_more = le->esc_ignore = false;
+		return true;
+	}
+	if (le->esc == 2 && c >= 0x30 && c <= 0x3f) {
+		if (c >= '0' && c <= '9') {
+			if (!le->esc_more && le->esc_param < 1000)
+				le->esc_param = le->esc_param * 10 + (c - '0');
+		} else if (c == ';' || c == ':') {
+			le->esc_more = true;
+		} else {
+			le->esc_ignore = true; /* '<', '=', '>', '?': a private sequence */
+		}
+		return true;
+	}
+	if (le->esc == 2 && c < 0x40) {
+		le->esc_ignore = true; /* intermediate byte */
+		return true;
+	}
+	le->esc = 0;
+	if (!le->esc_ignore)
+		escape_key(le, c);
+	return true;
+}
+
+void le_input_lost(struct line_editor *le, unsigned long bytes)
+{
+	le->damaged = true;
+	le->lost += bytes;
+}
+
+bool le_escape_pending(const struct line_editor *le)
+{
+	return le->esc != 0;
+}
+
+void le_escape_timeout(struct line_editor *le)
+{
+	le->esc = 0;
 }
 
 enum le_result le_feed(struct line_editor *le, unsigned char c)
@@ -204,12 +263,18 @@ enum le_result le_feed(struct line_editor *le, unsigned char c)
 	bool after_cr = le->last_cr;
 
 	le->last_cr = c == '\r';
-	if (le->esc)
-		return escape(le, c);
+	if (c == 0x1b) {
+		le->esc = 1; /* also restarts an unfinished sequence */
+		return LE_MORE;
+	}
+	if (le->esc && escape(le, c))
+		return LE_MORE;
 	if (c == '\r' || c == '\n') {
 		if (c == '\n' && after_cr)
 			return LE_MORE; /* the LF of a CR LF pair */
 		emits(le, "\n");
+		if (le->damaged)
+			return LE_REJECT_LOST;
 		if (le->too_long)
 			return LE_REJECT_LONG;
 		if (le->bad_byte)
@@ -232,9 +297,12 @@ enum le_result le_feed(struct line_editor *le, unsigned char c)
 	case 0x15: /* Ctrl-U */
 		cursor_left(le, le->cur);
 		memmove(le->buf, le->buf + le->cur, le->len - le->cur + 1);
+		if (le->cur)
+			le->too_long = false;
 		le->len -= le->cur;
 		le->cur = 0;
 		redraw_tail(le);
+		line_emptied(le);
 		break;
 	case 0x01: /* Ctrl-A */
 		cursor_left(le, le->cur);
@@ -246,9 +314,6 @@ enum le_result le_feed(struct line_editor *le, unsigned char c)
 		break;
 	case 0x09:
 		tab(le);
-		break;
-	case 0x1b:
-		le->esc = 1;
 		break;
 	default:
 		le->bad_byte = true; /* NUL, other control bytes, non-ASCII: not echoed */

@@ -21,13 +21,23 @@ void console_write(const char *s, size_t n);
 /* Switch receive to the UART interrupt (IRQ line from the board) and the ring buffer. */
 void console_enable_rx_irq(void);
 
-/* The next received byte, waiting for one (hlt while idle); never fails. */
+/* The next received byte, waiting for one (hlt while idle); never fails.  Skips loss records. */
 uint8_t console_getc(void);
+
+/* console_read() at a place where received bytes were dropped because the receive ring was full. */
+#define CONSOLE_RX_LOST 0x100
+
+/*
+ * The next received byte; or CONSOLE_RX_LOST, with the number of bytes dropped
+ * at that point in *lost, once per place input was lost; or -1 when nothing
+ * came within timeout_ms (0: wait for ever).
+ */
+int console_read(unsigned timeout_ms, unsigned long *lost);
 
 /* The next received byte if one is waiting, else -1. */
 int console_trygetc(void);
 
-/* Bytes dropped because the receive ring was full. */
+/* Bytes dropped because the receive ring was full (Ctrl-C's flush of type-ahead is not counted). */
 extern unsigned long console_rx_overruns;
 
 /* Copy the console log ring (oldest first) to the console. */

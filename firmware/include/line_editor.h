@@ -17,16 +17,20 @@ enum le_result {
 	LE_LINE,        /* le->buf holds a complete line (possibly empty) */
 	LE_CANCEL,      /* Ctrl-C dropped the line */
 	LE_REJECT_LONG, /* the line grew past LINE_MAX_CHARS and was discarded */
-	/* the line held NUL, a control byte or a non-ASCII byte and was discarded */
-	LE_REJECT_BYTE,
+	LE_REJECT_BYTE, /* the line held NUL, a control byte or a non-ASCII byte and was discarded */
+	LE_REJECT_LOST, /* received bytes were dropped inside the line (see le_input_lost); discarded */
 };
 
 struct line_editor {
 	char buf[LINE_MAX_CHARS + 1];
 	size_t len, cur;
 	bool too_long, bad_byte, last_cr;
-	int esc;            /* 0: none, 1: after ESC, 2: inside "ESC [" */
-	unsigned esc_param; /* numeric parameter of "ESC [ n ~" */
+	bool damaged;       /* input was lost inside this line: it is discarded at its end */
+	unsigned long lost; /* bytes reported lost while this line was typed (for the message) */
+	int esc;            /* 0: none, 1: after ESC, 2: inside "ESC [" (CSI), 3: after "ESC O" (SS3) */
+	unsigned esc_param; /* first numeric parameter of "ESC [ n ; m ~" */
+	bool esc_more;      /* past the first parameter (a ';' seen) */
+	bool esc_ignore;    /* private (?, <, =, >) or intermediate bytes: consume, do nothing */
 	char history[LINE_HISTORY][LINE_MAX_CHARS + 1];
 	unsigned hist_count, hist_next, hist_browse; /* hist_browse 0: editing a new line */
 	void (*out)(void *ctx, const char *s, size_t n);
@@ -47,6 +51,15 @@ void le_reset(struct line_editor *le);
 
 /* Feed one received byte; returns what happened. */
 enum le_result le_feed(struct line_editor *le, unsigned char c);
+
+/* Tell le that received bytes were dropped at this point: the line is discarded at its end. */
+void le_input_lost(struct line_editor *le, unsigned long bytes);
+
+/* True while an escape sequence is unfinished (the caller starts its ESC timeout). */
+bool le_escape_pending(const struct line_editor *le);
+
+/* No byte came within the ESC timeout: drop a lone ESC or an unfinished sequence. */
+void le_escape_timeout(struct line_editor *le);
 
 /* Append line to the history (not empty, not a repeat of the newest). */
 void le_history_add(struct line_editor *le, const char *line);

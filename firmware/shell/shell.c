@@ -15,6 +15,8 @@
 extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 
 #define PROMPT "highmem> "
+/* How long a lone ESC waits for the rest of its key sequence (GNU Readline's keyseq-timeout). */
+#define ESC_TIMEOUT_MS 500u
 
 static struct line_editor editor;
 
@@ -158,9 +160,21 @@ void shell_loop(void)
 
 		le_reset(&editor);
 		fputs(PROMPT, stdout);
-		do
-			r = le_feed(&editor, console_getc());
-		while (r == LE_MORE);
+		do {
+			unsigned long lost = 0;
+			int c = console_read(le_escape_pending(&editor) ? ESC_TIMEOUT_MS : 0, &lost);
+
+			r = LE_MORE;
+			if (c == CONSOLE_RX_LOST)
+				le_input_lost(&editor, lost);
+			else if (c < 0)
+				le_escape_timeout(&editor);
+			else
+				r = le_feed(&editor, (unsigned char)c);
+		} while (r == LE_MORE);
+		if (editor.lost)
+			printf("console: %lu bytes of input dropped (receive buffer full)%s\n", editor.lost,
+			       r == LE_REJECT_LOST ? ", line discarded" : "");
 		switch (r) {
 		case LE_LINE:
 			le_history_add(&editor, editor.buf);

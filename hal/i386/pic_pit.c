@@ -9,6 +9,7 @@
 
 static volatile uint64_t ticks;
 static unsigned tick_hz;
+static void (*tick_hook)(void);
 
 void hal_pic_init(void)
 {
@@ -44,6 +45,13 @@ static void pit_tick(unsigned irq)
 {
 	(void)irq;
 	ticks++;
+	if (tick_hook)
+		tick_hook();
+}
+
+void hal_set_tick_hook(void (*hook)(void))
+{
+	tick_hook = hook;
 }
 
 void hal_pit_init(unsigned hz)

@@ -208,6 +208,144 @@ static void random_bytes_never_overrun(void **state)
 	}
 }
 
+static void escape_then_enter_ends_the_line(void **state)
+{
+	(void)state;
+	/* A lone ESC (or an unfinished "ESC [") must not swallow the Enter that follows it. */
+	assert_int_equal(FEED(&le, "help\x1b\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "help\x1b[\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "help\x1b[1;\n"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+}
+
+static void pending_escape_does_not_eat_ctrl_c(void **state)
+{
+	(void)state;
+	assert_int_equal(FEED(&le, "reboot\x1b\x03"), LE_CANCEL);
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "reboot\x1b[\x03"), LE_CANCEL);
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "reboot\x1bO\x03"), LE_CANCEL);
+	le_reset(&le);
+	/* Other control keys inside a sequence act as themselves: Ctrl-U empties the line. */
+	assert_int_equal(FEED(&le, "reboot\x1b[2\x15help\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+}
+
+static void ss3_keys_leave_no_stray_letter(void **state)
+{
+	(void)state;
+	/* Application cursor keys: ESC O A/B/C/D/H/F. */
+	assert_int_equal(FEED(&le, "hlp\x1bOD\x1bODe\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	le_reset(&le);
+	le_history_add(&le, "version");
+	assert_int_equal(FEED(&le, "\x1bOA\r"), LE_LINE);
+	assert_string_equal(le.buf, "version");
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "elp\x1bOHh\x1bOF!\r"), LE_LINE);
+	assert_string_equal(le.buf, "help!");
+}
+
+static void csi_parameters_and_private_sequences(void **state)
+{
+	(void)state;
+	/* Ctrl-Left (ESC [ 1 ; 5 D) moves like Left; Ctrl-Delete (ESC [ 3 ; 5 ~) deletes like Delete. */
+	assert_int_equal(FEED(&le, "hlp\x1b[1;5D\x1b[1;5De\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "xhelp\x1b[H\x1b[3;5~\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	le_reset(&le);
+	/* Home and End as the Linux console and rxvt send them: ESC [ 1 ~, ESC [ 4 ~ (and 7 ~, 8 ~). */
+	assert_int_equal(FEED(&le, "elp\x1b[1~h\x1b[4~!\x1b[7~>\x1b[8~<\r"), LE_LINE);
+	assert_string_equal(le.buf, ">help!<");
+	le_reset(&le);
+	/* A private or intermediate-byte sequence is consumed whole: no "25h" or "q" left behind. */
+	assert_int_equal(FEED(&le, "ab\x1b[?25h\x1b[2 qc\r"), LE_LINE);
+	assert_string_equal(le.buf, "abc");
+	le_reset(&le);
+	/* ESC ESC [ D: the second ESC starts the sequence again. */
+	assert_int_equal(FEED(&le, "hlp\x1b\x1b[D\x1b[De\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	le_reset(&le);
+	/* A non-ASCII byte inside a sequence ends it and is rejected like anywhere else. */
+	assert_int_equal(FEED(&le, "ab\x1b[\xff\r"), LE_REJECT_BYTE);
+}
+
+static void escape_timeout_drops_a_lone_escape(void **state)
+{
+	(void)state;
+	/* ESC pressed on its own, then "c" typed later: the timeout drops the ESC, the "c" is kept. */
+	assert_int_equal(FEED(&le, "ab\x1b"), LE_MORE);
+	assert_true(le_escape_pending(&le));
+	le_escape_timeout(&le);
+	assert_false(le_escape_pending(&le));
+	assert_int_equal(FEED(&le, "c\r"), LE_LINE);
+	assert_string_equal(le.buf, "abc");
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "ab\x1b[1"), LE_MORE);
+	le_escape_timeout(&le);
+	assert_int_equal(FEED(&le, "c\r"), LE_LINE);
+	assert_string_equal(le.buf, "abc");
+}
+
+static void edits_after_an_overlong_line_clear_the_rejection(void **state)
+{
+	char big[300];
+
+	(void)state;
+	memset(big, 'a', sizeof(big));
+	/* Ctrl-U after the overflow: what is typed next is a clean line. */
+	assert_int_equal(feed(&le, big, sizeof(big)), LE_MORE);
+	assert_int_equal(FEED(&le, "\x15version\r"), LE_LINE);
+	assert_string_equal(le.buf, "version");
+	/* Backspaces after the overflow: the line is what the screen shows (245 characters). */
+	le_reset(&le);
+	assert_int_equal(feed(&le, big, sizeof(big)), LE_MORE);
+	for (int i = 0; i < 10; i++)
+		le_feed(&le, 0x7f);
+	assert_int_equal(le_feed(&le, '\r'), LE_LINE);
+	assert_int_equal(strlen(le.buf), LINE_MAX_CHARS - 10);
+	/* A rejected control byte is forgotten once Ctrl-U empties the line. */
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "ver\x02sion\x15help\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	/* But an overlong line still ends rejected when nothing was deleted. */
+	le_reset(&le);
+	assert_int_equal(feed(&le, big, sizeof(big)), LE_MORE);
+	assert_int_equal(le_feed(&le, '\r'), LE_REJECT_LONG);
+}
+
+static void lost_input_discards_the_line(void **state)
+{
+	(void)state;
+	/* Bytes dropped inside a line: the line is damaged and discarded, and the count kept for the report. */
+	assert_int_equal(FEED(&le, "mw 1000 "), LE_MORE);
+	le_input_lost(&le, 7);
+	assert_int_equal(FEED(&le, "version\r"), LE_REJECT_LOST);
+	assert_int_equal(le.lost, 7);
+	/* Ctrl-C ends a damaged line too, with the count still there to report. */
+	le_reset(&le);
+	assert_int_equal(le.lost, 0);
+	le_input_lost(&le, 3);
+	assert_int_equal(FEED(&le, "abc\x03"), LE_CANCEL);
+	assert_int_equal(le.lost, 3);
+	/* A line emptied with Ctrl-U after the loss is clean again. */
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "AAAA"), LE_MORE);
+	le_input_lost(&le, 100);
+	assert_int_equal(FEED(&le, "\x15help\r"), LE_LINE);
+	assert_string_equal(le.buf, "help");
+	/* The next line after a discarded one is clean. */
+	le_reset(&le);
+	assert_int_equal(FEED(&le, "help\r"), LE_LINE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +359,13 @@ int main(void)
 		cmocka_unit_test_setup(overlong_line_rejected, setup),
 		cmocka_unit_test_setup(control_and_binary_bytes_rejected, setup),
 		cmocka_unit_test_setup(random_bytes_never_overrun, setup),
+		cmocka_unit_test_setup(escape_then_enter_ends_the_line, setup),
+		cmocka_unit_test_setup(pending_escape_does_not_eat_ctrl_c, setup),
+		cmocka_unit_test_setup(ss3_keys_leave_no_stray_letter, setup),
+		cmocka_unit_test_setup(csi_parameters_and_private_sequences, setup),
+		cmocka_unit_test_setup(escape_timeout_drops_a_lone_escape, setup),
+		cmocka_unit_test_setup(edits_after_an_overlong_line_clear_the_rejection, setup),
+		cmocka_unit_test_setup(lost_input_discards_the_line, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,6 +85,9 @@ const char *hal_exception_name(unsigned v);
 /* Start PIT channel 0 at hz interrupts a second on IRQ 0. */
 void hal_pit_init(unsigned hz);
 
+/* Call hook on every timer tick, in interrupt context with interrupts off; NULL removes it. */
+void hal_set_tick_hook(void (*hook)(void));
+
 /* Timer interrupts since hal_pit_init(). */
 uint64_t hal_ticks(void);
 
