@@ -1,13 +1,19 @@
 /*
- * The local APIC and the first IO-APIC, reached through their fixmaps:
+ * The local APIC and the IO-APICs, reached through their fixmaps:
  * "Fixed virtual addresses are needed for subsystems that need to know the
  * virtual address at compile time such as the Advanced Programmable
- * Interrupt Controller (APIC)." (seed 004)  Boot maps both and prints their
- * identification registers; nothing here enables or programs them.
+ * Interrupt Controller (APIC)" (Understanding the Linux Virtual Memory
+ * Manager, §4.2).  Their physical addresses come from the ACPI MADT (the
+ * local APIC with its 64-bit override, every IO-APIC it lists); a board
+ * without a MADT gets the board file's values, or the PC defaults, and the
+ * boot log says so.  Boot maps them and prints their identification
+ * registers; nothing here enables or programs them.
  */
 #include <stdint.h>
 #include <stdio.h>
 
+#include <acpi_boot.h>
+#include <board.h>
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <mm/fixmap.h>
@@ -20,46 +26,83 @@
 #define IO_APIC_REG_ID 0x00  /* ID in bits 24..27 */
 #define IO_APIC_REG_VER 0x01 /* version in bits 0..7, max redirection entry in 16..23 */
 
+/* IO-APICs mapped, at FIX_IO_APIC_BASE_0 + i. */
+static unsigned nr_ioapics;
+
 static uint32_t lapic_read(unsigned reg)
 {
 	return *(volatile uint32_t *)hal_va_ptr(fix_to_virt(FIX_APIC_BASE) + reg);
 }
 
-static uint32_t io_apic_read(unsigned reg)
+static uint32_t io_apic_read(unsigned i, unsigned reg)
 {
-	vaddr_t base = fix_to_virt(FIX_IO_APIC_BASE_0);
+	vaddr_t base = __fix_to_virt(FIX_IO_APIC_BASE_0 + i);
 
 	*(volatile uint32_t *)hal_va_ptr(base + IO_APIC_REGSEL) = reg;
 	return *(volatile uint32_t *)hal_va_ptr(base + IO_APIC_WIN);
 }
 
-/* Map the local APIC and IO-APIC through their fixmaps when CPUID reports an APIC, and print their ID and version registers; call after mm_init() and fixmap_init(). */
-void apic_init(void);
-void apic_init(void)
+/* Map and identify IO-APIC number i (fixmap FIX_IO_APIC_BASE_0 + i) at pa; false if nothing answers. */
+static bool io_apic_map(unsigned i, uint64_t pa)
 {
 	uint32_t id, ver;
 
+	if (pa >= hal_phys_limit()) {
+		printf("IO-APIC %u: phys 0x%llx is beyond what these page tables can map; skipped\n", i,
+		       (unsigned long long)pa);
+		return false;
+	}
+	set_fixmap_nocache(FIX_IO_APIC_BASE_0 + i, (paddr_t)pa);
+	id = io_apic_read(i, IO_APIC_REG_ID);
+	ver = io_apic_read(i, IO_APIC_REG_VER);
+	if (ver == 0xffffffffu) {
+		printf("IO-APIC %u: nothing answers at phys 0x%08llx\n", i, (unsigned long long)pa);
+		clear_fixmap(FIX_IO_APIC_BASE_0 + i);
+		return false;
+	}
+	printf("IO-APIC %u: at phys 0x%08llx -> fixmap 0x%08lx: ID %u, version 0x%02x, %u redirection entries\n",
+	       i, (unsigned long long)pa, (unsigned long)__fix_to_virt(FIX_IO_APIC_BASE_0 + i),
+	       (unsigned)((id >> 24) & 0xf), (unsigned)(ver & 0xff), (unsigned)((ver >> 16) & 0xff) + 1);
+	return true;
+}
+
+/* Map the local APIC and the IO-APICs (MADT, else board file, else PC defaults) through their fixmaps when CPUID reports an APIC, and print their ID and version registers; call after mm_init() and fixmap_init(). */
+void apic_init(void);
+void apic_init(void)
+{
+	uint64_t lapic = acpi.have_madt ? acpi.lapic_pa : board.lapic_phys ? board.lapic_phys : APIC_DEFAULT_PHYS_BASE;
+	uint32_t id, ver;
+
+	nr_ioapics = 0;
 	if (!hal_cpu_has(HAL_FEAT_APIC)) {
 		printf("APIC: none reported by CPUID; local APIC and IO-APIC left unmapped\n");
 		return;
 	}
-	set_fixmap_nocache(FIX_APIC_BASE, APIC_DEFAULT_PHYS_BASE);
-	set_fixmap_nocache(FIX_IO_APIC_BASE_0, IO_APIC_DEFAULT_PHYS_BASE);
-
-	id = lapic_read(APIC_ID);
-	ver = lapic_read(APIC_LVR);
-	printf("APIC: local APIC at phys 0x%08x -> fixmap 0x%08lx: ID %u, version 0x%02x, %u LVT entries\n",
-	       APIC_DEFAULT_PHYS_BASE, (unsigned long)fix_to_virt(FIX_APIC_BASE), (unsigned)(id >> 24),
-	       (unsigned)(ver & 0xff), (unsigned)((ver >> 16) & 0xff) + 1);
-
-	id = io_apic_read(IO_APIC_REG_ID);
-	ver = io_apic_read(IO_APIC_REG_VER);
-	if (ver == 0xffffffffu) {
-		printf("IO-APIC: nothing answers at phys 0x%08x\n", IO_APIC_DEFAULT_PHYS_BASE);
-		clear_fixmap(FIX_IO_APIC_BASE_0);
+	if (!acpi.have_madt)
+		printf("APIC: no ACPI MADT; using the %s addresses (local APIC 0x%08x, IO-APIC 0x%08x)\n",
+		       board.lapic_phys ? "board file's" : "PC default",
+		       board.lapic_phys ? board.lapic_phys : APIC_DEFAULT_PHYS_BASE,
+		       board.ioapic_phys ? board.ioapic_phys : IO_APIC_DEFAULT_PHYS_BASE);
+	if (lapic >= hal_phys_limit()) {
+		printf("APIC: local APIC at phys 0x%llx is beyond what these page tables can map; left unmapped\n",
+		       (unsigned long long)lapic);
+	} else {
+		set_fixmap_nocache(FIX_APIC_BASE, (paddr_t)lapic);
+		id = lapic_read(APIC_ID);
+		ver = lapic_read(APIC_LVR);
+		printf("APIC: local APIC at phys 0x%08llx -> fixmap 0x%08lx: ID %u, version 0x%02x, %u LVT entries\n",
+		       (unsigned long long)lapic, (unsigned long)fix_to_virt(FIX_APIC_BASE), (unsigned)(id >> 24),
+		       (unsigned)(ver & 0xff), (unsigned)((ver >> 16) & 0xff) + 1);
+	}
+	if (!acpi.have_madt) {
+		nr_ioapics = io_apic_map(0, board.ioapic_phys ? board.ioapic_phys : IO_APIC_DEFAULT_PHYS_BASE);
 		return;
 	}
-	printf("IO-APIC: at phys 0x%08x -> fixmap 0x%08lx: ID %u, version 0x%02x, %u redirection entries\n",
-	       IO_APIC_DEFAULT_PHYS_BASE, (unsigned long)fix_to_virt(FIX_IO_APIC_BASE_0), (unsigned)((id >> 24) & 0xf),
-	       (unsigned)(ver & 0xff), (unsigned)((ver >> 16) & 0xff) + 1);
+	if (acpi.nr_ioapics > MAX_IO_APICS)
+		printf("IO-APIC: the MADT lists %u; the first %u are mapped\n", acpi.nr_ioapics, MAX_IO_APICS);
+	for (unsigned i = 0; i < acpi.nr_ioapics && i < MAX_IO_APICS; i++)
+		if (io_apic_map(nr_ioapics, acpi.ioapics[i].pa))
+			nr_ioapics++;
+	printf("APIC: %u CPU%s and %u IO-APIC%s from the ACPI MADT\n", acpi.nr_cpus, acpi.nr_cpus == 1 ? "" : "s",
+	       nr_ioapics, nr_ioapics == 1 ? "" : "s");
 }

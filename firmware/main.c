@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <acpi_boot.h>
 #include <board.h>
 #include <console.h>
 #include <extable.h>
@@ -14,6 +15,7 @@
 #include <hal/mmu.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
+#include <mm/early_ioremap.h>
 #include <mm/init.h>
 #include <mm/layout.h>
 #include <recover.h>
@@ -140,7 +142,11 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	fill_mm_boot_info(&bi);
 	if (mm_init(&bi) != 0)
 		panic("memory management could not be set up");
+	/* The fixmap page table exists now; vmalloc does not yet: read the firmware tables early. */
+	early_ioremap_init();
+	acpi_boot_init();
 	kernel_areas_init();
+	power_init();
 
 	console_enable_rx_irq();
 	irq_enable();
