@@ -9,6 +9,7 @@
 #include <acpi_boot.h>
 #include <board.h>
 #include <console.h>
+#include <console_select.h>
 #include <extable.h>
 #include <firmware.h>
 #include <hal/cpu.h>
@@ -108,18 +109,25 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	struct mm_boot_info bi;
 	uint64_t t0;
 
+	bool mb_ok;
+
 	memset(__bss_start, 0, (size_t)(__bss_stop - __bss_start));
-	console_init();
+	/* The command line first (pure parsing, nothing printed), so console= can pick the UART for the banner. */
+	mb_ok = multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params);
+	if (!mb_ok)
+		boot_params.cmdline[0] = '\0';
+	console_setup_early();
 	setvbuf(stdout, NULL, _IONBF, 0);
 	setvbuf(stderr, NULL, _IONBF, 0);
-	printf("\nhighmem %s (git %s) on board %s\n", HIGHMEM_VERSION, HIGHMEM_GIT_REV, board.name);
+	printf("\nhighmem %s (git %s) on board %s, console %s\n", HIGHMEM_VERSION, HIGHMEM_GIT_REV, board.name,
+	       console_describe());
 
 	hal_cpu_probe();
 	t0 = hal_cpu_has(HAL_FEAT_TSC) ? rdtsc() : 0;
 	hal_trap_init();
 	hal_set_exception_handler(exception);
 
-	if (!multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params)) {
+	if (!mb_ok) {
 		for (unsigned i = 0; i < boot_params.nr_warnings; i++)
 			printf("multiboot: %s\n", boot_params.warnings[i]);
 		panic("no usable Multiboot information; cannot find memory");
@@ -147,6 +155,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	acpi_boot_init();
 	kernel_areas_init();
 	power_init();
+	console_setup_late();
 
 	console_enable_rx_irq();
 	irq_enable();
