@@ -10,6 +10,7 @@
 #include <board.h>
 #include <console.h>
 #include <console_select.h>
+#include <dmi_boot.h>
 #include <extable.h>
 #include <firmware.h>
 #include <hal/cpu.h>
@@ -153,6 +154,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	/* The fixmap page table exists now; vmalloc does not yet: read the firmware tables early. */
 	early_ioremap_init();
 	acpi_boot_init();
+	dmi_boot_init();
 	kernel_areas_init();
 	power_init();
 	console_setup_late();
