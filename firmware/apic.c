@@ -14,8 +14,11 @@
 
 #include <acpi_boot.h>
 #include <board.h>
+#include <boot_options.h>
+#include <firmware.h>
 #include <hal/cpu.h>
 #include <hal/mmu.h>
+#include <hal/trap.h>
 #include <mm/fixmap.h>
 
 #define APIC_ID 0x20  /* local APIC ID register: ID in bits 24..31 */
@@ -105,4 +108,91 @@ void apic_init(void)
 			nr_ioapics++;
 	printf("APIC: %u CPU%s and %u IO-APIC%s from the ACPI MADT\n", acpi.nr_cpus, acpi.nr_cpus == 1 ? "" : "s",
 	       nr_ioapics, nr_ioapics == 1 ? "" : "s");
+}
+
+#define APIC_TPR 0x80   /* task priority: 0 accepts every vector */
+#define APIC_EOI 0xB0
+#define APIC_SVR 0xF0   /* spurious vector register: bit 8 enables the local APIC */
+#define IO_APIC_REDTBL 0x10 /* redirection entry n: low dword at 0x10 + 2n, high at 0x11 + 2n */
+#define IO_APIC_MASKED (1u << 16)
+#define IO_APIC_LEVEL (1u << 15)
+#define IO_APIC_ACTIVE_LOW (1u << 13)
+
+static void io_apic_write(unsigned i, unsigned reg, uint32_t v)
+{
+	vaddr_t base = __fix_to_virt(FIX_IO_APIC_BASE_0 + i);
+
+	*(volatile uint32_t *)hal_va_ptr(base + IO_APIC_REGSEL) = reg;
+	*(volatile uint32_t *)hal_va_ptr(base + IO_APIC_WIN) = v;
+}
+
+static void lapic_write(unsigned reg, uint32_t v)
+{
+	*(volatile uint32_t *)hal_va_ptr(fix_to_virt(FIX_APIC_BASE) + reg) = v;
+}
+
+/* Route ISA IRQ irq (through the MADT's source overrides) to vector IRQ_BASE + irq on this CPU, unmasked. */
+static void ioapic_unmask(unsigned irq)
+{
+	uint32_t gsi = irq, low;
+	uint16_t flags = 0;
+
+	for (unsigned i = 0; i < acpi.nr_overrides; i++)
+		if (acpi.overrides[i].source == irq) {
+			gsi = acpi.overrides[i].gsi;
+			flags = acpi.overrides[i].flags;
+		}
+	low = IRQ_BASE + irq;
+	if ((flags & 3) == 3)
+		low |= IO_APIC_ACTIVE_LOW;
+	if (((flags >> 2) & 3) == 3)
+		low |= IO_APIC_LEVEL;
+	for (unsigned i = 0; i < nr_ioapics; i++) {
+		uint32_t base = acpi.ioapics[i].gsi_base;
+		uint32_t entries = ((io_apic_read(i, IO_APIC_REG_VER) >> 16) & 0xff) + 1;
+
+		if (gsi < base || gsi >= base + entries)
+			continue;
+		io_apic_write(i, IO_APIC_REDTBL + 2 * (gsi - base) + 1, (lapic_read(APIC_ID) >> 24) << 24);
+		io_apic_write(i, IO_APIC_REDTBL + 2 * (gsi - base), low);
+		printf("IRQ %u: GSI %u on IO-APIC %u, vector 0x%02x, %s, active %s\n", irq, gsi, i, IRQ_BASE + irq,
+		       low & IO_APIC_LEVEL ? "level" : "edge", low & IO_APIC_ACTIVE_LOW ? "low" : "high");
+		return;
+	}
+	printf("IRQ %u: GSI %u is on none of the %u IO-APICs; left masked\n", irq, gsi, nr_ioapics);
+}
+
+static void lapic_eoi(unsigned irq)
+{
+	(void)irq;
+	lapic_write(APIC_EOI, 0);
+}
+
+static const struct hal_irq_chip ioapic_chip = { "IO-APIC", ioapic_unmask, lapic_eoi };
+
+/* Deliver IRQs through the IO-APICs when the MADT says there is no 8259 (or irq=ioapic asks); one boot line either way. Call after apic_init(). */
+void irq_setup(void);
+void irq_setup(void)
+{
+	bool forced = boot_option_flag(boot_params.cmdline, "irq=ioapic");
+	bool madt_no_pic = acpi.have_madt && !(acpi.madt_flags & ACPI_MADT_PCAT_COMPAT);
+	bool no_pic = madt_no_pic || !hal_pic_present();
+
+	if (!forced && !no_pic) {
+		printf("IRQ: legacy 8259 PICs%s\n", acpi.have_madt ? " (MADT: PCAT_COMPAT)" : "");
+		return;
+	}
+	if (!acpi.have_madt || nr_ioapics == 0 || !fixmap_query(FIX_APIC_BASE, NULL)) {
+		printf("IRQ: %s, but no IO-APIC from the MADT is mapped; keeping the 8259 path (receive may be "
+		       "polled)\n", forced ? "irq=ioapic asked for the IO-APIC" : "the MADT says there is no 8259");
+		return;
+	}
+	/* Enable the local APIC (spurious vector IRQ_BASE + 15), accept every priority, mask the 8259s. */
+	lapic_write(APIC_TPR, 0);
+	lapic_write(APIC_SVR, 0x100u | (IRQ_BASE + 15));
+	hal_irq_set_chip(&ioapic_chip);
+	printf("IRQ: through the IO-APIC%s and the local APIC (%s); 8259s masked\n", nr_ioapics > 1 ? "s" : "",
+	       forced ? "irq=ioapic" : madt_no_pic ? "MADT: no 8259, PCAT_COMPAT clear" : "no 8259 answers");
+	if (hal_pit_present())
+		hal_pic_unmask(0);
 }

@@ -17,6 +17,7 @@
 
 void kernel_areas_init(void);
 void apic_init(void);
+void irq_setup(void);
 void firmware_kernel_sections(struct kernel_sections *ks);
 
 /* mm's symbolizer contract: 0 when buf holds a symbol name. */
@@ -39,8 +40,10 @@ __init void kernel_areas_init(void)
 	early_ioremap_reset();
 	if (kmap_init() < 0 || fixmap_init() < 0)
 		panic("PKMAP or fixmap page tables missing");
-	if (hal_cpu_has(HAL_FEAT_APIC))
+	if (hal_cpu_has(HAL_FEAT_APIC)) {
 		apic_init();
+		irq_setup();
+	}
 	firmware_kernel_sections(&ks);
 	if (layout_check(stdout, &ks) != 0)
 		panic("the virtual memory layout is inconsistent (see above)");

@@ -22,6 +22,7 @@
 #include <mm/layout.h>
 #include <recover.h>
 #include <task.h>
+#include <timer.h>
 
 #define TIMER_HZ 100u
 
@@ -144,7 +145,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	hal_pic_init();
 	hal_pit_init(TIMER_HZ);
-	hal_tsc_calibrate();
+	timer_init_early();
 	apply_cpu_options();
 	print_cpu();
 
@@ -157,6 +158,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	dmi_boot_init();
 	kernel_areas_init();
 	power_init();
+	timer_init_late();
 	console_setup_late();
 
 	console_enable_rx_irq();

@@ -309,3 +309,54 @@ def test_dmi(hil):
         assert size_mb == ht.parse_size(t.config.get("memory", "1G")) >> 20
     finally:
         hil.release(t)
+
+
+def test_no_pit_calibrates_against_hpet(hil):
+    """q35 without its 8254: the TSC is calibrated against the HPET the ACPI tables name."""
+    t = _boot(hil, "no-pit", machine="q35,pit=off")
+    try:
+        log = _log(t)
+        assert "timer: no 8254 PIT answers" in log, log
+        m = re.search(r"^timer: no PIT; TSC (\d+)\.\d+ MHz calibrated against the HPET at 0xfed00000 \(100000000 Hz\)$",
+                      log, re.MULTILINE)
+        assert m, log
+        # The first calibration, taken before the 8254 was found missing, read 8 MHz here.
+        assert int(m.group(1)) >= 100, m.group(0)
+        boot_ms = int(re.search(r"^Boot took (\d+) ms", log, re.MULTILINE).group(1))
+        assert boot_ms < t.boot_timeout * 1000, f"boot took {boot_ms} ms by the TSC but the prompt came in {t.boot_time:.1f} s"
+        assert "measured against the HPET" in t.cmd("cpuinfo")
+    finally:
+        hil.release(t)
+
+
+def test_irq_through_ioapic(hil):
+    """irq=ioapic on q35: the 8259s are masked and the timer and COM1 arrive through the IO-APIC."""
+    t = _boot(hil, "ioapic", machine="q35", extra=("-append", "irq=ioapic"))
+    try:
+        log = _log(t)
+        assert "IRQ: through the IO-APIC and the local APIC (irq=ioapic); 8259s masked" in log, log
+        assert "IRQ 0: GSI 2 on IO-APIC 0, vector 0x20, edge, active high" in log, log  # the MADT's override
+        assert "IRQ 4: GSI 4 on IO-APIC 0, vector 0x24, edge, active high" in log, log
+        first = int(re.search(r"\((\d+) timer ticks", t.cmd("uptime")).group(1))
+        time.sleep(1.0)
+        assert int(re.search(r"\((\d+) timer ticks", t.cmd("uptime")).group(1)) > first + 20
+        assert "highmem" in t.cmd("version")  # typed and answered: receive through the IO-APIC
+    finally:
+        hil.release(t)
+
+
+def test_board_without_pic_or_pit(hil):
+    """QEMU's microvm without 8259s, 8254 and RTC: the console still receives (IO-APIC), each lack is logged."""
+    t = hil.new_target("microvm", machine="microvm,pic=off,pit=off,rtc=off,acpi=on", qemu="qemu-system-x86_64")
+    try:
+        t.boot()
+        log = _log(t)
+        assert "IRQ: through the IO-APICs and the local APIC (no 8259 answers); 8259s masked" in log, log
+        assert "timer: no 8254 PIT answers" in log
+        assert "timer: no PIT, HPET or ACPI PM timer; the TSC is not calibrated and delays are rough" in log
+        assert "APIC: 1 CPU and 2 IO-APICs from the ACPI MADT" in log
+        assert "Power: reset via ACPI RESET_REG (mem 0xfea00202 = 0x42), then 0xCF9, no keyboard controller " \
+               "(FADT: no 8042), triple fault" in log, log
+        assert "highmem" in t.cmd("version")
+    finally:
+        hil.release(t)
