@@ -24,8 +24,8 @@
 #define APIC_ID 0x20  /* local APIC ID register: ID in bits 24..31 */
 #define APIC_LVR 0x30 /* local APIC version: version in bits 0..7, max LVT entry in 16..23 */
 
-#define IO_APIC_REGSEL 0x00 /* IOREGSEL: index of the register to reach through IOWIN */
-#define IO_APIC_WIN 0x10    /* IOWIN: the selected register */
+#define IO_APIC_REGSEL 0x00  /* IOREGSEL: index of the register to reach through IOWIN */
+#define IO_APIC_WIN 0x10     /* IOWIN: the selected register */
 #define IO_APIC_REG_ID 0x00  /* ID in bits 24..27 */
 #define IO_APIC_REG_VER 0x01 /* version in bits 0..7, max redirection entry in 16..23 */
 
@@ -45,14 +45,16 @@ static uint32_t io_apic_read(unsigned i, unsigned reg)
 	return *(volatile uint32_t *)hal_va_ptr(base + IO_APIC_WIN);
 }
 
-/* Map and identify IO-APIC number i (fixmap FIX_IO_APIC_BASE_0 + i) at pa; false if nothing answers. */
+/* Map and identify IO-APIC number i (fixmap FIX_IO_APIC_BASE_0 + i) at pa; false if nothing
+ * answers. */
 static bool io_apic_map(unsigned i, uint64_t pa)
 {
 	uint32_t id, ver;
 
 	if (pa >= hal_phys_limit()) {
-		printf("IO-APIC %u: phys 0x%llx is beyond what these page tables can map; skipped\n", i,
-		       (unsigned long long)pa);
+		printf("IO-APIC %u: phys 0x%llx is beyond what these page tables can map; "
+		       "skipped\n",
+		       i, (unsigned long long)pa);
 		return false;
 	}
 	set_fixmap_nocache(FIX_IO_APIC_BASE_0 + i, (paddr_t)pa);
@@ -63,17 +65,23 @@ static bool io_apic_map(unsigned i, uint64_t pa)
 		clear_fixmap(FIX_IO_APIC_BASE_0 + i);
 		return false;
 	}
-	printf("IO-APIC %u: at phys 0x%08llx -> fixmap 0x%08lx: ID %u, version 0x%02x, %u redirection entries\n",
+	printf("IO-APIC %u: at phys 0x%08llx -> fixmap 0x%08lx: ID %u, version 0x%02x, %u "
+	       "redirection entries\n",
 	       i, (unsigned long long)pa, (unsigned long)__fix_to_virt(FIX_IO_APIC_BASE_0 + i),
-	       (unsigned)((id >> 24) & 0xf), (unsigned)(ver & 0xff), (unsigned)((ver >> 16) & 0xff) + 1);
+	       (unsigned)((id >> 24) & 0xf), (unsigned)(ver & 0xff),
+	       (unsigned)((ver >> 16) & 0xff) + 1);
 	return true;
 }
 
-/* Map the local APIC and the IO-APICs (MADT, else board file, else PC defaults) through their fixmaps when CPUID reports an APIC, and print their ID and version registers; call after mm_init() and fixmap_init(). */
+/* Map the local APIC and the IO-APICs (MADT, else board file, else PC defaults) through their
+ * fixmaps when CPUID reports an APIC, and print their ID and version registers; call after
+ * mm_init() and fixmap_init(). */
 void apic_init(void);
 void apic_init(void)
 {
-	uint64_t lapic = acpi.have_madt ? acpi.lapic_pa : board.lapic_phys ? board.lapic_phys : APIC_DEFAULT_PHYS_BASE;
+	uint64_t lapic = acpi.have_madt	    ? acpi.lapic_pa
+			 : board.lapic_phys ? board.lapic_phys
+					    : APIC_DEFAULT_PHYS_BASE;
 	uint32_t id, ver;
 
 	nr_ioapics = 0;
@@ -82,37 +90,43 @@ void apic_init(void)
 		return;
 	}
 	if (!acpi.have_madt)
-		printf("APIC: no ACPI MADT; using the %s addresses (local APIC 0x%08x, IO-APIC 0x%08x)\n",
+		printf("APIC: no ACPI MADT; using the %s addresses (local APIC 0x%08x, IO-APIC "
+		       "0x%08x)\n",
 		       board.lapic_phys ? "board file's" : "PC default",
 		       board.lapic_phys ? board.lapic_phys : APIC_DEFAULT_PHYS_BASE,
 		       board.ioapic_phys ? board.ioapic_phys : IO_APIC_DEFAULT_PHYS_BASE);
 	if (lapic >= hal_phys_limit()) {
-		printf("APIC: local APIC at phys 0x%llx is beyond what these page tables can map; left unmapped\n",
+		printf("APIC: local APIC at phys 0x%llx is beyond what these page tables can map; "
+		       "left unmapped\n",
 		       (unsigned long long)lapic);
 	} else {
 		set_fixmap_nocache(FIX_APIC_BASE, (paddr_t)lapic);
 		id = lapic_read(APIC_ID);
 		ver = lapic_read(APIC_LVR);
-		printf("APIC: local APIC at phys 0x%08llx -> fixmap 0x%08lx: ID %u, version 0x%02x, %u LVT entries\n",
-		       (unsigned long long)lapic, (unsigned long)fix_to_virt(FIX_APIC_BASE), (unsigned)(id >> 24),
-		       (unsigned)(ver & 0xff), (unsigned)((ver >> 16) & 0xff) + 1);
+		printf("APIC: local APIC at phys 0x%08llx -> fixmap 0x%08lx: ID %u, version "
+		       "0x%02x, %u LVT entries\n",
+		       (unsigned long long)lapic, (unsigned long)fix_to_virt(FIX_APIC_BASE),
+		       (unsigned)(id >> 24), (unsigned)(ver & 0xff),
+		       (unsigned)((ver >> 16) & 0xff) + 1);
 	}
 	if (!acpi.have_madt) {
-		nr_ioapics = io_apic_map(0, board.ioapic_phys ? board.ioapic_phys : IO_APIC_DEFAULT_PHYS_BASE);
+		nr_ioapics = io_apic_map(0, board.ioapic_phys ? board.ioapic_phys
+							      : IO_APIC_DEFAULT_PHYS_BASE);
 		return;
 	}
 	if (acpi.nr_ioapics > MAX_IO_APICS)
-		printf("IO-APIC: the MADT lists %u; the first %u are mapped\n", acpi.nr_ioapics, MAX_IO_APICS);
+		printf("IO-APIC: the MADT lists %u; the first %u are mapped\n", acpi.nr_ioapics,
+		       MAX_IO_APICS);
 	for (unsigned i = 0; i < acpi.nr_ioapics && i < MAX_IO_APICS; i++)
 		if (io_apic_map(nr_ioapics, acpi.ioapics[i].pa))
 			nr_ioapics++;
-	printf("APIC: %u CPU%s and %u IO-APIC%s from the ACPI MADT\n", acpi.nr_cpus, acpi.nr_cpus == 1 ? "" : "s",
-	       nr_ioapics, nr_ioapics == 1 ? "" : "s");
+	printf("APIC: %u CPU%s and %u IO-APIC%s from the ACPI MADT\n", acpi.nr_cpus,
+	       acpi.nr_cpus == 1 ? "" : "s", nr_ioapics, nr_ioapics == 1 ? "" : "s");
 }
 
-#define APIC_TPR 0x80   /* task priority: 0 accepts every vector */
+#define APIC_TPR 0x80 /* task priority: 0 accepts every vector */
 #define APIC_EOI 0xB0
-#define APIC_SVR 0xF0   /* spurious vector register: bit 8 enables the local APIC */
+#define APIC_SVR 0xF0	    /* spurious vector register: bit 8 enables the local APIC */
 #define IO_APIC_REDTBL 0x10 /* redirection entry n: low dword at 0x10 + 2n, high at 0x11 + 2n */
 #define IO_APIC_MASKED (1u << 16)
 #define IO_APIC_LEVEL (1u << 15)
@@ -131,7 +145,8 @@ static void lapic_write(unsigned reg, uint32_t v)
 	*(volatile uint32_t *)hal_va_ptr(fix_to_virt(FIX_APIC_BASE) + reg) = v;
 }
 
-/* Route ISA IRQ irq (through the MADT's source overrides) to vector IRQ_BASE + irq on this CPU, unmasked. */
+/* Route ISA IRQ irq (through the MADT's source overrides) to vector IRQ_BASE + irq on this CPU,
+ * unmasked. */
 static void ioapic_unmask(unsigned irq)
 {
 	uint32_t gsi = irq, low;
@@ -153,10 +168,12 @@ static void ioapic_unmask(unsigned irq)
 
 		if (gsi < base || gsi >= base + entries)
 			continue;
-		io_apic_write(i, IO_APIC_REDTBL + 2 * (gsi - base) + 1, (lapic_read(APIC_ID) >> 24) << 24);
+		io_apic_write(i, IO_APIC_REDTBL + 2 * (gsi - base) + 1,
+			      (lapic_read(APIC_ID) >> 24) << 24);
 		io_apic_write(i, IO_APIC_REDTBL + 2 * (gsi - base), low);
-		printf("IRQ %u: GSI %u on IO-APIC %u, vector 0x%02x, %s, active %s\n", irq, gsi, i, IRQ_BASE + irq,
-		       low & IO_APIC_LEVEL ? "level" : "edge", low & IO_APIC_ACTIVE_LOW ? "low" : "high");
+		printf("IRQ %u: GSI %u on IO-APIC %u, vector 0x%02x, %s, active %s\n", irq, gsi, i,
+		       IRQ_BASE + irq, low & IO_APIC_LEVEL ? "level" : "edge",
+		       low & IO_APIC_ACTIVE_LOW ? "low" : "high");
 		return;
 	}
 	printf("IRQ %u: GSI %u is on none of the %u IO-APICs; left masked\n", irq, gsi, nr_ioapics);
@@ -170,7 +187,8 @@ static void lapic_eoi(unsigned irq)
 
 static const struct hal_irq_chip ioapic_chip = { "IO-APIC", ioapic_unmask, lapic_eoi };
 
-/* Deliver IRQs through the IO-APICs when the MADT says there is no 8259 (or irq=ioapic asks); one boot line either way. Call after apic_init(). */
+/* Deliver IRQs through the IO-APICs when the MADT says there is no 8259 (or irq=ioapic asks); one
+ * boot line either way. Call after apic_init(). */
 void irq_setup(void);
 void irq_setup(void)
 {
@@ -183,16 +201,23 @@ void irq_setup(void)
 		return;
 	}
 	if (!acpi.have_madt || nr_ioapics == 0 || !fixmap_query(FIX_APIC_BASE, NULL)) {
-		printf("IRQ: %s, but no IO-APIC from the MADT is mapped; keeping the 8259 path (receive may be "
-		       "polled)\n", forced ? "irq=ioapic asked for the IO-APIC" : "the MADT says there is no 8259");
+		printf("IRQ: %s, but no IO-APIC from the MADT is mapped; keeping the 8259 path "
+		       "(receive may be "
+		       "polled)\n",
+		       forced ? "irq=ioapic asked for the IO-APIC"
+			      : "the MADT says there is no 8259");
 		return;
 	}
-	/* Enable the local APIC (spurious vector IRQ_BASE + 15), accept every priority, mask the 8259s. */
+	/* Enable the local APIC (spurious vector IRQ_BASE + 15), accept every priority, mask the
+	 * 8259s. */
 	lapic_write(APIC_TPR, 0);
 	lapic_write(APIC_SVR, 0x100u | (IRQ_BASE + 15));
 	hal_irq_set_chip(&ioapic_chip);
-	printf("IRQ: through the IO-APIC%s and the local APIC (%s); 8259s masked\n", nr_ioapics > 1 ? "s" : "",
-	       forced ? "irq=ioapic" : madt_no_pic ? "MADT: no 8259, PCAT_COMPAT clear" : "no 8259 answers");
+	printf("IRQ: through the IO-APIC%s and the local APIC (%s); 8259s masked\n",
+	       nr_ioapics > 1 ? "s" : "",
+	       forced	     ? "irq=ioapic"
+	       : madt_no_pic ? "MADT: no 8259, PCAT_COMPAT clear"
+			     : "no 8259 answers");
 	if (hal_pit_present())
 		hal_pic_unmask(0);
 }

@@ -1,4 +1,5 @@
-/* Parsing the console= boot option in Linux's earlycon form (firmware/include/console_select.h).  Pure code. */
+/* Parsing the console= boot option in Linux's earlycon form (firmware/include/console_select.h).
+ * Pure code. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@ bool console_option_parse(const char *val, struct console_option *out, char *err
 		return false;
 	}
 	if (strcmp(field[0], "uart") != 0 && strcmp(field[0], "uart8250") != 0) {
-		snprintf(err, errlen, "'%s' is not a UART this firmware drives (uart, uart8250)", field[0]);
+		snprintf(err, errlen, "'%s' is not a UART this firmware drives (uart, uart8250)",
+			 field[0]);
 		return false;
 	}
 	if (!strcmp(field[1], "io")) {
@@ -45,15 +47,17 @@ bool console_option_parse(const char *val, struct console_option *out, char *err
 		snprintf(err, errlen, "address '%s' is not a number", field[2]);
 		return false;
 	}
-	if (out->access == UART_PIO ? addr == 0 || addr > 0xFFF8 : addr == 0 || addr > 0xFFFFF000ull) {
+	if (out->access == UART_PIO ? addr == 0 || addr > 0xFFF8
+				    : addr == 0 || addr > 0xFFFFF000ull) {
 		snprintf(err, errlen, "address 0x%llx is out of range for %s", addr, field[1]);
 		return false;
 	}
 	if (n == 4) {
 		baud = strtoul(field[3], &end, 10);
-		if (!field[3][0] || field[3][0] == '-' || (*end && strcmp(end, "n8") != 0) || baud < 50 ||
-		    baud > 4000000) {
-			snprintf(err, errlen, "baud rate '%s' is not a number from 50 to 4000000 (n8 allowed)",
+		if (!field[3][0] || field[3][0] == '-' || (*end && strcmp(end, "n8") != 0) ||
+		    baud < 50 || baud > 4000000) {
+			snprintf(err, errlen,
+				 "baud rate '%s' is not a number from 50 to 4000000 (n8 allowed)",
 				 field[3]);
 			return false;
 		}

@@ -24,16 +24,17 @@
 #define PCI_COMMAND_IO 0x1u
 #define PCI_INTERRUPT_LINE 0x3C
 
-static struct uart16550 chosen;     /* the UART the console moved to, when not the board's */
+static struct uart16550 chosen; /* the UART the console moved to, when not the board's */
 static char described[128];
-static bool board_answered;         /* console_init() found the board's UART */
-static bool option_given;           /* console= was on the command line and parsed */
+static bool board_answered; /* console_init() found the board's UART */
+static bool option_given;   /* console= was on the command line and parsed */
 static struct console_option option;
 
 static void describe(const struct uart16550 *u, uint64_t addr, uint32_t baud, const char *source)
 {
-	snprintf(described, sizeof(described), "uart,%s,0x%llx,%lu (%s)", u->access == UART_PIO ? "io" : "mmio32",
-		 (unsigned long long)addr, (unsigned long)baud, source);
+	snprintf(described, sizeof(described), "uart,%s,0x%llx,%lu (%s)",
+		 u->access == UART_PIO ? "io" : "mmio32", (unsigned long long)addr,
+		 (unsigned long)baud, source);
 }
 
 const char *console_describe(void)
@@ -74,7 +75,8 @@ __init void console_setup_early(void)
 
 	board_answered = console_init();
 	describe(&board.console, board.console.resolve ? board.console.pci.bar : board.console.base,
-		 board.console_baud, board.console.resolve ? "board default, PCI UART" : "board default");
+		 board.console_baud,
+		 board.console.resolve ? "board default, PCI UART" : "board default");
 	if (!boot_option_value(boot_params.cmdline, "console", val, sizeof(val)))
 		return;
 	if (!console_option_parse(val, &option, err, sizeof(err))) {
@@ -84,8 +86,11 @@ __init void console_setup_early(void)
 	option_given = true;
 	if (option.access != UART_PIO)
 		return; /* mapped once paging_init() has run: console_setup_late() */
-	chosen = (struct uart16550){ .access = UART_PIO, .base = (uintptr_t)option.addr, .stride = 1,
-				     .irq = com_irq(option.addr), .clock_hz = PC_UART_CLOCK };
+	chosen = (struct uart16550){ .access = UART_PIO,
+				     .base = (uintptr_t)option.addr,
+				     .stride = 1,
+				     .irq = com_irq(option.addr),
+				     .clock_hz = PC_UART_CLOCK };
 	take(option.addr, option.baud, "console= boot option", false);
 }
 
@@ -99,10 +104,13 @@ static bool try_spcr(void)
 		return false;
 	if (acpi.spcr_interface != ACPI_SPCR_16550 && acpi.spcr_interface != ACPI_SPCR_16450 &&
 	    acpi.spcr_interface != ACPI_SPCR_16550_GAS) {
-		printf("console: SPCR names interface type %u, not a 16550; not used\n", acpi.spcr_interface);
+		printf("console: SPCR names interface type %u, not a 16550; not used\n",
+		       acpi.spcr_interface);
 		return false;
 	}
-	chosen = (struct uart16550){ .stride = 1, .clock_hz = acpi.spcr_clock_hz ? acpi.spcr_clock_hz : PC_UART_CLOCK };
+	chosen = (struct uart16550){ .stride = 1,
+				     .clock_hz = acpi.spcr_clock_hz ? acpi.spcr_clock_hz
+								    : PC_UART_CLOCK };
 	if (g->space_id == ACPI_GAS_IO && g->address && g->address <= 0xFFF8) {
 		chosen.access = UART_PIO;
 		chosen.base = (uintptr_t)g->address;
@@ -116,7 +124,8 @@ static bool try_spcr(void)
 		if (!chosen.base)
 			return false;
 	} else {
-		printf("console: SPCR UART (space %u, %u-bit registers at 0x%llx) cannot be driven; not used\n",
+		printf("console: SPCR UART (space %u, %u-bit registers at 0x%llx) cannot be "
+		       "driven; not used\n",
 		       g->space_id, g->bit_width, (unsigned long long)g->address);
 		return false;
 	}
@@ -128,12 +137,14 @@ struct pci_uart_search {
 	bool found;
 };
 
-/* A 16550-compatible serial controller: class 07, subclass 00, prog-if 02 (or 00 for the generic XT). */
+/* A 16550-compatible serial controller: class 07, subclass 00, prog-if 02 (or 00 for the generic
+ * XT). */
 static bool visit(const struct pci_dev *d, void *ctx)
 {
 	struct pci_uart_search *s = ctx;
 
-	if (d->class_code == 0x07 && d->subclass == 0x00 && (d->prog_if == 0x02 || d->prog_if == 0x00)) {
+	if (d->class_code == 0x07 && d->subclass == 0x00 &&
+	    (d->prog_if == 0x02 || d->prog_if == 0x00)) {
 		s->dev = *d;
 		s->found = true;
 		return false;
@@ -154,18 +165,20 @@ static bool try_pci(void)
 	if (!s.found)
 		return false;
 	if (!pci_read_bar(&s.dev, 0, false, &bar) || bar.base == 0) {
-		printf("console: PCI 16550 %02x:%02x.%x has no BAR 0; not used\n", s.dev.bus, s.dev.dev, s.dev.fn);
+		printf("console: PCI 16550 %02x:%02x.%x has no BAR 0; not used\n", s.dev.bus,
+		       s.dev.dev, s.dev.fn);
 		return false;
 	}
-	snprintf(source, sizeof(source), "PCI 16550 %04x:%04x at %02x:%02x.%x", s.dev.vendor, s.dev.device,
-		 s.dev.bus, s.dev.dev, s.dev.fn);
+	snprintf(source, sizeof(source), "PCI 16550 %04x:%04x at %02x:%02x.%x", s.dev.vendor,
+		 s.dev.device, s.dev.bus, s.dev.dev, s.dev.fn);
 	/* Receive is polled: its INTx goes through PCI interrupt routing, not a fixed ISA line. */
 	chosen = (struct uart16550){ .stride = 1, .irq = 0, .clock_hz = PC_UART_CLOCK };
 	if (bar.is_io) {
 		uint16_t cmd = pci_read16(s.dev.bus, s.dev.dev, s.dev.fn, PCI_COMMAND);
 
 		if (!(cmd & PCI_COMMAND_IO))
-			pci_write16(s.dev.bus, s.dev.dev, s.dev.fn, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_IO));
+			pci_write16(s.dev.bus, s.dev.dev, s.dev.fn, PCI_COMMAND,
+				    (uint16_t)(cmd | PCI_COMMAND_IO));
 		chosen.access = UART_PIO;
 		chosen.base = (uintptr_t)bar.base;
 	} else {
@@ -188,7 +201,9 @@ __init void console_setup_late(void)
 		return;
 	}
 	if (option_given && option.access == UART_MMIO32) {
-		chosen = (struct uart16550){ .access = UART_MMIO32, .stride = 4, .clock_hz = PC_UART_CLOCK };
+		chosen = (struct uart16550){ .access = UART_MMIO32,
+					     .stride = 4,
+					     .clock_hz = PC_UART_CLOCK };
 		chosen.base = option.addr < hal_phys_limit() ? map_mmio(option.addr) : 0;
 		if (chosen.base && take(option.addr, option.baud, "console= boot option", true)) {
 			printf("console: %s\n", described);

@@ -18,7 +18,8 @@
 
 static bool debug_exit_off;
 
-/* Whether the FADT says the board has no 8042 keyboard controller (IAPC_BOOT_ARCH, revision 2 and later). */
+/* Whether the FADT says the board has no 8042 keyboard controller (IAPC_BOOT_ARCH, revision 2 and
+ * later). */
 static bool no_8042(void)
 {
 	return acpi.have_fadt && acpi.fadt_revision >= 2 && !(acpi.iapc_boot_arch & ACPI_BOOT_8042);
@@ -33,13 +34,16 @@ __init void power_init(void)
 	if (acpi_can_poweroff())
 		acpi_describe_poweroff(acpi_way, sizeof(acpi_way));
 	else if (board.acpi_pm1a_cnt)
-		snprintf(acpi_way, sizeof(acpi_way), "no ACPI FADT/\\_S5, the board file's PM1a_CNT io 0x%x with "
-			 "SLP_TYP 0", board.acpi_pm1a_cnt);
+		snprintf(acpi_way, sizeof(acpi_way),
+			 "no ACPI FADT/\\_S5, the board file's PM1a_CNT io 0x%x with "
+			 "SLP_TYP 0",
+			 board.acpi_pm1a_cnt);
 	else
-		snprintf(acpi_way, sizeof(acpi_way), "no ACPI FADT/\\_S5 and no PM1a port in the board file: halt");
+		snprintf(acpi_way, sizeof(acpi_way),
+			 "no ACPI FADT/\\_S5 and no PM1a port in the board file: halt");
 	if (board.debug_exit_port && !debug_exit_off)
-		printf("Power: poweroff via QEMU isa-debug-exit at port 0x%x, else %s\n", board.debug_exit_port,
-		       acpi_way);
+		printf("Power: poweroff via QEMU isa-debug-exit at port 0x%x, else %s\n",
+		       board.debug_exit_port, acpi_way);
 	else
 		printf("Power: poweroff via %s%s\n", acpi_way,
 		       board.debug_exit_port ? " (isa-debug-exit off: nodebugexit)" : "");
@@ -59,7 +63,8 @@ void machine_poweroff(int code)
 	irq_disable();
 	acpi_poweroff();
 	hal_udelay(100000);
-	/* ACPI S5 with SLP_TYP 0 and SLP_EN (bit 13), as QEMU's PIIX4 PM and many chipsets accept. */
+	/* ACPI S5 with SLP_TYP 0 and SLP_EN (bit 13), as QEMU's PIIX4 PM and many chipsets accept.
+	 */
 	if (board.acpi_pm1a_cnt && !acpi_can_poweroff())
 		outw(board.acpi_pm1a_cnt, 0x2000);
 	printf("System halted; it is safe to turn the power off.\n");

@@ -37,7 +37,8 @@ __init bool timer_init_early(void)
 	return false;
 }
 
-/* TSC ticks a second, from about 10 ms of a reference clock read by read_ref (width mask, ref_hz); 0 if it does not count. */
+/* TSC ticks a second, from about 10 ms of a reference clock read by read_ref (width mask, ref_hz);
+ * 0 if it does not count. */
 static uint64_t measure(uint64_t (*read_ref)(void *ctx), void *ctx, uint64_t mask, uint64_t ref_hz)
 {
 	uint64_t r0, r1, t0, t1, want = ref_hz / 100; /* 10 ms */
@@ -91,11 +92,14 @@ static bool by_hpet(void)
 		hal_tsc_set_hz(measure(read_hpet, (void *)(uintptr_t)va, 0xFFFFFFFFull, hz));
 	iounmap(va);
 	if (!hz) {
-		printf("timer: the HPET at 0x%llx does not count; not used\n", (unsigned long long)acpi.hpet_base.address);
+		printf("timer: the HPET at 0x%llx does not count; not used\n",
+		       (unsigned long long)acpi.hpet_base.address);
 		return false;
 	}
-	printf("timer: no PIT; TSC %llu.%03llu MHz calibrated against the HPET at 0x%llx (%llu Hz)\n",
-	       (unsigned long long)(hal_tsc_hz / 1000000), (unsigned long long)(hal_tsc_hz / 1000 % 1000),
+	printf("timer: no PIT; TSC %llu.%03llu MHz calibrated against the HPET at 0x%llx (%llu "
+	       "Hz)\n",
+	       (unsigned long long)(hal_tsc_hz / 1000000),
+	       (unsigned long long)(hal_tsc_hz / 1000 % 1000),
 	       (unsigned long long)acpi.hpet_base.address, (unsigned long long)hz);
 	tsc_reference = "the HPET";
 	return true;
@@ -105,7 +109,8 @@ static bool by_pm_timer(void)
 {
 	if (!acpi.have_fadt || acpi.pm_tmr.space_id != ACPI_GAS_IO || !acpi.pm_tmr.address)
 		return false;
-	uint64_t hz = measure(read_pm_timer, NULL, acpi.pm_tmr_32bit ? 0xFFFFFFFFull : 0xFFFFFFull, PM_TIMER_HZ);
+	uint64_t hz = measure(read_pm_timer, NULL, acpi.pm_tmr_32bit ? 0xFFFFFFFFull : 0xFFFFFFull,
+			      PM_TIMER_HZ);
 
 	if (!hz) {
 		printf("timer: the ACPI PM timer at io 0x%llx does not count; not used\n",
@@ -113,8 +118,10 @@ static bool by_pm_timer(void)
 		return false;
 	}
 	hal_tsc_set_hz(hz);
-	printf("timer: no PIT; TSC %llu.%03llu MHz calibrated against the ACPI PM timer at io 0x%llx\n",
-	       (unsigned long long)(hal_tsc_hz / 1000000), (unsigned long long)(hal_tsc_hz / 1000 % 1000),
+	printf("timer: no PIT; TSC %llu.%03llu MHz calibrated against the ACPI PM timer at io "
+	       "0x%llx\n",
+	       (unsigned long long)(hal_tsc_hz / 1000000),
+	       (unsigned long long)(hal_tsc_hz / 1000 % 1000),
 	       (unsigned long long)acpi.pm_tmr.address);
 	tsc_reference = "the ACPI PM timer";
 	return true;
@@ -130,10 +137,12 @@ __init void timer_init_late(void)
 		return;
 	}
 	if (by_hpet() || by_pm_timer()) {
-		printf("timer: no periodic tick without the PIT; uptime and benchmarks use the TSC\n");
+		printf("timer: no periodic tick without the PIT; uptime and benchmarks use the "
+		       "TSC\n");
 		return;
 	}
 	tsc_reference = "nothing";
 	hal_tsc_hz = 0;
-	printf("timer: no PIT, HPET or ACPI PM timer; the TSC is not calibrated and delays are rough\n");
+	printf("timer: no PIT, HPET or ACPI PM timer; the TSC is not calibrated and delays are "
+	       "rough\n");
 }

@@ -16,8 +16,8 @@ struct early_map {
 	bool used;
 	unsigned first_idx; /* lowest fixmap index held (the highest address) */
 	unsigned npages;
-	vaddr_t addr;        /* what early_ioremap returned */
-	unsigned long size;  /* what the caller asked for */
+	vaddr_t addr;	    /* what early_ioremap returned */
+	unsigned long size; /* what the caller asked for */
 	paddr_t phys;
 };
 
@@ -83,8 +83,9 @@ static vaddr_t __early_ioremap(paddr_t phys, unsigned long size, unsigned prot, 
 	}
 	npages = (unsigned long)((last >> PAGE_SHIFT) - (first_page >> PAGE_SHIFT) + 1);
 	if (npages > NR_FIX_BTMAPS) {
-		printf("%s: 0x%llx + 0x%lx needs %lu pages, more than the %u boot-time fixmap slots\n", who,
-		       (unsigned long long)phys, size, npages, (unsigned)NR_FIX_BTMAPS);
+		printf("%s: 0x%llx + 0x%lx needs %lu pages, more than the %u boot-time fixmap "
+		       "slots\n",
+		       who, (unsigned long long)phys, size, npages, (unsigned)NR_FIX_BTMAPS);
 		early_ioremap_stats.refused++;
 		return 0;
 	}
@@ -93,8 +94,9 @@ static vaddr_t __early_ioremap(paddr_t phys, unsigned long size, unsigned prot, 
 			m = &maps[i];
 	slot = m ? find_slots((unsigned)npages) : -1;
 	if (slot < 0) {
-		printf("%s: no %lu free boot-time fixmap slot%s for 0x%llx (%u mappings held)\n", who, npages,
-		       npages == 1 ? "" : "s", (unsigned long long)phys, early_ioremap_in_use());
+		printf("%s: no %lu free boot-time fixmap slot%s for 0x%llx (%u mappings held)\n",
+		       who, npages, npages == 1 ? "" : "s", (unsigned long long)phys,
+		       early_ioremap_in_use());
 		early_ioremap_stats.refused++;
 		return 0;
 	}
@@ -116,7 +118,8 @@ static vaddr_t __early_ioremap(paddr_t phys, unsigned long size, unsigned prot, 
 
 vaddr_t early_ioremap(paddr_t phys, unsigned long size)
 {
-	return __early_ioremap(phys, size, HAL_PROT_WRITE | HAL_PROT_NOCACHE | HAL_PROT_GLOBAL, "early_ioremap");
+	return __early_ioremap(phys, size, HAL_PROT_WRITE | HAL_PROT_NOCACHE | HAL_PROT_GLOBAL,
+			       "early_ioremap");
 }
 
 vaddr_t early_memremap(paddr_t phys, unsigned long size)
@@ -141,7 +144,8 @@ void early_iounmap(vaddr_t addr, unsigned long size)
 		if (!m->used || m->addr != addr)
 			continue;
 		if (m->size != size) {
-			printf("early_iounmap: 0x%08lx was mapped with size 0x%lx, not 0x%lx; left mapped\n",
+			printf("early_iounmap: 0x%08lx was mapped with size 0x%lx, not 0x%lx; left "
+			       "mapped\n",
 			       (unsigned long)addr, m->size, size);
 			early_ioremap_stats.refused++;
 			return;
@@ -163,8 +167,10 @@ unsigned early_ioremap_reset(void)
 
 		if (!m->used)
 			continue;
-		printf("early_ioremap: phys 0x%llx + 0x%lx still mapped at 0x%08lx when the early phase ended; "
-		       "unmapped\n", (unsigned long long)m->phys, m->size, (unsigned long)m->addr);
+		printf("early_ioremap: phys 0x%llx + 0x%lx still mapped at 0x%08lx when the early "
+		       "phase ended; "
+		       "unmapped\n",
+		       (unsigned long long)m->phys, m->size, (unsigned long)m->addr);
 		release(m);
 		left++;
 	}

@@ -19,7 +19,8 @@
 
 struct acpi_info acpi;
 
-/* The real-mode BIOS areas (IVT, BDA, EBDA, option ROMs and the BIOS itself): readable on a BIOS boot. */
+/* The real-mode BIOS areas (IVT, BDA, EBDA, option ROMs and the BIOS itself): readable on a BIOS
+ * boot. */
 #define LEGACY_AREA_END 0x100000u
 
 bool acpi_range_allowed(uint64_t pa, uint64_t len)
@@ -89,12 +90,14 @@ __init void acpi_boot_init(void)
 	const uint8_t *copy = boot_params.acpi_rsdp_len ? boot_params.acpi_rsdp : NULL;
 
 	/* Under UEFI nothing is left at the BIOS addresses: only the loader's copy counts. */
-	if (!acpi_parse(&acpi_phys_reader, copy, boot_params.acpi_rsdp_len, !boot_params.efi_boot, &acpi)) {
+	if (!acpi_parse(&acpi_phys_reader, copy, boot_params.acpi_rsdp_len, !boot_params.efi_boot,
+			&acpi)) {
 		for (unsigned i = 0; i < acpi.nr_warnings; i++)
 			printf("ACPI: %s\n", acpi.warnings[i]);
 		printf("ACPI: no RSDP (%s); using the board file's values\n",
-		       boot_params.efi_boot ? "no ACPI tag from the loader, and UEFI leaves no BIOS area to scan"
-					    : "not in the loader's tags, the EBDA or 0xE0000-0xFFFFF");
+		       boot_params.efi_boot
+			       ? "no ACPI tag from the loader, and UEFI leaves no BIOS area to scan"
+			       : "not in the loader's tags, the EBDA or 0xE0000-0xFFFFF");
 		return;
 	}
 	acpi_print_tables(stdout, &acpi);

@@ -31,7 +31,8 @@ static void prepare(struct gas_reg *r, const struct acpi_gas *g)
 	if (r->gas && g->space_id == ACPI_GAS_MEMORY) {
 		r->va = ioremap_nocache((paddr_t)g->address, 4);
 		if (!r->va) {
-			printf("ACPI: cannot map the register at 0x%llx; not used\n", (unsigned long long)g->address);
+			printf("ACPI: cannot map the register at 0x%llx; not used\n",
+			       (unsigned long long)g->address);
 			r->gas = NULL;
 		}
 	}
@@ -140,9 +141,10 @@ void acpi_describe_poweroff(char *buf, unsigned len)
 		snprintf(buf, len, "ACPI S5 (PM1a_CNT %s 0x%llx, SLP_TYP %u)", space(pm1a.gas),
 			 (unsigned long long)pm1a.gas->address, acpi.s5_slp_typa);
 	else
-		snprintf(buf, len, "ACPI S5 (PM1a_CNT %s 0x%llx SLP_TYP %u, PM1b_CNT %s 0x%llx SLP_TYP %u)",
-			 space(pm1a.gas), (unsigned long long)pm1a.gas->address, acpi.s5_slp_typa, space(pm1b.gas),
-			 (unsigned long long)pm1b.gas->address, acpi.s5_slp_typb);
+		snprintf(buf, len,
+			 "ACPI S5 (PM1a_CNT %s 0x%llx SLP_TYP %u, PM1b_CNT %s 0x%llx SLP_TYP %u)",
+			 space(pm1a.gas), (unsigned long long)pm1a.gas->address, acpi.s5_slp_typa,
+			 space(pm1b.gas), (unsigned long long)pm1b.gas->address, acpi.s5_slp_typb);
 }
 
 void acpi_describe_reset(char *buf, unsigned len)

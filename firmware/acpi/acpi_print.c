@@ -15,8 +15,8 @@ static void print_desc(FILE *out, const struct acpi_table_desc *d)
 		return;
 	}
 	fprintf(out, "ACPI: %-4.4s 0x%016llX %06X (v%02u %-6.6s %-8.8s %08X %-4.4s %08X)\n", d->sig,
-		(unsigned long long)d->pa, d->length, d->revision, d->oem_id, d->oem_table_id, d->oem_revision,
-		d->creator_id, d->creator_revision);
+		(unsigned long long)d->pa, d->length, d->revision, d->oem_id, d->oem_table_id,
+		d->oem_revision, d->creator_id, d->creator_revision);
 }
 
 void acpi_print_tables(FILE *out, const struct acpi_info *info)
@@ -25,8 +25,9 @@ void acpi_print_tables(FILE *out, const struct acpi_info *info)
 		fprintf(out, "ACPI: no RSDP found\n");
 		return;
 	}
-	fprintf(out, "ACPI: RSDP 0x%016llX %06X (v%02u %-6.6s)%s\n", (unsigned long long)info->rsdp_pa,
-		info->rsdp_revision >= 2 ? 36 : 20, info->rsdp_revision, info->rsdp_oem_id,
+	fprintf(out, "ACPI: RSDP 0x%016llX %06X (v%02u %-6.6s)%s\n",
+		(unsigned long long)info->rsdp_pa, info->rsdp_revision >= 2 ? 36 : 20,
+		info->rsdp_revision, info->rsdp_oem_id,
 		info->rsdp_from_loader ? " copied by the loader" : "");
 	if (info->root.pa)
 		print_desc(out, &info->root);

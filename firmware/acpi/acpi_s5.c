@@ -38,8 +38,8 @@ static bool aml_integer(const uint8_t *aml, uint32_t end, uint32_t *pos, uint32_
 	case 0x0C: /* DWordPrefix */
 		if (p + 5 > end)
 			return false;
-		*val = (uint32_t)aml[p + 1] | (uint32_t)aml[p + 2] << 8 | (uint32_t)aml[p + 3] << 16 |
-		       (uint32_t)aml[p + 4] << 24;
+		*val = (uint32_t)aml[p + 1] | (uint32_t)aml[p + 2] << 8 |
+		       (uint32_t)aml[p + 3] << 16 | (uint32_t)aml[p + 4] << 24;
 		*pos = p + 5;
 		return true;
 	default:

@@ -36,7 +36,8 @@ static struct acpi_gas get_gas(const uint8_t *p)
 	return (struct acpi_gas){ p[0], p[1], p[2], p[3], get64(p + 4) };
 }
 
-static void warn(struct acpi_info *info, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct acpi_info *info, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void warn(struct acpi_info *info, const char *fmt, ...)
 {
 	va_list ap;
@@ -95,7 +96,8 @@ static void take_rsdp(struct acpi_info *info, const uint8_t *b)
 }
 
 /* Look for a valid RSDP on 16-byte boundaries in [start, end). */
-static bool scan_area(const struct acpi_reader *r, uint32_t start, uint32_t end, struct acpi_info *info)
+static bool scan_area(const struct acpi_reader *r, uint32_t start, uint32_t end,
+		      struct acpi_info *info)
 {
 	uint8_t buf[CHUNK + 36];
 
@@ -111,7 +113,8 @@ static bool scan_area(const struct acpi_reader *r, uint32_t start, uint32_t end,
 		for (uint32_t off = 0; off < n; off += 16) {
 			uint32_t left = avail - off;
 
-			if (memcmp(buf + off, ACPI_SIG_RSDP, 8) == 0 && acpi_rsdp_valid(buf + off, left > 36 ? 36 : left)) {
+			if (memcmp(buf + off, ACPI_SIG_RSDP, 8) == 0 &&
+			    acpi_rsdp_valid(buf + off, left > 36 ? 36 : left)) {
 				take_rsdp(info, buf + off);
 				info->rsdp_pa = base + off;
 				return true;
@@ -121,8 +124,8 @@ static bool scan_area(const struct acpi_reader *r, uint32_t start, uint32_t end,
 	return false;
 }
 
-bool acpi_find_rsdp(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint32_t boot_len, bool scan,
-		    struct acpi_info *info)
+bool acpi_find_rsdp(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint32_t boot_len,
+		    bool scan, struct acpi_info *info)
 {
 	uint8_t seg[2];
 
@@ -132,7 +135,8 @@ bool acpi_find_rsdp(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint3
 			info->rsdp_from_loader = true;
 			return true;
 		}
-		warn(info, "the loader's copy of the RSDP is invalid (signature or checksum); ignored");
+		warn(info,
+		     "the loader's copy of the RSDP is invalid (signature or checksum); ignored");
 	}
 	if (!scan)
 		return false;
@@ -145,26 +149,29 @@ bool acpi_find_rsdp(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint3
 	return scan_area(r, BIOS_ROM_START, BIOS_ROM_END, info);
 }
 
-/* Check the table at pa (header, length, reachability, checksum, signature) and fill d; false (warned) if it fails. */
-static bool check_table(const struct acpi_reader *r, uint64_t pa, const char *want, const char *what,
-			struct acpi_info *info, struct acpi_table_desc *d)
+/* Check the table at pa (header, length, reachability, checksum, signature) and fill d; false
+ * (warned) if it fails. */
+static bool check_table(const struct acpi_reader *r, uint64_t pa, const char *want,
+			const char *what, struct acpi_info *info, struct acpi_table_desc *d)
 {
 	uint8_t h[ACPI_HEADER_LEN], buf[CHUNK], s;
 	uint32_t len;
 
 	if (pa == 0 || !r->read(r->ctx, pa, h, sizeof(h))) {
-		warn(info, "%s at 0x%llx cannot be read (not in RAM or reserved space); ignored", what,
-		     (unsigned long long)pa);
+		warn(info, "%s at 0x%llx cannot be read (not in RAM or reserved space); ignored",
+		     what, (unsigned long long)pa);
 		return false;
 	}
 	if (!sig_ok(h) || (want && memcmp(h, want, 4) != 0)) {
-		warn(info, "%s at 0x%llx has signature %02x%02x%02x%02x%s%s; ignored", what, (unsigned long long)pa,
-		     h[0], h[1], h[2], h[3], want ? ", expected " : "", want ? want : "");
+		warn(info, "%s at 0x%llx has signature %02x%02x%02x%02x%s%s; ignored", what,
+		     (unsigned long long)pa, h[0], h[1], h[2], h[3], want ? ", expected " : "",
+		     want ? want : "");
 		return false;
 	}
 	len = get32(h + 4);
 	if (len < ACPI_HEADER_LEN || len > ACPI_MAX_TABLE_LEN) {
-		warn(info, "%.4s at 0x%llx has length %u; ignored", (const char *)h, (unsigned long long)pa, len);
+		warn(info, "%.4s at 0x%llx has length %u; ignored", (const char *)h,
+		     (unsigned long long)pa, len);
 		return false;
 	}
 	s = 0;
@@ -172,7 +179,9 @@ static bool check_table(const struct acpi_reader *r, uint64_t pa, const char *wa
 		uint32_t n = len - off < CHUNK ? len - off : CHUNK;
 
 		if (!r->read(r->ctx, pa + off, buf, n)) {
-			warn(info, "%.4s at 0x%llx: length %u runs past readable memory at +0x%x; ignored",
+			warn(info,
+			     "%.4s at 0x%llx: length %u runs past readable memory at +0x%x; "
+			     "ignored",
 			     (const char *)h, (unsigned long long)pa, len, off);
 			return false;
 		}
@@ -224,7 +233,8 @@ const struct acpi_table_desc *acpi_find_table(const struct acpi_info *info, cons
 }
 
 /* Read the fixed part of table t (up to cap bytes, zero-filled past its length) into buf. */
-static bool read_fixed(const struct acpi_reader *r, const struct acpi_table_desc *t, uint8_t *buf, uint32_t cap)
+static bool read_fixed(const struct acpi_reader *r, const struct acpi_table_desc *t, uint8_t *buf,
+		       uint32_t cap)
 {
 	uint32_t n = t->length < cap ? t->length : cap;
 
@@ -232,7 +242,8 @@ static bool read_fixed(const struct acpi_reader *r, const struct acpi_table_desc
 	return r->read(r->ctx, t->pa, buf, n);
 }
 
-static void parse_madt(const struct acpi_reader *r, const struct acpi_table_desc *t, struct acpi_info *info)
+static void parse_madt(const struct acpi_reader *r, const struct acpi_table_desc *t,
+		       struct acpi_info *info)
 {
 	uint8_t e[256];
 	uint32_t off = 44;
@@ -252,8 +263,10 @@ static void parse_madt(const struct acpi_reader *r, const struct acpi_table_desc
 		type = e[0];
 		len = e[1];
 		if (len < 2 || off + len > t->length) {
-			warn(info, "APIC: entry type %u at +0x%x has length %u (table ends at 0x%x); rest ignored", type,
-			     off, len, t->length);
+			warn(info,
+			     "APIC: entry type %u at +0x%x has length %u (table ends at 0x%x); "
+			     "rest ignored",
+			     type, off, len, t->length);
 			break;
 		}
 		if (!r->read(r->ctx, t->pa + off, e, len))
@@ -265,12 +278,15 @@ static void parse_madt(const struct acpi_reader *r, const struct acpi_table_desc
 			break;
 		case 1: /* I/O APIC */
 			if (len < 12)
-				warn(info, "APIC: IO-APIC entry at +0x%x is %u bytes, not 12; ignored", off, len);
+				warn(info,
+				     "APIC: IO-APIC entry at +0x%x is %u bytes, not 12; ignored",
+				     off, len);
 			else if (info->nr_ioapics < ACPI_MAX_IOAPICS)
 				info->ioapics[info->nr_ioapics++] =
 					(struct acpi_ioapic){ e[2], get32(e + 4), get32(e + 8) };
 			else
-				warn(info, "APIC: more than %u IO-APICs; 0x%x ignored", ACPI_MAX_IOAPICS, get32(e + 4));
+				warn(info, "APIC: more than %u IO-APICs; 0x%x ignored",
+				     ACPI_MAX_IOAPICS, get32(e + 4));
 			break;
 		case 2: /* Interrupt Source Override */
 			if (len >= 10 && info->nr_overrides < ACPI_MAX_OVERRIDES)
@@ -301,12 +317,17 @@ static struct acpi_gas io_gas(uint32_t port, unsigned bytes)
 }
 
 /* Scan the DSDT for \_S5 in overlapping windows, so that no package straddles a window unseen. */
-static void find_s5_in(const struct acpi_reader *r, const struct acpi_table_desc *dsdt, struct acpi_info *info)
+static void find_s5_in(const struct acpi_reader *r, const struct acpi_table_desc *dsdt,
+		       struct acpi_info *info)
 {
-	enum { WIN = 1024, OVERLAP = 64 };
+	enum {
+		WIN = 1024,
+		OVERLAP = 64
+	};
 	uint8_t buf[WIN];
 
-	/* Each window starts two bytes early: the NameOp and root prefix in front of a name at its start. */
+	/* Each window starts two bytes early: the NameOp and root prefix in front of a name at its
+	 * start. */
 	for (uint32_t from = ACPI_HEADER_LEN - 2; from < dsdt->length; from += WIN - OVERLAP) {
 		uint32_t m = dsdt->length - from < WIN ? dsdt->length - from : WIN;
 
@@ -321,7 +342,8 @@ static void find_s5_in(const struct acpi_reader *r, const struct acpi_table_desc
 	}
 }
 
-static void parse_fadt(const struct acpi_reader *r, const struct acpi_table_desc *t, struct acpi_info *info)
+static void parse_fadt(const struct acpi_reader *r, const struct acpi_table_desc *t,
+		       struct acpi_info *info)
 {
 	uint8_t f[276];
 	uint64_t dsdt;
@@ -357,7 +379,8 @@ static void parse_fadt(const struct acpi_reader *r, const struct acpi_table_desc
 	if (t->length >= 220 && get_gas(f + 208).address)
 		info->pm_tmr = get_gas(f + 208);
 	if (dsdt && listed(info, dsdt)) {
-		warn(info, "FACP: DSDT pointer 0x%llx names a table already listed (a loop); ignored",
+		warn(info,
+		     "FACP: DSDT pointer 0x%llx names a table already listed (a loop); ignored",
 		     (unsigned long long)dsdt);
 	} else if (dsdt && check_table(r, dsdt, "DSDT", "DSDT", info, &d)) {
 		info->dsdt_pa = dsdt;
@@ -372,8 +395,8 @@ static void parse_fadt(const struct acpi_reader *r, const struct acpi_table_desc
 
 		if (t->length >= 140 && get64(f + 132))
 			facs = (uint32_t)get64(f + 132);
-		if (facs && !listed(info, facs) && r->read(r->ctx, facs, h, 8) && memcmp(h, "FACS", 4) == 0 &&
-		    get32(h + 4) >= 64) {
+		if (facs && !listed(info, facs) && r->read(r->ctx, facs, h, 8) &&
+		    memcmp(h, "FACS", 4) == 0 && get32(h + 4) >= 64) {
 			memset(&d, 0, sizeof(d));
 			memcpy(d.sig, "FACS", 4);
 			d.pa = facs;
@@ -383,7 +406,8 @@ static void parse_fadt(const struct acpi_reader *r, const struct acpi_table_desc
 	}
 }
 
-static void parse_spcr(const struct acpi_reader *r, const struct acpi_table_desc *t, struct acpi_info *info)
+static void parse_spcr(const struct acpi_reader *r, const struct acpi_table_desc *t,
+		       struct acpi_info *info)
 {
 	static const uint32_t bauds[8] = { 0, 0, 0, 9600, 19200, 0, 57600, 115200 };
 	uint8_t s[88];
@@ -407,18 +431,21 @@ static void parse_spcr(const struct acpi_reader *r, const struct acpi_table_desc
 	info->have_spcr = true;
 }
 
-static void parse_mcfg(const struct acpi_reader *r, const struct acpi_table_desc *t, struct acpi_info *info)
+static void parse_mcfg(const struct acpi_reader *r, const struct acpi_table_desc *t,
+		       struct acpi_info *info)
 {
 	uint8_t e[16];
 
 	for (uint32_t off = 44; off + 16 <= t->length && info->nr_mcfg < ACPI_MAX_MCFG; off += 16) {
 		if (!r->read(r->ctx, t->pa + off, e, 16))
 			return;
-		info->mcfg[info->nr_mcfg++] = (struct acpi_mcfg_entry){ get64(e), get16(e + 8), e[10], e[11] };
+		info->mcfg[info->nr_mcfg++] =
+			(struct acpi_mcfg_entry){ get64(e), get16(e + 8), e[10], e[11] };
 	}
 }
 
-static void parse_hpet(const struct acpi_reader *r, const struct acpi_table_desc *t, struct acpi_info *info)
+static void parse_hpet(const struct acpi_reader *r, const struct acpi_table_desc *t,
+		       struct acpi_info *info)
 {
 	uint8_t h[56];
 
@@ -447,8 +474,9 @@ void acpi_parse_tables(const struct acpi_reader *r, struct acpi_info *info)
 	}
 	n = (info->root.length - ACPI_HEADER_LEN) / esize;
 	if ((info->root.length - ACPI_HEADER_LEN) % esize)
-		warn(info, "%s: length %u is not a whole number of entries; the odd bytes are ignored", root,
-		     info->root.length);
+		warn(info,
+		     "%s: length %u is not a whole number of entries; the odd bytes are ignored",
+		     root, info->root.length);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t e[8];
 		uint64_t pa;
@@ -458,7 +486,8 @@ void acpi_parse_tables(const struct acpi_reader *r, struct acpi_info *info)
 			break;
 		pa = esize == 8 ? get64(e) : get32(e);
 		if (pa == root_pa) {
-			warn(info, "%s: entry %u points back at the %s itself (a loop); ignored", root, i, root);
+			warn(info, "%s: entry %u points back at the %s itself (a loop); ignored",
+			     root, i, root);
 			continue;
 		}
 		if (listed(info, pa)) {
@@ -468,7 +497,8 @@ void acpi_parse_tables(const struct acpi_reader *r, struct acpi_info *info)
 		}
 		if (check_table(r, pa, NULL, "table", info, &d)) {
 			if (!memcmp(d.sig, "RSDT", 4) || !memcmp(d.sig, "XSDT", 4)) {
-				warn(info, "%s: entry %u is a %s (a loop); ignored", root, i, d.sig);
+				warn(info, "%s: entry %u is a %s (a loop); ignored", root, i,
+				     d.sig);
 				continue;
 			}
 			add_table(info, &d);

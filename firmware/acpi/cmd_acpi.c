@@ -35,7 +35,8 @@ static bool dump_one(const struct acpi_table_desc *t)
 	bool ok;
 
 	if (!acpi_range_allowed(t->pa, t->length)) {
-		printf("acpi: %.4s at 0x%llx is outside the memory map; not read\n", t->sig, (unsigned long long)t->pa);
+		printf("acpi: %.4s at 0x%llx is outside the memory map; not read\n", t->sig,
+		       (unsigned long long)t->pa);
 		return false;
 	}
 	w.va = ioremap((paddr_t)t->pa, t->length);
@@ -49,24 +50,30 @@ static bool dump_one(const struct acpi_table_desc *t)
 static void show_gas(const char *name, const struct acpi_gas *g)
 {
 	printf("  %-10s %s 0x%llx (%u bits)\n", name,
-	       g->space_id == ACPI_GAS_IO ? "io " : g->space_id == ACPI_GAS_MEMORY ? "mem" : "?  ",
+	       g->space_id == ACPI_GAS_IO	? "io "
+	       : g->space_id == ACPI_GAS_MEMORY ? "mem"
+						: "?  ",
 	       (unsigned long long)g->address, g->bit_width);
 }
 
 static void show_summary(void)
 {
 	if (acpi.have_madt) {
-		printf("MADT: local APIC 0x%08llx%s, %u CPU%s, %u IO-APIC%s", (unsigned long long)acpi.lapic_pa,
-		       acpi.lapic_override ? " (64-bit override)" : "", acpi.nr_cpus, acpi.nr_cpus == 1 ? "" : "s",
-		       acpi.nr_ioapics, acpi.nr_ioapics == 1 ? "" : "s");
+		printf("MADT: local APIC 0x%08llx%s, %u CPU%s, %u IO-APIC%s",
+		       (unsigned long long)acpi.lapic_pa,
+		       acpi.lapic_override ? " (64-bit override)" : "", acpi.nr_cpus,
+		       acpi.nr_cpus == 1 ? "" : "s", acpi.nr_ioapics,
+		       acpi.nr_ioapics == 1 ? "" : "s");
 		for (unsigned i = 0; i < acpi.nr_ioapics; i++)
-			printf("%s id %u at 0x%08x GSI %u", i ? "," : ":", acpi.ioapics[i].id, acpi.ioapics[i].pa,
-			       acpi.ioapics[i].gsi_base);
-		printf("; 8259 %s\n", acpi.madt_flags & ACPI_MADT_PCAT_COMPAT ? "present (PCAT_COMPAT)" : "absent");
+			printf("%s id %u at 0x%08x GSI %u", i ? "," : ":", acpi.ioapics[i].id,
+			       acpi.ioapics[i].pa, acpi.ioapics[i].gsi_base);
+		printf("; 8259 %s\n", acpi.madt_flags & ACPI_MADT_PCAT_COMPAT
+					      ? "present (PCAT_COMPAT)"
+					      : "absent");
 	}
 	if (acpi.have_fadt) {
-		printf("FADT: revision %u, SCI IRQ %u, IAPC_BOOT_ARCH 0x%04x\n", acpi.fadt_revision, acpi.sci_irq,
-		       acpi.iapc_boot_arch);
+		printf("FADT: revision %u, SCI IRQ %u, IAPC_BOOT_ARCH 0x%04x\n", acpi.fadt_revision,
+		       acpi.sci_irq, acpi.iapc_boot_arch);
 		show_gas("PM1a_CNT", &acpi.pm1a_cnt);
 		if (acpi.pm1b_cnt.address)
 			show_gas("PM1b_CNT", &acpi.pm1b_cnt);
@@ -80,12 +87,14 @@ static void show_summary(void)
 	if (acpi.have_s5)
 		printf("\\_S5: SLP_TYPa %u, SLP_TYPb %u\n", acpi.s5_slp_typa, acpi.s5_slp_typb);
 	if (acpi.have_spcr)
-		printf("SPCR: interface %u, %s 0x%llx, IRQ %u, GSI %u, %u baud\n", acpi.spcr_interface,
-		       acpi.spcr_base.space_id == ACPI_GAS_IO ? "io" : "mmio", (unsigned long long)acpi.spcr_base.address,
-		       acpi.spcr_irq, acpi.spcr_gsi, acpi.spcr_baud);
+		printf("SPCR: interface %u, %s 0x%llx, IRQ %u, GSI %u, %u baud\n",
+		       acpi.spcr_interface, acpi.spcr_base.space_id == ACPI_GAS_IO ? "io" : "mmio",
+		       (unsigned long long)acpi.spcr_base.address, acpi.spcr_irq, acpi.spcr_gsi,
+		       acpi.spcr_baud);
 	for (unsigned i = 0; i < acpi.nr_mcfg; i++)
-		printf("MCFG: segment %u, buses %02x-%02x at 0x%llx\n", acpi.mcfg[i].segment, acpi.mcfg[i].bus_start,
-		       acpi.mcfg[i].bus_end, (unsigned long long)acpi.mcfg[i].base);
+		printf("MCFG: segment %u, buses %02x-%02x at 0x%llx\n", acpi.mcfg[i].segment,
+		       acpi.mcfg[i].bus_start, acpi.mcfg[i].bus_end,
+		       (unsigned long long)acpi.mcfg[i].base);
 	if (acpi.have_hpet)
 		printf("HPET: block %u at 0x%llx, minimum tick %u\n", acpi.hpet_number,
 		       (unsigned long long)acpi.hpet_base.address, acpi.hpet_min_tick);
@@ -107,7 +116,8 @@ static int cmd_acpi(int argc, char **argv)
 	if (strcmp(argv[1], "dump") != 0)
 		return shell_usage_error(shell_find("acpi"), "unknown subcommand");
 	if (argc != 3 || strlen(argv[2]) != 4)
-		return shell_usage_error(shell_find("acpi"), "dump takes one 4-character table signature");
+		return shell_usage_error(shell_find("acpi"),
+					 "dump takes one 4-character table signature");
 	if (!acpi.present) {
 		printf("acpi: no ACPI tables on this machine\n");
 		return 1;
@@ -130,5 +140,5 @@ static int cmd_acpi(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_CMD(acpi, "acpi", "[dump SIG]", "list the ACPI tables (as Linux's boot log) or dump one in acpidump's hex",
-	  cmd_acpi);
+SHELL_CMD(acpi, "acpi", "[dump SIG]",
+	  "list the ACPI tables (as Linux's boot log) or dump one in acpidump's hex", cmd_acpi);

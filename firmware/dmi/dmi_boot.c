@@ -29,15 +29,18 @@ __init void dmi_boot_init(void)
 	char id[160];
 	uint32_t len;
 
-	found = smbios_find_entry(read_phys, NULL, copy, boot_params.smbios_len, !boot_params.efi_boot, &entry);
+	found = smbios_find_entry(read_phys, NULL, copy, boot_params.smbios_len,
+				  !boot_params.efi_boot, &entry);
 	if (!found) {
 		printf("DMI: no SMBIOS entry point (%s); identity unknown\n",
-		       boot_params.efi_boot ? "no SMBIOS tag from the loader" : "none in 0xF0000-0xFFFFF");
+		       boot_params.efi_boot ? "no SMBIOS tag from the loader"
+					    : "none in 0xF0000-0xFFFFF");
 		return;
 	}
 	len = entry.table_len;
 	if (len > DMI_TABLE_MAX) {
-		printf("DMI: structure table of %u bytes; only the first %u are read\n", len, DMI_TABLE_MAX);
+		printf("DMI: structure table of %u bytes; only the first %u are read\n", len,
+		       DMI_TABLE_MAX);
 		len = DMI_TABLE_MAX;
 	}
 	table = kmalloc(len, GFP_KERNEL);
@@ -75,5 +78,7 @@ static int cmd_dmi(int argc, char **argv)
 		printf("# SMBIOS entry point at 0x%08llx\n", (unsigned long long)entry.entry_pa);
 	return dmi_print(stdout, &entry, table, table_len) ? 1 : 0;
 }
-SHELL_CMD(dmi, "dmi", "", "the board's identity from SMBIOS: BIOS, system, base board, memory devices (as dmidecode)",
-	  cmd_dmi);
+SHELL_CMD(
+	dmi, "dmi", "",
+	"the board's identity from SMBIOS: BIOS, system, base board, memory devices (as dmidecode)",
+	cmd_dmi);

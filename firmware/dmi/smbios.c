@@ -45,8 +45,8 @@ bool smbios_entry_parse(const uint8_t *b, uint32_t len, struct smbios_entry *e)
 		return e->table_len != 0;
 	}
 	if (len >= 31 && !memcmp(b, "_SM_", 4)) {
-		if (b[5] < 31 || b[5] > len || sum(b, b[5]) != 0 || memcmp(b + 16, "_DMI_", 5) != 0 ||
-		    sum(b + 16, 15) != 0)
+		if (b[5] < 31 || b[5] > len || sum(b, b[5]) != 0 ||
+		    memcmp(b + 16, "_DMI_", 5) != 0 || sum(b + 16, 15) != 0)
 			return false;
 		e->major = b[6];
 		e->minor = b[7];
@@ -58,8 +58,8 @@ bool smbios_entry_parse(const uint8_t *b, uint32_t len, struct smbios_entry *e)
 	return false;
 }
 
-bool smbios_find_entry(smbios_read_fn read, void *ctx, const uint8_t *copy, uint32_t copy_len, bool scan,
-		       struct smbios_entry *e)
+bool smbios_find_entry(smbios_read_fn read, void *ctx, const uint8_t *copy, uint32_t copy_len,
+		       bool scan, struct smbios_entry *e)
 {
 	uint8_t buf[32];
 
@@ -83,7 +83,7 @@ struct dmi_struct {
 	const uint8_t *p;
 	uint8_t type, length;
 	uint16_t handle;
-	const char *strings; /* the first string */
+	const char *strings;  /* the first string */
 	uint32_t strings_len; /* bytes of the string set, both final NULs included */
 };
 
@@ -146,16 +146,22 @@ static void print_struct(FILE *out, const struct dmi_struct *s)
 {
 	switch (s->type) {
 	case 0:
-		fprintf(out, "BIOS Information\n\tVendor: %s\n\tVersion: %s\n\tRelease Date: %s\n", field_str(s, 4),
-			field_str(s, 5), field_str(s, 8));
+		fprintf(out, "BIOS Information\n\tVendor: %s\n\tVersion: %s\n\tRelease Date: %s\n",
+			field_str(s, 4), field_str(s, 5), field_str(s, 8));
 		break;
 	case 1:
-		fprintf(out, "System Information\n\tManufacturer: %s\n\tProduct Name: %s\n\tVersion: %s\n"
-			"\tSerial Number: %s\n", field_str(s, 4), field_str(s, 5), field_str(s, 6), field_str(s, 7));
+		fprintf(out,
+			"System Information\n\tManufacturer: %s\n\tProduct Name: %s\n\tVersion: "
+			"%s\n"
+			"\tSerial Number: %s\n",
+			field_str(s, 4), field_str(s, 5), field_str(s, 6), field_str(s, 7));
 		break;
 	case 2:
-		fprintf(out, "Base Board Information\n\tManufacturer: %s\n\tProduct Name: %s\n\tVersion: %s\n"
-			"\tSerial Number: %s\n", field_str(s, 4), field_str(s, 5), field_str(s, 6), field_str(s, 7));
+		fprintf(out,
+			"Base Board Information\n\tManufacturer: %s\n\tProduct Name: "
+			"%s\n\tVersion: %s\n"
+			"\tSerial Number: %s\n",
+			field_str(s, 4), field_str(s, 5), field_str(s, 6), field_str(s, 7));
 		break;
 	case 17:
 		print_memory_device(out, s);
@@ -166,9 +172,11 @@ static void print_struct(FILE *out, const struct dmi_struct *s)
 	fputc('\n', out);
 }
 
-/* Walk the structures; call fn on each well-formed one until it returns false or the table ends; false if a malformed one stopped the walk (its description in why). */
-static bool walk(const uint8_t *table, uint32_t len, bool (*fn)(const struct dmi_struct *s, void *ctx), void *ctx,
-		 char *why, size_t whylen)
+/* Walk the structures; call fn on each well-formed one until it returns false or the table ends;
+ * false if a malformed one stopped the walk (its description in why). */
+static bool walk(const uint8_t *table, uint32_t len,
+		 bool (*fn)(const struct dmi_struct *s, void *ctx), void *ctx, char *why,
+		 size_t whylen)
 {
 	uint32_t off = 0;
 	unsigned n = 0;
@@ -182,7 +190,9 @@ static bool walk(const uint8_t *table, uint32_t len, bool (*fn)(const struct dmi
 		s.length = s.p[1];
 		s.handle = get16(s.p + 2);
 		if (s.length < 4 || off + s.length > len) {
-			snprintf(why, whylen, "handle 0x%04X, type %u, length %u at offset 0x%x (table is %u bytes)",
+			snprintf(why, whylen,
+				 "handle 0x%04X, type %u, length %u at offset 0x%x (table is %u "
+				 "bytes)",
 				 s.handle, s.type, s.length, off, len);
 			return false;
 		}
@@ -192,8 +202,9 @@ static bool walk(const uint8_t *table, uint32_t len, bool (*fn)(const struct dmi
 		while (end + 1 < len && !(table[end] == 0 && table[end + 1] == 0))
 			end++;
 		if (end + 1 >= len) {
-			snprintf(why, whylen, "handle 0x%04X, type %u: its strings run past the table end", s.handle,
-				 s.type);
+			snprintf(why, whylen,
+				 "handle 0x%04X, type %u: its strings run past the table end",
+				 s.handle, s.type);
 			return false;
 		}
 		s.strings = (const char *)table + str;
@@ -210,7 +221,8 @@ static bool print_one(const struct dmi_struct *s, void *ctx)
 	FILE *out = ctx;
 
 	if (s->type == 0 || s->type == 1 || s->type == 2 || s->type == 17) {
-		fprintf(out, "Handle 0x%04X, DMI type %u, %u bytes\n", s->handle, s->type, s->length);
+		fprintf(out, "Handle 0x%04X, DMI type %u, %u bytes\n", s->handle, s->type,
+			s->length);
 		print_struct(out, s);
 	}
 	return true;
@@ -240,8 +252,9 @@ void dmi_identity(const uint8_t *table, uint32_t len, char *buf, size_t buflen)
 	char why[96];
 
 	walk(table, len, find_identity, &id, why, sizeof(why));
-	snprintf(buf, buflen, "%s %s, BIOS %s %s", id.vendor ? id.vendor : "unknown", id.product ? id.product : "unknown",
-		 id.bios_version ? id.bios_version : "unknown", id.bios_date ? id.bios_date : "");
+	snprintf(buf, buflen, "%s %s, BIOS %s %s", id.vendor ? id.vendor : "unknown",
+		 id.product ? id.product : "unknown", id.bios_version ? id.bios_version : "unknown",
+		 id.bios_date ? id.bios_date : "");
 }
 
 unsigned dmi_print(FILE *out, const struct smbios_entry *e, const uint8_t *table, uint32_t len)

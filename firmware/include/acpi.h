@@ -39,7 +39,7 @@ struct acpi_reader {
 
 /* Generic Address Structure (§5.2.3.2). */
 struct acpi_gas {
-	uint8_t space_id;    /* ACPI_GAS_MEMORY, ACPI_GAS_IO, ... */
+	uint8_t space_id; /* ACPI_GAS_MEMORY, ACPI_GAS_IO, ... */
 	uint8_t bit_width;
 	uint8_t bit_offset;
 	uint8_t access_size; /* 1 byte, 2 word, 3 dword, 4 qword; 0 undefined */
@@ -50,7 +50,8 @@ struct acpi_gas {
 #define ACPI_GAS_IO 1
 #define ACPI_GAS_PCI_CONFIG 2
 
-/* One table as listed by the RSDT/XSDT (or the FADT for the DSDT and FACS), header fields copied. */
+/* One table as listed by the RSDT/XSDT (or the FADT for the DSDT and FACS), header fields copied.
+ */
 struct acpi_table_desc {
 	char sig[5];
 	uint64_t pa;
@@ -101,21 +102,21 @@ struct acpi_mcfg_entry {
 #define ACPI_SPCR_16550_GAS 0x12
 
 struct acpi_info {
-	bool present;            /* an RSDP with a good checksum was found */
-	bool rsdp_from_loader;   /* the loader's copy (Multiboot2 tag), not the scan */
-	uint64_t rsdp_pa;        /* where the scan found it (0 for a loader's copy) */
-	uint8_t rsdp_revision;   /* 0: ACPI 1.0 (RSDT only); 2: XSDT too */
+	bool present;	       /* an RSDP with a good checksum was found */
+	bool rsdp_from_loader; /* the loader's copy (Multiboot2 tag), not the scan */
+	uint64_t rsdp_pa;      /* where the scan found it (0 for a loader's copy) */
+	uint8_t rsdp_revision; /* 0: ACPI 1.0 (RSDT only); 2: XSDT too */
 	char rsdp_oem_id[7];
 	bool use_xsdt;
 	struct acpi_table_desc root; /* the RSDT or XSDT */
-	unsigned nr_tables;          /* tables listed (and the DSDT, FACS) that passed the checks */
+	unsigned nr_tables;	     /* tables listed (and the DSDT, FACS) that passed the checks */
 	struct acpi_table_desc tables[ACPI_MAX_TABLES];
 
 	bool have_madt;
-	uint64_t lapic_pa;           /* with the 64-bit override applied */
+	uint64_t lapic_pa; /* with the 64-bit override applied */
 	bool lapic_override;
 	uint32_t madt_flags;
-	unsigned nr_cpus;            /* enabled processors */
+	unsigned nr_cpus; /* enabled processors */
 	uint32_t cpu_apic_id[ACPI_MAX_CPUS];
 	unsigned nr_ioapics;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
@@ -125,7 +126,7 @@ struct acpi_info {
 	bool have_fadt;
 	uint8_t fadt_revision;
 	uint32_t fadt_flags;
-	uint16_t iapc_boot_arch;     /* 0 when the FADT is too old to say */
+	uint16_t iapc_boot_arch; /* 0 when the FADT is too old to say */
 	uint16_t sci_irq;
 	struct acpi_gas pm1a_cnt, pm1b_cnt, pm_tmr;
 	uint8_t pm1_cnt_len;
@@ -135,7 +136,7 @@ struct acpi_info {
 	uint8_t reset_value;
 	uint64_t dsdt_pa;
 
-	bool have_s5;                /* \_S5 found in the DSDT */
+	bool have_s5; /* \_S5 found in the DSDT */
 	uint8_t s5_slp_typa, s5_slp_typb;
 
 	bool have_spcr;
@@ -143,8 +144,8 @@ struct acpi_info {
 	struct acpi_gas spcr_base;
 	uint8_t spcr_irq_type, spcr_irq;
 	uint32_t spcr_gsi;
-	uint32_t spcr_baud;          /* 0: as the firmware left it */
-	uint32_t spcr_clock_hz;      /* 0: not given (revision < 3) */
+	uint32_t spcr_baud;	/* 0: as the firmware left it */
+	uint32_t spcr_clock_hz; /* 0: not given (revision < 3) */
 
 	unsigned nr_mcfg;
 	struct acpi_mcfg_entry mcfg[ACPI_MAX_MCFG];
@@ -158,7 +159,8 @@ struct acpi_info {
 	char warnings[ACPI_MAX_WARNINGS][112];
 };
 
-/* True if the RSDP in buf (len bytes) has the signature and good checksums (20 bytes; the extended ones for revision 2+). */
+/* True if the RSDP in buf (len bytes) has the signature and good checksums (20 bytes; the extended
+ * ones for revision 2+). */
 bool acpi_rsdp_valid(const uint8_t *buf, uint32_t len);
 
 /*
@@ -167,13 +169,15 @@ bool acpi_rsdp_valid(const uint8_t *buf, uint32_t len);
  * the EBDA (segment at 0x40E) and 0xE0000-0xFFFFF on 16-byte boundaries.
  * Fills the RSDP fields of info and returns true when one is found.
  */
-bool acpi_find_rsdp(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint32_t boot_len, bool scan,
-		    struct acpi_info *info);
+bool acpi_find_rsdp(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint32_t boot_len,
+		    bool scan, struct acpi_info *info);
 
-/* Parse everything reachable from the RSDP info holds (acpi_find_rsdp() first); tables that fail a check land in the warnings. */
+/* Parse everything reachable from the RSDP info holds (acpi_find_rsdp() first); tables that fail a
+ * check land in the warnings. */
 void acpi_parse_tables(const struct acpi_reader *r, struct acpi_info *info);
 
-/* acpi_find_rsdp() and acpi_parse_tables() in one: info is cleared first; false when there is no RSDP. */
+/* acpi_find_rsdp() and acpi_parse_tables() in one: info is cleared first; false when there is no
+ * RSDP. */
 bool acpi_parse(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint32_t boot_len, bool scan,
 		struct acpi_info *info);
 
@@ -183,10 +187,12 @@ const struct acpi_table_desc *acpi_find_table(const struct acpi_info *info, cons
 /* Print the table list as Linux's boot log does (RSDP, root table, then each table). */
 void acpi_print_tables(FILE *out, const struct acpi_info *info);
 
-/* Print len bytes of the table at pa in acpidump's layout (signature @ address, then offset, 16 hex bytes, ASCII); false if unreadable. */
+/* Print len bytes of the table at pa in acpidump's layout (signature @ address, then offset, 16 hex
+ * bytes, ASCII); false if unreadable. */
 bool acpi_dump_table(FILE *out, const struct acpi_reader *r, const struct acpi_table_desc *t);
 
-/* Decode the \_S5 package from a DSDT's AML (len bytes): SLP_TYPa and SLP_TYPb; false if absent or malformed. */
+/* Decode the \_S5 package from a DSDT's AML (len bytes): SLP_TYPa and SLP_TYPb; false if absent or
+ * malformed. */
 bool acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *slp_typa, uint8_t *slp_typb);
 
 #endif

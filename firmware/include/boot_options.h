@@ -12,7 +12,8 @@
 /* True if the word flag appears on the command line cmdline. */
 bool boot_option_flag(const char *cmdline, const char *flag);
 
-/* Copy the value of the last key=value word for key into buf (len bytes) and return buf; NULL if absent or longer than buf. */
+/* Copy the value of the last key=value word for key into buf (len bytes) and return buf; NULL if
+ * absent or longer than buf. */
 const char *boot_option_value(const char *cmdline, const char *key, char *buf, size_t len);
 
 #endif

@@ -19,20 +19,24 @@
 /* A parsed console= value. */
 struct console_option {
 	enum uart_access access; /* UART_PIO for "io", UART_MMIO32 for "mmio32" */
-	uint64_t addr;           /* I/O port or physical address */
-	uint32_t baud;           /* 115200 when not given */
+	uint64_t addr;		 /* I/O port or physical address */
+	uint32_t baud;		 /* 115200 when not given */
 };
 
-/* Parse a console= value ("uart,io,0x2f8,115200", "uart8250,mmio32,0xfe000000", baud optional, "115200n8" accepted); false with err set (errlen bytes) when it is not one. */
+/* Parse a console= value ("uart,io,0x2f8,115200", "uart8250,mmio32,0xfe000000", baud optional,
+ * "115200n8" accepted); false with err set (errlen bytes) when it is not one. */
 bool console_option_parse(const char *val, struct console_option *out, char *err, size_t errlen);
 
-/* Pick the console from the console= boot option if it names a port UART that answers, else start on the board's; print the boot lines about it. Call once the command line is known. */
+/* Pick the console from the console= boot option if it names a port UART that answers, else start
+ * on the board's; print the boot lines about it. Call once the command line is known. */
 void console_setup_early(void);
 
-/* The rest of the order (mmio32 option, SPCR, PCI 16550, board default), after the ACPI tables and vmalloc; moves the console if it changes and says why in one line. */
+/* The rest of the order (mmio32 option, SPCR, PCI 16550, board default), after the ACPI tables and
+ * vmalloc; moves the console if it changes and says why in one line. */
 void console_setup_late(void);
 
-/* The console in use in earlycon form plus where it came from ("uart,io,0x3f8,115200 (board default)"). */
+/* The console in use in earlycon form plus where it came from ("uart,io,0x3f8,115200 (board
+ * default)"). */
 const char *console_describe(void);
 
 #endif

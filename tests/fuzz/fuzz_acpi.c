@@ -76,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_string(t->oem_id, sizeof(t->oem_id));
 		check_string(t->oem_table_id, sizeof(t->oem_table_id));
 		/* Every kept table (but the FACS, which has no checksum) was read whole. */
-		if (memcmp(t->sig, "FACS", 4) && (t->length < ACPI_HEADER_LEN || t->length > ACPI_MAX_TABLE_LEN))
+		if (memcmp(t->sig, "FACS", 4) &&
+		    (t->length < ACPI_HEADER_LEN || t->length > ACPI_MAX_TABLE_LEN))
 			abort();
 		acpi_dump_table(devnull, &r, t);
 	}

@@ -88,7 +88,8 @@ static uint8_t *table_at(uint32_t pa, const char *sig, uint32_t len, uint8_t rev
 static void table_seal(uint32_t pa)
 {
 	uint8_t *t = fake_mem + pa;
-	uint32_t len = (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
+	uint32_t len =
+		(uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
 
 	t[9] = 0;
 	t[9] = checksum_of(t, len);
@@ -143,7 +144,8 @@ static __attribute__((unused)) void build_roots(void)
 	table_seal(RSDT_PA);
 }
 
-/* A whole q35-like set: RSDP rev 2 in the BIOS area, XSDT, FACP (rev 3, RESET_REG), DSDT with \_S5 {5, 7}, APIC, SPCR, MCFG, HPET. */
+/* A whole q35-like set: RSDP rev 2 in the BIOS area, XSDT, FACP (rev 3, RESET_REG), DSDT with \_S5
+ * {5, 7}, APIC, SPCR, MCFG, HPET. */
 static __attribute__((unused)) void build_q35(void)
 {
 	uint8_t *t;
@@ -154,11 +156,11 @@ static __attribute__((unused)) void build_q35(void)
 	t = table_at(FACP_PA, "FACP", 244, 3);
 	put32(t + 36, FACS_PA);
 	put32(t + 40, DSDT_PA);
-	put16(t + 46, 9);           /* SCI */
-	put32(t + 64, 0x604);       /* PM1a_CNT_BLK */
-	put32(t + 76, 0x608);       /* PM_TMR_BLK */
-	t[89] = 2;                  /* PM1_CNT_LEN */
-	t[91] = 4;                  /* PM_TMR_LEN */
+	put16(t + 46, 9);     /* SCI */
+	put32(t + 64, 0x604); /* PM1a_CNT_BLK */
+	put32(t + 76, 0x608); /* PM_TMR_BLK */
+	t[89] = 2;	      /* PM1_CNT_LEN */
+	t[91] = 4;	      /* PM_TMR_LEN */
 	put16(t + 109, ACPI_BOOT_8042 | ACPI_BOOT_LEGACY_DEVICES);
 	put32(t + 112, ACPI_FADT_RESET_REG_SUP | (1u << 8));
 	put_gas(t + 116, ACPI_GAS_IO, 8, 0, 0xCF9);
@@ -172,7 +174,8 @@ static __attribute__((unused)) void build_q35(void)
 	put32(fake_mem + FACS_PA + 4, 64);
 
 	t = table_at(DSDT_PA, "DSDT", DSDT_LEN, 1);
-	/* Some AML, a reference to _S5_ that is not its definition, then the definition late in the table. */
+	/* Some AML, a reference to _S5_ that is not its definition, then the definition late in the
+	 * table. */
 	memcpy(t + 0x100, "\x14\x08_PTS\x01\x70_S5_", 12);
 	memcpy(t + 0x1400, "\x08\\_S5_\x12\x08\x04\x0a\x05\x0a\x07\x00\x00", 15);
 	table_seal(DSDT_PA);
@@ -183,12 +186,40 @@ static __attribute__((unused)) void build_q35(void)
 	{
 		uint8_t *e = t + 44;
 
-		e[0] = 0; e[1] = 8; e[2] = 0; e[3] = 0; put32(e + 4, 1); e += 8;   /* CPU 0 enabled */
-		e[0] = 0; e[1] = 8; e[2] = 1; e[3] = 1; put32(e + 4, 0); e += 8;   /* CPU 1 disabled */
-		e[0] = 1; e[1] = 12; e[2] = 0; put32(e + 4, 0xFEC00000u); put32(e + 8, 0); e += 12;
-		e[0] = 1; e[1] = 12; e[2] = 1; put32(e + 4, 0xFEC01000u); put32(e + 8, 24); e += 12;
-		e[0] = 2; e[1] = 10; e[2] = 0; e[3] = 0; put32(e + 4, 2); put16(e + 8, 0); e += 10;
-		e[0] = 5; e[1] = 12; put64(e + 4, 0xFEE10000u);
+		e[0] = 0;
+		e[1] = 8;
+		e[2] = 0;
+		e[3] = 0;
+		put32(e + 4, 1);
+		e += 8; /* CPU 0 enabled */
+		e[0] = 0;
+		e[1] = 8;
+		e[2] = 1;
+		e[3] = 1;
+		put32(e + 4, 0);
+		e += 8; /* CPU 1 disabled */
+		e[0] = 1;
+		e[1] = 12;
+		e[2] = 0;
+		put32(e + 4, 0xFEC00000u);
+		put32(e + 8, 0);
+		e += 12;
+		e[0] = 1;
+		e[1] = 12;
+		e[2] = 1;
+		put32(e + 4, 0xFEC01000u);
+		put32(e + 8, 24);
+		e += 12;
+		e[0] = 2;
+		e[1] = 10;
+		e[2] = 0;
+		e[3] = 0;
+		put32(e + 4, 2);
+		put16(e + 8, 0);
+		e += 10;
+		e[0] = 5;
+		e[1] = 12;
+		put64(e + 4, 0xFEE10000u);
 	}
 	table_seal(APIC_PA);
 

@@ -65,7 +65,7 @@ static void test_q35_set(void **state)
 	assert_true(info.have_madt);
 	assert_int_equal(info.lapic_pa, 0xFEE10000u); /* the 64-bit override wins */
 	assert_true(info.lapic_override);
-	assert_int_equal(info.nr_cpus, 1);           /* the disabled one is not counted */
+	assert_int_equal(info.nr_cpus, 1); /* the disabled one is not counted */
 	assert_int_equal(info.nr_ioapics, 2);
 	assert_int_equal(info.ioapics[1].pa, 0xFEC01000u);
 	assert_int_equal(info.ioapics[1].gsi_base, 24);
@@ -167,9 +167,9 @@ static void test_length_past_end(void **state)
 static void test_xsdt_loops(void **state)
 {
 	build_q35();
-	xsdt_entries[nr_xsdt_entries++] = XSDT_PA;  /* itself */
-	xsdt_entries[nr_xsdt_entries++] = APIC_PA;  /* twice */
-	xsdt_entries[nr_xsdt_entries++] = RSDT_PA;  /* the other root */
+	xsdt_entries[nr_xsdt_entries++] = XSDT_PA; /* itself */
+	xsdt_entries[nr_xsdt_entries++] = APIC_PA; /* twice */
+	xsdt_entries[nr_xsdt_entries++] = RSDT_PA; /* the other root */
 	build_roots();
 	assert_true(acpi_parse(&fake_reader, NULL, 0, true, &info));
 	assert_true(warned("XSDT: entry 5 points back at the XSDT itself"));
@@ -215,17 +215,20 @@ static void test_s5_decoding(void **state)
 {
 	uint8_t a, b;
 
-	assert_true(acpi_find_s5((const uint8_t *)"\x08_S5_\x12\x06\x04\x00\x00\x00\x00", 12, &a, &b));
+	assert_true(
+		acpi_find_s5((const uint8_t *)"\x08_S5_\x12\x06\x04\x00\x00\x00\x00", 12, &a, &b));
 	assert_int_equal(a, 0);
 	assert_int_equal(b, 0);
-	assert_true(acpi_find_s5((const uint8_t *)"xx\x08_S5_\x12\x06\x02\x01\x0b\x07\x00", 14, &a, &b));
+	assert_true(acpi_find_s5((const uint8_t *)"xx\x08_S5_\x12\x06\x02\x01\x0b\x07\x00", 14, &a,
+				 &b));
 	assert_int_equal(a, 1);
 	assert_int_equal(b, 7);
 	/* One element: SLP_TYPb is SLP_TYPa. */
 	assert_true(acpi_find_s5((const uint8_t *)"\x08_S5_\x12\x04\x01\x0a\x06", 10, &a, &b));
 	assert_int_equal(b, 6);
 	/* A 2-byte PkgLength. */
-	assert_true(acpi_find_s5((const uint8_t *)"\x08_S5_\x12\x47\x00\x02\x0a\x03\x0a\x04", 13, &a, &b));
+	assert_true(acpi_find_s5((const uint8_t *)"\x08_S5_\x12\x47\x00\x02\x0a\x03\x0a\x04", 13,
+				 &a, &b));
 	assert_int_equal(a, 3);
 	assert_int_equal(b, 4);
 	/* Not a definition: no NameOp. */
@@ -259,15 +262,18 @@ static void test_print_and_dump(void **state)
 	acpi_print_tables(out, &info);
 	fclose(out);
 	assert_non_null(strstr(text, "ACPI: RSDP 0x00000000000F5A40 000024 (v02 BOCHS )\n"));
-	assert_non_null(strstr(text, "ACPI: XSDT 0x0000000000100000 00004C (v01 BOCHS  BXPC     00000001 BXPC 00000001)\n"));
-	assert_non_null(strstr(text, "ACPI: APIC 0x0000000000102000 00006A (v01 BOCHS  BXPC     00000001 BXPC 00000001)\n"));
+	assert_non_null(strstr(text, "ACPI: XSDT 0x0000000000100000 00004C (v01 BOCHS  BXPC     "
+				     "00000001 BXPC 00000001)\n"));
+	assert_non_null(strstr(text, "ACPI: APIC 0x0000000000102000 00006A (v01 BOCHS  BXPC     "
+				     "00000001 BXPC 00000001)\n"));
 	assert_non_null(strstr(text, "ACPI: FACS 0x0000000000102500 000040\n"));
 	free(text);
 
 	out = open_memstream(&text, &len);
 	assert_true(acpi_dump_table(out, &fake_reader, acpi_find_table(&info, "HPET")));
 	fclose(out);
-	assert_non_null(strstr(text, "HPET @ 0x0000000000102400\n    0000: 48 50 45 54 38 00 00 00 01 "));
+	assert_non_null(
+		strstr(text, "HPET @ 0x0000000000102400\n    0000: 48 50 45 54 38 00 00 00 01 "));
 	assert_non_null(strstr(text, "  HPET8...."));
 	assert_non_null(strstr(text, "    0030: "));
 	assert_null(strstr(text, "    0040: "));
@@ -277,14 +283,10 @@ static void test_print_and_dump(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_q35_set),
-		cmocka_unit_test(test_rsdp_sources),
-		cmocka_unit_test(test_bad_checksum),
-		cmocka_unit_test(test_length_past_end),
-		cmocka_unit_test(test_xsdt_loops),
-		cmocka_unit_test(test_table_outside_ram),
-		cmocka_unit_test(test_wrong_signatures),
-		cmocka_unit_test(test_s5_decoding),
+		cmocka_unit_test(test_q35_set),		 cmocka_unit_test(test_rsdp_sources),
+		cmocka_unit_test(test_bad_checksum),	 cmocka_unit_test(test_length_past_end),
+		cmocka_unit_test(test_xsdt_loops),	 cmocka_unit_test(test_table_outside_ram),
+		cmocka_unit_test(test_wrong_signatures), cmocka_unit_test(test_s5_decoding),
 		cmocka_unit_test(test_print_and_dump),
 	};
 

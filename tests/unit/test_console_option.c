@@ -65,13 +65,16 @@ static void test_boot_options(void **state)
 	assert_true(boot_option_flag("nodebugexit", "nodebugexit"));
 	assert_false(boot_option_flag("nodebugexitx", "nodebugexit"));
 	assert_false(boot_option_flag("xnodebugexit", "nodebugexit"));
-	assert_string_equal(boot_option_value("x console=uart,io,0x2f8 y", "console", buf, sizeof(buf)),
-			    "uart,io,0x2f8");
+	assert_string_equal(
+		boot_option_value("x console=uart,io,0x2f8 y", "console", buf, sizeof(buf)),
+		"uart,io,0x2f8");
 	/* The last one wins, as in Linux. */
-	assert_string_equal(boot_option_value("console=a console=b", "console", buf, sizeof(buf)), "b");
+	assert_string_equal(boot_option_value("console=a console=b", "console", buf, sizeof(buf)),
+			    "b");
 	assert_null(boot_option_value("myconsole=a", "console", buf, sizeof(buf)));
 	assert_null(boot_option_value("console", "console", buf, sizeof(buf)));
-	assert_null(boot_option_value("console=0123456789012345678901234567890123456789", "console", buf, sizeof(buf)));
+	assert_null(boot_option_value("console=0123456789012345678901234567890123456789", "console",
+				      buf, sizeof(buf)));
 	assert_string_equal(boot_option_value("console=", "console", buf, sizeof(buf)), "");
 }
 

@@ -40,7 +40,8 @@ static void test_one_page(void **state)
 
 	fill(0x123450, 64, 3);
 	va = early_ioremap(0x123450, 64);
-	assert_true(va >= __fix_to_virt(FIX_BTMAP_END) && va < __fix_to_virt(FIX_BTMAP_BEGIN) + PAGE_SIZE);
+	assert_true(va >= __fix_to_virt(FIX_BTMAP_END) &&
+		    va < __fix_to_virt(FIX_BTMAP_BEGIN) + PAGE_SIZE);
 	assert_int_equal(va & (PAGE_SIZE - 1), 0x450);
 	assert_memory_equal(hal_va_ptr(va), fake_phys_ptr(0x123450), 64);
 	assert_true(hal_query_page(swapper_pg_dir, va, &pa, &prot));
@@ -77,7 +78,8 @@ static void test_spans_pages_contiguously(void **state)
 
 		assert_true(hal_query_page(swapper_pg_dir, va + off, &got, NULL));
 		assert_int_equal(got, pa + off);
-		assert_int_equal(*(uint8_t *)hal_va_ptr(va + off), *(uint8_t *)fake_phys_ptr(pa + off));
+		assert_int_equal(*(uint8_t *)hal_va_ptr(va + off),
+				 *(uint8_t *)fake_phys_ptr(pa + off));
 	}
 	early_iounmap(va, len);
 	assert_int_equal(btmap_slots_mapped(), 0);
@@ -131,7 +133,7 @@ static void test_bad_calls(void **state)
 	assert_int_equal(btmap_slots_mapped(), 0);
 
 	va = early_ioremap(0x100000, 32);
-	early_iounmap(va, 64);          /* wrong size: left mapped */
+	early_iounmap(va, 64); /* wrong size: left mapped */
 	assert_true(mapped(va));
 	early_iounmap(va + PAGE_SIZE, 32); /* not a mapping */
 	assert_true(mapped(va));

@@ -24,13 +24,15 @@
 /* Concurrent early mappings at most (each holds one or more FIX_BTMAP slots). */
 #define EARLY_IOREMAP_MAX 8
 
-/* Map [phys, phys + size) uncached through free boot-time fixmap slots; 0 (reported) if bad, too large, no slots, or after early_ioremap_reset(). */
+/* Map [phys, phys + size) uncached through free boot-time fixmap slots; 0 (reported) if bad, too
+ * large, no slots, or after early_ioremap_reset(). */
 vaddr_t early_ioremap(paddr_t phys, unsigned long size);
 
 /* As early_ioremap(), but mapped cached: for tables in RAM (the ACPI and SMBIOS tables). */
 vaddr_t early_memremap(paddr_t phys, unsigned long size);
 
-/* Undo early_ioremap()/early_memremap(): addr and size as returned/passed; a mismatch is reported and ignored. */
+/* Undo early_ioremap()/early_memremap(): addr and size as returned/passed; a mismatch is reported
+ * and ignored. */
 void early_iounmap(vaddr_t addr, unsigned long size);
 
 /* True while early mappings may be made (after paging_init(), before early_ioremap_reset()). */
@@ -39,18 +41,20 @@ bool early_ioremap_active(void);
 /* Mappings currently held. */
 unsigned early_ioremap_in_use(void);
 
-/* End the early phase once vmalloc is up: report and remove every mapping still held, clear every FIX_BTMAP slot, refuse later calls; returns how many were left. */
+/* End the early phase once vmalloc is up: report and remove every mapping still held, clear every
+ * FIX_BTMAP slot, refuse later calls; returns how many were left. */
 unsigned early_ioremap_reset(void);
 
-/* Start a new early phase (boot, and tests booting a fresh fake machine): every slot free, calls allowed. */
+/* Start a new early phase (boot, and tests booting a fresh fake machine): every slot free, calls
+ * allowed. */
 void early_ioremap_init(void);
 
 /* Counters for tests and the `fixmap` command. */
 struct early_ioremap_stats {
-	unsigned long maps;      /* successful early_ioremap/early_memremap calls */
-	unsigned long unmaps;    /* successful early_iounmap calls */
-	unsigned long refused;   /* calls refused: bad range, too large, no slots, too late */
-	unsigned long leaked;    /* mappings early_ioremap_reset() found still held */
+	unsigned long maps;    /* successful early_ioremap/early_memremap calls */
+	unsigned long unmaps;  /* successful early_iounmap calls */
+	unsigned long refused; /* calls refused: bad range, too large, no slots, too late */
+	unsigned long leaked;  /* mappings early_ioremap_reset() found still held */
 };
 
 extern struct early_ioremap_stats early_ioremap_stats;
