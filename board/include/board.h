@@ -12,6 +12,8 @@ struct board {
 	uint32_t console_baud;
 	uint16_t debug_exit_port; /* QEMU isa-debug-exit port, or 0 */
 	uint16_t acpi_pm1a_cnt;   /* ACPI PM1a control port for poweroff when known, or 0 */
+	/* Used only when the board has no ACPI MADT; 0 means the PC defaults 0xFEE00000 and 0xFEC00000. */
+	uint32_t lapic_phys, ioapic_phys;
 };
 
 /* The board this image was built for. */

@@ -3,6 +3,7 @@
 
 #include <firmware.h>
 #include <hal/cpu.h>
+#include <timer.h>
 #include <hal/x86.h>
 
 void print_cpu(void)
@@ -25,8 +26,8 @@ void print_cpu(void)
 	       hal_cpu_has(HAL_FEAT_PGE) ? "global kernel pages (PGE)" : "no global pages (no PGE)");
 #endif
 	if (hal_tsc_hz)
-		printf("TSC: %llu.%03llu MHz (measured against the PIT)\n", (unsigned long long)(hal_tsc_hz / 1000000),
-		       (unsigned long long)(hal_tsc_hz / 1000 % 1000));
+		printf("TSC: %llu.%03llu MHz (measured against %s)\n", (unsigned long long)(hal_tsc_hz / 1000000),
+		       (unsigned long long)(hal_tsc_hz / 1000 % 1000), tsc_reference);
 	else
 		printf("TSC: none; timing uses PIT ticks\n");
 }

@@ -19,4 +19,10 @@ void kernel_areas_init(void);
  */
 void apic_init(void);
 
+/*
+ * Deliver IRQs through the IO-APICs when the MADT says there is no 8259 (or irq=ioapic asks); one
+ * boot line either way.  Call after apic_init().
+ */
+void irq_setup(void);
+
 #endif

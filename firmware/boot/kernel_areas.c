@@ -9,6 +9,7 @@
 #include <firmware.h>
 #include <hal/cpu.h>
 #include <kallsyms.h>
+#include <mm/early_ioremap.h>
 #include <mm/highmem.h>
 #include <mm/layout.h>
 #include <mm/layout_report.h>
@@ -33,10 +34,14 @@ __init void kernel_areas_init(void)
 	mm_set_symbolizer(symbolize);
 	if (vmalloc_init() != 0)
 		panic("vmalloc area could not be set up");
+	/* ioremap works from here on: the boot-time fixmap slots are given up. */
+	early_ioremap_reset();
 	if (kmap_init() < 0 || fixmap_init() < 0)
 		panic("PKMAP or fixmap page tables missing");
-	if (hal_cpu_has(HAL_FEAT_APIC))
+	if (hal_cpu_has(HAL_FEAT_APIC)) {
 		apic_init();
+		irq_setup();
+	}
 	firmware_kernel_sections(&ks);
 	if (layout_check(stdout, &ks) != 0)
 		panic("the virtual memory layout is inconsistent (see above)");

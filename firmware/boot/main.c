@@ -6,19 +6,24 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <acpi_boot.h>
 #include <board.h>
 #include <console.h>
+#include <console_select.h>
+#include <dmi_boot.h>
 #include <extable.h>
 #include <firmware.h>
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
+#include <mm/early_ioremap.h>
 #include <mm/init.h>
 #include <mm/layout.h>
 #include <recover.h>
 #include <shell.h>
 #include <task.h>
+#include <timer.h>
 
 #include "internal.h"
 
@@ -110,18 +115,25 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	struct mm_boot_info bi;
 	uint64_t t0;
 
+	bool mb_ok;
+
 	memset(__bss_start, 0, (size_t)(__bss_stop - __bss_start));
-	console_init();
+	/* The command line first (pure parsing, nothing printed), so console= can pick the UART for the banner. */
+	mb_ok = multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params);
+	if (!mb_ok)
+		boot_params.cmdline[0] = '\0';
+	console_setup_early();
 	setvbuf(stdout, NULL, _IONBF, 0);
 	setvbuf(stderr, NULL, _IONBF, 0);
-	printf("\nhighmem %s (git %s) on board %s\n", HIGHMEM_VERSION, HIGHMEM_GIT_REV, board.name);
+	printf("\nhighmem %s (git %s) on board %s, console %s\n", HIGHMEM_VERSION, HIGHMEM_GIT_REV, board.name,
+	       console_describe());
 
 	hal_cpu_probe();
 	t0 = hal_cpu_has(HAL_FEAT_TSC) ? rdtsc() : 0;
 	hal_trap_init();
 	hal_set_exception_handler(do_exception);
 
-	if (!multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params)) {
+	if (!mb_ok) {
 		for (unsigned i = 0; i < boot_params.nr_warnings; i++)
 			printf("multiboot: %s\n", boot_params.warnings[i]);
 		panic("no usable Multiboot information; cannot find memory");
@@ -137,14 +149,21 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	hal_pic_init();
 	hal_pit_init(TIMER_HZ);
-	hal_tsc_calibrate();
+	timer_init_early();
 	apply_cpu_options();
 	print_cpu();
 
 	fill_mm_boot_info(&bi);
 	if (mm_init(&bi) != 0)
 		panic("memory management could not be set up");
+	/* The fixmap page table exists now; vmalloc does not yet: read the firmware tables early. */
+	early_ioremap_init();
+	acpi_boot_init();
+	dmi_boot_init();
 	kernel_areas_init();
+	power_init();
+	timer_init_late();
+	console_setup_late();
 
 	console_enable_rx_irq();
 	irq_enable();

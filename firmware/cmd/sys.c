@@ -7,6 +7,7 @@
 #include <hal/trap.h>
 #include <hal/x86.h>
 #include <shell.h>
+#include <timer.h>
 
 static int cmd_version(const struct shell_call *call, int argc, char **argv)
 {

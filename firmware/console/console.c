@@ -1,5 +1,5 @@
 /*
- * The serial console on the board's 16550.
+ * The serial console on a 16550: the board's, or the one console_select.c picks.
  *
  * Receive: the UART interrupt, and as a backup every timer tick (as Linux's
  * 8250 driver polls UARTs that lose interrupts), move bytes from the UART
@@ -28,18 +28,31 @@ static volatile uint32_t rx_head, rx_tail;
 static bool rx_irq_on;
 unsigned long console_rx_overruns;
 
+/* The UART in use: the board's until console_switch() moves it. */
+static const struct uart16550 *con = &board.console;
+
 static char log_ring[LOG_RING];
 static uint32_t log_pos;
 static bool log_wrapped;
 
 bool console_init(void)
 {
-	return uart16550_init(&board.console, board.console_baud);
+	return uart16550_init(con, board.console_baud);
+}
+
+bool console_switch(const struct uart16550 *u, uint32_t baud, bool replay)
+{
+	if (rx_irq_on || !uart16550_init(u, baud))
+		return false;
+	con = u;
+	if (replay)
+		console_dump_log();
+	return true;
 }
 
 static void putc_raw(char c)
 {
-	uart16550_putc(&board.console, (uint8_t)c);
+	uart16550_putc(con, (uint8_t)c);
 	log_ring[log_pos++] = c;
 	if (log_pos == LOG_RING) {
 		log_pos = 0;
@@ -104,7 +117,7 @@ static void rx_drain(void)
 {
 	int c;
 
-	while ((c = uart16550_getc(&board.console)) >= 0)
+	while ((c = uart16550_getc(con)) >= 0)
 		rx_store((uint8_t)c);
 }
 
@@ -116,11 +129,11 @@ static void rx_irq(unsigned irq)
 
 void console_enable_rx_irq(void)
 {
-	if (!board.console.irq)
+	if (!con->irq)
 		return;
-	hal_irq_register(board.console.irq, rx_irq);
-	uart16550_enable_rx_irq(&board.console);
-	hal_pic_unmask(board.console.irq);
+	hal_irq_register(con->irq, rx_irq);
+	uart16550_enable_rx_irq(con);
+	hal_pic_unmask(con->irq);
 	rx_irq_on = true;
 	/* The backup: a lost interrupt edge can delay input by one tick, never stop it. */
 	hal_set_tick_hook(rx_drain);
@@ -133,7 +146,7 @@ static int rx_take(void)
 	unsigned long f;
 
 	if (!rx_irq_on)
-		return uart16550_getc(&board.console);
+		return uart16550_getc(con);
 	f = hal_irq_save();
 	if (rx_head != rx_tail) {
 		e = rx_ring[rx_tail % RX_RING];
@@ -197,7 +210,7 @@ void console_dump_log(void)
 {
 	if (log_wrapped)
 		for (uint32_t i = log_pos; i < LOG_RING; i++)
-			uart16550_putc(&board.console, (uint8_t)log_ring[i]);
+			uart16550_putc(con, (uint8_t)log_ring[i]);
 	for (uint32_t i = 0; i < log_pos; i++)
-		uart16550_putc(&board.console, (uint8_t)log_ring[i]);
+		uart16550_putc(con, (uint8_t)log_ring[i]);
 }

@@ -15,6 +15,11 @@
 /* Bring up the board's console UART for polled output; false if no UART answered. */
 bool console_init(void);
 
+struct uart16550;
+
+/* Move the console to u (static storage) at baud, replaying the log ring there when replay; false (nothing changed) if u does not answer or receive interrupts are already on. */
+bool console_switch(const struct uart16550 *u, uint32_t baud, bool replay);
+
 /* Write n bytes to the console, turning "\n" into "\r\n". */
 void console_write(const char *s, size_t n);
 

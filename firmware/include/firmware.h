@@ -20,10 +20,13 @@ struct mmcheck_image;
 #define POWEROFF_OK 0x10
 #define POWEROFF_FAILURE 0x11
 
+/* Map what poweroff and reset need and print, one line each, how they will be done; call after vmalloc_init(). */
+void power_init(void);
+
 /* Turn the machine off (QEMU debug exit, then ACPI, then halt with a message); never returns. */
 void machine_poweroff(int code) __attribute__((noreturn));
 
-/* Reset the machine (0xCF9, keyboard controller, triple fault); never returns. */
+/* Reset the machine (ACPI RESET_REG, 0xCF9, keyboard controller, triple fault); never returns. */
 void machine_reboot(void) __attribute__((noreturn));
 
 /* Print an oops for the trap in tf and halt (the firmware cannot continue). */

@@ -20,3 +20,14 @@ uint32_t hal_io_apic_read(vaddr_t base, unsigned reg)
 	*(volatile uint32_t *)hal_va_ptr(base + IO_APIC_REGSEL) = reg;
 	return *(volatile uint32_t *)hal_va_ptr(base + IO_APIC_WIN);
 }
+
+void hal_lapic_write(vaddr_t base, unsigned reg, uint32_t v)
+{
+	*(volatile uint32_t *)hal_va_ptr(base + reg) = v;
+}
+
+void hal_io_apic_write(vaddr_t base, unsigned reg, uint32_t v)
+{
+	*(volatile uint32_t *)hal_va_ptr(base + IO_APIC_REGSEL) = reg;
+	*(volatile uint32_t *)hal_va_ptr(base + IO_APIC_WIN) = v;
+}

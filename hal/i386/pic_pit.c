@@ -10,6 +10,7 @@
 static volatile uint64_t ticks;
 static unsigned tick_hz;
 static void (*tick_hook)(void);
+static bool udelay_by_tsc;
 
 void hal_pic_init(void)
 {
@@ -34,10 +35,38 @@ void hal_pic_init(void)
 	outb(0xA1, 0xFF);
 }
 
+static const struct hal_irq_chip *irq_chip;
+
+void hal_irq_set_chip(const struct hal_irq_chip *chip)
+{
+	outb(0x21, 0xFF);
+	outb(0xA1, 0xFF);
+	irq_chip = chip;
+}
+
+bool hal_pic_present(void)
+{
+	uint8_t saved = inb(0x21), back;
+
+	outb(0x21, 0xA5);
+	back = inb(0x21);
+	outb(0x21, saved);
+	return back == 0xA5;
+}
+
+const struct hal_irq_chip *hal_irq_chip(void)
+{
+	return irq_chip;
+}
+
 void hal_pic_unmask(unsigned irq)
 {
 	uint16_t port = irq < 8 ? 0x21 : 0xA1;
 
+	if (irq_chip) {
+		irq_chip->unmask(irq);
+		return;
+	}
 	outb(port, inb(port) & (uint8_t)~(1u << (irq & 7)));
 }
 
@@ -80,8 +109,45 @@ unsigned hal_tick_hz(void)
 	return tick_hz;
 }
 
+bool hal_pit_present(void)
+{
+	uint32_t divisor = PIT_HZ / (tick_hz ? tick_hz : 100u);
+	uint16_t first = 0;
+
+	/* Latch channel 0 a few times: a running 8254 gives counts within the divisor that change; no 8254 reads 0xFFFF. */
+	for (unsigned i = 0; i < 8; i++) {
+		uint16_t c;
+
+		outb(0x43, 0x00);
+		c = inb(0x40);
+		c |= (uint16_t)(inb(0x40) << 8);
+		if (c > divisor)
+			return false;
+		if (i == 0)
+			first = c;
+		else if (c != first)
+			return true;
+		for (unsigned d = 0; d < 50; d++)
+			io_delay();
+	}
+	return false;
+}
+
+void hal_tsc_set_hz(uint64_t hz)
+{
+	hal_tsc_hz = hz;
+	udelay_by_tsc = hz != 0 && hal_cpu_has(HAL_FEAT_TSC);
+}
+
 void hal_udelay(uint32_t us)
 {
+	if (udelay_by_tsc) {
+		uint64_t end = rdtsc() + hal_tsc_hz / 1000000u * us;
+
+		while (rdtsc() < end)
+			;
+		return;
+	}
 	/*
 	 * PIT channel 2 in one-shot mode, gated by port 0x61 bit 0; bit 5 rises at terminal count.
 	 */

@@ -150,7 +150,14 @@ static void trap_dispatch(struct trap_frame *tf)
 		return;
 	}
 	unsigned irq = tf->vector - IRQ_BASE;
+	const struct hal_irq_chip *chip = hal_irq_chip();
 
+	if (chip) {
+		if (irq_handlers[irq])
+			irq_handlers[irq](irq);
+		chip->eoi(irq);
+		return;
+	}
 	/* A spurious IRQ 7 or 15 has no in-service bit and gets no EOI at that PIC. */
 	if (irq == 7 || irq == 15) {
 		uint16_t port = irq == 7 ? 0x20 : 0xA0;

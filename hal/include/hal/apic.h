@@ -21,4 +21,10 @@ uint32_t hal_lapic_read(vaddr_t base, unsigned reg);
 /* IO-APIC register reg (an index selected through IOREGSEL and read through IOWIN at base). */
 uint32_t hal_io_apic_read(vaddr_t base, unsigned reg);
 
+/* Write v to the local APIC register at offset reg of the window mapped at base. */
+void hal_lapic_write(vaddr_t base, unsigned reg, uint32_t v);
+
+/* Write v to IO-APIC register reg (selected through IOREGSEL) of the window mapped at base. */
+void hal_io_apic_write(vaddr_t base, unsigned reg, uint32_t v);
+
 #endif

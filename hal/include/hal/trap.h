@@ -6,6 +6,7 @@
 #ifndef HAL_TRAP_H
 #define HAL_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define KERNEL_CS 0x08
@@ -76,8 +77,24 @@ extern const char hal_trap_return[];
 /* Remap the 8259 PICs to vectors 32-47 with every line masked. */
 void hal_pic_init(void);
 
-/* Unmask IRQ line irq at the PIC. */
+/* Unmask IRQ line irq at the PIC, or at the controller hal_irq_set_chip() installed. */
 void hal_pic_unmask(unsigned irq);
+
+/* True if the master 8259 answers: its interrupt mask register reads back what was written. */
+bool hal_pic_present(void);
+
+/* An interrupt controller in place of the 8259 pair (an IO-APIC and the local APIC): delivers line irq at vector IRQ_BASE + irq. */
+struct hal_irq_chip {
+	const char *name;
+	void (*unmask)(unsigned irq); /* route and unmask line irq */
+	void (*eoi)(unsigned irq);    /* acknowledge line irq after its handler */
+};
+
+/* Mask every line of both 8259s and deliver IRQs through chip from now on (acknowledged with chip->eoi). */
+void hal_irq_set_chip(const struct hal_irq_chip *chip);
+
+/* The controller installed by hal_irq_set_chip(), or NULL for the 8259s. */
+const struct hal_irq_chip *hal_irq_chip(void);
 
 /* The name of exception vector v ("Page Fault", ...). */
 const char *hal_exception_name(unsigned v);
@@ -94,7 +111,13 @@ uint64_t hal_ticks(void);
 /* The PIT rate set by hal_pit_init(). */
 unsigned hal_tick_hz(void);
 
-/* Busy-wait at least us microseconds, measured on PIT channel 2. */
+/* Busy-wait at least us microseconds, measured on PIT channel 2, or on the TSC once hal_tsc_set_hz() has been called (boards without a PIT). */
 void hal_udelay(uint32_t us);
+
+/* True if an 8254 answers: PIT channel 0, started by hal_pit_init(), counts down within its divisor. */
+bool hal_pit_present(void);
+
+/* Take hz as the TSC rate (calibrated against another clock by the caller) and time hal_udelay() with the TSC from now on. */
+void hal_tsc_set_hz(uint64_t hz);
 
 #endif

@@ -70,6 +70,8 @@ enum fixed_addresses {
 	}))
 
 _Static_assert(FIX_KMAP_END - FIX_KMAP_BEGIN + 1 == KM_TYPE_NR, "one kmap_atomic slot per km_type");
+_Static_assert(FIX_BTMAP_BEGIN > FIX_KMAP_END && FIX_BTMAP_END == __end_of_fixed_addresses - 1,
+	       "the boot-time slots (early_ioremap) are the lowest fixmaps, below every permanent one");
 _Static_assert(FIXADDR_END == 0xFFFFF000u, "the last page of the address space stays unmapped");
 _Static_assert(FIXADDR_START >= 0xFFC00000u && FIXADDR_START < FIXADDR_END,
 	       "the fixmap enum must fit the last page table, which paging_init() preallocates");

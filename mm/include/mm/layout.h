@@ -85,6 +85,9 @@ _Static_assert(PKMAP_BASE % (LAST_PKMAP * PAGE_SIZE) == 0 && LAST_PKMAP * PAGE_S
 #endif
 _Static_assert((LAST_PKMAP & LAST_PKMAP_MASK) == 0, "LAST_PKMAP must be a power of two");
 _Static_assert(PKMAP_END <= FIXADDR_START, "PKMAP must not overlap the fixmaps");
+_Static_assert(__fix_to_virt(FIX_BTMAP_END) == FIXADDR_START &&
+		       __fix_to_virt(FIX_BTMAP_BEGIN) < __fix_to_virt(FIX_KMAP_END),
+	       "the boot-time fixmaps start the fixmap region, below the permanent ones and above PKMAP");
 _Static_assert(__end_of_fixed_addresses <= 1023, "the fixmap enum must fit one page table below the last page");
 _Static_assert(FIXADDR_TOP + PAGE_SIZE == 0xFFFFF000u, "the last page of the address space stays unmapped");
 
