@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <board.h>
+#include <boot_window.h>
 #include <console.h>
 #include <extable.h>
 #include <firmware.h>
@@ -28,12 +29,12 @@ void print_cpu(void);
 void shell_loop(void);
 void kernel_areas_init(void);
 
-/* Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above that cannot be read yet. */
+/* Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above it goes through the boot window. */
 __init static const void *early_phys_read(void *ctx, uint32_t pa, uint32_t len)
 {
 	(void)ctx;
 	if (pa >= BOOT_MAPPED_DEFAULT || len > BOOT_MAPPED_DEFAULT - pa)
-		return NULL;
+		return boot_window_map(pa, len);
 	return (const void *)(uintptr_t)(pa + PAGE_OFFSET);
 }
 
@@ -105,6 +106,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 {
 	struct mm_boot_info bi;
 	uint64_t t0;
+	bool parsed;
 
 	memset(__bss_start, 0, (size_t)(__bss_stop - __bss_start));
 	console_init();
@@ -117,7 +119,11 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	hal_trap_init();
 	hal_set_exception_handler(exception);
 
-	if (!multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params)) {
+	parsed = magic == MULTIBOOT2_BOOTLOADER_MAGIC
+			 ? multiboot2_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params)
+			 : multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params);
+	boot_window_close();
+	if (!parsed) {
 		for (unsigned i = 0; i < boot_params.nr_warnings; i++)
 			printf("multiboot: %s\n", boot_params.warnings[i]);
 		panic("no usable Multiboot information; cannot find memory");
@@ -126,6 +132,8 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	printf("Command line: %s\n", boot_params.cmdline);
 	if (boot_params.loader_name[0])
 		printf("Loader: %s\n", boot_params.loader_name);
+	printf("Boot protocol: Multiboot%s at 0x%08x%s, memory map from %s\n", boot_params.multiboot2 ? "2" : " v1",
+	       (unsigned)mbi_pa, boot_params.efi_boot ? " (UEFI)" : "", boot_params.e820_source);
 	for (unsigned i = 0; i < boot_params.nr_warnings; i++)
 		printf("multiboot: %s\n", boot_params.warnings[i]);
 	printf("BIOS-provided physical RAM map:\n");

@@ -186,6 +186,7 @@ int mm_init(const struct mm_boot_info *bi)
 	size_t heap_size;
 	pfn_t zone_end[MAX_NR_ZONES];
 	bool at_16m;
+	const char *where;
 
 	memset(&mm_boot_facts, 0, sizeof(mm_boot_facts));
 	memset(&page_alloc_stats, 0, sizeof(page_alloc_stats));
@@ -247,6 +248,10 @@ int mm_init(const struct mm_boot_info *bi)
 		printf("mm_init: no room for mem_map (%" PRIu64 " KiB)\n", map_bytes >> 10);
 		return -1;
 	}
+	/* Firmware may keep the 16 MiB mark (32-bit OVMF's ACPI NVS covers it): say where mem_map went instead. */
+	where = map_pa == MAX_DMA_ADDRESS ? "the 16 MiB mark"
+		: at_16m		  ? "the first free RAM above the 16 MiB mark, which is not free"
+					  : "above the kernel";
 	at_16m = map_pa == MAX_DMA_ADDRESS;
 
 	/* The newlib heap arena, next to mem_map, at most an eighth of low memory. */
@@ -283,7 +288,7 @@ int mm_init(const struct mm_boot_info *bi)
 	printf("mem_map: %lu struct pages of %zu bytes = %" PRIu64 " KiB at [mem 0x%08" PRIx64 "-0x%08" PRIx64
 	       "] (%s)\n",
 	       (unsigned long)max_pfn, sizeof(struct page), map_bytes >> 10, (uint64_t)map_pa,
-	       (uint64_t)(map_pa + map_bytes - 1), at_16m ? "the 16 MiB mark" : "above the kernel");
+	       (uint64_t)(map_pa + map_bytes - 1), where);
 
 	/* 6. Hand everything free to the buddy allocator. */
 	mm_boot_facts.highmem_handed = present_and_highmem(bi);

@@ -13,6 +13,7 @@
 #include <mm/e820.h>
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
+#define MULTIBOOT2_BOOTLOADER_MAGIC 0x36D76289u
 
 #define MB_INFO_MEMORY 0x001u
 #define MB_INFO_BOOTDEV 0x002u
@@ -42,6 +43,7 @@ struct boot_params {
 	char loader_name[64];
 	struct e820_table e820;
 	bool e820_from_mmap; /* false: synthesised from mem_lower/mem_upper */
+	const char *e820_source; /* which of the loader's maps e820 was built from, for the boot log */
 	unsigned nr_modules;
 	struct boot_module modules[BOOT_MAX_MODULES];
 	unsigned nr_reserved; /* loader data the memory manager must not hand out */
@@ -57,10 +59,19 @@ struct boot_params {
 	char warnings[BOOT_MAX_WARNINGS][96];
 };
 
-/* Returns a pointer to len readable bytes at physical address pa, or NULL if they cannot be reached. */
+/* A pointer to len readable bytes at physical address pa, valid until the next call; NULL if unreachable. */
 typedef const void *(*phys_reader)(void *ctx, uint32_t pa, uint32_t len);
 
 /* Parse the Multiboot information at mbi_pa into bp; false (with bp->warnings saying why) if magic is wrong or the block is unreadable. */
 bool multiboot_parse(uint32_t magic, uint32_t mbi_pa, phys_reader read, void *ctx, struct boot_params *bp);
+
+/*
+ * Parse the Multiboot2 information at mbi_pa (Multiboot2 Specification,
+ * §3.6) into bp: memory map (the EFI map when present, converted to e820
+ * types), command line, loader name, modules, ACPI RSDP and SMBIOS copies,
+ * EFI tags.  False (with bp->warnings saying why) if magic is wrong, the
+ * block is unreadable or misaligned, or no memory map or sizes are given.
+ */
+bool multiboot2_parse(uint32_t magic, uint32_t mbi_pa, phys_reader read, void *ctx, struct boot_params *bp);
 
 #endif
