@@ -24,8 +24,13 @@ void boot_warn(struct boot_params *bp, const char *fmt, ...)
 
 void boot_reserve(struct boot_params *bp, uint32_t start, uint32_t len, const char *what)
 {
-	if (bp->nr_reserved >= BOOT_MAX_RESERVED || !len)
+	if (!len)
 		return;
+	if (bp->nr_reserved >= BOOT_MAX_RESERVED) {
+		boot_warn(bp, "more than %d loader ranges to keep; %s at 0x%x not reserved", BOOT_MAX_RESERVED, what,
+			  (unsigned)start);
+		return;
+	}
 	bp->reserved[bp->nr_reserved].start = start;
 	bp->reserved[bp->nr_reserved].end = start + len < start ? UINT32_MAX : start + len;
 	bp->reserved[bp->nr_reserved].what = what;

@@ -83,6 +83,9 @@ __init static void apply_cpu_options(void)
 	}
 }
 
+/* A loader range left out would be handed to the buddy allocator while its data is still needed. */
+_Static_assert(MM_BOOT_MAX_RESERVED >= BOOT_MAX_RESERVED, "every loader range must reach mm_init()");
+
 __init static void fill_mm_boot_info(struct mm_boot_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));

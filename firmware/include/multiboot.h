@@ -23,7 +23,7 @@
 #define MB_INFO_LOADER_NAME 0x200u
 
 #define BOOT_MAX_MODULES 8
-#define BOOT_MAX_RESERVED (4 + BOOT_MAX_MODULES)
+#define BOOT_MAX_RESERVED (4 + 2 * BOOT_MAX_MODULES) /* v1: information, map, command line, list; name and bytes of each module */
 #define BOOT_MAX_WARNINGS 8
 
 struct boot_module {

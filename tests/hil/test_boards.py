@@ -384,3 +384,27 @@ def test_loader_information_above_8mib(hil, tmp_path):
         assert "fork" in out, out
     finally:
         hil.release(t)
+
+
+def test_every_loader_range_reserved(hil):
+    """Three modules through Multiboot v1 record ten loader ranges (information, map, command
+    line, module list, and a name and the bytes of each module); all must reach the memory
+    manager.  When only eight did, the third module's pages went to the buddy allocator, and
+    after selftest mm_exhaust had written every free page the program no longer ran."""
+    media = media_path(hil)
+    user = os.path.join(os.path.dirname(media), "user")
+    short = tempfile.mkdtemp(prefix="hm")  # module names are kept to 63 bytes: a short path
+    third = os.path.join(short, "third")
+    shutil.copyfile(os.path.join(user, "proctest"), third)
+    modules = ",".join([os.path.join(user, "proctest"), os.path.join(user, "kprobe"), third])
+    t = hil.new_target("boards-three-modules", memory="64M", extra_args=f"-initrd {modules}")
+    try:
+        t.boot()
+        assert "third" in t.cmd("ls")
+        assert re.search(r"\n\d+ passed, 0 failed", "\n" + t.cmd("selftest mm_exhaust", timeout=120))
+        out = t.cmd("run third fork", timeout=60)
+        assert "fork" in out and "rror" not in out, out
+        assert "mmcheck: 0 violations" in t.cmd("mmcheck")
+    finally:
+        hil.release(t)
+        shutil.rmtree(short, ignore_errors=True)
