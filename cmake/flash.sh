@@ -1,7 +1,8 @@
 #!/bin/sh
 # flash.sh IMAGE DEVICE [--force] [--yes]
 #
-# Write a highmem boot image (build/highmem.iso, or build/galileo-sd.img) to
+# Write a highmem boot image (build/boards/<board>/highmem.iso, or
+# build/boards/galileo/galileo-sd.img) to
 # a USB stick, SD card or disk image file, then read it back and compare.
 #
 # DEVICE is a whole block device (/dev/sdX, /dev/mmcblkN, /dev/loopN) or a

@@ -60,6 +60,7 @@ ExternalProject_Add(image-pae
 
 include(${PROJECT_SOURCE_DIR}/board/${HIGHMEM_BOARD}/board.cmake)
 include(${PROJECT_SOURCE_DIR}/cmake/iso.cmake)
+include(${PROJECT_SOURCE_DIR}/cmake/board_images.cmake)
 
 # `run`: boot the image with the serial console on this terminal (cmake/qemu-run.sh says how to pick
 # the machine).

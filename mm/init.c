@@ -186,6 +186,7 @@ struct mm_init_state {
 	bool at_16m;          /* mem_map sits at the 16 MiB mark */
 	paddr_t heap_pa;      /* the newlib heap arena, heap_size bytes (0: none) */
 	size_t heap_size;
+	const char *where;     /* where mem_map went, in words for the boot line */
 };
 
 /* Step 1, frame numbers: max_pfn, min_low_pfn, max_low_pfn and high_memory from the e820 map;
@@ -265,6 +266,13 @@ static int place_mem_map(struct mm_init_state *s)
 		printf("mm_init: no room for mem_map (%" PRIu64 " KiB)\n", s->map_bytes >> 10);
 		return -1;
 	}
+	/*
+	 * Firmware may keep the 16 MiB mark (32-bit OVMF's ACPI NVS covers it): say where mem_map
+	 * went instead.
+	 */
+	s->where = s->map_pa == MAX_DMA_ADDRESS ? "the 16 MiB mark"
+		   : s->at_16m ? "the first free RAM above the 16 MiB mark, which is not free"
+			       : "above the kernel";
 	s->at_16m = s->map_pa == MAX_DMA_ADDRESS;
 
 	s->heap_size = s->bi->heap_size ? s->bi->heap_size : MM_HEAP_DEFAULT_SIZE;
@@ -308,7 +316,7 @@ static void init_zones(const struct mm_init_state *s)
 	printf("mem_map: %lu struct pages of %zu bytes = %" PRIu64 " KiB at [mem 0x%08" PRIx64 "-0x%08" PRIx64
 	       "] (%s)\n",
 	       (unsigned long)max_pfn, sizeof(struct page), s->map_bytes >> 10, (uint64_t)s->map_pa,
-	       (uint64_t)(s->map_pa + s->map_bytes - 1), s->at_16m ? "the 16 MiB mark" : "above the kernel");
+	       (uint64_t)(s->map_pa + s->map_bytes - 1), s->where);
 }
 
 /* Steps 6 and 7: everything free to the buddy allocator, then the watermarks and the allocators

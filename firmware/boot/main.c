@@ -8,6 +8,7 @@
 
 #include <acpi_boot.h>
 #include <board.h>
+#include <boot_window.h>
 #include <console.h>
 #include <console_select.h>
 #include <dmi_boot.h>
@@ -32,14 +33,14 @@
 struct boot_params boot_params;
 
 /*
- * Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above that cannot be read
- * yet.
+ * Before mm_init() only the first 8 MiB is mapped (boot.S); loader data above it goes through the
+ * boot window.
  */
 __init static const void *early_phys_read(void *ctx, uint32_t pa, uint32_t len)
 {
 	(void)ctx;
 	if (pa >= BOOT_MAPPED_DEFAULT || len > BOOT_MAPPED_DEFAULT - pa)
-		return NULL;
+		return boot_window_map(pa, len);
 	return (const void *)(uintptr_t)(pa + PAGE_OFFSET);
 }
 
@@ -91,6 +92,9 @@ __init static void apply_cpu_options(void)
 	}
 }
 
+/* A loader range left out would be handed to the buddy allocator while its data is still needed. */
+_Static_assert(MM_BOOT_MAX_RESERVED >= BOOT_MAX_RESERVED, "every loader range must reach mm_init()");
+
 __init static void fill_mm_boot_info(struct mm_boot_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
@@ -114,12 +118,14 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 {
 	struct mm_boot_info bi;
 	uint64_t t0;
-
 	bool mb_ok;
 
 	memset(__bss_start, 0, (size_t)(__bss_stop - __bss_start));
 	/* The command line first (pure parsing, nothing printed), so console= can pick the UART for the banner. */
-	mb_ok = multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params);
+	mb_ok = magic == MULTIBOOT2_BOOTLOADER_MAGIC
+			? multiboot2_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params)
+			: multiboot_parse(magic, mbi_pa, early_phys_read, NULL, &boot_params);
+	boot_window_close();
 	if (!mb_ok)
 		boot_params.cmdline[0] = '\0';
 	console_setup_early();
@@ -142,6 +148,8 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	printf("Command line: %s\n", boot_params.cmdline);
 	if (boot_params.loader_name[0])
 		printf("Loader: %s\n", boot_params.loader_name);
+	printf("Boot protocol: Multiboot%s at 0x%08x%s, memory map from %s\n", boot_params.multiboot2 ? "2" : " v1",
+	       (unsigned)mbi_pa, boot_params.efi_boot ? " (UEFI)" : "", boot_params.e820_source);
 	for (unsigned i = 0; i < boot_params.nr_warnings; i++)
 		printf("multiboot: %s\n", boot_params.warnings[i]);
 	printf("BIOS-provided physical RAM map:\n");

@@ -13,6 +13,7 @@
 #include <mm/e820.h>
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
+#define MULTIBOOT2_BOOTLOADER_MAGIC 0x36D76289u
 
 #define MB_INFO_MEMORY 0x001u
 #define MB_INFO_BOOTDEV 0x002u
@@ -22,7 +23,7 @@
 #define MB_INFO_LOADER_NAME 0x200u
 
 #define BOOT_MAX_MODULES 8
-#define BOOT_MAX_RESERVED (4 + BOOT_MAX_MODULES)
+#define BOOT_MAX_RESERVED (4 + 2 * BOOT_MAX_MODULES) /* v1: information, map, command line, list; name and bytes of each module */
 #define BOOT_MAX_WARNINGS 8
 
 struct boot_module {
@@ -42,6 +43,7 @@ struct boot_params {
 	char loader_name[64];
 	struct e820_table e820;
 	bool e820_from_mmap; /* false: synthesised from mem_lower/mem_upper */
+	const char *e820_source; /* which of the loader's maps e820 was built from, for the boot log */
 	unsigned nr_modules;
 	struct boot_module modules[BOOT_MAX_MODULES];
 	unsigned nr_reserved; /* loader data the memory manager must not hand out */
@@ -58,8 +60,8 @@ struct boot_params {
 };
 
 /*
- * Returns a pointer to len readable bytes at physical address pa, or NULL if they cannot be
- * reached.
+ * A pointer to len readable bytes at physical address pa, valid until the next call; NULL if
+ * unreachable.
  */
 typedef const void *(*phys_reader)(void *ctx, uint32_t pa, uint32_t len);
 
@@ -68,5 +70,14 @@ typedef const void *(*phys_reader)(void *ctx, uint32_t pa, uint32_t len);
  * is wrong or the block is unreadable.
  */
 bool multiboot_parse(uint32_t magic, uint32_t mbi_pa, phys_reader read, void *ctx, struct boot_params *bp);
+
+/*
+ * Parse the Multiboot2 information at mbi_pa (Multiboot2 Specification,
+ * §3.6) into bp: memory map (the EFI map when present, converted to e820
+ * types), command line, loader name, modules, ACPI RSDP and SMBIOS copies,
+ * EFI tags.  False (with bp->warnings saying why) if magic is wrong, the
+ * block is unreadable or misaligned, or no memory map or sizes are given.
+ */
+bool multiboot2_parse(uint32_t magic, uint32_t mbi_pa, phys_reader read, void *ctx, struct boot_params *bp);
 
 #endif

@@ -224,6 +224,28 @@ static void modules_are_reserved_and_bounded(void **state)
 	assert_true(bp.nr_modules <= BOOT_MAX_MODULES);
 }
 
+/* Eight named modules: information, map, command line, module list and 2 x 8 module ranges, all kept. */
+static void every_module_range_reserved(void **state)
+{
+	struct boot_params bp;
+
+	(void)state;
+	qemu_like_mbi();
+	put32(MBI, MB_INFO_MEM_MAP | MB_INFO_MODS | MB_INFO_CMDLINE);
+	put32(MBI + 20, BOOT_MAX_MODULES);
+	put32(MBI + 24, MODS);
+	for (uint32_t i = 0; i < BOOT_MAX_MODULES; i++) {
+		put32(MODS + 16 * i, 0x800000 + i * 0x10000);
+		put32(MODS + 16 * i + 4, 0x800000 + i * 0x10000 + 0x1000);
+		put32(MODS + 16 * i + 8, CMDLINE);
+	}
+	assert_true(multiboot_parse(MULTIBOOT_BOOTLOADER_MAGIC, MBI, reader, NULL, &bp));
+	assert_int_equal(bp.nr_modules, BOOT_MAX_MODULES);
+	assert_int_equal(bp.nr_warnings, 0);
+	assert_int_equal(bp.nr_reserved, 4 + 2 * BOOT_MAX_MODULES);
+	assert_int_equal(bp.reserved[bp.nr_reserved - 1].start, 0x800000 + (BOOT_MAX_MODULES - 1) * 0x10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +259,7 @@ int main(void)
 		cmocka_unit_test(unterminated_cmdline_is_truncated),
 		cmocka_unit_test(entries_sorted_and_wrap_clipped),
 		cmocka_unit_test(modules_are_reserved_and_bounded),
+		cmocka_unit_test(every_module_range_reserved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

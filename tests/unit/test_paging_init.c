@@ -231,12 +231,40 @@ static void test_boot_log(void **state)
 	fake_hal_fini();
 }
 
+/* 32-bit OVMF's map: ACPI NVS from 8.06 MiB over the 16 MiB mark to 23.06 MiB. */
+static void boot_nvs_over_16m(void *arg)
+{
+	(void)arg;
+	fake_hal_init(1024 * MB);
+	fix_qemu_e820(1024 * MB);
+	fix_e820.entries[3].size = 0x810000 - 0x100000;
+	fix_e820_add(0x810000, 0x1710000 - 0x810000, E820_NVS);
+	fix_e820_add(0x1710000, 1024 * MB - 0x20000 - 0x1710000, E820_RAM);
+	fix_boot_info();
+	mm_init(&fix_bi);
+}
+
+static void test_mem_map_when_16m_is_firmware_memory(void **state)
+{
+	static char log[16384];
+
+	(void)state;
+	fix_capture(boot_nvs_over_16m, NULL, log, sizeof(log));
+	assert_true(mm_boot_facts.mem_map_start >= 0x1710000);
+	assert_true(mm_boot_facts.mem_map_start < 0x1710000 + 4 * MB);
+	/* The log says where mem_map went and why, not "above the kernel". */
+	assert_null(strstr(log, "(above the kernel)"));
+	assert_non_null(strstr(log, "(the first free RAM above the 16 MiB mark, which is not free)"));
+	fake_hal_fini();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_32m_pse),    cmocka_unit_test(test_32m_no_pse), cmocka_unit_test(test_32m_no_pge),
 		cmocka_unit_test(test_512m_pse),   cmocka_unit_test(test_512m_no_pse), cmocka_unit_test(test_3g_pse),
 		cmocka_unit_test(test_3g_no_pse),  cmocka_unit_test(test_3g_zones),   cmocka_unit_test(test_boot_log),
+		cmocka_unit_test(test_mem_map_when_16m_is_firmware_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

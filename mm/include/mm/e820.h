@@ -24,7 +24,8 @@ struct e820_entry {
 	uint32_t type;
 };
 
-#define E820_MAX_ENTRIES 64
+/* As Linux's E820_MAX_ENTRIES for one node: UEFI maps have 100+ descriptors before merging. */
+#define E820_MAX_ENTRIES 128
 
 struct e820_table {
 	unsigned nr_entries;

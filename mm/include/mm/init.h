@@ -25,7 +25,8 @@
 #include <hal/page.h>
 #include <mm/e820.h>
 
-#define MM_BOOT_MAX_RESERVED 8
+/* Room for every range the firmware's Multiboot parsers record (4 + 2 per module, 8 modules). */
+#define MM_BOOT_MAX_RESERVED 20
 
 /* A physical range [start, end) in use before mm_init(), e.g. "multiboot info", "cmdline", "module 0". */
 struct mm_reserved_range {
