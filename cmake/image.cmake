@@ -77,3 +77,40 @@ add_custom_target(debug
   USES_TERMINAL
   VERBATIM
   COMMENT "QEMU waits on :1234; the serial console goes to ${CMAKE_BINARY_DIR}/serial.log")
+
+# The `pc` board (a GRUB-booted PC or SBC: no isa-debug-exit) in build/boards/pc/, the image a
+# board on the bench runs: highmem.elf, highmem.iso (GRUB, board/pc/grub.cfg) and highmem.img,
+# the ISO as cmake/flash.sh writes it to a USB stick (a disk image). The board-like HIL target
+# boots highmem.img through SeaBIOS and GRUB; cmake/netboot.cmake serves highmem.elf over TFTP.
+set(HIGHMEM_BOARDS_DIR ${CMAKE_BINARY_DIR}/boards)
+set(HIGHMEM_PC_DIR ${HIGHMEM_BOARDS_DIR}/pc)
+set(HIGHMEM_PC_ELF ${HIGHMEM_PC_DIR}/highmem.elf)
+ExternalProject_Add(board-pc
+  SOURCE_DIR ${PROJECT_SOURCE_DIR}
+  BINARY_DIR ${HIGHMEM_PC_DIR}
+  CMAKE_ARGS
+    -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/toolchain-i686-elf.cmake
+    -DHIGHMEM_IMAGE=ON
+    -DHIGHMEM_NEWLIB_PREFIX=${_image_newlib_prefix}
+    -DHIGHMEM_BOARD=pc
+    -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+  BUILD_ALWAYS ON
+  INSTALL_COMMAND ""
+  DEPENDS image
+  USES_TERMINAL_BUILD ON
+  BUILD_BYPRODUCTS ${HIGHMEM_PC_ELF}
+)
+if(HIGHMEM_HAVE_GRUB_ISO)
+  highmem_grub_iso(${HIGHMEM_PC_DIR}/highmem.iso ${HIGHMEM_PC_ELF} ${PROJECT_SOURCE_DIR}/board/pc/grub.cfg
+    ${HIGHMEM_PC_DIR}/iso-root)
+  add_custom_command(OUTPUT ${HIGHMEM_PC_DIR}/highmem.img
+    COMMAND ${CMAKE_COMMAND} -E rm -f ${HIGHMEM_PC_DIR}/highmem.img
+    COMMAND ${PROJECT_SOURCE_DIR}/cmake/flash.sh ${HIGHMEM_PC_DIR}/highmem.iso ${HIGHMEM_PC_DIR}/highmem.img --yes
+            > ${HIGHMEM_PC_DIR}/flash.log
+    DEPENDS ${HIGHMEM_PC_DIR}/highmem.iso ${PROJECT_SOURCE_DIR}/cmake/flash.sh
+    COMMENT "pc board disk image ${HIGHMEM_PC_DIR}/highmem.img (flash.sh onto a file)"
+    VERBATIM)
+  add_custom_target(board-pc-media ALL DEPENDS ${HIGHMEM_PC_DIR}/highmem.img)
+  add_dependencies(board-pc-media board-pc)
+  include(${PROJECT_SOURCE_DIR}/cmake/netboot.cmake)
+endif()

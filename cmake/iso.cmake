@@ -23,23 +23,30 @@ else()
   set(HIGHMEM_GRUB_CFG ${PROJECT_SOURCE_DIR}/board/pc/grub.cfg)
 endif()
 
-if(HIGHMEM_GRUB_MKRESCUE AND HIGHMEM_XORRISO AND EXISTS ${HIGHMEM_GRUB_PC_DIR}/moddep.lst)
-  set(_iso_root ${CMAKE_BINARY_DIR}/iso-root)
+# highmem_grub_iso(OUT ELF CFG ROOT): the custom command that makes the GRUB image OUT holding ELF as
+# /boot/highmem.elf and CFG as /boot/grub/grub.cfg, staged in ROOT (used for every board's media).
+function(highmem_grub_iso out elf cfg root)
   # -d: only the BIOS platform, so the image is the same whatever other GRUB
   # platforms are installed; --fonts/--locales/--themes empty keep it small.
-  add_custom_command(OUTPUT ${HIGHMEM_ISO}
-    COMMAND ${CMAKE_COMMAND} -E rm -rf ${_iso_root}
-    COMMAND ${CMAKE_COMMAND} -E make_directory ${_iso_root}/boot/grub
-    COMMAND ${CMAKE_COMMAND} -E copy ${HIGHMEM_IMAGE_ELF} ${_iso_root}/boot/highmem.elf
-    COMMAND ${CMAKE_COMMAND} -E copy ${HIGHMEM_GRUB_CFG} ${_iso_root}/boot/grub/grub.cfg
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${root}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${root}/boot/grub
+    COMMAND ${CMAKE_COMMAND} -E copy ${elf} ${root}/boot/highmem.elf
+    COMMAND ${CMAKE_COMMAND} -E copy ${cfg} ${root}/boot/grub/grub.cfg
     COMMAND ${HIGHMEM_GRUB_MKRESCUE} -d ${HIGHMEM_GRUB_PC_DIR} --fonts= --locales= --themes=
-            -o ${HIGHMEM_ISO} ${_iso_root} 2> ${CMAKE_BINARY_DIR}/grub-mkrescue.log
-    DEPENDS ${HIGHMEM_IMAGE_ELF} ${HIGHMEM_GRUB_CFG}
-    COMMENT "GRUB image ${HIGHMEM_ISO} (BIOS, hybrid: CD or USB stick)"
+            -o ${out} ${root} 2> ${out}.log
+    DEPENDS ${elf} ${cfg}
+    COMMENT "GRUB image ${out} (BIOS, hybrid: CD or USB stick)"
     VERBATIM)
+endfunction()
+
+if(HIGHMEM_GRUB_MKRESCUE AND HIGHMEM_XORRISO AND EXISTS ${HIGHMEM_GRUB_PC_DIR}/moddep.lst)
+  set(HIGHMEM_HAVE_GRUB_ISO ON)
+  highmem_grub_iso(${HIGHMEM_ISO} ${HIGHMEM_IMAGE_ELF} ${HIGHMEM_GRUB_CFG} ${CMAKE_BINARY_DIR}/iso-root)
   add_custom_target(iso ALL DEPENDS ${HIGHMEM_ISO})
   add_dependencies(iso image)
 else()
+  set(HIGHMEM_HAVE_GRUB_ISO OFF)
   add_custom_target(iso ALL
     COMMAND ${CMAKE_COMMAND} -E echo "iso: needs grub-mkrescue, xorriso and ${HIGHMEM_GRUB_PC_DIR} (apt-get install grub-common grub-pc-bin xorriso mtools)"
     COMMAND ${CMAKE_COMMAND} -E false

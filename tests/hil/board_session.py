@@ -38,6 +38,7 @@ class BoardView:
         self._closed = False
         self._reported = False
         self.booted_here = False
+        self._boot_time = None
         open_views.append(self)
 
     # -- the attributes a test reads from its target ----------------------
@@ -60,7 +61,7 @@ class BoardView:
 
     @property
     def boot_time(self):
-        return self.board.boot_time if self.booted_here else None
+        return self._boot_time
 
     def send_garbage(self, nbytes: int, seed: int, chunk: int = 512) -> None:
         self.got_garbage = True
@@ -77,6 +78,7 @@ class BoardView:
         self.note_start = len(self.board.notes)
         out = self.board.boot()
         self.booted_here = True
+        self._boot_time = self.board.boot_time
         return out
 
     def close(self) -> None:

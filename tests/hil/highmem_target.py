@@ -5,32 +5,41 @@ A *target* is something that runs highmem.elf and exposes its COM1 console:
 * ``QemuTarget``     spawns ``qemu-system-i386 -machine pc ... -serial stdio``
                      through pexpect (TCG only, never KVM) and owns the process,
                      so it can report QEMU's exit status (isa-debug-exit).
-* ``SerialTarget``   opens a serial device with pyserial (a USB-serial adapter
-                     wired to a board), runs an optional power/reset shell
-                     command and waits for the prompt.
+* ``SerialTarget``   a board: its console on a serial port that pyserial opens
+                     (a local device or any pyserial URL: ``rfc2217://host:port``
+                     from ser2net or a console server, ``socket://host:port``),
+                     power and reset through the description's shell commands.
+* ``LabgridTarget``  a board that a labgrid environment or place describes:
+                     console through its ConsoleProtocol driver, power and reset
+                     through its PowerProtocol driver.
 * ``QemuPtyTarget``  a ``SerialTarget`` whose device is the pty of a QEMU the
-                     harness starts with ``-serial pty``: everything from the
-                     pty on is the same code path as a real board, which is how
-                     CI exercises serial-device mode without a board.
+                     harness starts with ``-serial pty`` for each fixture.
 
-All three share one small expect engine (pexpect: ``pexpect.spawn`` for the
-QEMU child, ``pexpect.fdpexpect.fdspawn`` on the pyserial file descriptor) and
-the same API: ``boot()``, ``wait_prompt()``, ``cmd()``, ``send_raw()``,
-``send_garbage()``, ``poweroff()``, ``close()`` and ``log`` (the whole serial
-transcript as text).
+All share one small expect engine: pexpect's (``pexpect.spawn`` for the QEMU
+child; ``PortSpawn``, a pexpect SpawnBase over read/write functions, for
+everything that is a port, so that a port without a local file descriptor
+works the same as a tty) and the same API: ``boot()``, ``wait_prompt()``,
+``cmd()``, ``send_raw()``, ``send_garbage()``, ``poweroff()``, ``close()`` and
+``log`` (the whole serial transcript as text).  On a board the conftest opens
+the port once for the session and hands every fixture a view of it
+(board_session.py).
 
-Why not labgrid?  Debian bookworm ships labgrid 0.4.1 (python3-labgrid), and
-it was considered for the driver layer.  It is not used because (1) its
-QEMUDriver is built around a labgrid environment YAML with tool paths, a QMP
-monitor and a console over a socket, so the isa-debug-exit status that is the
-documented result of ``poweroff`` is not what it reports; (2) it is not
-installed on the build machines and its Debian package depends on ~19
-packages (python3-docker, -autobahn, -pysnmp4, -paho-mqtt, -pyudev, ...),
-a large tree for CI to install in place of this one module; (3) its
-strategy/shell drivers assume a Linux (or barebox/U-Boot) login, not a
-firmware shell.  The target description
-(``targets/*.ini``) is deliberately small enough that moving to labgrid's
-``SerialDriver``/``ExternalPowerDriver`` later is a mechanical change.
+labgrid.  Debian bookworm ships labgrid 0.4.1 (python3-labgrid).  The suite
+does not depend on it: the board kinds above need only pyserial.  Labs that
+run labgrid use the ``labgrid`` kind, which takes their environment file or
+place and drives the board through labgrid's ConsoleProtocol and
+PowerProtocol, so exporters and coordinators are used unchanged.  What was
+found trying it: (1) labgrid's own pytest plugin and its strategies assume a
+Linux, barebox or U-Boot shell; this suite keeps its own fixtures and disables
+that plugin (``-p no:labgrid``) so that ``--lg-env`` means "this labgrid target";
+(2) labgrid's SerialDriver sets the pyserial timeout on every read, which on
+an RFC 2217 port is a round of port-setting negotiation (pyserial 3.5 waits at
+least 50 ms for it); reads return all that is waiting, so a command costs a few
+rounds (5 x ``help``, 4 KB each, on the board-like target through ser2net:
+0.35 s over RFC 2217, 0.27 s raw); the ``serial`` kind keeps the timeout at 0;
+(3) QEMUDriver reports no isa-debug-exit status, so harness-spawned QEMU
+stays this module's; (4) the package pulls ~19 dependencies (autobahn,
+pysnmp, paho-mqtt, ...), which is why it stays optional.
 
 The target description is an INI file (configparser) with one ``[target]``
 section; see ``load_target`` and ``targets/*.ini``.
@@ -420,16 +429,29 @@ class Target:
         while self.child.expect(["(?s).+", pexpect.TIMEOUT, pexpect.EOF], timeout=0) == 0:
             pass
 
-    def cmd(self, line: str, timeout=None, check_echo=True, eol="\r") -> str:
+    def cmd(self, line: str, timeout=None, check_echo=True, eol="\r", settle: float = 0.0) -> str:
         """Run one shell command; return its output (between echo and prompt).
 
         The output has CR LF turned into LF and no trailing newline.  With
-        ``check_echo`` the echoed command line must be exactly ``line``.
+        ``check_echo`` the echoed command line must be exactly ``line``.  With
+        ``settle`` > 0 the prompt counts only once the console has then been
+        quiet that long: for output that itself holds prompts (``dmesg``
+        replays the log), which on a 115200-baud line is still arriving when
+        the first replayed prompt goes by.
         """
         self.flush_input_buffer()
         self.send_raw(line + eol)
         self.expect("\n" + re.escape(self.prompt), timeout)
         text = _text(self.child.before)
+        while settle > 0:
+            more = self.drain(quiet=settle, limit=max(settle, timeout or self.cmd_timeout))
+            pending = _bytes(self.child.buffer) + more.encode("latin-1")
+            if not pending:
+                break
+            self.child.buffer = pending  # search what came after that prompt for the next one
+            text += "\n" + self.prompt
+            self.expect("\n" + re.escape(self.prompt), timeout)
+            text += _text(self.child.before)
         first, _, rest = text.partition("\n")
         if check_echo and first.rstrip("\r") != line:
             raise TargetError(
@@ -677,14 +699,16 @@ def _pyserial_reader(port):
     fileno = port.fileno() if type(port).__module__ == "serial.serialposix" else None
 
     def read(size, timeout):
+        import serial
+
         end = time.monotonic() + timeout
         while True:
             try:
-                n = port.in_waiting
-            except OSError as e:
+                data = port.read(min(size, max(port.in_waiting, 1)))
+            except (serial.SerialException, OSError) as e:
                 raise pexpect.EOF(f"{port.portstr}: {e}") from None
-            if n:
-                return port.read(min(n, size))
+            if data:
+                return data
             left = end - time.monotonic()
             if left <= 0:
                 return b""
@@ -789,11 +813,19 @@ class SerialTarget(Target):
         return self._run("power_off_command")
 
     def reset(self) -> bool:
-        """Power on if the harness turned the board off, then reset; True if anything ran."""
+        """Start the board; True if anything ran.
+
+        The first time: power_on_command (the relay may already be on), then
+        reset_command.  After the harness powered it off: power_on_command
+        alone when there is one (powering on is the boot), else reset_command.
+        """
+        if not self.powered and self.config.get("power_on_command"):
+            return self.power_on()
         did = False
-        if not self.powered or not getattr(self, "_power_on_done", False):
+        if not getattr(self, "_power_on_done", False):
             did = self.power_on()
             self._power_on_done = True
+        self.powered = True
         return self._run("reset_command") or did
 
     @property

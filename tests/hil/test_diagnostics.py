@@ -63,14 +63,14 @@ def _dump_words(out):
 
 
 def test_dmesg_replays_the_boot_log(console):
-    out = console.cmd("dmesg")
+    out = console.cmd("dmesg", settle=1.0)  # the replayed log holds prompts of its own
     assert re.search(r"^highmem \S+ \(git ", out, re.MULTILINE), "no boot banner in dmesg"
     assert "BIOS-e820: [mem 0x0000000000000000-" in out
     assert "virtual kernel memory layout:" in out
     if console.boot_log_available:
         for line in ("Zone ranges:", "Type 'help' for a list of commands."):
             assert line in out
-    assert "dmesg: takes no arguments" in console.cmd("dmesg now")
+    assert console.cmd("dmesg now").startswith("dmesg: takes no arguments")
 
 
 def test_uptime_advances(console):
