@@ -144,7 +144,10 @@ def _start_ser2net(run: str, pty: str, protocol: str) -> str:
         raise BenchError(f"ser2net does not listen on {port}")
     # The probe connection above made ser2net open and close the pty; let it settle.
     time.sleep(0.3)
-    return (f"rfc2217://127.0.0.1:{port}" if protocol == "rfc2217" else f"socket://127.0.0.1:{port}"), port
+    # ign_set_control: a pty behind ser2net has no modem control lines to set (RFC 2217's
+    # SET-CONTROL gets no answer); a USB adapter behind ser2net does not need it.
+    url = f"rfc2217://127.0.0.1:{port}?ign_set_control" if protocol == "rfc2217" else f"socket://127.0.0.1:{port}"
+    return url, port
 
 
 def options(run_dir: str, **kw) -> argparse.Namespace:
