@@ -275,7 +275,7 @@ def main(argv: list[str]) -> int:
     if a.action == "start":
         return 0
     try:
-        return subprocess.call([sys.executable, "-m", "pytest", "--target", target] + pytest_args)
+        return subprocess.call([sys.executable, "-m", "pytest", f"--target={target}"] + pytest_args)
     finally:
         stop_run(os.path.abspath(a.run_dir))
 

@@ -130,11 +130,13 @@ def run(boards: dict, out: str, image: str | None, pytest_args: list[str], jobs:
             os.makedirs(tdir, exist_ok=True)
             target = os.path.join(tdir, "target.ini")
             write_target(keys, target)
-            argv = [sys.executable, "-m", "pytest", "--target", target,
-                    "--junitxml", os.path.join(out, f"{name}.xml"),
-                    "--hil-log-dir", os.path.join(out, f"{name}-transcripts")]
+            # OPTION=VALUE: pytest's first pass over the command line does not know the suite's
+            # own options yet, and would take a separate value for a file to collect.
+            argv = [sys.executable, "-m", "pytest", f"--target={target}",
+                    f"--junitxml={os.path.join(out, name + '.xml')}",
+                    f"--hil-log-dir={os.path.join(out, name + '-transcripts')}"]
             if image:
-                argv += ["--image", image]
+                argv.append(f"--image={image}")
             argv += pytest_args or [HERE]
             with open(os.path.join(out, f"{name}.out"), "w") as log:
                 log.write("$ " + " ".join(argv) + "\n")
