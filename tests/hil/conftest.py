@@ -151,14 +151,14 @@ class Hil:
         self._n += 1
         return f"{self._n:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}"
 
-    def new_target(self, label: str, **overrides):
-        """A fresh, not yet booted target (overrides: memory=, cpu=, ...).
+    def new_target(self, label: str, image: str | None = None, **overrides):
+        """A fresh, not yet booted target (image: another ELF; overrides: memory=, cpu=, ...).
 
         On a board: a view of the one board; overrides (a memory size, a CPU
         model, QEMU arguments) cannot apply to a board and skip the test.
         """
         if self.tcfg.is_board:
-            if overrides:
+            if overrides or image:
                 pytest.skip(f"needs a harness-spawned QEMU ({', '.join(f'{k}={v}' for k, v in overrides.items())}); "
                             f"target is the board {self.tcfg.name}")
             if self.board is None:
@@ -169,15 +169,15 @@ class Hil:
         else:
             self.check_image()
             cfg = self.tcfg.with_overrides(**overrides) if overrides else self.tcfg
-            t = ht.make_target(cfg, self.image)
+            t = ht.make_target(cfg, image or self.image)
             t.label = self._label(label)
             t.boot_hooks.append(self.identity.on_boot)
         self.targets.append(t)
         return t
 
-    def booted(self, label: str, **overrides):
+    def booted(self, label: str, image: str | None = None, **overrides):
         """For fixtures, with ``yield from``: a booted target, released when the fixture ends."""
-        t = self.new_target(label, **overrides)
+        t = self.new_target(label, image, **overrides)
         try:
             t.boot()
             yield t
