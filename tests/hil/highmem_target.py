@@ -465,8 +465,11 @@ class Target:
             self.flush_input_buffer()
             self.send_raw(b"\x03\x15\r")  # Ctrl-C, Ctrl-U, Enter: whatever state the line was in
             self.wait_prompt(timeout)
-            # Synced once nothing more arrives (no stale prompt still in flight).
-            if not self.drain(quiet=0.5, limit=5.0):
+            # Synced once the console has gone quiet on a prompt.  Those three keys answer with
+            # more than one prompt, which over a network port arrive in separate reads.
+            rest = _text(self.child.buffer) + self.drain(quiet=0.5, limit=5.0)
+            self.child.buffer = b""
+            if not rest or rest.endswith(self.prompt):
                 return
         raise TargetError(f"{self.kind}: console does not settle after garbage")
 
