@@ -63,7 +63,6 @@ import time
 import tty
 
 import pexpect
-import pexpect.fdpexpect
 import pexpect.spawnbase
 
 PROMPT = "highmem> "

@@ -8,10 +8,8 @@ format fails loudly instead of being read as zeros.
 
 from __future__ import annotations
 
-import os
 import re
 
-import highmem_target as ht
 
 PAGE = 4096
 KiB = 1024
