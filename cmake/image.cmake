@@ -80,3 +80,24 @@ add_custom_target(debug
   USES_TERMINAL
   VERBATIM
   COMMENT "QEMU waits on :1234; the serial console goes to ${CMAKE_BINARY_DIR}/serial.log")
+
+# The `pc` board (a GRUB-booted PC or SBC: no isa-debug-exit) in build/boards/pc/, the image a
+# board on the bench runs: highmem.elf, highmem.iso (GRUB, board/pc/grub.cfg) and highmem.img,
+# the ISO as cmake/flash.sh writes it to a USB stick (a disk image). The board-like HIL target
+# boots highmem.img through SeaBIOS and GRUB; cmake/netboot.cmake serves highmem.elf over TFTP.
+# The pc board's flashable disk image (cmake/flash.sh writing its hybrid ISO onto a file, as a
+# user writes a USB stick) and its network boot tree, for the board-like HIL bench.
+set(HIGHMEM_PC_DIR ${HIGHMEM_BOARDS_DIR}/pc)
+set(HIGHMEM_PC_ELF ${HIGHMEM_PC_DIR}/highmem.elf)
+if(NOT _media_missing)
+  add_custom_command(OUTPUT ${HIGHMEM_PC_DIR}/highmem.img
+    COMMAND ${CMAKE_COMMAND} -E rm -f ${HIGHMEM_PC_DIR}/highmem.img
+    COMMAND ${PROJECT_SOURCE_DIR}/cmake/flash.sh ${HIGHMEM_PC_DIR}/highmem.iso ${HIGHMEM_PC_DIR}/highmem.img --yes
+            > ${HIGHMEM_PC_DIR}/flash.log
+    DEPENDS ${HIGHMEM_PC_DIR}/highmem.iso ${PROJECT_SOURCE_DIR}/cmake/flash.sh
+    COMMENT "pc board disk image ${HIGHMEM_PC_DIR}/highmem.img (flash.sh onto a file)"
+    VERBATIM)
+  add_custom_target(board-pc-media ALL DEPENDS ${HIGHMEM_PC_DIR}/highmem.img)
+  add_dependencies(board-pc-media media-pc)
+  include(${PROJECT_SOURCE_DIR}/cmake/netboot.cmake)
+endif()

@@ -5,32 +5,41 @@ A *target* is something that runs highmem.elf and exposes its COM1 console:
 * ``QemuTarget``     spawns ``qemu-system-i386 -machine pc ... -serial stdio``
                      through pexpect (TCG only, never KVM) and owns the process,
                      so it can report QEMU's exit status (isa-debug-exit).
-* ``SerialTarget``   opens a serial device with pyserial (a USB-serial adapter
-                     wired to a board), runs an optional power/reset shell
-                     command and waits for the prompt.
+* ``SerialTarget``   a board: its console on a serial port that pyserial opens
+                     (a local device or any pyserial URL: ``rfc2217://host:port``
+                     from ser2net or a console server, ``socket://host:port``),
+                     power and reset through the description's shell commands.
+* ``LabgridTarget``  a board that a labgrid environment or place describes:
+                     console through its ConsoleProtocol driver, power and reset
+                     through its PowerProtocol driver.
 * ``QemuPtyTarget``  a ``SerialTarget`` whose device is the pty of a QEMU the
-                     harness starts with ``-serial pty``: everything from the
-                     pty on is the same code path as a real board, which is how
-                     CI exercises serial-device mode without a board.
+                     harness starts with ``-serial pty`` for each fixture.
 
-All three share one small expect engine (pexpect: ``pexpect.spawn`` for the
-QEMU child, ``pexpect.fdpexpect.fdspawn`` on the pyserial file descriptor) and
-the same API: ``boot()``, ``wait_prompt()``, ``cmd()``, ``send_raw()``,
-``send_garbage()``, ``poweroff()``, ``close()`` and ``log`` (the whole serial
-transcript as text).
+All share one small expect engine: pexpect's (``pexpect.spawn`` for the QEMU
+child; ``PortSpawn``, a pexpect SpawnBase over read/write functions, for
+everything that is a port, so that a port without a local file descriptor
+works the same as a tty) and the same API: ``boot()``, ``wait_prompt()``,
+``cmd()``, ``send_raw()``, ``send_garbage()``, ``poweroff()``, ``close()`` and
+``log`` (the whole serial transcript as text).  On a board the conftest opens
+the port once for the session and hands every fixture a view of it
+(board_session.py).
 
-Why not labgrid?  Debian bookworm ships labgrid 0.4.1 (python3-labgrid), and
-it was considered for the driver layer.  It is not used because (1) its
-QEMUDriver is built around a labgrid environment YAML with tool paths, a QMP
-monitor and a console over a socket, so the isa-debug-exit status that is the
-documented result of ``poweroff`` is not what it reports; (2) it is not
-installed on the build machines and its Debian package depends on ~19
-packages (python3-docker, -autobahn, -pysnmp4, -paho-mqtt, -pyudev, ...),
-a large tree for CI to install in place of this one module; (3) its
-strategy/shell drivers assume a Linux (or barebox/U-Boot) login, not a
-firmware shell.  The target description
-(``targets/*.ini``) is deliberately small enough that moving to labgrid's
-``SerialDriver``/``ExternalPowerDriver`` later is a mechanical change.
+labgrid.  Debian bookworm ships labgrid 0.4.1 (python3-labgrid).  The suite
+does not depend on it: the board kinds above need only pyserial.  Labs that
+run labgrid use the ``labgrid`` kind, which takes their environment file or
+place and drives the board through labgrid's ConsoleProtocol and
+PowerProtocol, so exporters and coordinators are used unchanged.  What was
+found trying it: (1) labgrid's own pytest plugin and its strategies assume a
+Linux, barebox or U-Boot shell; this suite keeps its own fixtures and disables
+that plugin (``-p no:labgrid``) so that ``--lg-env`` means "this labgrid target";
+(2) labgrid's SerialDriver sets the pyserial timeout on every read, which on
+an RFC 2217 port is a round of port-setting negotiation (pyserial 3.5 waits at
+least 50 ms for it); reads return all that is waiting, so a command costs a few
+rounds (5 x ``help``, 4 KB each, on the board-like target through ser2net:
+0.35 s over RFC 2217, 0.27 s raw); the ``serial`` kind keeps the timeout at 0;
+(3) QEMUDriver reports no isa-debug-exit status, so harness-spawned QEMU
+stays this module's; (4) the package pulls ~19 dependencies (autobahn,
+pysnmp, paho-mqtt, ...), which is why it stays optional.
 
 The target description is an INI file (configparser) with one ``[target]``
 section; see ``load_target`` and ``targets/*.ini``.
@@ -54,7 +63,7 @@ import time
 import tty
 
 import pexpect
-import pexpect.fdpexpect
+import pexpect.spawnbase
 
 PROMPT = "highmem> "
 #: The documented QEMU exit status of ``poweroff``: the firmware writes 0x10 to
@@ -63,7 +72,9 @@ POWEROFF_STATUS = 33
 DEFAULT_BOOT_TIMEOUT = 30.0
 DEFAULT_CMD_TIMEOUT = 10.0
 
-KINDS = ("qemu", "serial", "qemu-pty")
+KINDS = ("qemu", "qemu-pty", "serial", "labgrid")
+#: Kinds that are a board the harness does not start: one board, one open port, the whole session.
+BOARD_KINDS = ("serial", "labgrid")
 
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 
@@ -186,12 +197,14 @@ def parse_e820(text: str) -> list[tuple[int, int, str]]:
 class TargetConfig:
     """A parsed ``targets/*.ini`` file: the ``[target]`` section, typed.
 
-    Keys (all kinds): kind, prompt, boot_timeout, cmd_timeout.
+    Keys (all kinds): kind, name, prompt, boot_timeout, cmd_timeout, write_chunk, write_delay.
     qemu / qemu-pty: qemu (binary), machine, memory, cpu, extra_args.
-    serial / qemu-pty: baud, write_chunk, write_delay.
-    serial: device, reset_command, power_on_command, power_off_command,
-            reboot_returns (does 'reboot' come back to the prompt).
-    Shell commands may use {image} and {device}.
+    serial / qemu-pty: baud.
+    serial: port (a device or any pyserial URL: rfc2217://host:port, socket://host:port;
+            ``device`` is the older name), reset_command, power_on_command, power_off_command.
+    labgrid: lg_env (the environment YAML; --lg-env overrides), lg_role (default main),
+            reset_command / power_* only when the labgrid target has no PowerProtocol driver.
+    Shell commands may use {image}, {port} (= {device}) and {name}.
     """
 
     def __init__(self, values: dict, path: str | None = None):
@@ -226,9 +239,22 @@ class TargetConfig:
         v.update({k: str(x) for k, x in kw.items()})
         return TargetConfig(v, self.path)
 
+    @property
+    def is_board(self) -> bool:
+        """True for a board the harness does not start (serial port, labgrid place)."""
+        return self.kind in BOARD_KINDS
+
+    @property
+    def name(self) -> str:
+        """The board's name: ``name`` in the description, else the file's stem."""
+        stem = os.path.splitext(os.path.basename(self.path))[0] if self.path else self.kind
+        return self.get("name", stem)
+
     def describe(self) -> str:
         if self.kind == "serial":
-            return f"serial {self.get('device')} @ {self.get('baud', 115200)}"
+            return f"serial {self.get('port') or self.get('device')} @ {self.get('baud', 115200)}"
+        if self.kind == "labgrid":
+            return f"labgrid {self.get('lg_env')} role {self.get('lg_role', 'main')}"
         return f"{self.kind} -m {self.get('memory', '1G')} -cpu {self.get('cpu', 'qemu32')}"
 
 
@@ -247,6 +273,8 @@ def make_target(config: TargetConfig, image: str | None):
         return QemuTarget(config, image)
     if config.kind == "qemu-pty":
         return QemuPtyTarget(config, image)
+    if config.kind == "labgrid":
+        return LabgridTarget(config, image)
     return SerialTarget(config, image)
 
 
@@ -284,6 +312,8 @@ class Target:
         self.killed = False  # stopped by the harness, not by the firmware
         self.got_garbage = False  # its echo may contain anything
         self._closed = False
+        #: Called with the target each time it reaches its prompt after a boot or reset.
+        self.boot_hooks: list = []
 
     # -- transcript -------------------------------------------------------
 
@@ -339,9 +369,6 @@ class Target:
         self.expect(re.escape(self.prompt), timeout)
         return _text(self.child.before)
 
-    def _fd(self) -> int:
-        return self.child.child_fd
-
     def send_raw(self, data: bytes | str) -> None:
         """Write bytes to the console, draining its output so neither side blocks.
 
@@ -351,28 +378,33 @@ class Target:
         """
         if isinstance(data, str):
             data = data.encode("latin-1")
-        fd = self._fd()
         view = memoryview(data)
         deadline = time.monotonic() + max(30.0, len(data) / 1000.0)
         while view:
             if time.monotonic() > deadline:
                 raise TargetError(f"{self.kind}: console input stalled ({len(view)} bytes left)")
-            r, w, _ = select.select([fd], [fd], [], 1.0)
-            if r:
-                self._drain_into_buffer()
-            if w:
-                try:
-                    n = os.write(fd, view[: self.write_chunk])
-                except BlockingIOError:
-                    n = 0
-                except OSError as e:
-                    if e.errno == errno.EIO:
-                        self._reap()
-                        raise TargetError(f"{self.kind}: console went away while writing") from None
-                    raise
-                view = view[n:]
-                if n and self.write_delay:
-                    time.sleep(self.write_delay)
+            n = self._write_some(view[: self.write_chunk])
+            view = view[n:]
+            if n and self.write_delay:
+                time.sleep(self.write_delay)
+
+    def _write_some(self, chunk) -> int:
+        """Write what the console takes of ``chunk`` now (reading meanwhile); return the count."""
+        fd = self.child.child_fd
+        r, w, _ = select.select([fd], [fd], [], 1.0)
+        if r:
+            self._drain_into_buffer()
+        if not w:
+            return 0
+        try:
+            return os.write(fd, chunk)
+        except BlockingIOError:
+            return 0
+        except OSError as e:
+            if e.errno == errno.EIO:
+                self._reap()
+                raise TargetError(f"{self.kind}: console went away while writing") from None
+            raise
 
     def _drain_into_buffer(self) -> None:
         """Move whatever is readable now into pexpect's buffer (public API only)."""
@@ -396,16 +428,29 @@ class Target:
         while self.child.expect(["(?s).+", pexpect.TIMEOUT, pexpect.EOF], timeout=0) == 0:
             pass
 
-    def cmd(self, line: str, timeout=None, check_echo=True, eol="\r") -> str:
+    def cmd(self, line: str, timeout=None, check_echo=True, eol="\r", settle: float = 0.0) -> str:
         """Run one shell command; return its output (between echo and prompt).
 
         The output has CR LF turned into LF and no trailing newline.  With
-        ``check_echo`` the echoed command line must be exactly ``line``.
+        ``check_echo`` the echoed command line must be exactly ``line``.  With
+        ``settle`` > 0 the prompt counts only once the console has then been
+        quiet that long: for output that itself holds prompts (``dmesg``
+        replays the log), which on a 115200-baud line is still arriving when
+        the first replayed prompt goes by.
         """
         self.flush_input_buffer()
         self.send_raw(line + eol)
         self.expect("\n" + re.escape(self.prompt), timeout)
         text = _text(self.child.before)
+        while settle > 0:
+            more = self.drain(quiet=settle, limit=max(settle, timeout or self.cmd_timeout))
+            pending = _bytes(self.child.buffer) + more.encode("latin-1")
+            if not pending:
+                break
+            self.child.buffer = pending  # search what came after that prompt for the next one
+            text += "\n" + self.prompt
+            self.expect("\n" + re.escape(self.prompt), timeout)
+            text += _text(self.child.before)
         first, _, rest = text.partition("\n")
         if check_echo and first.rstrip("\r") != line:
             raise TargetError(
@@ -419,8 +464,11 @@ class Target:
             self.flush_input_buffer()
             self.send_raw(b"\x03\x15\r")  # Ctrl-C, Ctrl-U, Enter: whatever state the line was in
             self.wait_prompt(timeout)
-            # Synced once nothing more arrives (no stale prompt still in flight).
-            if not self.drain(quiet=0.5, limit=5.0):
+            # Synced once the console has gone quiet on a prompt.  Those three keys answer with
+            # more than one prompt, which over a network port arrive in separate reads.
+            rest = _text(self.child.buffer) + self.drain(quiet=0.5, limit=5.0)
+            self.child.buffer = b""
+            if not rest or rest.endswith(self.prompt):
                 return
         raise TargetError(f"{self.kind}: console does not settle after garbage")
 
@@ -443,7 +491,12 @@ class Target:
         self.boot_time = time.monotonic() - t0
         self.boot_log = self.log
         self.note(f"prompt after {self.boot_time:.3f} s ({self.config.describe()})")
+        self._booted()
         return self.boot_log
+
+    def _booted(self) -> None:
+        for hook in self.boot_hooks:
+            hook(self)
 
     def poweroff(self, timeout=None) -> int | None:
         raise NotImplementedError
@@ -590,7 +643,7 @@ class QemuTarget(Target):
 
 
 # --------------------------------------------------------------------------
-# A serial device (USB adapter on a board, or the pty of a QEMU)
+# A serial port (a USB adapter on a board, a pty, or a port on the network)
 # --------------------------------------------------------------------------
 
 
@@ -601,79 +654,220 @@ def run_shell(command: str, what: str, timeout: float = 120.0, **fmt) -> None:
         raise TargetError(f"{what} command failed ({r.returncode}): {cmd}\n{r.stdout}{r.stderr}")
 
 
-class SerialTarget(Target):
-    """A serial device opened with pyserial, wrapped with pexpect.fdpexpect.
+class PortSpawn(pexpect.spawnbase.SpawnBase):
+    """pexpect's expect engine over a byte stream that has no local file descriptor.
 
-    boot(): open the port, run power_on_command and reset_command (if any),
-    then wait for the prompt.  Without a reset command the board is assumed
-    to be running already: Enter is sent and the boot log is not available.
+    ``read(size, timeout)`` returns up to ``size`` bytes, waiting at most
+    ``timeout`` seconds for the first (b"" when none came); ``write(data)``
+    returns how many bytes it took.  A pyserial port of any URL
+    (``/dev/ttyUSB0``, ``rfc2217://host:port``, ``socket://host:port``) and a
+    labgrid ConsoleProtocol driver both fit.
+    """
+
+    def __init__(self, read, write, name: str, maxread: int = 65536):
+        super().__init__(timeout=30, maxread=maxread, encoding=None)
+        self._read_fn = read
+        self._write_fn = write
+        self.name = name
+        self.child_fd = -1
+        self.closed = False
+
+    def read_nonblocking(self, size=1, timeout=-1):
+        if timeout == -1:
+            timeout = self.timeout
+        data = self._read_fn(size, 1e9 if timeout is None else max(0.0, timeout))
+        if not data:
+            raise pexpect.TIMEOUT(f"{self.name}: nothing read in {timeout} s")
+        self._log(data, "read")
+        return data
+
+    def write_some(self, data: bytes) -> int:
+        return self._write_fn(bytes(data))
+
+    def isalive(self) -> bool:
+        return not self.closed
+
+    def close(self, force=True) -> None:
+        self.closed = True
+
+
+def _pyserial_reader(port):
+    """read(size, timeout) for a pyserial port kept at timeout 0.
+
+    Changing a pyserial port's timeout reconfigures the port (for rfc2217:// a
+    round of RFC 2217 negotiation), so the timeout stays 0 and the wait is a
+    select() on the descriptor where there is one, else a short poll.
+    """
+    fileno = port.fileno() if type(port).__module__ == "serial.serialposix" else None
+
+    def read(size, timeout):
+        import serial
+
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                data = port.read(min(size, max(port.in_waiting, 1)))
+            except (serial.SerialException, OSError) as e:
+                raise pexpect.EOF(f"{port.portstr}: {e}") from None
+            if data:
+                return data
+            left = end - time.monotonic()
+            if left <= 0:
+                return b""
+            if fileno is not None:
+                select.select([fileno], [], [], left)
+            else:
+                time.sleep(min(left, 0.002))
+
+    return read
+
+
+def open_port(url: str, baud: int):
+    """Open a local device or a pyserial URL at 8N1, no flow control, timeout 0."""
+    import serial  # python3-serial
+
+    try:
+        port = serial.serial_for_url(url, do_not_open=True)
+    except (ValueError, serial.SerialException) as e:
+        raise TargetError(f"serial port {url!r}: {e}") from None
+    port.baudrate = baud
+    port.bytesize, port.parity, port.stopbits = 8, "N", 1
+    port.xonxoff = port.rtscts = port.dsrdtr = False
+    port.timeout = 0
+    if isinstance(port, serial.Serial) and type(port).__module__.startswith("serial.serialposix"):
+        port.exclusive = True  # a second opener fails at once instead of stealing bytes
+    try:
+        port.open()
+    except (serial.SerialException, OSError) as e:
+        raise TargetError(f"cannot open serial port {url}: {e}") from None
+    try:
+        port.reset_input_buffer()
+    except (serial.SerialException, OSError, NotImplementedError):
+        pass
+    return port
+
+
+class SerialTarget(Target):
+    """A board's console on a serial port that pyserial opens: a local device
+    or any pyserial URL (``rfc2217://host:port`` from ser2net or a console
+    server, ``socket://host:port`` for a raw TCP port).
+
+    boot(): open the port (once: it stays open until close()), power the board
+    on if the harness powered it off, run reset_command (if any), then wait for
+    the prompt.  Without a reset command the board is assumed to be running:
+    Enter is sent and the boot log is not available.
     """
 
     kind = "serial"
+    #: A board cannot be asked for its exit status.
+    has_exit_status = False
 
     def __init__(self, config: TargetConfig, image: str | None, device: str | None = None):
         super().__init__(config, image)
-        self.device = device or config.get("device")
+        self.device = device or config.get("port") or config.get("device")
         self.baud = config.getint("baud", 115200)
         self.port = None
+        #: False after poweroff()/power_off(): the next boot() runs power_on_command first.
+        self.powered = True
+
+    # -- the port ---------------------------------------------------------
 
     def _open(self) -> None:
-        import serial  # python3-serial
-
         if not self.device:
-            raise TargetError("serial target without a device")
-        self.port = serial.Serial(
-            self.device, self.baud, bytesize=8, parity="N", stopbits=1,
-            timeout=0, xonxoff=False, rtscts=False, dsrdtr=False, exclusive=True,
-        )
-        self.port.reset_input_buffer()
-        child = pexpect.fdpexpect.fdspawn(self.port.fileno(), encoding=None, maxread=65536)
-        self._attach(child)
-        fl = fcntl.fcntl(self.port.fileno(), fcntl.F_GETFL)
-        fcntl.fcntl(self.port.fileno(), fcntl.F_SETFL, fl | os.O_NONBLOCK)
+            raise TargetError("serial target without a port (set port = /dev/ttyUSB0 or rfc2217://host:port)")
+        self.port = open_port(self.device, self.baud)
+        port = self.port
+        self._attach(PortSpawn(_pyserial_reader(port), port.write, self.device))
 
-    def _fd(self) -> int:
-        return self.port.fileno()
+    def _write_some(self, chunk) -> int:
+        import serial
+
+        self._drain_into_buffer()
+        try:
+            n = self.child.write_some(chunk)
+        except (serial.SerialException, OSError) as e:
+            raise TargetError(f"{self.kind}: console went away while writing: {e}") from None
+        return len(chunk) if n is None else n
+
+    # -- power ------------------------------------------------------------
+
+    def _fmt(self) -> dict:
+        return {"image": self.image or "", "device": self.device or "", "port": self.device or "",
+                "name": self.config.get("name", "")}
+
+    def _run(self, key: str) -> bool:
+        c = self.config.get(key)
+        if not c:
+            return False
+        self.note(f"{key}: {c}")
+        run_shell(c, key, **self._fmt())
+        return True
+
+    def power_on(self) -> bool:
+        """Run power_on_command; True if there is one."""
+        did = self._run("power_on_command")
+        self.powered = True
+        return did
+
+    def power_off(self) -> bool:
+        """Run power_off_command; True if there is one."""
+        self.powered = False
+        return self._run("power_off_command")
 
     def reset(self) -> bool:
-        """Run the configured power-on and reset commands; True if anything ran."""
+        """Start the board; True if anything ran.
+
+        The first time: power_on_command (the relay may already be on), then
+        reset_command.  After the harness powered it off: power_on_command
+        alone when there is one (powering on is the boot), else reset_command.
+        """
+        if not self.powered and self.config.get("power_on_command"):
+            return self.power_on()
         did = False
-        fmt = {"image": self.image or "", "device": self.device}
-        for key in ("power_on_command", "reset_command"):
-            c = self.config.get(key)
-            if c:
-                self.note(f"{key}: {c}")
-                run_shell(c, key, **fmt)
-                did = True
-        return did
+        if not getattr(self, "_power_on_done", False):
+            did = self.power_on()
+            self._power_on_done = True
+        self.powered = True
+        return self._run("reset_command") or did
+
+    @property
+    def can_reset(self) -> bool:
+        return bool(self.config.get("reset_command") or self.config.get("power_on_command"))
 
     def boot(self) -> str:
         if self.port is None:
             self._open()
+        self.flush_input_buffer()
         t0 = time.monotonic()
         if self.reset():
-            return self._boot_wait(t0)
+            self.boot_log_available = True
+            start = len(self._raw)
+            self.wait_prompt(self.boot_timeout)
+            self.boot_time = time.monotonic() - t0
+            self.boot_log = self.log[start:]
+            self.note(f"prompt after {self.boot_time:.3f} s ({self.config.describe()})")
+            self._booted()
+            return self.boot_log
         self.boot_log_available = False
-        self.note("no reset command: assuming the board is up; sending Enter")
-        self.send_raw("\r")
-        self.wait_prompt(self.boot_timeout)
+        self.note("no reset command: assuming the board is up; resynchronising on its prompt")
+        self.resync(self.boot_timeout)
         self.boot_log = ""
+        self._booted()
         return ""
 
     def poweroff(self, timeout=None) -> int | None:
         """Send 'poweroff', then run power_off_command if configured.
 
         A board has no exit status: returns None once the console has gone
-        quiet without showing the prompt again.
+        quiet without showing the prompt again.  The board counts as off; the
+        next boot() powers it on.
         """
         self.flush_input_buffer()
         self.send_raw("poweroff\r")
         out = self.drain(quiet=1.0, limit=timeout or self.cmd_timeout)
         if self.prompt in out:
             raise TargetError("prompt came back after poweroff")
-        c = self.config.get("power_off_command")
-        if c:
-            run_shell(c, "power_off_command", image=self.image or "", device=self.device)
+        self.power_off()
         return None
 
     def close(self) -> None:
@@ -685,6 +879,109 @@ class SerialTarget(Target):
                 self.port.close()
             except OSError:
                 pass
+        if self.child is not None:
+            self.child.close()
+
+
+class LabgridTarget(SerialTarget):
+    """A labgrid target: the console through its ConsoleProtocol driver
+    (SerialDriver on a RawSerialPort or NetworkSerialPort, or whatever the
+    lab binds), power and reset through its PowerProtocol driver
+    (ExternalPowerDriver, a PDU's NetworkPowerDriver, ...).
+
+    The environment is a labgrid YAML file (``lg_env`` in the description or
+    ``--lg-env``); a place on a coordinator is reached the labgrid way, with a
+    RemotePlace resource in that file and LG_PLACE / LG_COORDINATOR set.
+    ``lg_role`` names the target in the file (default ``main``).  boot()
+    power-cycles through PowerProtocol (on() the first time and after
+    poweroff); without a PowerProtocol driver the board is taken as up.
+    """
+
+    kind = "labgrid"
+
+    def __init__(self, config: TargetConfig, image: str | None):
+        super().__init__(config, image, device="labgrid")
+        self.env_file = config.get("lg_env")
+        self.role = config.get("lg_role", "main")
+        self.lg_env = None
+        self.lg_target = None
+        self.console_drv = None
+        self.power_drv = None
+
+    def _open(self) -> None:
+        try:
+            from labgrid import Environment
+        except ImportError:
+            raise TargetError("the labgrid kind needs labgrid (Debian: apt-get install python3-labgrid)") from None
+        if not self.env_file or not os.path.isfile(self.env_file):
+            raise TargetError(f"labgrid environment file not found: {self.env_file!r} (lg_env or --lg-env)")
+        self.lg_env = Environment(config_file=self.env_file)
+        self.lg_target = self.lg_env.get_target(self.role)
+        if self.lg_target is None:
+            raise TargetError(f"{self.env_file}: no target {self.role!r}")
+        self.console_drv = self.lg_target.get_driver("ConsoleProtocol")
+        try:
+            self.power_drv = self.lg_target.get_driver("PowerProtocol")
+        except Exception:  # labgrid raises NoDriverFoundError
+            self.power_drv = None
+        self.device = f"labgrid:{self.role}"
+        drv = self.console_drv
+
+        def read(size, timeout):
+            try:
+                return drv.read(size=1, timeout=timeout) + (
+                    drv.read(size=size, timeout=0.0) if size > 1 and getattr(
+                        getattr(drv, "serial", None), "in_waiting", 0) else b"")
+            except pexpect.TIMEOUT:
+                return b""
+
+        self._attach(PortSpawn(read, drv.write, self.device))
+        self.port = drv
+
+    def _write_some(self, chunk) -> int:
+        self._drain_into_buffer()
+        n = self.child.write_some(chunk)
+        return len(chunk) if n is None else n
+
+    @property
+    def can_reset(self) -> bool:
+        return self.power_drv is not None or bool(self.config.get("reset_command"))
+
+    def power_on(self) -> bool:
+        self.powered = True
+        if self.power_drv is None:
+            return self._run("power_on_command")
+        self.note("labgrid PowerProtocol.on()")
+        self.power_drv.on()
+        return True
+
+    def power_off(self) -> bool:
+        self.powered = False
+        if self.power_drv is None:
+            return self._run("power_off_command")
+        self.note("labgrid PowerProtocol.off()")
+        self.power_drv.off()
+        return True
+
+    def reset(self) -> bool:
+        if self.power_drv is None:
+            return super().reset()
+        if not self.powered or not getattr(self, "_power_on_done", False):
+            self._power_on_done = True
+            return self.power_on()
+        self.note("labgrid PowerProtocol.cycle()")
+        self.power_drv.cycle()
+        return True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.lg_env is not None:
+            try:
+                self.lg_env.cleanup()
+            except Exception as e:  # a failing deactivate must not hide the test result
+                self.note(f"labgrid cleanup: {e}")
 
 
 class QemuPtyTarget(SerialTarget):
@@ -741,9 +1038,9 @@ class QemuPtyTarget(SerialTarget):
         return True
 
     def boot(self) -> str:
-        t0 = time.monotonic()
-        self.reset()
-        return self._boot_wait(t0)
+        if self.qemu is None:
+            self._start_qemu()
+        return super().boot()
 
     def _reap(self) -> None:
         if self.qemu is not None and self.exit_status is None and not self.qemu.isalive():

@@ -8,10 +8,8 @@ format fails loudly instead of being read as zeros.
 
 from __future__ import annotations
 
-import os
 import re
 
-import highmem_target as ht
 
 PAGE = 4096
 KiB = 1024
@@ -312,9 +310,5 @@ def hexnum(word: str) -> int:
 
 
 def target_kind(config) -> str:
-    """The kind of the --target description (resolved as conftest does), at collection time."""
-    value = config.getoption("--target")
-    if not os.path.exists(value):
-        here = os.path.dirname(os.path.abspath(__file__))
-        value = os.path.join(here, "targets", value if value.endswith(".ini") else value + ".ini")
-    return ht.load_target(value).kind
+    """The kind of the target description conftest.py loaded (available at collection time)."""
+    return config._hil_tcfg.kind

@@ -11,7 +11,7 @@ import pytest
 import highmem_target as ht
 from checks import (COMMANDS, cpu_features, help_commands, paging_line)
 
-pytestmark = [pytest.mark.qemu_only, pytest.mark.boot_matrix]
+pytestmark = [pytest.mark.qemu_only(reason="boots each QEMU memory size and CPU model"), pytest.mark.boot_matrix]
 
 MEMORY_SIZES = ["32M", "512M", "1G", "3G"]
 CPU_MODELS = ["486", "pentium", "qemu32"]
@@ -33,10 +33,7 @@ COMBOS = [(m, "qemu32") for m in MEMORY_SIZES] + [(CPU_MEMORY, c) for c in CPU_M
 @pytest.fixture(scope="module", params=COMBOS, ids=[f"m{m}-cpu{c}" for m, c in COMBOS])
 def booted(request, hil):
     mem, cpu = request.param
-    t = hil.new_target(f"m{mem}-cpu{cpu}", memory=mem, cpu=cpu)
-    t.boot()
-    yield t
-    hil.release(t)
+    yield from hil.booted(f"m{mem}-cpu{cpu}", memory=mem, cpu=cpu)
 
 
 def test_prompt(booted, record_property):

@@ -145,6 +145,9 @@ def test_enter_is_cr_or_lf(console):
 def test_output_lines_end_with_crlf(console):
     console.cmd("help")
     raw = console.raw_log
+    # From the firmware's banner on: a board's loader (GRUB's menu) is not held to the contract.
+    banner = raw.rfind(b"\nhighmem ")
+    raw = raw[banner + 1:] if banner >= 0 else raw
     bare = [i for i in range(len(raw)) if raw[i] == 0x0A and (i == 0 or raw[i - 1] != 0x0D)]
     assert not bare, f"{len(bare)} LF without CR, first near {raw[max(0, bare[0] - 40):bare[0] + 1]!r}"
 

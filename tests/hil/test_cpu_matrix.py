@@ -14,7 +14,7 @@ import pytest
 import highmem_target as ht
 from checks import cpu_features, oops_lines
 
-pytestmark = pytest.mark.qemu_only
+pytestmark = pytest.mark.qemu_only(reason="boots each QEMU CPU model")
 
 MEMORY = "1G"
 CPUID_TRUTH = {
@@ -32,10 +32,7 @@ CHECK_TIMEOUT = 120
 
 @pytest.fixture(scope="module", params=list(CPUID_TRUTH), ids=[f"cpu{c}" for c in CPUID_TRUTH])
 def booted(request, hil):
-    t = hil.new_target(f"cpu-{request.param}", memory=MEMORY, cpu=request.param)
-    t.boot()
-    yield t
-    hil.release(t)
+    yield from hil.booted(f"cpu-{request.param}", memory=MEMORY, cpu=request.param)
 
 
 def test_cpuid_features(booted):

@@ -41,11 +41,9 @@ def gdb_target(request, hil):
         pytest.skip("gdb not installed")
     port = free_port()
     extra = (hil.tcfg.get("extra_args", "") + f" -gdb tcp:127.0.0.1:{port}").strip()
-    t = hil.new_target(request.module.__name__, memory="3G", extra_args=extra)
-    t.gdb_port = port
-    t.boot()
-    yield t
-    hil.release(t)
+    for t in hil.booted(request.module.__name__, memory="3G", extra_args=extra):
+        t.gdb_port = port
+        yield t
 
 
 def run_gdb(t, commands):

@@ -19,7 +19,7 @@ from checks import STRESS_MS_RE as MS_RE
 from checks import STRESS_SUMMARY_RE as SUMMARY_RE
 from checks import oops_lines
 
-pytestmark = pytest.mark.qemu_only
+pytestmark = pytest.mark.qemu_only(reason="runs at -m 1G and 3G")
 
 STRESS_OPS = 1_000_000
 STRESS_TIMEOUT = 300
@@ -28,10 +28,7 @@ CHECK_TIMEOUT = 120
 
 @pytest.fixture(scope="module", params=["1G", "3G"], ids=["m1G", "m3G"])
 def booted(request, hil):
-    t = hil.new_target(f"hardening-m{request.param}", memory=request.param)
-    t.boot()
-    yield t
-    hil.release(t)
+    yield from hil.booted(f"hardening-m{request.param}", memory=request.param)
 
 
 def _no_oops(t):

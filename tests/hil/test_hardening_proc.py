@@ -32,7 +32,7 @@ from checks import STRESS_PROC_LEAKS_ZERO as PROC_LEAKS_ZERO
 from checks import STRESS_SUMMARY_RE as SUMMARY_RE
 from checks import oops_lines
 
-pytestmark = pytest.mark.qemu_only
+pytestmark = pytest.mark.qemu_only(reason="memory sizes, CPU models and the programs as a Multiboot module")
 
 STRESS_OPS = 1_000_000
 STRESS_TIMEOUT = 300
@@ -52,8 +52,12 @@ def _programs(hil) -> str:
     return ",".join(progs)
 
 
+def _overrides(hil, memory="1G", cpu="qemu32"):
+    return {"memory": memory, "cpu": cpu, "extra_args": f"-initrd {_programs(hil)}"}
+
+
 def _boot(hil, label, memory="1G", cpu="qemu32"):
-    t = hil.new_target(label, memory=memory, cpu=cpu, extra_args=f"-initrd {_programs(hil)}")
+    t = hil.new_target(label, **_overrides(hil, memory, cpu))
     t.boot()
     return t
 
@@ -65,9 +69,7 @@ def _clean(t):
 
 @pytest.fixture(scope="module", params=["1G", "3G"], ids=["m1G", "m3G"])
 def booted(request, hil):
-    t = _boot(hil, f"hardening-proc-m{request.param}", memory=request.param)
-    yield t
-    hil.release(t)
+    yield from hil.booted(f"hardening-proc-m{request.param}", **_overrides(hil, memory=request.param))
 
 
 def _stress(t, seed, record_property, tag):

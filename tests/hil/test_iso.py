@@ -22,7 +22,7 @@ import pytest
 
 import highmem_target as ht
 
-pytestmark = pytest.mark.qemu_only
+pytestmark = pytest.mark.qemu_only(reason="boots the ISO in a QEMU the harness starts")
 
 
 def iso_path(hil) -> str:

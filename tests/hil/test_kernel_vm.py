@@ -61,22 +61,21 @@ def kvm(request, hil):
     VMALLOC_START/END, max_pfn) worked out from that map."""
     cfg = request.param
     if cfg is None:
-        t = hil.new_target("kernel_vm-configured")
+        label, over = "kernel_vm-configured", {}
     else:
-        t = hil.new_target("kernel_vm-" + _id(cfg), memory=cfg[0], cpu=cfg[1])
-    t.boot()
-    if t.config.memory_bytes:
-        t.e820 = ht.qemu_pc_e820(t.config.memory_bytes)
-    else:
-        t.e820 = ht.parse_e820(t.cmd("e820"))
-    top = mp.top_of_ram(t.e820)
-    t.high_memory = mp.PAGE_OFFSET + min(top, mp.MAXMEM)
-    t.vstart = mp.expected_vmalloc_start(t.high_memory)
-    t.vend = mp.PKMAP_BASE - 2 * mp.PAGE
-    t.max_pfn = top // mp.PAGE
-    t.has_md = None
-    yield t
-    hil.release(t)
+        label, over = "kernel_vm-" + _id(cfg), {"memory": cfg[0], "cpu": cfg[1]}
+    for t in hil.booted(label, **over):
+        if t.config.memory_bytes:
+            t.e820 = ht.qemu_pc_e820(t.config.memory_bytes)
+        else:
+            t.e820 = ht.parse_e820(t.cmd("e820"))
+        top = mp.top_of_ram(t.e820)
+        t.high_memory = mp.PAGE_OFFSET + min(top, mp.MAXMEM)
+        t.vstart = mp.expected_vmalloc_start(t.high_memory)
+        t.vend = mp.PKMAP_BASE - 2 * mp.PAGE
+        t.max_pfn = top // mp.PAGE
+        t.has_md = None
+        yield t
 
 
 # ---------------------------------------------------------------------------

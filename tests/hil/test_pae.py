@@ -36,7 +36,7 @@ import pytest
 import highmem_target as ht
 from checks import STRESS_LEAKS_ZERO, STRESS_PROC_LEAKS_ZERO, SUMMARY_RE
 
-pytestmark = pytest.mark.qemu_only
+pytestmark = pytest.mark.qemu_only(reason="boots highmem-pae.elf at -m 6G and 1G on several CPU models")
 
 SELFTEST_TIMEOUT = 600
 CHECK_TIMEOUT = 120
@@ -53,29 +53,23 @@ def _pae_image(hil) -> str:
     return path
 
 
-def _boot(hil, memory: str, cpu: str) -> ht.Target:
+def _pae(hil, memory: str, cpu: str) -> dict:
+    """new_target()'s arguments for the PAE image (with the user programs when they were built)."""
     image = _pae_image(hil)
     proctest = os.path.join(os.path.dirname(image), "user", "proctest")
     extra = f"-initrd {proctest}" if os.path.isfile(proctest) else ""
-    cfg = hil.tcfg.with_overrides(memory=memory, cpu=cpu, extra_args=extra)
-    t = ht.make_target(cfg, image)
-    hil._n += 1
-    t.label = f"{hil._n:02d}-pae-m{memory}-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", cpu)
-    hil.targets.append(t)
-    t.boot()
-    return t
+    return {"image": image, "memory": memory, "cpu": cpu, "extra_args": extra}
 
 
 @pytest.fixture(scope="module", params=CONFIGS, ids=[f"m{m}-{c}" for m, c in CONFIGS])
 def pae(request, hil):
     memory, cpu = request.param
-    t = _boot(hil, memory, cpu)
-    t.pae_memory, t.pae_nx = memory, cpu == "max"
-    # RAM above 4 GiB is reachable where the CPU has more than 32 physical address bits.
-    t.pae_phys32 = cpu == "qemu32"
-    t.pae_above4g = memory == "6G" and not t.pae_phys32
-    yield t
-    hil.release(t)
+    for t in hil.booted(f"pae-m{memory}-{cpu}", **_pae(hil, memory, cpu)):
+        t.pae_memory, t.pae_nx = memory, cpu == "max"
+        # RAM above 4 GiB is reachable where the CPU has more than 32 physical address bits.
+        t.pae_phys32 = cpu == "qemu32"
+        t.pae_above4g = memory == "6G" and not t.pae_phys32
+        yield t
 
 
 def _e820(t) -> list[tuple[int, int, str]]:
@@ -198,12 +192,8 @@ def test_user_program_forks(pae):
 
 def test_nopse_builds_the_linear_map_from_page_tables(hil):
     """Boot option nopse on PAE: 2 MiB tables everywhere (512 for the 1 GiB above PAGE_OFFSET), still clean."""
-    image = _pae_image(hil)
-    cfg = hil.tcfg.with_overrides(memory="1G", cpu="max", extra_args="-append nopse")
-    t = ht.make_target(cfg, image)
-    hil._n += 1
-    t.label = f"{hil._n:02d}-pae-m1G-max-nopse"
-    hil.targets.append(t)
+    t = hil.new_target("pae-m1G-max-nopse", image=_pae_image(hil), memory="1G", cpu="max",
+                       extra_args="-append nopse")
     try:
         log = t.boot()
         assert "4 KiB pages (no PSE)" in log

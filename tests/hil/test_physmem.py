@@ -55,23 +55,19 @@ def pytest_generate_tests(metafunc):
 def mm(request, hil):
     """A booted target; .e820 is its memory map, .append its boot options."""
     cfg = request.param
-    if cfg is None:
-        t = hil.new_target("physmem-configured")
-        t.append = ""
-    else:
-        mem, cpu, opt = cfg
-        over = {"memory": mem, "cpu": cpu}
-        if opt:
-            over["extra_args"] = f"-append {opt}"
-        t = hil.new_target("physmem-" + _id(cfg), **over)
-        t.append = opt
-    t.boot()
-    if t.config.memory_bytes:
-        t.e820 = ht.qemu_pc_e820(t.config.memory_bytes)
-    else:
-        t.e820 = ht.parse_e820(t.cmd("e820"))
-    yield t
-    hil.release(t)
+    label, over, append = "physmem-configured", {}, ""
+    if cfg is not None:
+        mem, cpu, append = cfg
+        label, over = "physmem-" + _id(cfg), {"memory": mem, "cpu": cpu}
+        if append:
+            over["extra_args"] = f"-append {append}"
+    for t in hil.booted(label, **over):
+        t.append = append
+        if t.config.memory_bytes:
+            t.e820 = ht.qemu_pc_e820(t.config.memory_bytes)
+        else:
+            t.e820 = ht.parse_e820(t.cmd("e820"))
+        yield t
 
 
 # ---------------------------------------------------------------------------

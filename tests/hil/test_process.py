@@ -16,7 +16,7 @@ import pytest
 
 import highmem_target as ht
 
-pytestmark = pytest.mark.qemu_only
+pytestmark = pytest.mark.qemu_only(reason="the user programs come as a Multiboot module (-initrd)")
 
 
 def _proctest(hil) -> str:
@@ -34,9 +34,7 @@ def _boot(hil, label, memory="1G"):
 
 @pytest.fixture(scope="module")
 def proc(hil):
-    t = _boot(hil, "process-1G")
-    yield t
-    hil.release(t)
+    yield from hil.booted("process-1G", memory="1G", extra_args=f"-initrd {_proctest(hil)}")
 
 
 def run(t, args, timeout=60) -> str:
