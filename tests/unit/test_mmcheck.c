@@ -338,6 +338,27 @@ static void test_ptcheck_writable_text(void **state)
 	hb_assert_clean();
 }
 
+/*
+ * A writable alias of kernel text anywhere outside the linear map (a vmalloc area here; an
+ * ioremap of the image's frames gave one before ioremap refused RAM) is a violation: the check
+ * is by frame, not only by the linear address of the text.
+ */
+static void test_ptcheck_writable_text_alias(void **state)
+{
+	struct page *text = pfn_to_page((pfn_t)(__pa(hb_image.text_start + PAGE_SIZE) >> PAGE_SHIFT));
+	vaddr_t v;
+
+	v = vmap(&text, 1, 0, HAL_PROT_READ);
+	assert_true(v);
+	hb_assert_clean(); /* a read-only alias is harmless */
+	vunmap(v);
+	v = vmap(&text, 1, 0, HAL_PROT_WRITE);
+	assert_true(v);
+	hb_assert_detects("writable alias of kernel text/rodata");
+	vunmap(v);
+	hb_assert_clean();
+}
+
 static void test_ptcheck_gaps_and_top(void **state)
 {
 	static const vaddr_t where[] = { 0, VMALLOC_END, PKMAP_END, FIXADDR_END };
@@ -386,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fixmap_slots, boot1g),
 		cmocka_unit_test_setup(test_ptcheck_below_page_offset, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_writable_text, boot32m),
+		cmocka_unit_test_setup(test_ptcheck_writable_text_alias, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_gaps_and_top, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_missing_shared_table, boot32m),
 	};
