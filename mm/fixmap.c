@@ -118,6 +118,12 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type)
 		printf("kmap_atomic: bad slot type %u\n", (unsigned)type);
 		return 0;
 	}
+	if (!page_is_ram(page_to_pfn(page))) {
+		fixmap_stats.errors++;
+		printf("kmap_atomic: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused\n",
+		       (unsigned long)page_to_pfn(page));
+		return 0;
+	}
 	if (!page_is_highmem(page))
 		return lowmem_page_address(page);
 	idx = FIX_KMAP_BEGIN + (unsigned)type;

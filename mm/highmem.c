@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <hal/mmu.h>
@@ -237,6 +238,12 @@ int kunmap_high(struct page *page)
 
 vaddr_t kmap(struct page *page)
 {
+	/* A frame in a hole of the e820 map (MMIO in the PCI hole) is not RAM: no cacheable alias of it. */
+	if (!page_is_ram(page_to_pfn(page))) {
+		printf("kmap: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused, use ioremap\n",
+		       (unsigned long)page_to_pfn(page));
+		return 0;
+	}
 	if (!page_is_highmem(page))
 		return lowmem_page_address(page);
 	return kmap_high(page);

@@ -362,6 +362,7 @@ int mm_init(const struct mm_boot_info *bi)
 	memset(&mm_boot_facts, 0, sizeof(mm_boot_facts));
 	memset(&page_alloc_stats, 0, sizeof(page_alloc_stats));
 	mem_map = NULL;
+	mm_set_ram_map(bi->e820);
 	if (find_ram_limits(&s) || setup_bootmem(&s) || place_mem_map(&s) || setup_kernel_pgdir(&s))
 		return -1;
 	init_zones(&s);

@@ -1,7 +1,10 @@
 /*
  * ioremap: a VM_IOREMAP area mapped page by page onto a physical range.
- * RAM that the page allocator owns is refused, as Linux refuses it: a
- * second, uncached alias of an allocated page invites corruption.
+ * Any RAM frame is refused, as Linux refuses it: a second, uncached and
+ * writable alias of a page the allocator owns invites corruption, and one
+ * of a reserved frame (the kernel image, mem_map, the page tables) would
+ * let a write through it change kernel text.  Only holes and non-RAM
+ * entries of the e820 map (MMIO, ROM, the PCI hole) are mapped.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,15 +18,6 @@
 
 /* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries; with PAE 64 GiB or the CPU's width. */
 #define IOREMAP_PHYS_LIMIT hal_phys_limit()
-
-/* True if a frame of [first, last] is RAM that the page allocator manages (not reserved). */
-static bool range_has_ram_in_use(pfn_t first, pfn_t last)
-{
-	for (uint64_t pfn = first; pfn <= last; pfn++)
-		if (pfn_valid((pfn_t)pfn) && !PageReserved(pfn_to_page((pfn_t)pfn)))
-			return true;
-	return false;
-}
 
 static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *caller)
 {
@@ -44,8 +38,8 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 		vmalloc_stats.area_failures++;
 		return 0;
 	}
-	if (range_has_ram_in_use((pfn_t)(phys >> PAGE_SHIFT), (pfn_t)(last >> PAGE_SHIFT))) {
-		printf("ioremap: refusing 0x%llx-0x%llx: it holds RAM the page allocator owns\n",
+	if (phys_range_has_ram((uint64_t)phys & ~(uint64_t)(PAGE_SIZE - 1), (last | (PAGE_SIZE - 1)) + 1)) {
+		printf("ioremap: refusing 0x%llx-0x%llx: it holds RAM (map RAM through kmap or the linear map)\n",
 			(unsigned long long)phys, (unsigned long long)last);
 		vmalloc_stats.area_failures++;
 		return 0;

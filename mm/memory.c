@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include <hal/cpu.h>
 #include <hal/irq.h>
 #include <hal/mmu.h>
 #include <mm/fixmap.h>
@@ -150,8 +151,14 @@ static unsigned do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, vad
 		return 0;
 	}
 	if (PageAnon(old) && page_count(old) == 1) {
+		/*
+		 * Ours alone: writable where the region is.  A forced write into a region without
+		 * VM_WRITE (the ELF loader clearing a read-only segment's bss tail) writes through the
+		 * kernel's mapping and leaves the entry read-only.
+		 */
 		mmap_stats.cow_reuses++;
-		install_user_pte(mm, address, old, vma->vm_page_prot | HAL_PROT_WRITE);
+		if (vma->vm_flags & VM_WRITE)
+			install_user_pte(mm, address, old, vma->vm_page_prot | HAL_PROT_WRITE);
 		return 0;
 	}
 	r = map_new_anon_page(mm, vma, address, old);
@@ -176,6 +183,17 @@ unsigned handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, vaddr
 
 		if (write && !(prot & HAL_PROT_WRITE))
 			return do_wp_page(mm, vma, address, page);
+		if ((flags & FAULT_FLAG_INSTRUCTION) && !(prot & HAL_PROT_EXEC)) {
+			/*
+			 * An instruction fetch from a present NX page is not a stale TLB entry: flushing and
+			 * returning would fault again forever.  A region that allows exec gets its entry
+			 * rebuilt from vm_page_prot; any other refuses (Linux's access_error()).
+			 */
+			if (!(vma->vm_flags & VM_EXEC) || !(vma->vm_page_prot & HAL_PROT_EXEC))
+				return VM_FAULT_SIGSEGV;
+			install_user_pte(mm, address, page, vma->vm_page_prot | (prot & HAL_PROT_WRITE));
+			return 0;
+		}
 		if (!(prot & HAL_PROT_USER) && (vma->vm_page_prot & HAL_PROT_USER))
 			install_user_pte(mm, address, page, vma->vm_page_prot | (prot & HAL_PROT_WRITE));
 		else
@@ -278,6 +296,16 @@ struct protect_arg {
 	struct vm_area_struct *vma;
 };
 
+/* NX is expressed only by PAE's 64-bit entries, and only on a CPU that has it. */
+static bool nx_in_entries(void)
+{
+#ifdef CONFIG_X86_PAE
+	return hal_cpu_has(HAL_FEAT_NX);
+#else
+	return false;
+#endif
+}
+
 static void protect_one(struct mm_struct *mm, vaddr_t addr, paddr_t pa, unsigned prot, void *arg)
 {
 	struct vm_area_struct *vma = ((struct protect_arg *)arg)->vma;
@@ -286,7 +314,14 @@ static void protect_one(struct mm_struct *mm, vaddr_t addr, paddr_t pa, unsigned
 	/* A private page that was writable is this region's own: it may stay writable. */
 	if ((vma->vm_flags & VM_WRITE) && (prot & HAL_PROT_WRITE))
 		newprot |= HAL_PROT_WRITE;
-	if (newprot == (prot & ~(unsigned)HAL_PROT_EXEC) || newprot == prot)
+	/*
+	 * Where the entry cannot say NX (2-level tables, or PAE on a CPU without NX) every present page
+	 * reads back executable; only there may a missing HAL_PROT_EXEC count as equal.  With NX, a
+	 * dropped PROT_EXEC must reach the entry (RWX to RW leaves no writable, executable page).
+	 */
+	if (!nx_in_entries())
+		newprot |= prot & HAL_PROT_EXEC;
+	if (newprot == prot)
 		return;
 	hal_unmap_page(mm->pgd, addr);
 	hal_map_page(mm->pgd, addr, pa, newprot);
@@ -370,8 +405,29 @@ int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area
 	return c.err;
 }
 
+/*
+ * May this access go to vma?  A forced write (FOLL_FORCE) is allowed into a private region that
+ * could be made writable, and only ever lands in a private copy mapped read-only (Linux's
+ * check_vma_flags() and is_cow_mapping()).
+ */
+static bool remote_access_ok(const struct vm_area_struct *vma, unsigned gup_flags)
+{
+	bool write = (gup_flags & FOLL_WRITE) != 0;
+
+	if (vma_access_ok(vma, write, false))
+		return true;
+	return write && (gup_flags & FOLL_FORCE) && !(vma->vm_flags & VM_SHARED) &&
+	       (vma->vm_flags & VM_MAYWRITE) && (vma->vm_flags & VM_ACCESS_FLAGS);
+}
+
 size_t access_process_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t len, bool write)
 {
+	return access_remote_vm(mm, addr, buf, len, write ? FOLL_WRITE : 0);
+}
+
+size_t access_remote_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t len, unsigned gup_flags)
+{
+	bool write = (gup_flags & FOLL_WRITE) != 0;
 	size_t done = 0;
 
 	while (done < len) {
@@ -390,7 +446,7 @@ size_t access_process_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t l
 		vma = find_vma(mm, a);
 		if (vma && vma->vm_start > a && (vma->vm_flags & VM_GROWSDOWN))
 			expand_stack(vma, a); /* as Linux's find_extend_vma; refused growth fails below */
-		if (!vma || vma->vm_start > a || !vma_access_ok(vma, write, false))
+		if (!vma || vma->vm_start > a || !remote_access_ok(vma, gup_flags))
 			break;
 		page = follow_page(mm, a, &writable);
 		if (!page || (write && !writable) || !(vma->vm_page_prot & HAL_PROT_USER)) {

@@ -3,10 +3,12 @@
  * (seed 001).  mem_map starts at frame 0 and ends at max_pfn, holes
  * included, so a frame number indexes it directly (the flat memory model).
  */
+#include <stdint.h>
 #include <stddef.h>
 #include <string.h>
 
 #include <hal/mmu.h>
+#include <mm/e820.h>
 #include <mm/layout.h>
 #include <mm/mmzone.h>
 #include <mm/page.h>
@@ -31,6 +33,42 @@ struct page *pfn_to_page(pfn_t pfn)
 bool pfn_valid(pfn_t pfn)
 {
 	return mem_map && pfn < max_pfn;
+}
+
+/*
+ * The RAM entries of the boot e820 map, kept so that a frame in a hole below max_pfn (the PCI hole
+ * with the APIC and IO-APIC at 6 GiB) is told from RAM: such a frame has a struct page, but mapping it
+ * cacheable through kmap would alias MMIO ("Professional Linux Kernel Architecture", ch. 3).
+ */
+static struct e820_table ram_map;
+
+void mm_set_ram_map(const struct e820_table *t)
+{
+	ram_map.nr_entries = 0;
+	for (unsigned i = 0; t && i < t->nr_entries; i++)
+		if (t->entries[i].type == E820_RAM && t->entries[i].size)
+			ram_map.entries[ram_map.nr_entries++] = t->entries[i];
+}
+
+bool phys_range_has_ram(uint64_t start, uint64_t end)
+{
+	for (unsigned i = 0; i < ram_map.nr_entries; i++) {
+		const struct e820_entry *e = &ram_map.entries[i];
+		uint64_t last = e->addr + e->size - 1;
+
+		if (last < e->addr)
+			last = UINT64_MAX;
+		if (start <= last && e->addr < end)
+			return true;
+	}
+	return false;
+}
+
+bool page_is_ram(pfn_t pfn)
+{
+	uint64_t pa = (uint64_t)pfn << PAGE_SHIFT;
+
+	return phys_range_has_ram(pa, pa + PAGE_SIZE);
 }
 
 struct page *pfn_to_page_or_null(pfn_t pfn)

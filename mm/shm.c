@@ -194,12 +194,18 @@ unsigned long shm_at(struct mm_struct *mm, int shmid, vaddr_t addr, int shmflg)
 				return (unsigned long)-EINVAL;
 			addr &= ~(vaddr_t)(SHMLBA - 1);
 		}
+		/* As Linux: a fixed attach over an existing mapping needs SHM_REMAP. */
+		if (!(shmflg & SHM_REMAP) && find_vma_intersection(mm, addr, addr + PAGE_ALIGN_UP(s->size)))
+			return (unsigned long)-EINVAL;
 		flags |= MAP_FIXED;
 	}
 	if (!(shmflg & SHM_RDONLY))
 		prot |= PROT_WRITE;
-	/* Each attachment opens the segment anew, as Linux does, so attachments never merge. */
-	f = file_open(s->inode, FMODE_READ | FMODE_WRITE);
+	/*
+	 * Each attachment opens the segment anew, as Linux does, so attachments never merge; a
+	 * read-only attach opens it read-only, so mprotect cannot make it writable (no VM_MAYWRITE).
+	 */
+	f = file_open(s->inode, (shmflg & SHM_RDONLY) ? FMODE_READ : FMODE_READ | FMODE_WRITE);
 	if (!f)
 		return (unsigned long)-ENOMEM;
 	f->f_vm_ops = &shm_vm_ops;

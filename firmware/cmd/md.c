@@ -196,9 +196,9 @@ SHELL_CMD_DESC(mw, .name = "mw", .usage = "ADDR VALUE [COUNT]", .min_args = 2, .
 	       .fn = cmd_mw);
 
 /*
- * mdp reaches one physical page at a time: RAM (low or high, anything with
- * a struct page) through kmap_atomic slot KM_USER0, anything else (MMIO,
- * ROM above the end of RAM) through a one-page ioremap.
+ * mdp reaches one physical page at a time: RAM (low or high, a frame the
+ * e820 map calls RAM) through kmap_atomic slot KM_USER0, anything else
+ * (MMIO in the PCI hole, ROM) only through a one-page uncached ioremap.
  */
 struct phys_window {
 	const char *cmd;
@@ -223,7 +223,8 @@ static int window_open(struct phys_window *w, uint64_t page)
 	pfn_t pfn = (pfn_t)(page >> PAGE_SHIFT);
 
 	window_close(w);
-	if (pfn_valid(pfn)) {
+	/* A struct page alone is not RAM: a frame of the PCI hole (APIC, IO-APIC) goes through ioremap. */
+	if (pfn_valid(pfn) && page_is_ram(pfn)) {
 		w->va = kmap_atomic(pfn_to_page(pfn), KM_USER0);
 		w->ioremapped = false;
 	} else {
@@ -232,7 +233,7 @@ static int window_open(struct phys_window *w, uint64_t page)
 	}
 	if (!w->va) {
 		printf("%s: cannot map phys 0x%08llx: %s\n", w->cmd, (unsigned long long)page,
-		       w->ioremapped ? "it has no struct page and ioremap refused it" : "kmap_atomic failed");
+		       w->ioremapped ? "it is not RAM and ioremap refused it" : "kmap_atomic failed");
 		return 1;
 	}
 	w->page = page;

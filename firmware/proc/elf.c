@@ -43,18 +43,13 @@ static int map_segment(struct mm_struct *mm, struct file *file, const struct elf
 		if (ph->p_memsz > ph->p_filesz && (ph->p_vaddr + ph->p_filesz) & ~PAGE_MASK) {
 			static const char zeros[PAGE_SIZE];
 			uint32_t from = ph->p_vaddr + ph->p_filesz;
-			struct vm_area_struct *vma = find_vma(mm, from);
-			unsigned long saved = vma->vm_flags;
 
 			/*
-			 * The kernel writes it even when the segment is read-only, as Linux does.
+			 * The kernel writes it even when the segment is read-only, as Linux does: a forced
+			 * write into a private copy that stays read-only for the program.
 			 */
-			vma->vm_flags |= VM_WRITE;
-			if (access_process_vm(mm, from, (void *)zeros, fend - from, true) != fend - from) {
-				vma->vm_flags = saved;
+			if (access_remote_vm(mm, from, (void *)zeros, fend - from, FOLL_WRITE | FOLL_FORCE) != fend - from)
 				return -ENOMEM;
-			}
-			vma->vm_flags = saved;
 		}
 	} else {
 		fend = start;

@@ -63,8 +63,12 @@ bool handle_user_fault(struct trap_frame *tf)
 	}
 	addr = read_cr2();
 	write = (tf->error_code & PF_WRITE) != 0;
-	exec = !write && addr == tf->eip;
-	access = write ? "write" : exec ? "exec" : "read";
+	/*
+	 * With NX the CPU says when it faulted fetching an instruction (the I/D bit); without NX it
+	 * cannot refuse one, so only the label guesses from eip.
+	 */
+	exec = (tf->error_code & PF_INSTR) != 0;
+	access = write ? "write" : exec || addr == tf->eip ? "exec" : "read";
 	irq_enable();
 	if (addr >= TASK_SIZE) {
 		char region[128], why[192];
@@ -94,14 +98,22 @@ bool handle_user_fault(struct trap_frame *tf)
 			do_exit(SIGSEGV);
 		}
 	}
-	if (!vma_access_ok(vma, write, false)) {
-		report(tf, addr, access, vma, write ? "region is not writable" : "region is not readable", SIGSEGV);
+	/* As Linux's access_error(): an instruction fetch from a region without VM_EXEC is refused. */
+	if (!vma_access_ok(vma, write, exec)) {
+		report(tf, addr, access, vma,
+		       write ? "region is not writable" : exec ? "region is not executable" : "region is not readable",
+		       SIGSEGV);
 		do_exit(SIGSEGV);
 	}
-	r = handle_mm_fault(mm, vma, addr, (write ? FAULT_FLAG_WRITE : 0) | FAULT_FLAG_USER);
+	r = handle_mm_fault(mm, vma, addr,
+			    (write ? FAULT_FLAG_WRITE : 0) | (exec ? FAULT_FLAG_INSTRUCTION : 0) | FAULT_FLAG_USER);
 	if (r & VM_FAULT_OOM) {
 		report(tf, addr, access, vma, "out of memory", SIGKILL);
 		do_exit(SIGKILL);
+	}
+	if (r & VM_FAULT_SIGSEGV) {
+		report(tf, addr, access, vma, "the page refuses this access", SIGSEGV);
+		do_exit(SIGSEGV);
 	}
 	if (r) {
 		report(tf, addr, access, vma, "beyond the end of the file", SIGBUS);

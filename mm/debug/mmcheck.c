@@ -199,6 +199,9 @@ static void check_area_pages(struct mmcheck_ctx *c, const struct vm_struct *v)
 				mmcheck_violation(c, "0x%08lx maps pfn:%#x, which is free", (unsigned long)va,
 						  page_to_pfn(p));
 		}
+		if ((v->flags & VM_IOREMAP) && page_is_ram((pfn_t)(pa >> PAGE_SHIFT)))
+			mmcheck_violation(c, "ioremap area 0x%08lx page %lu maps 0x%llx, which is RAM", (unsigned long)v->addr,
+					  i, (unsigned long long)pa);
 		if ((v->flags & VM_IOREMAP) && pa != v->phys_addr + (paddr_t)i * PAGE_SIZE)
 			mmcheck_violation(c, "ioremap area 0x%08lx page %lu maps 0x%llx, not 0x%llx",
 					  (unsigned long)v->addr, i, (unsigned long long)pa,
@@ -350,11 +353,11 @@ unsigned long mmcheck_fixmap(FILE *out)
 					  (unsigned long long)pa);
 			continue;
 		}
-		/* The rest are device registers: uncached, and never RAM the page allocator owns. */
+		/* The rest are device registers: uncached, and never RAM (reserved RAM included: the image). */
 		if (!(prot & HAL_PROT_NOCACHE))
 			mmcheck_violation(&c, "%s maps device memory 0x%llx cached", name, (unsigned long long)pa);
-		if (pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn)))
-			mmcheck_violation(&c, "%s maps pfn:%#x, RAM the page allocator owns", name, pfn);
+		if (page_is_ram(pfn))
+			mmcheck_violation(&c, "%s maps pfn:%#x, which is RAM", name, pfn);
 	}
 	return mmcheck_finish(&c);
 }

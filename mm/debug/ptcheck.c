@@ -51,6 +51,12 @@ static bool in_readonly(const struct walk *w, vaddr_t va)
 	return w->img && va >= w->img->text_start && va < w->img->ro_end;
 }
 
+/* True when physical frame pa holds kernel text or rodata, whatever address maps it. */
+static bool frame_in_readonly(const struct walk *w, paddr_t pa)
+{
+	return w->img && pa >= __pa(w->img->text_start) && pa < __pa(w->img->ro_end);
+}
+
 /* The live area holding va (guard page included), advancing the cursor; NULL if none. */
 static const struct vm_struct *area_at(struct walk *w, vaddr_t va)
 {
@@ -95,7 +101,12 @@ static void check_page(struct walk *w, vaddr_t va, paddr_t pa, unsigned prot)
 		if (!ro && !(prot & HAL_PROT_WRITE))
 			mmcheck_violation(&w->c, "linear map 0x%08lx is read-only outside the kernel's read-only part",
 					  (unsigned long)va);
-	} else if (va < VMALLOC_START) {
+		return;
+	}
+	if ((prot & HAL_PROT_WRITE) && frame_in_readonly(w, pa))
+		mmcheck_violation(&w->c, "0x%08lx is a writable alias of kernel text/rodata (phys 0x%llx)",
+				  (unsigned long)va, (unsigned long long)pa);
+	if (va < VMALLOC_START) {
 		mmcheck_violation(&w->c, "0x%08lx in the VMALLOC_OFFSET gap is mapped (phys 0x%llx)", (unsigned long)va,
 				  (unsigned long long)pa);
 	} else if (va < VMALLOC_END) {

@@ -129,6 +129,11 @@ size_t access_process_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t l
 	return len;
 }
 
+size_t access_remote_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t len, unsigned gup_flags)
+{
+	return access_process_vm(mm, addr, buf, len, (gup_flags & FOLL_WRITE) != 0);
+}
+
 static struct inode fake_inode;
 static struct file fake_file;
 

@@ -206,6 +206,36 @@ def test_nopse_builds_the_linear_map_from_page_tables(hil):
         hil.release(t)
 
 
+def test_nx_exec_of_user_data_kills_the_program(hil):
+    """With NX, a user program executing its own data dies of SIGSEGV (it used to fault forever).
+
+    The fetch from the present NX page is refused as Linux's access_error() refuses PF_INSTR on a
+    region without VM_EXEC; before, the fault handler took the page for a stale TLB entry and
+    returned to the same fetch, and `run` never came back.
+    """
+    image = _pae_image(hil)
+    kprobe = os.path.join(os.path.dirname(image), "user", "kprobe")
+    if not os.path.isfile(kprobe):
+        pytest.skip("kprobe not built next to the PAE image")
+    cfg = hil.tcfg.with_overrides(memory="1G", cpu="max", extra_args=f"-initrd {kprobe}")
+    t = ht.make_target(cfg, image)
+    hil._n += 1
+    t.label = f"{hil._n:02d}-pae-m1G-max-nxdata"
+    hil.targets.append(t)
+    try:
+        t.boot()
+        out = t.cmd("run kprobe nxdata", timeout=30)
+        m = re.search(r"kprobe: pid \d+: exec of 0x([0-9a-f]{8}) \(own data\)", out)
+        assert m, out
+        assert re.search(rf"kprobe\[\d+\]: page fault at 0x{m.group(1)} \(exec\).*region is not executable.*"
+                         r"killed \(signal 11\)", out), out
+        assert "kprobe: FAIL" not in out, out
+        out = t.cmd("mmcheck", timeout=CHECK_TIMEOUT)
+        assert out.endswith("mmcheck: 0 violations"), out
+    finally:
+        hil.release(t)
+
+
 # The same stress run as the 2-level hardening suites, on the PAE image where RAM above 4 GiB is in
 # play: every operation kind including the process mix, with and without failure injection.
 PAE_STRESS_OPS = 1_000_000

@@ -295,8 +295,12 @@ static void test_fixmap_slots(void **state)
 	hb_assert_detects("boot-time slot");
 	clear_fixmap(FIX_BTMAP_BEGIN + 3);
 	set_fixmap(FIX_EARLYCON_MEM_BASE, (paddr_t)page_to_pfn(low) << PAGE_SHIFT);
-	hb_assert_detects("RAM the page allocator owns");
+	hb_assert_detects("which is RAM");
 	clear_fixmap(FIX_EARLYCON_MEM_BASE);
+	/* Reserved RAM is RAM too: a device slot over the kernel image is a second mapping of it. */
+	set_fixmap_nocache(FIX_IO_APIC_BASE_0 + 1, __pa(hb_image.text_start));
+	hb_assert_detects("which is RAM");
+	clear_fixmap(FIX_IO_APIC_BASE_0 + 1);
 	set_fixmap_nocache(FIX_APIC_BASE, APIC_DEFAULT_PHYS_BASE);
 	hb_assert_clean();
 	clear_fixmap(FIX_APIC_BASE);
@@ -335,6 +339,27 @@ static void test_ptcheck_writable_text(void **state)
 	hb_assert_detects("instead of");
 	hal_unmap_page(swapper_pg_dir, va);
 	assert_int_equal(hal_map_page(swapper_pg_dir, va, pa, prot), HAL_OK);
+	hb_assert_clean();
+}
+
+/*
+ * A writable alias of kernel text anywhere outside the linear map (a vmalloc area here; an
+ * ioremap of the image's frames gave one before ioremap refused RAM) is a violation: the check
+ * is by frame, not only by the linear address of the text.
+ */
+static void test_ptcheck_writable_text_alias(void **state)
+{
+	struct page *text = pfn_to_page((pfn_t)(__pa(hb_image.text_start + PAGE_SIZE) >> PAGE_SHIFT));
+	vaddr_t v;
+
+	v = vmap(&text, 1, 0, HAL_PROT_READ);
+	assert_true(v);
+	hb_assert_clean(); /* a read-only alias is harmless */
+	vunmap(v);
+	v = vmap(&text, 1, 0, HAL_PROT_WRITE);
+	assert_true(v);
+	hb_assert_detects("writable alias of kernel text/rodata");
+	vunmap(v);
 	hb_assert_clean();
 }
 
@@ -386,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fixmap_slots, boot1g),
 		cmocka_unit_test_setup(test_ptcheck_below_page_offset, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_writable_text, boot32m),
+		cmocka_unit_test_setup(test_ptcheck_writable_text_alias, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_gaps_and_top, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_missing_shared_table, boot32m),
 	};

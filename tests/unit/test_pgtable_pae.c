@@ -16,7 +16,9 @@
 
 #include <hal/mmu.h>
 #include <mm/meminfo.h>
+#include <mm/memory.h>
 #include <mm/mman.h>
+#include <mm/mm_types.h>
 #include <mm/debug/mmcheck.h>
 #include <mm/mmzone.h>
 
@@ -404,6 +406,93 @@ static void test_boot_6g_cpu_with_32_physical_bits(void **state)
 }
 
 /* A process address space: four pages for the directory block, given back whole. */
+/* The protection a user page's entry carries: its HAL_PROT_* bits as the hardware reads them. */
+static unsigned user_prot(struct mm_struct *mm, vaddr_t va)
+{
+	unsigned prot = 0;
+
+	assert_true(hal_query_page(mm->pgd, va, NULL, &prot));
+	return prot;
+}
+
+/*
+ * With NX, mprotect dropping PROT_EXEC reaches the pages already mapped (RWX to RW leaves no
+ * writable and executable page), and an instruction fetch from a present NX page of a region
+ * without VM_EXEC is refused instead of being taken for a stale TLB entry (which faulted forever).
+ */
+static void test_nx_mprotect_and_exec_fault(void **state)
+{
+	const vaddr_t base = 0x10000000u;
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+
+	(void)state;
+	boot_6g();
+	proc_mm_init();
+	sysctl_max_map_count = DEFAULT_MAX_MAP_COUNT;
+	mm = mm_alloc();
+	assert_non_null(mm);
+	assert_int_equal(do_mmap(mm, NULL, base, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+				 MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0), base);
+	vma = find_vma(mm, base);
+	assert_int_equal(handle_mm_fault(mm, vma, base, FAULT_FLAG_WRITE | FAULT_FLAG_USER), 0);
+	assert_int_equal(handle_mm_fault(mm, vma, base + PAGE_SIZE, FAULT_FLAG_USER), 0);
+	assert_true(user_prot(mm, base) & HAL_PROT_EXEC);
+	assert_true(user_prot(mm, base) & HAL_PROT_WRITE);
+
+	/* RWX to RW: the written page stays writable and loses exec, the read one loses exec. */
+	assert_int_equal(do_mprotect(mm, base, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(user_prot(mm, base) & (HAL_PROT_EXEC | HAL_PROT_WRITE), HAL_PROT_WRITE);
+	assert_false(user_prot(mm, base + PAGE_SIZE) & HAL_PROT_EXEC);
+
+	/* An instruction fetch from the present NX page: refused, the entry unchanged. */
+	vma = find_vma(mm, base);
+	assert_false(vma_access_ok(vma, false, true));
+	assert_int_equal(handle_mm_fault(mm, vma, base, FAULT_FLAG_INSTRUCTION | FAULT_FLAG_USER), VM_FAULT_SIGSEGV);
+	assert_false(user_prot(mm, base) & HAL_PROT_EXEC);
+
+	/* Exec given back: the pages become executable again, and a fetch fault is satisfied. */
+	assert_int_equal(do_mprotect(mm, base, 2 * PAGE_SIZE, PROT_READ | PROT_EXEC), 0);
+	assert_true(user_prot(mm, base) & HAL_PROT_EXEC);
+	assert_false(user_prot(mm, base) & HAL_PROT_WRITE);
+	vma = find_vma(mm, base);
+	assert_true(vma_access_ok(vma, false, true));
+	assert_int_equal(handle_mm_fault(mm, vma, base, FAULT_FLAG_INSTRUCTION | FAULT_FLAG_USER), 0);
+	mmput(mm);
+	fake_hal_fini();
+}
+
+/*
+ * Frames in the PCI hole below max_pfn at 6 GiB (the local APIC at 0xfee00000, the IO-APIC at
+ * 0xfec00000) have a struct page but are not RAM: kmap and kmap_atomic refuse them rather than
+ * make a cacheable alias of MMIO; RAM on both sides still maps.
+ */
+static void test_kmap_refuses_pci_hole(void **state)
+{
+	static const pfn_t holes[] = { 0xfee00, 0xfec00, 0xc0000, 0xfffff };
+	struct page *ram = pfn_to_page(0x100000); /* the first frame above 4 GiB */
+	vaddr_t va;
+
+	(void)state;
+	boot_6g();
+	for (unsigned i = 0; i < sizeof(holes) / sizeof(holes[0]); i++) {
+		assert_true(pfn_valid(holes[i]));
+		assert_false(page_is_ram(holes[i]));
+		assert_int_equal(kmap(pfn_to_page(holes[i])), 0);
+		assert_int_equal(kmap_atomic(pfn_to_page(holes[i]), KM_USER0), 0);
+	}
+	assert_false(page_is_ram(0xb8));
+	assert_int_equal(kmap(pfn_to_page(0xb8)), 0); /* VGA memory in the low hole */
+	assert_true(page_is_ram(0xbffd0) && page_is_ram(0x100000) && page_is_ram(0x9f));
+	va = kmap(ram);
+	assert_true(va >= PKMAP_BASE && va < PKMAP_END);
+	kunmap(ram);
+	va = kmap_atomic(pfn_to_page(0xbffd0), KM_USER0);
+	assert_true(va);
+	kunmap_atomic(va, KM_USER0);
+	fake_hal_fini();
+}
+
 static void test_mm_alloc_pgd_block(void **state)
 {
 	unsigned long free_before, tables_before;
@@ -441,6 +530,8 @@ int main(void)
 		cmocka_unit_test(test_boot_6g_highmem_above_4g),
 		cmocka_unit_test(test_boot_6g_cpu_with_32_physical_bits),
 		cmocka_unit_test(test_mm_alloc_pgd_block),
+		cmocka_unit_test(test_nx_mprotect_and_exec_fault),
+		cmocka_unit_test(test_kmap_refuses_pci_hole),
 	};
 
 	(void)vm_boot; /* test_vm_boot.h's below-4-GiB boot: boot_6g() is this file's */

@@ -229,6 +229,48 @@ static void test_shm_two_attachments_one_set_of_pages(void **state)
 	assert_all_returned();
 }
 
+/*
+ * A read-only attach stays read-only: mprotect cannot add PROT_WRITE (the attachment's file is
+ * opened for reading only, so the region has no VM_MAYWRITE), and a write through it is refused.
+ * A fixed attach over an existing mapping is -EINVAL unless SHM_REMAP asks for the replacement.
+ */
+static void test_shm_readonly_attach_and_remap(void **state)
+{
+	struct mm_struct *mm = mm_alloc();
+	int id = shm_get(0x4321, 2 * P, IPC_CREAT | 0600, 0);
+	unsigned long x, y;
+	uint8_t v;
+
+	(void)state;
+	assert_true(id >= 0);
+	x = shm_at(mm, id, BASE, SHM_RDONLY);
+	assert_int_equal(x, BASE);
+	assert_true(uget(mm, BASE, &v));
+	assert_false(uput(mm, BASE, 1));
+	assert_int_equal(do_mprotect(mm, BASE, 2 * P, PROT_READ | PROT_WRITE), -EACCES);
+	assert_false(find_vma(mm, BASE)->vm_flags & VM_WRITE);
+	assert_false(uput(mm, BASE + P, 1));
+
+	/* Over the read-only attachment, and over part of an anonymous region: refused, nothing changed. */
+	assert_int_equal((long)shm_at(mm, id, BASE, 0), -EINVAL);
+	assert_int_equal(MMAP_ANON(mm, BASE + 8 * P, 4 * P, PROT_READ | PROT_WRITE, MAP_FIXED), BASE + 8 * P);
+	assert_true(uput(mm, BASE + 9 * P, 0x77));
+	assert_int_equal((long)shm_at(mm, id, BASE + 7 * P, 0), -EINVAL);
+	assert_true(uget(mm, BASE + 9 * P, &v));
+	assert_int_equal(v, 0x77);
+	assert_int_equal(nregions(mm), 2);
+	/* SHM_REMAP replaces, writable as asked. */
+	y = shm_at(mm, id, BASE + 8 * P, SHM_REMAP);
+	assert_int_equal(y, BASE + 8 * P);
+	assert_true(uput(mm, BASE + 9 * P, 0x42));
+	assert_int_equal(shm_dt(mm, BASE), 0);
+	assert_int_equal(shm_dt(mm, BASE + 8 * P), 0);
+	assert_int_equal(shm_rmid(id), 0);
+	assert_int_equal(shm_count(), 0);
+	mmput(mm);
+	assert_all_returned();
+}
+
 static void test_anon_rmap_after_mremap_and_split(void **state)
 {
 	struct mm_struct *mm = mm_alloc();
@@ -260,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sigbus_beyond_end_of_file, setup_proc),
 		cmocka_unit_test_setup(test_interval_tree_against_brute_force, setup_proc),
 		cmocka_unit_test_setup(test_shm_two_attachments_one_set_of_pages, setup_proc),
+		cmocka_unit_test_setup(test_shm_readonly_attach_and_remap, setup_proc),
 		cmocka_unit_test_setup(test_anon_rmap_after_mremap_and_split, setup_proc),
 	};
 

@@ -10,6 +10,9 @@
  *                                        when no address is given); the
  *                                        parent checks that each child died
  *                                        of SIGSEGV and prints "kprobe: pass"
+ *   kprobe nxdata                        execute a `ret` in the program's own data (a
+ *                                        region without VM_EXEC): with NX the kernel must kill
+ *                                        it; without NX the CPU cannot refuse and it comes back
  *   kprobe ac                            set EFLAGS.AC (which ring 3 may do)
  *                                        and enter the kernel with it: system
  *                                        calls, a page fault, fork; the kernel
@@ -187,6 +190,12 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "ac"))
 		return ac_mode();
+	if (argc == 2 && !strcmp(argv[1], "nxdata")) {
+		/* A `ret` in the program's own writable data: with NX the fetch must kill the program. */
+		static uint8_t code[16] = { 0xc3 };
+
+		return probe("exec", (uint32_t)(uintptr_t)code, "own data");
+	}
 	if (argc >= 3 && strcmp(argv[1], "all")) {
 		if (!parse_addr(argv[2], &addr)) {
 			printf("kprobe: bad address '%s'\n", argv[2]);

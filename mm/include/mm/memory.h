@@ -45,6 +45,12 @@ struct page *follow_page(struct mm_struct *mm, vaddr_t address, bool *writable);
 /* Copy len bytes between buf and mm's user addresses at addr, faulting pages in as the regions allow; bytes done (less on a bad address). */
 size_t access_process_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t len, bool write);
 
+#define FOLL_WRITE 0x01u /* access_remote_vm: write into the address space */
+#define FOLL_FORCE 0x02u /* ... even into a private region without VM_WRITE, through a read-only copy */
+
+/* access_process_vm() with FOLL_* flags; a forced write never leaves a writable entry behind. */
+size_t access_remote_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t len, unsigned gup_flags);
+
 /* Anonymous pages of mm shared with another address space (page_count > 1), for the fork test. */
 unsigned long count_shared_anon(struct mm_struct *mm);
 

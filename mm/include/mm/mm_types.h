@@ -49,6 +49,7 @@ struct address_space;
 /* What a fault asks of handle_mm_fault(). */
 #define FAULT_FLAG_WRITE 0x01u
 #define FAULT_FLAG_USER 0x02u
+#define FAULT_FLAG_INSTRUCTION 0x04u /* an instruction fetch (the CPU's I/D error bit, with NX) */
 
 /* What handle_mm_fault() and vm_ops->fault report (0 is success). */
 #define VM_FAULT_OOM 0x0001u

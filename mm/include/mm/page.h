@@ -76,6 +76,17 @@ struct page *pfn_to_page(pfn_t pfn);
 /* True when pfn has a struct page. */
 bool pfn_valid(pfn_t pfn);
 
+struct e820_table;
+
+/* Remember which frames are RAM (the E820_RAM entries of t) for page_is_ram(); mm_init calls it. */
+void mm_set_ram_map(const struct e820_table *t);
+
+/* True when frame pfn is RAM in the e820 map: a struct page alone (the PCI hole below max_pfn) is not. */
+bool page_is_ram(pfn_t pfn);
+
+/* True when any byte of [start, end) is RAM in the e820 map (reserved or not). */
+bool phys_range_has_ram(uint64_t start, uint64_t end);
+
 /* The physical address of low-memory kernel virtual address va. */
 static inline paddr_t __pa(vaddr_t va)
 {

@@ -18,6 +18,7 @@
 #define IPC_RMID 0
 #define SHM_RDONLY 010000
 #define SHM_RND 020000
+#define SHM_REMAP 040000 /* shmat: replace what is mapped at the address (else -EINVAL) */
 
 #define SHMMNI 32
 #define SHMMIN 1u
