@@ -49,13 +49,13 @@ static void test_ioremap_above_4g(void **state)
 	assert_null(vmlist);
 }
 
-/* 0xfffff000 bytes from an unaligned address: 2^20 + 1 pages, 0x100001000 bytes of span. */
+/* 0xffffffff bytes from an unaligned address: 2^20 + 1 pages, 0x100001000 bytes of span. */
 static void test_ioremap_span_over_4g_refused(void **state)
 {
 	unsigned long fails = vmalloc_stats.area_failures;
 
 	(void)state;
-	assert_int_equal(ioremap(ABOVE_4G + 0x800, 0xfffff000ul), 0);
+	assert_int_equal(ioremap(ABOVE_4G + 0x800, 0xfffffffful), 0);
 	assert_int_equal(ioremap(ABOVE_4G, 0xfffff000ul), 0); /* 2^20 - 1 pages: no room either */
 	assert_int_equal(vmalloc_stats.area_failures, fails + 2);
 	assert_null(vmlist);
