@@ -66,13 +66,36 @@ unsigned long init_bootmem(paddr_t map_pa, pfn_t max_low, paddr_t mapped_end)
 	return bytes;
 }
 
+/*
+ * The frames of [addr, addr + size) in 64-bit arithmetic that cannot wrap: a range reaching the top
+ * of the physical address space (an e820 entry ending exactly at 2^64, as the Multiboot parser
+ * leaves a wrapping entry once clipped) is cut at 2^64, never folded back to 0.  *first and *end
+ * are the frames wholly inside it (inner) or touching it (outer); false for an empty range.
+ */
+static bool range_frames(paddr_t addr, uint64_t size, bool inner, uint64_t *first, uint64_t *end)
+{
+	uint64_t last; /* the last byte, saturated at 2^64 - 1 */
+	const uint64_t top_pfn = (UINT64_MAX >> PAGE_SHIFT) + 1;
+
+	if (size == 0)
+		return false;
+	last = size - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (size - 1);
+	if (inner) {
+		*first = (addr >> PAGE_SHIFT) + ((addr & (PAGE_SIZE - 1)) != 0);
+		*end = last == UINT64_MAX ? top_pfn : (last + 1) >> PAGE_SHIFT;
+	} else {
+		*first = addr >> PAGE_SHIFT;
+		*end = (last >> PAGE_SHIFT) + 1;
+	}
+	return *first < *end;
+}
+
 void free_bootmem(paddr_t addr, uint64_t size)
 {
 	bootmem_data_t *b = &bootmem_node_data;
-	uint64_t start = (addr + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	uint64_t end = (addr + size) >> PAGE_SHIFT;
+	uint64_t start, end;
 
-	if (!alive("free_bootmem"))
+	if (!alive("free_bootmem") || !range_frames(addr, size, true, &start, &end))
 		return;
 	if (end > b->node_low_pfn)
 		end = b->node_low_pfn;
@@ -83,11 +106,10 @@ void free_bootmem(paddr_t addr, uint64_t size)
 unsigned long reserve_bootmem(paddr_t addr, uint64_t size)
 {
 	bootmem_data_t *b = &bootmem_node_data;
-	uint64_t start = addr >> PAGE_SHIFT;
-	uint64_t end = (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	uint64_t start, end;
 	unsigned long was_free = 0;
 
-	if (!alive("reserve_bootmem"))
+	if (!alive("reserve_bootmem") || !range_frames(addr, size, false, &start, &end))
 		return 0;
 	if (end > b->node_low_pfn)
 		end = b->node_low_pfn;

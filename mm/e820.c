@@ -25,7 +25,7 @@ const char *e820_type_name(uint32_t type)
 	}
 }
 
-static uint64_t entry_end(const struct e820_entry *e)
+uint64_t e820_entry_end(const struct e820_entry *e)
 {
 	uint64_t end = e->addr + e->size;
 
@@ -40,7 +40,7 @@ bool e820_is_ram(const struct e820_table *t, uint64_t start, uint64_t end)
 	for (unsigned i = 0; i < t->nr_entries; i++) {
 		const struct e820_entry *e = &t->entries[i];
 
-		if (e->type != E820_RAM && e->addr < end && entry_end(e) > start)
+		if (e->type != E820_RAM && e->addr < end && e820_entry_end(e) > start)
 			return false;
 	}
 	/* RAM entries may be split; extend the covered prefix until it stops growing. */
@@ -49,8 +49,8 @@ bool e820_is_ram(const struct e820_table *t, uint64_t start, uint64_t end)
 		for (unsigned i = 0; i < t->nr_entries; i++) {
 			const struct e820_entry *e = &t->entries[i];
 
-			if (e->type == E820_RAM && e->addr <= covered && entry_end(e) > covered) {
-				covered = entry_end(e);
+			if (e->type == E820_RAM && e->addr <= covered && e820_entry_end(e) > covered) {
+				covered = e820_entry_end(e);
 				progress = true;
 			}
 		}
@@ -65,8 +65,8 @@ uint64_t e820_end_of_ram(const struct e820_table *t, uint64_t limit)
 	for (unsigned i = 0; i < t->nr_entries; i++) {
 		const struct e820_entry *e = &t->entries[i];
 
-		if (e->type == E820_RAM && entry_end(e) > top)
-			top = entry_end(e);
+		if (e->type == E820_RAM && e820_entry_end(e) > top)
+			top = e820_entry_end(e);
 	}
 	return top < limit ? top : limit;
 }
@@ -92,6 +92,7 @@ void e820_print(FILE *out, const struct e820_table *t)
 		if (!e->size)
 			continue;
 		fprintf(out, "BIOS-e820: [mem 0x%016" PRIx64 "-0x%016" PRIx64 "] %s\n", e->addr,
-			entry_end(e) - 1, e820_type_name(e->type));
+			e->size - 1 > UINT64_MAX - e->addr ? UINT64_MAX : e->addr + (e->size - 1),
+			e820_type_name(e->type));
 	}
 }

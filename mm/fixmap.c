@@ -124,32 +124,56 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type)
 		       (unsigned long)page_to_pfn(page));
 		return 0;
 	}
-	if (!page_is_highmem(page))
-		return lowmem_page_address(page);
 	idx = FIX_KMAP_BEGIN + (unsigned)type;
 	va = __fix_to_virt(idx);
-	if (hal_query_page(swapper_pg_dir, va, &old, NULL)) {
+	/*
+	 * One use per slot at a time, counted for low pages too (they take no mapping, but a nested
+	 * use of the slot is the same mistake): the check Linux's CONFIG_DEBUG_HIGHMEM makes.
+	 */
+	if (fixmap_stats.atomic_depth[type]++ || hal_query_page(swapper_pg_dir, va, &old, NULL)) {
 		fixmap_stats.atomic_overwrites++;
-		printf("kmap_atomic: %s still maps phys 0x%llx (kunmap_atomic missing); replaced\n",
-			km_type_name(type), (unsigned long long)old);
+		printf("WARNING: kmap_atomic: slot %s is already in use (%lu uses, kunmap_atomic missing); "
+		       "%s\n", km_type_name(type), fixmap_stats.atomic_depth[type] - 1,
+		       page_is_highmem(page) ? "its mapping is replaced" : "low page, nothing remapped");
 	}
+	if (!page_is_highmem(page))
+		return lowmem_page_address(page);
 	if (!fixmap_set_pte(idx, (paddr_t)page_to_pfn(page) << PAGE_SHIFT, HAL_PROT_WRITE | HAL_PROT_GLOBAL,
-			    "kmap_atomic"))
+			    "kmap_atomic")) {
+		fixmap_stats.atomic_depth[type]--;
 		return 0;
+	}
 	fixmap_stats.atomic_maps++;
 	return va;
 }
 
+/* Drop one use of slot type; warn and count when it had none. */
+static void atomic_slot_put(enum km_type type)
+{
+	if (fixmap_stats.atomic_depth[type]) {
+		fixmap_stats.atomic_depth[type]--;
+		return;
+	}
+	fixmap_stats.atomic_unbalanced++;
+	printf("WARNING: kunmap_atomic: slot %s is not in use (kunmap_atomic without kmap_atomic)\n",
+	       km_type_name(type));
+}
+
 void kunmap_atomic(vaddr_t vaddr, enum km_type type)
 {
-	if (vaddr >= PAGE_OFFSET && vaddr < high_memory)
-		return; /* a low page: kmap_atomic gave its linear address */
+	if (vaddr >= PAGE_OFFSET && vaddr < high_memory) {
+		/* a low page: kmap_atomic gave its linear address, and only counted the slot */
+		if ((unsigned)type < KM_TYPE_NR)
+			atomic_slot_put(type);
+		return;
+	}
 	if ((unsigned)type >= KM_TYPE_NR || vaddr != __fix_to_virt(FIX_KMAP_BEGIN + (unsigned)type)) {
 		fixmap_stats.errors++;
 		printf("kunmap_atomic: 0x%08lx is not the address of slot %s; ignored\n", (unsigned long)vaddr,
 			km_type_name(type));
 		return;
 	}
+	atomic_slot_put(type);
 	hal_unmap_page(swapper_pg_dir, vaddr);
 	hal_flush_page(vaddr);
 }

@@ -43,9 +43,9 @@ static uint64_t ram_above(const struct e820_table *t, uint64_t limit)
 
 	for (unsigned i = 0; i < t->nr_entries; i++) {
 		const struct e820_entry *e = &t->entries[i];
-		uint64_t start = e->addr > limit ? e->addr : limit, end = e->addr + e->size;
+		uint64_t start = e->addr > limit ? e->addr : limit, end = e820_entry_end(e);
 
-		if (e->type == E820_RAM && end > start && end >= e->addr)
+		if (e->type == E820_RAM && end > start)
 			bytes += end - start;
 	}
 	return bytes;
@@ -97,7 +97,7 @@ static unsigned boundaries(const struct mm_boot_info *bi, uint64_t *b, unsigned 
 
 	for (unsigned i = 0; i < bi->e820->nr_entries && n + 2 <= max; i++) {
 		b[n++] = bi->e820->entries[i].addr;
-		b[n++] = bi->e820->entries[i].addr + bi->e820->entries[i].size;
+		b[n++] = e820_entry_end(&bi->e820->entries[i]);
 	}
 	for (unsigned i = 0; i < nr && n + 2 <= max; i++) {
 		b[n++] = r[i].start;

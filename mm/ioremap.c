@@ -23,7 +23,8 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 {
 	uint64_t last = (uint64_t)phys + size - 1;
 	paddr_t first_page;
-	unsigned long offset, span;
+	unsigned long offset;
+	uint64_t span; /* 64 bits: an unaligned range of nearly 4 GiB spans more than 2^32 bytes */
 	struct vm_struct *area;
 
 	if (size == 0 || last < phys) {
@@ -44,14 +45,20 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 		vmalloc_stats.area_failures++;
 		return 0;
 	}
-	offset = (unsigned long)(phys & ~(paddr_t)PAGE_MASK);
+	offset = (unsigned long)(phys & (PAGE_SIZE - 1)); /* not ~PAGE_MASK: a 32-bit mask */
 	first_page = phys - offset;
-	span = (unsigned long)(((last >> PAGE_SHIFT) - (first_page >> PAGE_SHIFT) + 1) << PAGE_SHIFT);
-	area = __get_vm_area_caller(span, VM_IOREMAP, VMALLOC_START, VMALLOC_END, caller);
+	span = ((last >> PAGE_SHIFT) - (first_page >> PAGE_SHIFT) + 1) << PAGE_SHIFT;
+	if (span > (uint64_t)(VMALLOC_END - VMALLOC_START)) {
+		printf("ioremap: 0x%llx-0x%llx spans %llu pages, more than the vmalloc space holds\n",
+			(unsigned long long)phys, (unsigned long long)last, (unsigned long long)(span >> PAGE_SHIFT));
+		vmalloc_stats.area_failures++;
+		return 0;
+	}
+	area = __get_vm_area_caller((unsigned long)span, VM_IOREMAP, VMALLOC_START, VMALLOC_END, caller);
 	if (!area)
 		return 0;
 	area->phys_addr = first_page;
-	for (unsigned long done = 0; done < span; done += PAGE_SIZE) {
+	for (uint64_t done = 0; done < span; done += PAGE_SIZE) {
 		int err = kernel_map_page(area->addr + (vaddr_t)done, first_page + done,
 					  HAL_PROT_WRITE | HAL_PROT_NOCACHE | HAL_PROT_GLOBAL);
 

@@ -104,12 +104,15 @@ static struct page *__rmqueue(struct zone *zone, unsigned order)
 	return NULL;
 }
 
-bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long mark)
+/* zone_watermark_ok with reserve pages held back on top of mark, for the whole request only (the
+ * per-order check that follows uses the mark alone, as Linux's __zone_watermark_ok does). */
+static bool watermark_ok_reserve(const struct zone *zone, unsigned order, unsigned long mark,
+				 unsigned long reserve)
 {
 	long free = (long)zone->free_pages - ((1l << order) - 1);
 	long min = (long)mark;
 
-	if (free <= min)
+	if (free <= min + (long)reserve)
 		return false;
 	/* Free pages in blocks smaller than the request cannot serve it; require less of the larger ones. */
 	for (unsigned o = 0; o < order; o++) {
@@ -119,6 +122,11 @@ bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long ma
 			return false;
 	}
 	return true;
+}
+
+bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long mark)
+{
+	return watermark_ok_reserve(zone, order, mark, 0);
 }
 
 /* The zones gfp may use, best first: "__GFP_DMA -> DMA; kernel -> NORMAL, DMA; __GFP_HIGHMEM -> HIGHMEM, NORMAL, DMA". */
@@ -173,7 +181,10 @@ static struct page *get_page_from_zonelist(gfp_t gfp, unsigned order, const enum
 			if (gfp & __GFP_ATOMIC)
 				mark -= mark / 2;
 		}
-		if (mark && !zone_watermark_ok(zone, order, mark))
+		/* list[0] is the highest zone the request may use: a lower zone keeps its
+		 * lowmem_reserve against it ("Professional Linux Kernel Architecture", ch. 3). */
+		if (!(gfp & __GFP_MEMALLOC) && (mark || zone->lowmem_reserve[list[0]]) &&
+		    !watermark_ok_reserve(zone, order, mark, zone->lowmem_reserve[list[0]]))
 			continue;
 		struct page *page = __rmqueue(zone, order);
 		if (page) {
@@ -393,6 +404,30 @@ void setup_per_zone_wmarks(void)
 		zone->watermark[WMARK_MIN] = min;
 		zone->watermark[WMARK_LOW] = min + tmp / 4;
 		zone->watermark[WMARK_HIGH] = min + tmp / 2;
+	}
+	setup_per_zone_lowmem_reserve();
+}
+
+unsigned long lowmem_reserve_ratio[MAX_NR_ZONES] = {
+	[ZONE_DMA] = 256,
+	[ZONE_NORMAL] = 32,
+	[ZONE_HIGHMEM] = 0,
+};
+
+void setup_per_zone_lowmem_reserve(void)
+{
+	struct zone *zones = contig_page_data.node_zones;
+
+	/* zone i keeps (managed pages of zones i+1 .. j) / ratio[i] from a request whose best zone is j. */
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		unsigned long above = 0;
+
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			zones[i].lowmem_reserve[j] = 0;
+		for (int j = i + 1; j < MAX_NR_ZONES; j++) {
+			above += zones[j].managed_pages;
+			zones[i].lowmem_reserve[j] = lowmem_reserve_ratio[i] ? above / lowmem_reserve_ratio[i] : 0;
+		}
 	}
 }
 

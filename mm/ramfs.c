@@ -20,7 +20,7 @@ static unsigned ramfs_count;
 static void copy_from_phys(void *dst, paddr_t pa, size_t len)
 {
 	while (len) {
-		size_t off = (size_t)(pa & ~(paddr_t)PAGE_MASK), chunk = PAGE_SIZE - off;
+		size_t off = (size_t)(pa & (PAGE_SIZE - 1)), chunk = PAGE_SIZE - off;
 		unsigned long irq;
 		vaddr_t k;
 

@@ -5,6 +5,14 @@
  * the list structure (vmlist_find_gap, vmlist_link, vmlist_unlink, vmlist_lookup, in
  * vmalloc_index.c); freeing is lazy about the TLB (vmalloc_purge.c); pages are mapped through the
  * kernel page-table service (kernel_pgtable.c).
+ *
+ * What the lazy purge promises: a freed range is unmapped at once, and no address of it is handed
+ * out again before its TLB entries are flushed.  It does not make a freed page unreachable: the
+ * kernel's entries are global, so a stale one outlives the unmapping and reaches whatever the frame
+ * holds next.  So vfree() flushes its own range (page by page, or by the global flush that purges
+ * the whole list) before its pages go back to the allocator, and only the address range stays
+ * lazy.  vunmap() frees no page; its caller owns them and must call vmalloc_purge_lazy() before
+ * freeing them (what Linux calls vm_unmap_aliases()).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -162,11 +170,12 @@ static struct vm_struct *take_vm_area(vaddr_t addr, const struct vm_struct *only
 
 	if (area && only_if && area != only_if)
 		area = NULL;
-	if (area)
+	/* Unmapped before the lock goes: once unlinked, the range may be handed out and mapped again. */
+	if (area) {
 		vmlist_unlink(prev, area);
-	irqlock_release(&vmlist_lock, irq);
-	if (area)
 		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
+	}
+	irqlock_release(&vmlist_lock, irq);
 	return area;
 }
 
@@ -318,9 +327,9 @@ vaddr_t vzalloc(unsigned long size)
 }
 
 /*
- * Unlink the area at addr if it is of kind flag (and, with lazy, unmap it
- * onto the purge list) under one hold of vmlist_lock; NULL after reporting
- * otherwise, changing nothing.
+ * Unlink the area at addr if it is of kind flag and unmap it (with lazy,
+ * onto the purge list; else flushed at once) under one hold of
+ * vmlist_lock; NULL after reporting otherwise, changing nothing.
  */
 static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, const char *who, bool lazy)
 {
@@ -332,6 +341,8 @@ static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, c
 		vmlist_unlink(prev, area);
 		if (lazy)
 			lazy_unmap_locked(area);
+		else
+			unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
 		irqlock_release(&vmlist_lock, irq);
 		return area;
 	}
@@ -348,12 +359,8 @@ static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, c
 
 struct vm_struct *remove_vm_area_of_kind(vaddr_t addr, unsigned long flag, const char *who)
 {
-	struct vm_struct *area = unlink_area_of_kind(addr, flag, who, false);
-
 	/* The caller keeps the vm_struct, so this path flushes at once. */
-	if (area)
-		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
-	return area;
+	return unlink_area_of_kind(addr, flag, who, false);
 }
 
 void vfree(vaddr_t addr)
@@ -362,10 +369,16 @@ void vfree(vaddr_t addr)
 
 	if (!addr)
 		return;
-	/* Unmapped now; only the TLB flush of the old addresses waits.  Then the pages go back. */
+	/* Unmapped now; the old addresses are flushed before the pages go back, so no stale TLB
+	 * entry reaches a page after the allocator has given it to someone else. */
 	area = unlink_area_of_kind(addr, VM_ALLOC, "vfree", true);
-	if (area)
+	if (area) {
+		unsigned long irq = irqlock_acquire(&vmlist_lock);
+
+		flush_before_reuse(area->addr, area->size - PAGE_SIZE);
+		irqlock_release(&vmlist_lock, irq);
 		release_alloc_area(area);
+	}
 }
 
 vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot)
@@ -374,6 +387,13 @@ vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsig
 
 	if (!pages || count == 0) {
 		printf("vmap: nothing to map\n");
+		vmalloc_stats.area_failures++;
+		return 0;
+	}
+	/* Checked before multiplying: count * PAGE_SIZE wraps in 32 bits from 2^20 pages on. */
+	if (count > (VMALLOC_END - VMALLOC_START) / PAGE_SIZE) {
+		printf("vmap: %u pages cannot fit in 0x%08lx-0x%08lx\n", count, (unsigned long)VMALLOC_START,
+			(unsigned long)VMALLOC_END);
 		vmalloc_stats.area_failures++;
 		return 0;
 	}

@@ -97,7 +97,7 @@ static uint64_t ram_in(uint64_t start, uint64_t end)
 	end = end < top ? end : top;
 	for (unsigned i = 0; i < boot_params.e820.nr_entries; i++) {
 		const struct e820_entry *e = &boot_params.e820.entries[i];
-		uint64_t s = e->addr > start ? e->addr : start, t = e->addr + e->size < end ? e->addr + e->size : end;
+		uint64_t s = e->addr > start ? e->addr : start, t = e820_entry_end(e) < end ? e820_entry_end(e) : end;
 
 		if (e->type == E820_RAM && s < t)
 			total += t - s;

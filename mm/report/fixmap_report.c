@@ -24,4 +24,10 @@ void fixmap_show(FILE *out)
 		else
 			fputs("-\n", out);
 	}
+	fprintf(out, "kmap_atomic: %lu high maps, %lu nested uses of a busy slot, %lu unbalanced kunmaps;"
+		" slots in use:", fixmap_stats.atomic_maps, fixmap_stats.atomic_overwrites,
+		fixmap_stats.atomic_unbalanced);
+	for (unsigned t = 0; t < KM_TYPE_NR; t++)
+		fprintf(out, " %s %lu", km_type_name(t), fixmap_stats.atomic_depth[t]);
+	fputc('\n', out);
 }

@@ -50,6 +50,10 @@ void show_zoneinfo(FILE *out)
 		fprintf(out, "        spanned  %lu\n", zone->spanned_pages);
 		fprintf(out, "        present  %lu\n", zone->present_pages);
 		fprintf(out, "        managed  %lu\n", zone->managed_pages);
+		fprintf(out, "        protection: (");
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			fprintf(out, "%s%lu", j ? ", " : "", zone->lowmem_reserve[j]);
+		fprintf(out, ")\n");
 		fprintf(out, "      nr_free_pages %lu\n", zone->free_pages);
 		fprintf(out, "      nr_alloc_fail %lu\n", zone->alloc_fail);
 		fprintf(out, "  start_pfn:           %lu\n", (unsigned long)zone->zone_start_pfn);

@@ -22,6 +22,25 @@ static bool features[HAL_FEAT_COUNT];
 static unsigned phys_bits;
 static bool building_boot_tables; /* boot.S writes its tables with paging off */
 
+/*
+ * The TLB, modelled as the CPU's cache of translations: a dereference
+ * through hal_va_ptr() fills the entry of its page (direct-mapped, so a
+ * later fill may evict it, as a real TLB does); hal_flush_page() and
+ * hal_flush_all() drop entries, and hal_switch_pgd() drops those below
+ * PAGE_OFFSET (the kernel's are global).  Unmapping does not touch it.
+ */
+#define FAKE_TLB_ENTRIES 256u
+static struct {
+	bool valid;
+	vaddr_t va;
+	paddr_t pa;
+} tlb[FAKE_TLB_ENTRIES];
+
+static unsigned tlb_slot(vaddr_t va)
+{
+	return (va >> 12) % FAKE_TLB_ENTRIES;
+}
+
 static void die(const char *what, uint64_t v)
 {
 	fprintf(stderr, "fake_hal: %s 0x%llx\n", what, (unsigned long long)v);
@@ -70,6 +89,7 @@ void fake_hal_fini(void)
 		munmap(ram, ram_size);
 	ram = NULL;
 	ram_size = 0;
+	memset(tlb, 0, sizeof(tlb));
 }
 
 void *fake_phys_ptr(paddr_t pa)
@@ -159,7 +179,24 @@ void *hal_va_ptr(vaddr_t va)
 
 	if (!hal_query_page(cur_pgd, va, &pa, NULL))
 		die("dereference of unmapped virtual address", va);
+	tlb[tlb_slot(va)].valid = true;
+	tlb[tlb_slot(va)].va = va & ~0xfffu;
+	tlb[tlb_slot(va)].pa = pa & ~(paddr_t)0xfffu;
 	return fake_phys_ptr(pa);
+}
+
+bool fake_hal_tlb_stale(vaddr_t va, paddr_t *pa)
+{
+	unsigned i = tlb_slot(va);
+	paddr_t now;
+
+	if (!tlb[i].valid || tlb[i].va != (va & ~0xfffu))
+		return false;
+	if (hal_query_page(cur_pgd, va, &now, NULL) && (now & ~(paddr_t)0xfffu) == tlb[i].pa)
+		return false;
+	if (pa)
+		*pa = tlb[i].pa;
+	return true;
 }
 
 vaddr_t hal_ptr_va(const void *p)
@@ -175,17 +212,25 @@ void hal_flush_page(vaddr_t va)
 {
 	fake_hal_stats.flush_page++;
 	fake_hal_stats.last_flush_va = va;
+	fake_hal_stats.last_flush_irq_depth = fake_hal_stats.irq_depth;
+	if (tlb[tlb_slot(va)].va == (va & ~0xfffu))
+		tlb[tlb_slot(va)].valid = false;
 }
 
 void hal_flush_all(void)
 {
 	fake_hal_stats.flush_all++;
+	fake_hal_stats.last_flush_irq_depth = fake_hal_stats.irq_depth;
+	memset(tlb, 0, sizeof(tlb));
 }
 
 void hal_switch_pgd(paddr_t pgd)
 {
 	fake_hal_stats.switch_pgd++;
 	cur_pgd = pgd;
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
+		if (tlb[i].va < PAGE_OFFSET)
+			tlb[i].valid = false;
 }
 
 paddr_t hal_current_pgd(void)

@@ -327,6 +327,34 @@ def test_vmalloc_vfree_errors_change_nothing(kvm):
         vfree(kvm, addr)
 
 
+_PAGES_ALLOC_RE = re.compile(r"^pfn 0x([0-9a-f]+) order 0 ", re.MULTILINE)
+
+
+def test_vfree_leaves_no_stale_alias(kvm):
+    """vmalloc 4K, write through it, vfree, take a page (the allocator gives the frame vfree
+    returned): a write through the old address must fault, not land in the new owner's page
+    through a stale global TLB entry."""
+    addr, _, _ = vmalloc(kvm, "4K")
+    p = mp.pt(kvm.cmd(f"pt 0x{addr:08x}"))
+    assert p["mapped"], p["text"]
+    phys = p["phys"] & ~0xFFF
+    assert kvm.cmd(f"mw 0x{addr:08x} 0x11111111") == ""
+    vfree(kvm, addr)
+    out = kvm.cmd("pages alloc 0 any")
+    m = _PAGES_ALLOC_RE.search(out)
+    assert m, out
+    pfn = int(m.group(1), 16)
+    try:
+        out = kvm.cmd(f"mw 0x{addr:08x} 0x22222222")
+        assert re.search(r"page fault writing", out), f"mw through the freed address went through:\n{out}"
+        if pfn == phys >> 12 and has_md(kvm):
+            dump = kvm.cmd(f"mdp 0x{phys:x} 1")
+            assert "22222222" not in dump, dump
+    finally:
+        out = kvm.cmd(f"pages free 0x{pfn:x} 0")
+        assert "bad" not in out.lower(), out
+
+
 def test_vmalloc_largest_area_and_exhaustion(kvm):
     """The largest free stretch less its guard page can be vmalloc'ed (when RAM allows) and
     then nothing more fits; one byte more than that is refused; a request larger than the

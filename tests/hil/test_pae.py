@@ -181,6 +181,15 @@ def test_kmap_and_mdp_above_4g(pae):
     assert re.search(r"^1bffffff0: [0-9a-f]{8} ", out, re.M), out
 
 
+def test_ioremap_span_over_4g_is_refused(pae):
+    """An unaligned ioremap of 0xffffffff bytes spans 2^20 + 1 pages (more than 2^32 bytes): it is
+    refused with a message, never built as the one page the span's low 32 bits describe."""
+    before = pae.cmd("vmallocinfo")
+    out = pae.cmd("ioremap 0x200000800 0xffffffff")
+    assert out.strip() and not re.search(r"^ioremap: phys .* at 0x", out, re.M), out
+    assert pae.cmd("vmallocinfo") == before
+
+
 def test_user_program_forks(pae):
     if "proctest" not in pae.cmd("ls"):
         pytest.skip("proctest not built next to the PAE image")

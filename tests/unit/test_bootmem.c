@@ -283,6 +283,50 @@ static void test_e820_helpers(void **state)
 			    2 * 63);
 }
 
+/*
+ * Ranges that reach the top of the physical address space (the shape the Multiboot parser leaves
+ * when it clips a wrapping entry) reserve and free up to the end of bootmem, as e820_is_ram() reads
+ * them, instead of wrapping to an empty range.
+ */
+static void test_ranges_ending_at_2_64(void **state)
+{
+	const uint64_t top = 0; /* 2^64, as addr + size wraps to it */
+
+	(void)state;
+	fake_hal_init(32 * MB);
+	init_bootmem(MAP_PA, 8192, BOOT_MAPPED_DEFAULT);
+	/* A RAM entry ending exactly at 2^64 frees every frame from its start. */
+	free_bootmem(16 * MB, top - 16 * MB);
+	assert_int_equal(bootmem_free_pages(), 4096);
+	free_bootmem(0, 16 * MB);
+	assert_int_equal(bootmem_free_pages(), 8192);
+	/* A reserved entry ending exactly at 2^64 (or past the last page) reserves up to the end. */
+	assert_int_equal(reserve_bootmem(24 * MB, top - 24 * MB), 2048);
+	assert_true(bootmem_reserved(24 * MB / PAGE_SIZE) && bootmem_reserved(8191));
+	assert_false(bootmem_reserved(24 * MB / PAGE_SIZE - 1));
+	assert_int_equal(reserve_bootmem(16 * MB, UINT64_MAX - 16 * MB), 2048);
+	assert_int_equal(reserve_bootmem(UINT64_MAX - 10, 5), 0);
+	free_bootmem(UINT64_MAX - PAGE_SIZE, 2 * PAGE_SIZE); /* nothing here, and no wrap to frame 0 */
+	assert_true(bootmem_reserved(16 * MB / PAGE_SIZE));
+	assert_int_equal(bootmem_free_pages(), 4096);
+	fake_hal_fini();
+}
+
+/* mm_init with a reserved entry from 48 MiB to 2^64: bootmem, mem_map and e820_is_ram() agree. */
+static void test_handover_reserved_to_2_64(void **state)
+{
+	(void)state;
+	fake_hal_init(64 * MB);
+	fix_qemu_e820(64 * MB);
+	fix_e820_add(48 * MB, 0 - 48 * MB, E820_RESERVED);
+	assert_false(e820_is_ram(&fix_e820, 48 * MB, 48 * MB + PAGE_SIZE));
+	fix_boot_info();
+	assert_int_equal(fix_mm_init_quiet(), 0);
+	check_handover();
+	assert_true(PageReserved(pfn_to_page(48 * MB / PAGE_SIZE)));
+	fake_hal_fini();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_small_ram_mem_map_above_kernel),
 		cmocka_unit_test(test_no_ram_fails),
 		cmocka_unit_test(test_e820_helpers),
+		cmocka_unit_test(test_ranges_ending_at_2_64),
+		cmocka_unit_test(test_handover_reserved_to_2_64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -244,7 +244,8 @@ static void test_watermarks(void **state)
 	/* Ordinary requests stop at the min watermark of each zone. */
 	drain(GFP_KERNEL, pages, orders, MAX_BLOCKS);
 	assert_int_equal(normal->free_pages, normal->watermark[WMARK_MIN]);
-	assert_int_equal(dma->free_pages, dma->watermark[WMARK_MIN]);
+	/* ZONE_DMA also keeps its lowmem_reserve against a request that could have used ZONE_NORMAL. */
+	assert_int_equal(dma->free_pages, dma->watermark[WMARK_MIN] + dma->lowmem_reserve[ZONE_NORMAL]);
 	assert_true(page_alloc_stats.alloc_fail > fails);
 	assert_true(normal->alloc_fail > zfails);
 	/* Atomic requests may go halfway below min. */
@@ -263,6 +264,61 @@ static void test_watermarks(void **state)
 	/* zone_watermark_ok: high orders need free blocks of that size, not just free pages. */
 	assert_true(zone_watermark_ok(normal, 0, 1));
 	assert_false(zone_watermark_ok(normal, 0, normal->free_pages));
+}
+
+/*
+ * lowmem_reserve: one hungry GFP_HIGHUSER consumer takes all of high memory and falls back to
+ * ZONE_NORMAL and ZONE_DMA, but each keeps its reserve against it (managed pages above / ratio:
+ * 256 for DMA, 32 for Normal), so GFP_KERNEL and GFP_DMA still get pages; zoneinfo shows the
+ * reserves as Linux's "protection:" line.
+ */
+static void test_lowmem_reserve(void **state)
+{
+	static struct page *pages[MAX_BLOCKS + 1];
+	static unsigned orders[MAX_BLOCKS + 1];
+	struct zone *dma = zone_of(ZONE_DMA), *normal = zone_of(ZONE_NORMAL), *high = zone_of(ZONE_HIGHMEM);
+	struct snapshot before, after;
+	struct page *k, *d;
+	static char buf[4096];
+	char want[128];
+	FILE *f;
+
+	(void)state;
+	snap(&before);
+	assert_true(populated_zone(high));
+	drain(GFP_HIGHUSER, pages, orders, MAX_BLOCKS);
+	assert_true(high->free_pages <= high->watermark[WMARK_MIN]);
+	/* The kernel and DMA are not starved. */
+	k = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0);
+	assert_non_null(k);
+	assert_true(page_zonenum(k) == ZONE_NORMAL);
+	d = alloc_pages(GFP_DMA | __GFP_NOWARN, 0);
+	assert_non_null(d);
+	assert_true(page_zonenum(d) == ZONE_DMA);
+	assert_true(normal->free_pages > normal->watermark[WMARK_MIN] + normal->lowmem_reserve[ZONE_HIGHMEM] / 2);
+	assert_true(dma->free_pages > dma->watermark[WMARK_MIN] + dma->lowmem_reserve[ZONE_HIGHMEM] / 2);
+	__free_pages(d, 0);
+	__free_pages(k, 0);
+	undrain(pages, orders);
+	snap(&after);
+	assert_same(&before, &after);
+
+	assert_int_equal(normal->lowmem_reserve[ZONE_HIGHMEM], high->managed_pages / 32);
+	assert_int_equal(dma->lowmem_reserve[ZONE_NORMAL], normal->managed_pages / 256);
+	assert_int_equal(dma->lowmem_reserve[ZONE_HIGHMEM], (normal->managed_pages + high->managed_pages) / 256);
+	assert_int_equal(normal->lowmem_reserve[ZONE_NORMAL], 0);
+	assert_int_equal(normal->lowmem_reserve[ZONE_DMA], 0);
+	assert_true(normal->lowmem_reserve[ZONE_HIGHMEM] > 0);
+
+	f = fmemopen(buf, sizeof(buf), "w");
+	show_zoneinfo(f);
+	fclose(f);
+	snprintf(want, sizeof(want), "        protection: (0, %lu, %lu)\n", dma->lowmem_reserve[ZONE_NORMAL],
+		 dma->lowmem_reserve[ZONE_HIGHMEM]);
+	assert_non_null(strstr(buf, want));
+	snprintf(want, sizeof(want), "        protection: (0, 0, %lu)\n", normal->lowmem_reserve[ZONE_HIGHMEM]);
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "        protection: (0, 0, 0)\n"));
 }
 
 static void test_exhaustion_and_bad_orders(void **state)
@@ -512,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_and_coalesce, setup_64m, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_fallback, setup_1g, teardown),
 		cmocka_unit_test_setup_teardown(test_watermarks, setup_64m, teardown),
+		cmocka_unit_test_setup_teardown(test_lowmem_reserve, setup_1g, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion_and_bad_orders, setup_64m, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees, setup_64m, teardown),
 		cmocka_unit_test_setup_teardown(test_helpers_and_zeroing, setup_1g, teardown),

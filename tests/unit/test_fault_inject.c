@@ -172,8 +172,10 @@ static void give_back(struct haul *h)
 	static const unsigned orders[4] = { 0, 1, 3, 10 };
 
 	free_pages(h->zero, 0);
-	if (h->vmapped)
+	if (h->vmapped) {
 		vunmap(h->vmapped);
+		vmalloc_purge_lazy(); /* before the pages go back */
+	}
 	if (h->kmapped)
 		kunmap(h->high);
 	for (unsigned i = 0; h->cache && i < 3; i++)

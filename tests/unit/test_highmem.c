@@ -184,6 +184,8 @@ static void test_kmap_atomic_flushes_one_page(void **state)
 	assert_int_equal(fake_hal_stats.flush_page, fp + 1);
 	assert_int_equal(fixmap_stats.atomic_overwrites, 1);
 	kunmap_atomic(va, KM_USER0);
+	kunmap_atomic(va, KM_USER0); /* both uses undone */
+	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
 
 	/* Wrong type or address: reported, nothing unmapped. */
 	va = kmap_atomic(p, KM_IRQ0);
@@ -194,6 +196,63 @@ static void test_kmap_atomic_flushes_one_page(void **state)
 	assert_true(mapped(va));
 	kunmap_atomic(va, KM_IRQ0);
 	assert_false(mapped(va));
+	assert_unlocked();
+}
+
+/*
+ * Slot discipline: each kmap_atomic slot holds one use at a time, a low page's use included (it
+ * takes no mapping, but nesting it with a high page in the same slot is the same mistake).  A
+ * nested use is warned about and counted, so is a kunmap_atomic without a use, and `fixmap` shows
+ * the counts; properly nested uses of different slots say nothing.
+ */
+static void test_kmap_atomic_slot_discipline(void **state)
+{
+	struct page *low = alloc_page(GFP_KERNEL);
+	vaddr_t a, b;
+	char buf[8192];
+	FILE *f;
+
+	assert_non_null(low);
+	assert_false(page_is_highmem(low));
+	/* Different slots, properly nested: silent. */
+	a = kmap_atomic(high[11], KM_USER0);
+	b = kmap_atomic(low, KM_USER1);
+	assert_int_equal(b, lowmem_page_address(low));
+	kunmap_atomic(b, KM_USER1);
+	kunmap_atomic(a, KM_USER0);
+	assert_int_equal(fixmap_stats.atomic_overwrites, 0);
+	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+
+	/* A low page holds KM_USER0, then a high page takes it. */
+	a = kmap_atomic(low, KM_USER0);
+	b = kmap_atomic(high[12], KM_USER0);
+	assert_int_equal(fixmap_stats.atomic_overwrites, 1);
+	assert_int_equal(fixmap_stats.atomic_depth[KM_USER0], 2);
+	kunmap_atomic(b, KM_USER0);
+	kunmap_atomic(a, KM_USER0);
+	assert_int_equal(fixmap_stats.atomic_depth[KM_USER0], 0);
+
+	/* A high page holds KM_USER1, then a low page takes it: its mapping stays, but it is caught. */
+	a = kmap_atomic(high[12], KM_USER1);
+	b = kmap_atomic(low, KM_USER1);
+	assert_int_equal(fixmap_stats.atomic_overwrites, 2);
+	assert_true(mapped(a));
+	kunmap_atomic(b, KM_USER1);
+	kunmap_atomic(a, KM_USER1);
+	assert_false(mapped(a));
+	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+
+	/* kunmap_atomic without kmap_atomic, low and high. */
+	kunmap_atomic(lowmem_page_address(low), KM_USER0);
+	kunmap_atomic(__fix_to_virt(FIX_KMAP_BEGIN + KM_IRQ0), KM_IRQ0);
+	assert_int_equal(fixmap_stats.atomic_unbalanced, 2);
+
+	f = fmemopen(buf, sizeof(buf), "w");
+	fixmap_show(f);
+	fclose(f);
+	assert_non_null(strstr(buf, "2 nested uses of a busy slot, 2 unbalanced kunmaps"));
+	assert_non_null(strstr(buf, "KM_USER0 0 KM_USER1 0"));
+	__free_page(low);
 	assert_unlocked();
 }
 
@@ -421,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_flush_per_wrap, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_out_of_slots_is_an_error_not_a_hang, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_flushes_one_page, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_atomic_slot_discipline, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_pkmap_show, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_selftests_on_host, setup1g, teardown1g),

@@ -70,7 +70,7 @@ static __attribute__((unused)) void vm_boot_areas(const struct mm_boot_info *bi)
 }
 
 /* Boot a fake machine with ram bytes of RAM and bring up the kernel virtual areas. */
-static void vm_boot(uint64_t ram)
+static __attribute__((unused)) void vm_boot(uint64_t ram)
 {
 	struct mm_boot_info bi = {
 		.e820 = &vm_boot_e820,

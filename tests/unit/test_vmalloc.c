@@ -290,6 +290,55 @@ static void test_ioremap_errors(void **state)
 	assert_int_equal(check_vmlist(), 0);
 }
 
+/*
+ * Every path that takes an area off vmlist unmaps it before vmlist_lock goes (the lock is an
+ * irqlock, so the flush of the unmapping runs with interrupts off): once unlinked, the range may be
+ * handed out again, and an unmapping after the lock would tear down the new owner's pages.
+ */
+static void test_unmap_under_vmlist_lock(void **state)
+{
+	vaddr_t io = ioremap(0xf0000, 2 * PAGE_SIZE);
+	struct vm_struct *area;
+
+	assert_true(io);
+	fake_hal_stats.last_flush_irq_depth = 0;
+	iounmap(io);
+	assert_false(mapped(io));
+	assert_true(fake_hal_stats.last_flush_irq_depth > 0);
+	/* free_vm_area() of an area still listed, and remove_vm_area(). */
+	area = get_vm_area(PAGE_SIZE, VM_IOREMAP);
+	assert_non_null(area);
+	assert_int_equal(kernel_map_page(area->addr, 0xf0000, HAL_PROT_WRITE | HAL_PROT_GLOBAL), HAL_OK);
+	fake_hal_stats.last_flush_irq_depth = 0;
+	free_vm_area(area);
+	assert_true(fake_hal_stats.last_flush_irq_depth > 0);
+	area = get_vm_area(PAGE_SIZE, VM_IOREMAP);
+	assert_non_null(area);
+	assert_int_equal(kernel_map_page(area->addr, 0xf0000, HAL_PROT_WRITE | HAL_PROT_GLOBAL), HAL_OK);
+	fake_hal_stats.last_flush_irq_depth = 0;
+	assert_ptr_equal(remove_vm_area(area->addr), area);
+	assert_true(fake_hal_stats.last_flush_irq_depth > 0);
+	free_vm_area(area);
+	assert_int_equal(check_vmlist(), 0);
+	assert_unlocked();
+}
+
+/* vmap of 2^20 pages or more: count * PAGE_SIZE wraps in 32 bits; refused whole, nothing mapped. */
+static void test_vmap_count_overflow(void **state)
+{
+	static struct page *pages[4];
+	unsigned long fails = vmalloc_stats.area_failures;
+
+	pages[0] = alloc_page(GFP_KERNEL);
+	assert_int_equal(vmap(pages, 0x100001u, 0, HAL_PROT_WRITE | HAL_PROT_GLOBAL), 0);
+	assert_int_equal(vmap(pages, 0x100000u, 0, HAL_PROT_WRITE | HAL_PROT_GLOBAL), 0);
+	assert_int_equal(vmap(pages, 0xffffffffu, 0, HAL_PROT_WRITE | HAL_PROT_GLOBAL), 0);
+	assert_int_equal(vmalloc_stats.area_failures, fails + 3);
+	assert_null(vmlist);
+	__free_page(pages[0]);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
+}
+
 static void test_vmap(void **state)
 {
 	struct page *pages[3];
@@ -515,28 +564,29 @@ static int setup128(void **state)
 	return 0;
 }
 
-/* vfree of 10,000 areas in a row: unmapped at once, at most 10 global flushes and no page flushes. */
-static void test_lazy_vfree_batches_flushes(void **state)
+/* vunmap of 10,000 areas in a row: unmapped at once, at most 10 global flushes and no page flushes. */
+static void test_lazy_vunmap_batches_flushes(void **state)
 {
 	enum { N = 10000 };
 	static vaddr_t v[N];
 	struct fake_hal_stats before;
+	struct page *page = alloc_page(GFP_KERNEL);
 	char *text;
 
+	assert_non_null(page);
 	for (unsigned i = 0; i < N; i++) {
-		v[i] = vmalloc(PAGE_SIZE);
+		v[i] = vmap(&page, 1, 0, HAL_PROT_WRITE | HAL_PROT_GLOBAL);
 		assert_true(v[i]);
 	}
 	before = fake_hal_stats;
 	for (unsigned i = 0; i < N; i++) {
-		vfree(v[i]);
+		vunmap(v[i]);
 		assert_false(mapped(v[i]));
 	}
 	assert_true(fake_hal_stats.flush_all - before.flush_all <= 10);
 	assert_true(fake_hal_stats.flush_all - before.flush_all >= 1);
 	assert_int_equal(fake_hal_stats.flush_page - before.flush_page, 0);
 	assert_int_equal(vmalloc_stats.lazy_frees, N);
-	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
 	assert_null(vmlist);
 	CAPTURE(text, vmalloc_vmstat_show(out));
 	assert_non_null(strstr(text, "vmalloc_lazy_purges "));
@@ -544,8 +594,61 @@ static void test_lazy_vfree_batches_flushes(void **state)
 	/* An explicit purge leaves nothing waiting, and the space is whole again. */
 	vmalloc_purge_lazy();
 	assert_int_equal(vmalloc_stats.lazy_pending_pages, 0);
+	__free_page(page);
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
 	assert_int_equal(vmalloc(PAGE_SIZE), VMALLOC_START);
 	vfree(VMALLOC_START);
+	assert_unlocked();
+}
+
+/* True if frame pfn lies in a free buddy block. */
+static bool frame_is_free(pfn_t pfn)
+{
+	for (unsigned o = 0; o < MAX_ORDER; o++) {
+		pfn_t head = pfn & ~(((pfn_t)1 << o) - 1);
+		unsigned order;
+
+		if (pfn_valid(head) && page_is_buddy_head(pfn_to_page(head), &order) &&
+		    head + ((pfn_t)1 << order) > pfn)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * After vfree no page goes back to the allocator while a TLB entry may still translate an old
+ * address to it: vmalloc 4K, write through it (the TLB caches the translation), vfree, and the
+ * frame the next GFP_HIGHUSER page gets must not be reachable through the old address.
+ */
+static void test_vfree_flushes_before_pages_go_back(void **state)
+{
+	uint32_t seed = 4242;
+
+	for (unsigned round = 0; round < 200; round++) {
+		unsigned pages;
+		vaddr_t v;
+		paddr_t stale;
+
+		seed = seed * 1103515245u + 12345u;
+		pages = 1 + (seed >> 16) % (round % 5 == 0 ? 48 : 4);
+		v = vmalloc(pages * PAGE_SIZE);
+		assert_true(v);
+		for (unsigned i = 0; i < pages; i++)
+			*(uint32_t *)hal_va_ptr(v + i * PAGE_SIZE) = 0x5a5a0000u + i;
+		vfree(v);
+		for (unsigned i = 0; i < pages; i++)
+			if (fake_hal_tlb_stale(v + i * PAGE_SIZE, &stale))
+				assert_false(frame_is_free((pfn_t)(stale >> PAGE_SHIFT)));
+	}
+	/* The shell's scenario: vmalloc 4K, mw, vfree: the old address translates to nothing. */
+	{
+		vaddr_t v = vmalloc(PAGE_SIZE);
+
+		*(uint32_t *)hal_va_ptr(v) = 1;
+		vfree(v);
+		assert_false(fake_hal_tlb_stale(v, NULL));
+	}
+	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
 	assert_unlocked();
 }
 
@@ -563,16 +666,21 @@ static void test_lazy_no_reuse_before_flush(void **state)
 {
 	uint32_t seed = 777;
 
+	static struct page *backing[40];
+
 	dirty_n = 0;
 	model_n = 0;
 	vmalloc_lazy_max_pages = 300; /* small, so global purges happen too */
+	/* vunmap is the lazy path (vfree flushes before its pages go back): map one set of pages. */
+	for (unsigned i = 0; i < 40; i++)
+		assert_non_null(backing[i] = alloc_page(GFP_KERNEL));
 	for (unsigned step = 0; step < 6000; step++) {
 		struct fake_hal_stats before = fake_hal_stats;
 
 		seed = seed * 1103515245u + 12345u;
 		if (model_n < MODEL_MAX && (model_n == 0 || (seed >> 16) % 100 < 52)) {
 			unsigned pages = 1 + (seed >> 8) % ((seed >> 20) % 4 == 0 ? 40 : 3);
-			vaddr_t got = vmalloc(pages * PAGE_SIZE);
+			vaddr_t got = vmap(backing, pages, 0, HAL_PROT_WRITE | HAL_PROT_GLOBAL);
 			unsigned long overlap = 0, i;
 
 			assert_true(got);
@@ -595,7 +703,7 @@ static void test_lazy_no_reuse_before_flush(void **state)
 		} else {
 			unsigned i = (seed >> 8) % model_n;
 
-			vfree(model[i].addr);
+			vunmap(model[i].addr);
 			assert_int_equal(fake_hal_stats.flush_page, before.flush_page);
 			if (fake_hal_stats.flush_all != before.flush_all)
 				dirty_n = 0;
@@ -606,9 +714,12 @@ static void test_lazy_no_reuse_before_flush(void **state)
 		assert_int_equal(vmalloc_stats.lazy_pending_areas, dirty_n);
 	}
 	while (model_n)
-		vfree(model[--model_n].addr);
+		vunmap(model[--model_n].addr);
 	assert_true(vmalloc_stats.lazy_purges > 0);
 	assert_true(vmalloc_stats.lazy_reuse_flushes > 0);
+	vmalloc_purge_lazy();
+	for (unsigned i = 0; i < 40; i++)
+		__free_page(backing[i]);
 	assert_int_equal(nr_free_pages(), vm_boot_free_pages);
 	assert_unlocked();
 }
@@ -705,6 +816,8 @@ int main(void)
 		cmocka_unit_test_setup(test_ioremap_unaligned, setup32),
 		cmocka_unit_test_setup(test_ioremap_errors, setup32),
 		cmocka_unit_test_setup(test_vmap, setup32),
+		cmocka_unit_test_setup(test_unmap_under_vmlist_lock, setup32),
+		cmocka_unit_test_setup(test_vmap_count_overflow, setup32),
 		cmocka_unit_test_setup(test_area_api, setup32),
 		cmocka_unit_test_setup(test_tlb_flushes, setup32),
 		cmocka_unit_test_setup(test_missing_page_table_is_supplied, setup32),
@@ -712,7 +825,8 @@ int main(void)
 		cmocka_unit_test_setup(test_region_names_vmalloc, setup32),
 		cmocka_unit_test_setup(test_random_against_model, setup32),
 		cmocka_unit_test_setup(test_highmem_first_and_vmalloc_32, setup1g),
-		cmocka_unit_test_setup(test_lazy_vfree_batches_flushes, setup128),
+		cmocka_unit_test_setup(test_lazy_vunmap_batches_flushes, setup128),
+		cmocka_unit_test_setup(test_vfree_flushes_before_pages_go_back, setup32),
 		cmocka_unit_test_setup(test_lazy_no_reuse_before_flush, setup32),
 		cmocka_unit_test_setup(test_indexed_matches_linear, setup32),
 	};

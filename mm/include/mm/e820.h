@@ -35,6 +35,9 @@ struct e820_table {
 /* The word Linux prints for an e820 type: "usable", "reserved", "ACPI data", "ACPI NVS", "unusable". */
 const char *e820_type_name(uint32_t type);
 
+/* The end of entry e, saturated at 2^64 - 1 when addr + size reaches or passes 2^64 (no wrap to 0). */
+uint64_t e820_entry_end(const struct e820_entry *e);
+
 /* True when all of [start, end) is inside E820_RAM entries and no other entry overlaps it. */
 bool e820_is_ram(const struct e820_table *t, uint64_t start, uint64_t end);
 

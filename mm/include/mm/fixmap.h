@@ -114,10 +114,13 @@ void fixmap_show(FILE *out);
 
 struct page;
 
-/* Map page at kmap_atomic slot type with one page flush and return its address (a low page returns its linear address); 0 for a bad type. */
+/* Map page at kmap_atomic slot type with one page flush and return its address (a low page returns
+ * its linear address); 0 for a bad type.  Each slot holds one use at a time, low pages included: a
+ * nested use of a busy slot is warned about and counted (atomic_overwrites), then replaces it. */
 vaddr_t kmap_atomic(struct page *page, enum km_type type);
 
-/* Undo kmap_atomic(): unmap slot type with one page flush; vaddr must be what kmap_atomic returned (low addresses are ignored). */
+/* Undo kmap_atomic(): unmap slot type with one page flush; vaddr must be what kmap_atomic returned
+ * (low addresses unmap nothing); undoing a slot not in use is warned about and counted. */
 void kunmap_atomic(vaddr_t vaddr, enum km_type type);
 
 /* Counters of the fixmap and kmap_atomic code, for tests and the `fixmap` command. */
@@ -125,8 +128,10 @@ struct fixmap_stats {
 	unsigned long sets;          /* __set_fixmap calls that mapped a page */
 	unsigned long clears;        /* clear_fixmap calls that removed a mapping */
 	unsigned long atomic_maps;   /* kmap_atomic of a high page */
-	unsigned long atomic_overwrites; /* kmap_atomic on a slot still in use */
+	unsigned long atomic_overwrites; /* kmap_atomic on a slot still in use (nested): warned */
+	unsigned long atomic_unbalanced; /* kunmap_atomic of a slot not in use: warned */
 	unsigned long errors;        /* bad index, bad type, missing page table */
+	unsigned long atomic_depth[KM_TYPE_NR]; /* per slot: kmap_atomic calls not yet undone */
 };
 
 extern struct fixmap_stats fixmap_stats;

@@ -47,6 +47,9 @@ struct zone {
 	unsigned long managed_pages;   /* frames handed to the buddy allocator */
 	unsigned long free_pages;      /* frames on the free lists now */
 	unsigned long watermark[NR_WMARK];
+	/* Pages kept back, on top of the watermark, from a request whose best zone is j (a higher zone
+	 * it could have been served from): Linux's lowmem_reserve, /proc/zoneinfo's "protection". */
+	unsigned long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long alloc_fail;      /* allocations that wanted this zone first and failed */
 	unsigned long nr_alloc;        /* successful allocations from this zone (blocks) */
 	unsigned long nr_free_calls;   /* blocks returned to this zone */

@@ -34,8 +34,16 @@ extern bool (*should_fail_alloc_page)(gfp_t gfp, unsigned order);
 /* Hand the frames [start, end) of low or high memory to the buddy allocator at boot: clears PG_reserved, counts them as managed; returns how many. */
 unsigned long free_boot_range(pfn_t start, pfn_t end);
 
-/* Compute min/low/high for every zone from its managed pages, Linux style. */
+/* Compute min/low/high for every zone from its managed pages, Linux style, then the lowmem_reserves. */
 void setup_per_zone_wmarks(void);
+
+/* The divisor of each zone's lowmem_reserve (Linux's sysctl_lowmem_reserve_ratio: 256 for DMA, 32
+ * for Normal; HighMem has nothing above it); 0 turns a zone's reserve off. */
+extern unsigned long lowmem_reserve_ratio[MAX_NR_ZONES];
+
+/* Set every zone's lowmem_reserve from the managed pages of the zones above it and the ratios
+ * (called by setup_per_zone_wmarks; again after a ratio changes). */
+void setup_per_zone_lowmem_reserve(void);
 
 /* Free frames in every zone together. */
 unsigned long nr_free_pages(void);

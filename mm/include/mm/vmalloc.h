@@ -85,6 +85,7 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
  * either all together by one global flush when more than
  * vmalloc_lazy_max_pages pages wait, or just before first fit hands any part
  * of it out again.  0 turns laziness off (flush at every free, as the seeds).
+ * Only the addresses are lazy: vfree() flushes its range before its pages go back.
  */
 extern unsigned long vmalloc_lazy_max_pages;
 
@@ -130,7 +131,9 @@ void vfree(vaddr_t addr);
 /* Map count pages in order into a new VM_MAP area with hal prot; 0 on failure.  The pages stay the caller's. */
 vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot);
 
-/* Unmap an area made by vmap() without freeing its pages; a bad address is reported and changes nothing. */
+/* Unmap an area made by vmap() without freeing its pages, which stay reachable through stale TLB
+ * entries until vmalloc_purge_lazy() (call it before freeing them); a bad address is reported and
+ * changes nothing. */
 void vunmap(vaddr_t addr);
 
 /* The struct page mapped at vmalloc address addr, or NULL if none. */

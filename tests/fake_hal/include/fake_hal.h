@@ -35,6 +35,7 @@ struct fake_hal_stats {
 	unsigned long irq_depth;   /* current nesting; 0 outside critical sections */
 	vaddr_t last_flush_va;     /* argument of the last hal_flush_page */
 	unsigned long pae_switches; /* successful hal_enable_pae_and_switch calls */
+	unsigned long last_flush_irq_depth; /* irq_depth at the last hal_flush_page or hal_flush_all */
 };
 
 extern struct fake_hal_stats fake_hal_stats;
@@ -44,6 +45,10 @@ void fake_hal_init(uint64_t phys_bytes);
 
 /* Release the fake RAM and forget every mapping and feature setting. */
 void fake_hal_fini(void);
+
+/* True, with the frame in *pa (if pa), when the modelled TLB still holds a translation of va's page
+ * (filled by a hal_va_ptr() dereference, not yet flushed) that the current tables no longer back. */
+bool fake_hal_tlb_stale(vaddr_t va, paddr_t *pa);
 
 /* The host pointer to fake physical address pa; aborts if pa is outside fake RAM. */
 void *fake_phys_ptr(paddr_t pa);
