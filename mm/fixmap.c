@@ -12,6 +12,7 @@
 #include <mm/layout.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/vmalloc.h>
 
 struct fixmap_stats fixmap_stats;
@@ -35,7 +36,7 @@ static bool fixmap_set_pte(unsigned idx, paddr_t pa, unsigned prot, const char *
 		char name[48];
 
 		fixmap_stats.errors++;
-		printf("%s: cannot map %s at 0x%08lx to 0x%llx (hal error %d%s)\n", who,
+		printk("%s: cannot map %s at 0x%08lx to 0x%llx (hal error %d%s)\n", who,
 			fixmap_name(idx, name, sizeof(name)), (unsigned long)va, (unsigned long long)pa, err,
 			err == HAL_ENOTABLE ? ": no fixmap page table, a paging_init bug" : "");
 		return false;
@@ -47,7 +48,7 @@ void __set_fixmap(enum fixed_addresses idx, paddr_t phys, unsigned prot)
 {
 	if ((unsigned)idx >= __end_of_fixed_addresses) {
 		fixmap_stats.errors++;
-		printf("set_fixmap: index %u out of range (%u fixmaps)\n", (unsigned)idx,
+		printk("set_fixmap: index %u out of range (%u fixmaps)\n", (unsigned)idx,
 			(unsigned)__end_of_fixed_addresses);
 		return;
 	}
@@ -61,7 +62,7 @@ void clear_fixmap(enum fixed_addresses idx)
 
 	if ((unsigned)idx >= __end_of_fixed_addresses) {
 		fixmap_stats.errors++;
-		printf("clear_fixmap: index %u out of range\n", (unsigned)idx);
+		printk("clear_fixmap: index %u out of range\n", (unsigned)idx);
 		return;
 	}
 	va = __fix_to_virt(idx);
@@ -115,7 +116,7 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type)
 
 	if ((unsigned)type >= KM_TYPE_NR) {
 		fixmap_stats.errors++;
-		printf("kmap_atomic: bad slot type %u\n", (unsigned)type);
+		printk("kmap_atomic: bad slot type %u\n", (unsigned)type);
 		return 0;
 	}
 	if (!page_is_highmem(page))
@@ -124,7 +125,7 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type)
 	va = __fix_to_virt(idx);
 	if (hal_query_page(swapper_pg_dir, va, &old, NULL)) {
 		fixmap_stats.atomic_overwrites++;
-		printf("kmap_atomic: %s still maps phys 0x%llx (kunmap_atomic missing); replaced\n",
+		printk("kmap_atomic: %s still maps phys 0x%llx (kunmap_atomic missing); replaced\n",
 			km_type_name(type), (unsigned long long)old);
 	}
 	if (!fixmap_set_pte(idx, (paddr_t)page_to_pfn(page) << PAGE_SHIFT, HAL_PROT_WRITE | HAL_PROT_GLOBAL,
@@ -140,7 +141,7 @@ void kunmap_atomic(vaddr_t vaddr, enum km_type type)
 		return; /* a low page: kmap_atomic gave its linear address */
 	if ((unsigned)type >= KM_TYPE_NR || vaddr != __fix_to_virt(FIX_KMAP_BEGIN + (unsigned)type)) {
 		fixmap_stats.errors++;
-		printf("kunmap_atomic: 0x%08lx is not the address of slot %s; ignored\n", (unsigned long)vaddr,
+		printk("kunmap_atomic: 0x%08lx is not the address of slot %s; ignored\n", (unsigned long)vaddr,
 			km_type_name(type));
 		return;
 	}

@@ -17,6 +17,7 @@
 #include <mm/kernel_pgtable.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/vmalloc.h>
 
 int pkmap_count[LAST_PKMAP];
@@ -105,8 +106,7 @@ vaddr_t page_address(const struct page *page)
 	return page->virtual;
 }
 
-/* The page mapped in PKMAP slot nr, or NULL. */
-static struct page *pkmap_page(unsigned nr)
+struct page *pkmap_page(unsigned nr)
 {
 	paddr_t pa;
 
@@ -183,14 +183,14 @@ static vaddr_t map_new_virtual(struct page *page)
 	/* A full pass after the wrap found nothing: the walk would stop on the last slot. */
 	last_pkmap_nr = LAST_PKMAP - 1;
 	pkmap_stats.exhausted++;
-	printf("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
+	printk("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
 		(unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
 	return 0;
 found:
 	vaddr = PKMAP_ADDR(last_pkmap_nr);
 	err = hal_map_page(swapper_pg_dir, vaddr, (paddr_t)page_to_pfn(page) << PAGE_SHIFT, PAGE_KERNEL);
 	if (err != HAL_OK) {
-		printf("kmap: cannot map PKMAP slot %u at 0x%08lx (hal error %d)\n", last_pkmap_nr,
+		printk("kmap: cannot map PKMAP slot %u at 0x%08lx (hal error %d)\n", last_pkmap_nr,
 			(unsigned long)vaddr, err);
 		return 0;
 	}
@@ -256,31 +256,3 @@ unsigned pkmap_slots_in_use(void)
 	return n;
 }
 
-void pkmap_show(FILE *out)
-{
-	unsigned long irq = irqlock_acquire(&kmap_lock);
-	unsigned in_use = 0, pending = 0;
-
-	for (unsigned i = 0; i < LAST_PKMAP; i++) {
-		in_use += pkmap_count[i] > 1;
-		pending += pkmap_count[i] == 1;
-	}
-	fprintf(out, "pkmap: 0x%08lx-0x%08lx, %u slots: %u in use, %u unused awaiting flush, %u free\n",
-		(unsigned long)PKMAP_BASE, (unsigned long)PKMAP_END, LAST_PKMAP, in_use, pending,
-		LAST_PKMAP - in_use - pending);
-	fprintf(out, "last_pkmap_nr %u; kmaps: %lu fresh, %lu reused; wraps %lu, global flushes %lu, slots freed %lu\n",
-		last_pkmap_nr, pkmap_stats.fresh_maps, pkmap_stats.reuses, pkmap_stats.wraps, pkmap_stats.flushes,
-		pkmap_stats.slots_freed);
-	fprintf(out, "errors: %lu out of slots, %lu bad kunmap\n", pkmap_stats.exhausted, pkmap_stats.bad_kunmaps);
-	for (unsigned i = 0; i < LAST_PKMAP; i++) {
-		struct page *page;
-
-		if (pkmap_count[i] == 0)
-			continue;
-		page = pkmap_page(i);
-		fprintf(out, "  slot %4u 0x%08lx count %d (%s) pfn 0x%05lx\n", i, (unsigned long)PKMAP_ADDR(i),
-			pkmap_count[i], pkmap_count[i] > 1 ? "in use" : "unused, flush pending",
-			page ? (unsigned long)page_to_pfn(page) : 0ul);
-	}
-	irqlock_release(&kmap_lock, irq);
-}

@@ -4,13 +4,13 @@
  * second, uncached alias of an allocated page invites corruption.
  */
 #include <stdint.h>
-#include <stdio.h>
 
 #include <hal/mmu.h>
 #include <mm/io.h>
 #include <mm/kernel_pgtable.h>
 #include <mm/layout.h>
 #include <mm/page.h>
+#include <mm/printk.h>
 #include <mm/vmalloc.h>
 
 /* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries; with PAE 64 GiB or the CPU's width. */
@@ -33,19 +33,19 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 	struct vm_struct *area;
 
 	if (size == 0 || last < phys) {
-		printf("ioremap: bad range 0x%llx + 0x%lx (empty or wraps around)\n", (unsigned long long)phys,
+		printk("ioremap: bad range 0x%llx + 0x%lx (empty or wraps around)\n", (unsigned long long)phys,
 			size);
 		vmalloc_stats.area_failures++;
 		return 0;
 	}
 	if (last >= IOREMAP_PHYS_LIMIT) {
-		printf("ioremap: 0x%llx-0x%llx lies above %llu GiB, which these page tables cannot name\n",
+		printk("ioremap: 0x%llx-0x%llx lies above %llu GiB, which these page tables cannot name\n",
 			(unsigned long long)phys, (unsigned long long)last, (unsigned long long)(IOREMAP_PHYS_LIMIT >> 30));
 		vmalloc_stats.area_failures++;
 		return 0;
 	}
 	if (range_has_ram_in_use((pfn_t)(phys >> PAGE_SHIFT), (pfn_t)(last >> PAGE_SHIFT))) {
-		printf("ioremap: refusing 0x%llx-0x%llx: it holds RAM the page allocator owns\n",
+		printk("ioremap: refusing 0x%llx-0x%llx: it holds RAM the page allocator owns\n",
 			(unsigned long long)phys, (unsigned long long)last);
 		vmalloc_stats.area_failures++;
 		return 0;
@@ -62,7 +62,7 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 					  HAL_PROT_WRITE | HAL_PROT_NOCACHE | HAL_PROT_GLOBAL);
 
 		if (err != HAL_OK) {
-			printf("ioremap: cannot map 0x%08lx (hal error %d)\n",
+			printk("ioremap: cannot map 0x%08lx (hal error %d)\n",
 				(unsigned long)(area->addr + done), err);
 			free_vm_area(area);
 			return 0;

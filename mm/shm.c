@@ -241,14 +241,18 @@ int shm_rmid(int shmid)
 	return 0;
 }
 
-void shm_show(FILE *out)
+int shm_stat(unsigned slot, struct shm_stat *st)
 {
-	fprintf(out, "       key      shmid       size     nattch   resident\n");
-	for (int i = 0; i < SHMMNI; i++) {
-		struct shmid_kernel *s = &shm_segs[i];
+	const struct shmid_kernel *s;
 
-		if (s->used)
-			fprintf(out, "%10d %10d %10lu %10lu %10lu%s\n", s->key, s->id, s->size, s->nattch,
-				s->inode->i_mapping->nrpages, s->deleted ? " (deleted)" : "");
-	}
+	if (slot >= SHMMNI || !shm_segs[slot].used)
+		return -ENOENT;
+	s = &shm_segs[slot];
+	st->key = s->key;
+	st->id = s->id;
+	st->size = s->size;
+	st->nattch = s->nattch;
+	st->resident = s->inode->i_mapping->nrpages;
+	st->deleted = s->deleted;
+	return 0;
 }

@@ -16,6 +16,15 @@ struct vma_prealloc {
 	unsigned used;
 };
 
+/* The page offset of the last page vma maps of its file (the key of the i_mmap interval tree). */
+static inline unsigned long vma_last_pgoff(const struct vm_area_struct *v)
+{
+	return v->vm_pgoff + ((v->vm_end - v->vm_start) >> PAGE_SHIFT) - 1;
+}
+
+/* The region of an i_mmap interval tree node. */
+#define ivma(node) rb_entry(node, struct vm_area_struct, shared.rb)
+
 /* Pages covered by vma. */
 unsigned long vma_pages(const struct vm_area_struct *vma);
 

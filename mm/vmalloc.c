@@ -15,6 +15,7 @@
 #include <mm/layout.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/region.h>
 #include <mm/slab.h>
 #include <mm/vmalloc.h>
@@ -31,7 +32,7 @@ static struct kmem_cache *vm_struct_cachep;
 int vmalloc_init(void)
 {
 	if (high_memory <= PAGE_OFFSET || VMALLOC_START >= VMALLOC_END) {
-		printf("vmalloc: no vmalloc space: high_memory 0x%08lx, VMALLOC_START 0x%08lx, VMALLOC_END 0x%08lx\n",
+		printk("vmalloc: no vmalloc space: high_memory 0x%08lx, VMALLOC_START 0x%08lx, VMALLOC_END 0x%08lx\n",
 			(unsigned long)high_memory, (unsigned long)VMALLOC_START, (unsigned long)VMALLOC_END);
 		return -1;
 	}
@@ -43,7 +44,7 @@ int vmalloc_init(void)
 	memset(&vmalloc_stats, 0, sizeof(vmalloc_stats));
 	vm_struct_cachep = kmem_cache_create("vm_struct", sizeof(struct vm_struct), 0, 0);
 	if (!vm_struct_cachep) {
-		printf("vmalloc: cannot create the vm_struct cache\n");
+		printk("vmalloc: cannot create the vm_struct cache\n");
 		return -1;
 	}
 	return 0;
@@ -64,32 +65,32 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 	bool found;
 
 	if (!vm_struct_cachep) {
-		printf("vmalloc: used before vmalloc_init()\n");
+		printk("vmalloc: used before vmalloc_init()\n");
 		goto fail;
 	}
 	if (size == 0) {
-		printf("vmalloc: refusing an area of size 0\n");
+		printk("vmalloc: refusing an area of size 0\n");
 		goto fail;
 	}
 	if (start & ~PAGE_MASK || end & ~PAGE_MASK || start >= end) {
-		printf("vmalloc: bad range 0x%08lx-0x%08lx\n", (unsigned long)start, (unsigned long)end);
+		printk("vmalloc: bad range 0x%08lx-0x%08lx\n", (unsigned long)start, (unsigned long)end);
 		goto fail;
 	}
 	if (align < PAGE_SIZE || (align & (align - 1))) {
-		printf("vmalloc: bad alignment 0x%lx\n", align);
+		printk("vmalloc: bad alignment 0x%lx\n", align);
 		goto fail;
 	}
 	/* Rounded up to pages, plus the guard page; checked before multiplying so nothing wraps. */
 	pages = (uint64_t)size / PAGE_SIZE + ((uint64_t)size % PAGE_SIZE != 0) + 1;
 	if (pages > (uint64_t)(end - start) / PAGE_SIZE) {
-		printf("vmalloc: %lu bytes cannot fit in 0x%08lx-0x%08lx\n", size, (unsigned long)start,
+		printk("vmalloc: %lu bytes cannot fit in 0x%08lx-0x%08lx\n", size, (unsigned long)start,
 			(unsigned long)end);
 		goto fail;
 	}
 	want = pages * PAGE_SIZE;
 	area = kmem_cache_alloc(vm_struct_cachep, GFP_KERNEL);
 	if (!area) {
-		printf("vmalloc: no memory for a vm_struct\n");
+		printk("vmalloc: no memory for a vm_struct\n");
 		goto fail;
 	}
 	irq = irqlock_acquire(&vmlist_lock);
@@ -97,7 +98,7 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 	if (!found) {
 		irqlock_release(&vmlist_lock, irq);
 		kmem_cache_free(vm_struct_cachep, area);
-		printf("vmalloc: no room for %lu bytes in 0x%08lx-0x%08lx (exhausted or fragmented)\n", size,
+		printk("vmalloc: no room for %lu bytes in 0x%08lx-0x%08lx (exhausted or fragmented)\n", size,
 			(unsigned long)start, (unsigned long)end);
 		goto fail;
 	}
@@ -175,7 +176,7 @@ struct vm_struct *remove_vm_area(vaddr_t addr)
 	struct vm_struct *area = take_vm_area(addr, NULL);
 
 	if (!area) {
-		printf("vmalloc: remove_vm_area: 0x%08lx starts no area\n", (unsigned long)addr);
+		printk("vmalloc: remove_vm_area: 0x%08lx starts no area\n", (unsigned long)addr);
 		vmalloc_stats.bad_frees++;
 	}
 	return area;
@@ -204,7 +205,7 @@ static int map_pages(vaddr_t addr, struct page **pages, unsigned count, unsigned
 		int err = kernel_map_page(addr + i * PAGE_SIZE, page_phys(pages[i]), prot);
 
 		if (err != HAL_OK) {
-			printf("vmalloc: cannot map 0x%08lx (hal error %d)\n",
+			printk("vmalloc: cannot map 0x%08lx (hal error %d)\n",
 				(unsigned long)(addr + i * PAGE_SIZE), err);
 			unmap_kernel_range(addr, (unsigned long)i * PAGE_SIZE);
 			return err;
@@ -271,14 +272,14 @@ static vaddr_t vmalloc_caller(unsigned long size, gfp_t gfp, unsigned prot, bool
 	/* A one-page area keeps its page pointer in the vm_struct: no kmalloc, no kfree. */
 	area->pages = count == 1 ? &area->inline_page : pages_array_alloc(count);
 	if (!area->pages) {
-		printf("vmalloc: no memory for the page array of %u pages\n", count);
+		printk("vmalloc: no memory for the page array of %u pages\n", count);
 		goto fail;
 	}
 	for (; area->nr_pages < count; area->nr_pages++) {
 		struct page *page = alloc_page(gfp);
 
 		if (!page) {
-			printf("vmalloc: out of pages after %u of %u\n", area->nr_pages, count);
+			printk("vmalloc: out of pages after %u of %u\n", area->nr_pages, count);
 			goto fail;
 		}
 		SetPageFlag(page, PG_vmalloc);
@@ -338,10 +339,10 @@ static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, c
 	irqlock_release(&vmlist_lock, irq);
 	vmalloc_stats.bad_frees++;
 	if (area)
-		printf("%s: 0x%08lx is a %s area, not one of mine; nothing freed\n", who, (unsigned long)addr,
+		printk("%s: 0x%08lx is a %s area, not one of mine; nothing freed\n", who, (unsigned long)addr,
 			area->flags & VM_IOREMAP ? "ioremap" : area->flags & VM_MAP ? "vmap" : "vmalloc");
 	else
-		printf("%s: 0x%08lx does not start an area (%s); nothing freed\n", who, (unsigned long)addr,
+		printk("%s: 0x%08lx does not start an area (%s); nothing freed\n", who, (unsigned long)addr,
 			mm_region_name(addr, why, sizeof(why)));
 	return NULL;
 }
@@ -373,7 +374,7 @@ vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsig
 	struct vm_struct *area;
 
 	if (!pages || count == 0) {
-		printf("vmap: nothing to map\n");
+		printk("vmap: nothing to map\n");
 		vmalloc_stats.area_failures++;
 		return 0;
 	}

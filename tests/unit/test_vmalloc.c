@@ -5,6 +5,7 @@
  */
 #include "test_vm_boot.h"
 
+#include <mm/debug/mmcheck.h>
 #include <mm/debug/vmalloc_debug.h>
 #include <mm/io.h>
 #include <mm/kernel_pgtable.h>

@@ -69,6 +69,9 @@ void flush_all_zero_pkmaps(void);
 /* The number of PKMAP slots with a count above 1 (mapped and in use). */
 unsigned pkmap_slots_in_use(void);
 
+/* The page mapped in PKMAP slot nr, or NULL. */
+struct page *pkmap_page(unsigned nr);
+
 /* Print the PKMAP summary (slots in use, pending, counters) and every slot in use (the `pkmap` command). */
 void pkmap_show(FILE *out);
 

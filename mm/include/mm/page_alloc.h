@@ -49,7 +49,4 @@ bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long ma
 /* True when page is the head of a free buddy block (for tests and self tests). */
 bool page_is_buddy_head(const struct page *page, unsigned *order);
 
-/* Walk every free list and check it against the counters; prints what is wrong to out and returns the number of problems (0 when consistent). */
-unsigned long check_free_lists(FILE *out);
-
 #endif

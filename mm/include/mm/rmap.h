@@ -100,9 +100,6 @@ struct vm_area_struct *vma_interval_tree_iter_first(struct address_space *mappin
 struct vm_area_struct *vma_interval_tree_iter_next(struct vm_area_struct *vma, unsigned long first,
 						    unsigned long last);
 
-/* Check the interval tree of mapping (order and subtree maxima); returns the number of problems printed to out. */
-unsigned long vma_interval_tree_check(struct address_space *mapping, FILE *out);
-
 /* Called for every mapping of a page; return false to stop the walk. */
 typedef bool (*rmap_one_fn)(struct page *page, struct vm_area_struct *vma, vaddr_t address, void *arg);
 

@@ -36,6 +36,18 @@ int shm_dt(struct mm_struct *mm, vaddr_t addr);
 /* shmctl(shmid, IPC_RMID): destroy the segment now, or at its last detach; 0 or -errno. */
 int shm_rmid(int shmid);
 
+/* What one segment slot holds, for the report (shm_show). */
+struct shm_stat {
+	int key, id;
+	unsigned long size;
+	unsigned long nattch;
+	unsigned long resident; /* pages in the segment's page cache */
+	bool deleted;           /* IPC_RMID done, waiting for the last detach */
+};
+
+/* Fill st with segment slot slot (0 to SHMMNI - 1); 0, or -ENOENT when the slot is unused. */
+int shm_stat(unsigned slot, struct shm_stat *st);
+
 /* Print the segments as /proc/sysvipc/shm does (key, shmid, size, nattch, resident pages). */
 void shm_show(FILE *out);
 

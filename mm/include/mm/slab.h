@@ -91,9 +91,6 @@ void kmem_cache_free(struct kmem_cache *cache, void *obj);
 /* Destroy an empty cache; a cache with live objects is reported and kept. Returns 0 or -1. */
 int kmem_cache_destroy(struct kmem_cache *cache);
 
-/* Walk every slab of cache and check free lists, counts and poison; prints problems to out and returns their number. */
-unsigned long kmem_cache_check(struct kmem_cache *cache, FILE *out);
-
 /* The cache that owns obj, or NULL if obj is not inside a slab. */
 struct kmem_cache *virt_to_cache(const void *obj);
 

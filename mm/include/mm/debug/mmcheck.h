@@ -50,6 +50,19 @@ struct ptcheck_stats {
 	unsigned long violations;
 };
 
+/* The subsystems' own checkers, which the mmcheck_* functions and the host tests call. */
+struct kmem_cache;
+struct address_space;
+
+/* Walk every free list and check it against the counters; prints what is wrong to out and returns the number of problems (0 when consistent). */
+unsigned long check_free_lists(FILE *out);
+
+/* Walk every slab of cache and check free lists, counts and poison; prints problems to out and returns their number. */
+unsigned long kmem_cache_check(struct kmem_cache *cache, FILE *out);
+
+/* Check the interval tree of mapping (order and subtree maxima); returns the number of problems printed to out. */
+unsigned long vma_interval_tree_check(struct address_space *mapping, FILE *out);
+
 /* Check buddy free lists and counters against the state of every struct page; returns the violations. */
 unsigned long mmcheck_buddy(FILE *out);
 
