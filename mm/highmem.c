@@ -90,7 +90,6 @@ int kmap_init(void)
 	for (unsigned i = 0; i < LAST_PKMAP; i++)
 		slot_set_free(i);
 	last_pkmap_nr = 0;
-	kmap_lock.held = 0;
 	return kernel_table_check(PKMAP_BASE, "PKMAP") < 0 ? -1 : 0;
 }
 

@@ -36,12 +36,6 @@ int vmalloc_init(void)
 			(unsigned long)high_memory, (unsigned long)VMALLOC_START, (unsigned long)VMALLOC_END);
 		return -1;
 	}
-	/* A fresh start each time: host tests boot the fake machine again and again. */
-	vmalloc_index_reset();
-	vmalloc_purge_reset();
-	vmlist_lock.held = 0;
-	vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
-	memset(&vmalloc_stats, 0, sizeof(vmalloc_stats));
 	vm_struct_cachep = kmem_cache_create("vm_struct", sizeof(struct vm_struct), 0, 0);
 	if (!vm_struct_cachep) {
 		printk("vmalloc: cannot create the vm_struct cache\n");

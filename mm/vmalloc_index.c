@@ -22,14 +22,6 @@ struct rb_root vm_area_root;
 struct vm_struct *vm_last;
 bool vmalloc_linear_search;
 
-void vmalloc_index_reset(void)
-{
-	vmlist = NULL;
-	vm_area_root = RB_ROOT;
-	vm_last = NULL;
-	vmalloc_linear_search = false;
-}
-
 /*
  * ---- the augmented tree of live areas ----
  *

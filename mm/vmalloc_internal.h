@@ -66,9 +66,6 @@ static inline uint32_t gap_to(const struct vm_struct *v, const struct vm_struct 
 	return next ? (uint32_t)(next->addr - area_end(v)) : 0;
 }
 
-/* Empty the index and go back to the indexed search (vmalloc_init, at every boot of the machine). */
-void vmalloc_index_reset(void);
-
 /* First fit of size bytes aligned to align in [start, end): the address and, in *prev, the area the
  * new one follows (NULL: first); false if nothing fits. */
 bool vmlist_find_gap(uint64_t size, uint64_t align, vaddr_t start, vaddr_t end, vaddr_t *addr_out,
@@ -84,8 +81,12 @@ void vmlist_unlink(struct vm_struct *prev, struct vm_struct *area);
  * predecessor; NULL if none. */
 struct vm_struct *vmlist_lookup(vaddr_t addr, bool containing, struct vm_struct **prevp);
 
-/* Empty the purge list and refill its pool of records (vmalloc_init). */
-void vmalloc_purge_reset(void);
+/* The lazily freed ranges waiting for a flush, by address; the records not yet handed out from the
+ * pool (lazy_pool_used of them are) and those returned to it. */
+extern struct rb_root vm_purge_root;
+extern unsigned lazy_pool_used;
+struct lazy_range;
+extern struct lazy_range *lazy_free_records;
 
 /* First fit is about to hand out [addr, addr + size): flush whatever part of it was freed lazily. */
 void flush_before_reuse(uint64_t addr, uint64_t size);

@@ -61,6 +61,7 @@ static void test_exactly_32m(void **state)
 	vm_boot_make_e820(32 * MiB);
 	vm_boot_e820.entries[3].size = 31 * MiB;
 	vm_boot_e820.nr_entries = 4;
+	mm_debug_reboot();
 	stdout = devnull;
 	assert_int_equal(mm_init(&bi), 0);
 	stdout = saved;
