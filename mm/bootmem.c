@@ -180,7 +180,8 @@ void bootmem_set_mapped_end(paddr_t end)
 	bootmem_node_data.mapped_end = end;
 }
 
-/* The first frame at or after pfn and before end whose bit is set (want true) or clear; end if none.  Whole bytes of the other value are stepped over at once. */
+/* The first frame at or after pfn and before end whose bit is set (want true) or clear; end if
+ * none. Whole bytes of the other value are stepped over at once. */
 static pfn_t find_bit_(pfn_t pfn, pfn_t end, bool want)
 {
 	const uint8_t skip = want ? 0x00 : 0xff;

@@ -23,7 +23,8 @@ int fixmap_init(void)
 	return kernel_table_check(FIXADDR_START, "the fixmaps") < 0 ? -1 : 0;
 }
 
-/* Replace whatever fixmap idx maps by pa with prot and flush that one page; false (reported) on a hal error. */
+/* Replace whatever fixmap idx maps by pa with prot and flush that one page; false (reported) on a
+ * hal error. */
 static bool fixmap_set_pte(unsigned idx, paddr_t pa, unsigned prot, const char *who)
 {
 	vaddr_t va = __fix_to_virt(idx);

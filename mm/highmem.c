@@ -1,5 +1,5 @@
 /*
- * kmap: the PKMAP window for high pages, with the seeds' kernels'
+ * kmap: the PKMAP window for high pages, with the 2.4 kernels'
  * pkmap_count[] bookkeeping (see mm/highmem.h), and page_address().
  *
  * Constant time: a mapped page is found through page->virtual; free slots
@@ -119,7 +119,8 @@ static void flush_all_zero_pkmaps_locked(void)
 {
 	bool need_flush = false;
 
-	/* Only the slots that went down to 1 since the last flush; a reused one (count > 1 again) stays. */
+	/* Only the slots that went down to 1 since the last flush; a reused one (count > 1 again)
+	 * stays. */
 	while (pkmap_zero_n) {
 		unsigned i = pkmap_zero_list[--pkmap_zero_n];
 		struct page *page;
@@ -130,7 +131,8 @@ static void flush_all_zero_pkmaps_locked(void)
 		pkmap_count[i] = 0;
 		slot_set_free(i);
 		page = pkmap_page(i);
-		/* Only if the page still points here: a freed and reused struct page may have been reset. */
+		/* Only if the page still points here: a freed and reused struct page may have been
+		 * reset. */
 		if (page && page->virtual == PKMAP_ADDR(i))
 			page->virtual = 0;
 		hal_unmap_page(swapper_pg_dir, PKMAP_ADDR(i));
@@ -156,7 +158,8 @@ void flush_all_zero_pkmaps(void)
 	irqlock_release(&kmap_lock, irq);
 }
 
-/* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.  kmap_lock held. */
+/* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.
+ * kmap_lock held. */
 static vaddr_t map_new_virtual(struct page *page)
 {
 	unsigned nr;
@@ -164,7 +167,7 @@ static vaddr_t map_new_virtual(struct page *page)
 	int err;
 
 	/*
-	 * The seeds' kernels step last_pkmap_nr one slot at a time and flush
+	 * The 2.4 kernels step last_pkmap_nr one slot at a time and flush
 	 * when it wraps to 0; the bitmap jumps straight to the same slot that
 	 * walk would stop at: the next free one before the end, else (after the
 	 * wrap and its flush) the first free one from slot 0.

@@ -89,7 +89,8 @@ static paddr_t find_boot_gap(const struct mm_boot_info *bi, paddr_t from, uint64
 	return 0;
 }
 
-/* Every address where RAM-ness or reservation can change, sorted, so the map is cut into uniform pieces. */
+/* Every address where RAM-ness or reservation can change, sorted, so the map is cut into uniform
+ * pieces. */
 static unsigned boundaries(const struct mm_boot_info *bi, uint64_t *b, unsigned max)
 {
 	struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];

@@ -13,7 +13,8 @@
 #include <mm/printk.h>
 #include <mm/vmalloc.h>
 
-/* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries; with PAE 64 GiB or the CPU's width. */
+/* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries; with PAE 64 GiB or the
+ * CPU's width. */
 #define IOREMAP_PHYS_LIMIT hal_phys_limit()
 
 /* True if a frame of [first, last] is RAM that the page allocator manages (not reserved). */

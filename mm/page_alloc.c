@@ -111,7 +111,8 @@ bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long ma
 
 	if (free <= min)
 		return false;
-	/* Free pages in blocks smaller than the request cannot serve it; require less of the larger ones. */
+	/* Free pages in blocks smaller than the request cannot serve it; require less of the larger
+	 * ones. */
 	for (unsigned o = 0; o < order; o++) {
 		free -= (long)zone->free_area[o].nr_free << o;
 		min >>= 1;
@@ -121,7 +122,8 @@ bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long ma
 	return true;
 }
 
-/* The zones gfp may use, best first: "__GFP_DMA -> DMA; kernel -> NORMAL, DMA; __GFP_HIGHMEM -> HIGHMEM, NORMAL, DMA". */
+/* The zones gfp may use, best first: "__GFP_DMA -> DMA; kernel -> NORMAL, DMA; __GFP_HIGHMEM ->
+ * HIGHMEM, NORMAL, DMA". */
 static unsigned gfp_zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES])
 {
 	unsigned n = 0;

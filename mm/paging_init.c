@@ -1,10 +1,10 @@
 /*
  * The kernel page directory, swapper_pg_dir, built once at boot.
  *
- * "page table entries exist to map physical memory to the virtual address
- * range beginning at PAGE_OFFSET" (seed 004): all of low memory, holes
- * included, at virt = phys + PAGE_OFFSET.  Nothing is mapped below
- * PAGE_OFFSET, so the boot identity map is gone once we switch.
+ * "page table entries exist to map physical memory to the virtual address range beginning at
+ * PAGE_OFFSET" (Understanding the Linux Virtual Memory Manager, §4.1): all of low memory, holes
+ * included, at virt = phys + PAGE_OFFSET. Nothing is mapped below PAGE_OFFSET, so the boot identity
+ * map is gone once we switch.
  *
  * Preallocated shared kernel page tables: every page-directory slot above
  * the linear map, up to 0xFFFFFFFF (vmalloc area, PKMAP, fixmaps), gets a

@@ -3,11 +3,10 @@
  * i_mmap interval tree for file pages, and the walk that finds every
  * mapping of a page from either.
  *
- * The interval tree is an augmented red-black tree of regions keyed by
- * vm_pgoff; each node also keeps the largest last page offset of its
- * subtree, so a search for the regions meeting [first, last] skips every
- * subtree that ends before first.  This is what seed 003 calls the priority
- * tree; Linux replaced that structure with this one in 3.7.
+ * The interval tree is an augmented red-black tree of regions keyed by vm_pgoff; each node also
+ * keeps the largest last page offset of its subtree, so a search for the regions meeting [first,
+ * last] skips every subtree that ends before first. This is what Professional Linux Kernel
+ * Architecture, ch. 4, calls the priority tree; Linux replaced that structure with this one in 3.7.
  */
 #include <mm/layout.h>
 #include <mm/mman.h>

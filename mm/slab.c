@@ -39,7 +39,8 @@ static size_t slab_bytes(const struct kmem_cache *c)
 	return (size_t)PAGE_SIZE << c->order;
 }
 
-/* Choose the stride and the smallest slab order that wastes at most an eighth; false if the object cannot fit. */
+/* Choose the stride and the smallest slab order that wastes at most an eighth; false if the object
+ * cannot fit. */
 static bool cache_geometry(struct kmem_cache *c, size_t size, size_t align, unsigned flags)
 {
 	if (align & (align - 1))
@@ -224,7 +225,8 @@ static bool free_check(struct kmem_cache *c, vaddr_t va, struct page **headp)
 		c->bad_frees++;
 		return false;
 	}
-	/* The head of the free list is checked always, the rest only for an object that looks free. */
+	/* The head of the free list is checked always, the rest only for an object that looks
+	 * free. */
 	f = head->freelist;
 	if (f != va && f && !may_be_free(c, base, va))
 		f = 0;

@@ -41,13 +41,15 @@ static inline struct page *slab_head(const struct kmem_cache *c, struct page *pa
 	return mem_map + ((pfn_t)(page - mem_map) & ~((1u << c->order) - 1));
 }
 
-/* The linear address of a slab's first object (lowmem_page_address() of its head page, without the calls). */
+/* The linear address of a slab's first object (lowmem_page_address() of its head page, without the
+ * calls). */
 static inline vaddr_t slab_base(const struct page *head)
 {
 	return __va((paddr_t)(pfn_t)(head - mem_map) << PAGE_SHIFT);
 }
 
-/* True when va is the start of an object of the slab whose first object is at base (the range test first, the division last). */
+/* True when va is the start of an object of the slab whose first object is at base (the range test
+ * first, the division last). */
 static inline bool is_object_at(const struct kmem_cache *c, vaddr_t base, vaddr_t va)
 {
 	return va >= base && va - base < c->num * c->size && (va - base) % c->size == 0;

@@ -56,7 +56,8 @@ struct vm_area_struct *vm_area_alloc(void);
 /* Free a region obtained from vm_area_alloc() that holds nothing (NULL is fine). */
 void vm_area_free(struct vm_area_struct *vma);
 
-/* Link vma into mm after prev (NULL: first): list, tree, file's i_mmap, anon_vma list, map_count, total_vm. */
+/* Link vma into mm after prev (NULL: first): list, tree, file's i_mmap, anon_vma list, map_count,
+ * total_vm. */
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct vm_area_struct *prev);
 
 /* Take vma out of mm's list and tree and counters (it keeps its file and anon_vma). */

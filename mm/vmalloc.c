@@ -149,7 +149,8 @@ struct vm_struct *find_vm_area_containing(vaddr_t addr)
 	return area;
 }
 
-/* Unlink the area at addr (only that struct if only_if is set) and unmap it; NULL if there is none. */
+/* Unlink the area at addr (only that struct if only_if is set) and unmap it; NULL if there is
+ * none. */
 static struct vm_struct *take_vm_area(vaddr_t addr, const struct vm_struct *only_if)
 {
 	unsigned long irq = irqlock_acquire(&vmlist_lock);
@@ -180,7 +181,8 @@ void free_vm_area(struct vm_struct *area)
 {
 	if (!area)
 		return;
-	/* Still listed only if the caller did not remove_vm_area() it first; the struct pointer tells. */
+	/* Still listed only if the caller did not remove_vm_area() it first; the struct pointer
+	 * tells. */
 	take_vm_area(area->addr, area);
 	kmem_cache_free(vm_struct_cachep, area);
 }
@@ -192,7 +194,8 @@ static paddr_t page_phys(const struct page *page)
 	return (paddr_t)page_to_pfn(page) << PAGE_SHIFT;
 }
 
-/* Map pages[0..count) at addr in order; on failure unmap what was mapped and return the hal error. */
+/* Map pages[0..count) at addr in order; on failure unmap what was mapped and return the hal
+ * error. */
 static int map_pages(vaddr_t addr, struct page **pages, unsigned count, unsigned prot)
 {
 	for (unsigned i = 0; i < count; i++) {
@@ -241,7 +244,8 @@ static void pages_array_free(struct page **pages, unsigned count)
 		free_pages(hal_ptr_va(pages), array_order(count));
 }
 
-/* Free the pages and pages array of a VM_ALLOC area and its vm_struct (already unlinked and unmapped). */
+/* Free the pages and pages array of a VM_ALLOC area and its vm_struct (already unlinked and
+ * unmapped). */
 static void release_alloc_area(struct vm_struct *area)
 {
 	for (unsigned i = 0; i < area->nr_pages; i++) {

@@ -1,9 +1,9 @@
 /*
  * The vmalloc allocator's parts and what they share (private to mm/): the area list and
- * vmalloc/vfree proper (vmalloc.c), the index that finds gaps and areas (vmalloc_index.c, with
- * the linear first fit of "Understanding the Linux Virtual Memory Manager", §7.2, behind the same
- * calls), the lazy TLB purge (vmalloc_purge.c) and the kernel page-table service (kernel_pgtable.c).
- * Every function here is called with vmlist_lock held unless it says otherwise.
+ * vmalloc/vfree proper (vmalloc.c), the index that finds gaps and areas (vmalloc_index.c, with the
+ * linear first fit of "Understanding the Linux Virtual Memory Manager", §7.2, behind the same
+ * calls), the lazy TLB purge (vmalloc_purge.c) and the kernel page-table service
+ * (kernel_pgtable.c). Every function here is called with vmlist_lock held unless it says otherwise.
  */
 #ifndef MM_VMALLOC_INTERNAL_H
 #define MM_VMALLOC_INTERNAL_H
@@ -17,14 +17,17 @@
 /* The top of the 32-bit address space, where the last gap ends. */
 #define VA_TOP (1ull << 32)
 
-/* Kernel mappings: writable, and global where the CPU has PGE (they are the same in every directory). */
+/* Kernel mappings: writable, and global where the CPU has PGE (they are the same in every
+ * directory). */
 #define PAGE_KERNEL (HAL_PROT_WRITE | HAL_PROT_GLOBAL)
 
 /* The live areas by addr, augmented with the gaps (the index beside vmlist). */
 extern struct rb_root vm_area_root;
-/* The highest live area (the tail of vmlist), whose gap up to 4 GiB is tried apart from the tree's. */
+/* The highest live area (the tail of vmlist), whose gap up to 4 GiB is tried apart from the
+ * tree's. */
 extern struct vm_struct *vm_last;
-/* True: find gaps and areas by walking vmlist as the seeds' allocator does; false: through the tree. */
+/* True: find gaps and areas by walking vmlist as the 2.4 allocator does (Understanding the Linux
+ * Virtual Memory Manager, §7.2); false: through the tree. */
 extern bool vmalloc_linear_search;
 
 static inline struct vm_struct *rb_area(const struct rb_node *n)
@@ -88,11 +91,12 @@ extern unsigned lazy_pool_used;
 struct lazy_range;
 extern struct lazy_range *lazy_free_records;
 
-/* First fit is about to hand out [addr, addr + size): flush whatever part of it was freed lazily. */
+/* First fit is about to hand out [addr, addr + size): flush whatever part of it was freed
+ * lazily. */
 void flush_before_reuse(uint64_t addr, uint64_t size);
 
-/* Unmap area, just unlinked, without a flush and put its range on the purge list (or unmap and flush
- * at once when vmalloc_lazy_max_pages is 0). */
+/* Unmap area, just unlinked, without a flush and put its range on the purge list (or unmap and
+ * flush at once when vmalloc_lazy_max_pages is 0). */
 void lazy_unmap_locked(struct vm_struct *area);
 
 #endif

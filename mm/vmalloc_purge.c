@@ -89,7 +89,8 @@ static void purge_all_locked(void)
 		lazy_release(rb_lazy(n));
 }
 
-/* Record [addr, addr + pages) as unmapped and unflushed; purge when the batch is full (vmlist_lock held). */
+/* Record [addr, addr + pages) as unmapped and unflushed; purge when the batch is full (vmlist_lock
+ * held). */
 static void purge_list_add(vaddr_t addr, unsigned long pages)
 {
 	struct rb_node **link = &vm_purge_root.rb_node, *parent = NULL;
@@ -183,7 +184,7 @@ unsigned long vmalloc_purge_lazy(void)
  * Retire an area just unlinked from vmlist whose vm_struct is ours to
  * free (vmlist_lock held): unmap it without a flush and put the range on
  * the purge list, which is purged by one global flush once more than
- * vmalloc_lazy_max_pages pages wait (eagerly, as the seeds, when
+ * vmalloc_lazy_max_pages pages wait (eagerly, as the 2.4 kernel does, when
  * vmalloc_lazy_max_pages is 0).
  */
 void lazy_unmap_locked(struct vm_struct *area)

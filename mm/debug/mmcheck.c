@@ -287,7 +287,8 @@ unsigned long mmcheck_pkmap(FILE *out)
 			continue;
 		}
 		page = pfn_to_page(pfn);
-		/* A slot at count 1 may keep its page after page->virtual was reset; in use it must agree. */
+		/* A slot at count 1 may keep its page after page->virtual was reset; in use it must
+		 * agree. */
 		if (page->virtual != va && (count > 1 || page->virtual != 0))
 			mmcheck_violation(&c, "slot %u (count %d) maps pfn:%#x, whose page->virtual is 0x%08lx", nr, count,
 					  pfn, (unsigned long)page->virtual);
@@ -341,7 +342,8 @@ unsigned long mmcheck_fixmap(FILE *out)
 		if (prot & HAL_PROT_USER)
 			mmcheck_violation(&c, "%s at 0x%08lx is user-accessible", name, (unsigned long)va);
 		if (idx >= FIX_KMAP_BEGIN && idx <= FIX_KMAP_END) {
-			/* kmap_atomic sections never span a check: a slot still mapped is a missing kunmap_atomic. */
+			/* kmap_atomic sections never span a check: a slot still mapped is a missing
+			 * kunmap_atomic. */
 			mmcheck_violation(&c, "%s still maps pfn:%#x (kunmap_atomic missing)", name, pfn);
 			continue;
 		}
@@ -350,7 +352,8 @@ unsigned long mmcheck_fixmap(FILE *out)
 					  (unsigned long long)pa);
 			continue;
 		}
-		/* The rest are device registers: uncached, and never RAM the page allocator owns. */
+		/* The rest are device registers: uncached, and never RAM the page allocator
+		 * owns. */
 		if (!(prot & HAL_PROT_NOCACHE))
 			mmcheck_violation(&c, "%s maps device memory 0x%llx cached", name, (unsigned long long)pa);
 		if (pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn)))

@@ -31,7 +31,8 @@ struct e820_table {
 	struct e820_entry entries[E820_MAX_ENTRIES];
 };
 
-/* The word Linux prints for an e820 type: "usable", "reserved", "ACPI data", "ACPI NVS", "unusable". */
+/* The word Linux prints for an e820 type: "usable", "reserved", "ACPI data", "ACPI NVS",
+ * "unusable". */
 const char *e820_type_name(uint32_t type);
 
 /* True when all of [start, end) is inside E820_RAM entries and no other entry overlaps it. */

@@ -27,7 +27,8 @@
 /* shmget(2): the id of the segment with key (creating it with IPC_CREAT), or -errno. */
 int shm_get(int key, unsigned long size, int shmflg, int uid);
 
-/* shmat(2): map segment shmid into mm at addr (0: anywhere); the address or -errno (as unsigned long). */
+/* shmat(2): map segment shmid into mm at addr (0: anywhere); the address or -errno (as unsigned
+ * long). */
 unsigned long shm_at(struct mm_struct *mm, int shmid, vaddr_t addr, int shmflg);
 
 /* shmdt(2): unmap the attachment that starts at addr; 0 or -errno. */
