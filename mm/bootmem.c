@@ -5,7 +5,6 @@
  * free_bootmem only ever returns whole ranges), and free_all_bootmem()
  * ends it by giving every clear bit to the buddy allocator.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <hal/mmu.h>
@@ -13,6 +12,7 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/printk.h>
 
 bootmem_data_t bootmem_node_data;
 
@@ -22,7 +22,7 @@ static bool alive(const char *what)
 {
 	if (bootmem_node_data.node_bootmem_map && !bootmem_node_data.retired)
 		return true;
-	printf("bootmem: %s called while bootmem is not running\n", what);
+	printk("bootmem: %s called while bootmem is not running\n", what);
 	return false;
 }
 
@@ -202,7 +202,8 @@ void bootmem_set_mapped_end(paddr_t end)
 	bootmem_node_data.mapped_end = end;
 }
 
-/* The first frame at or after pfn and before end whose bit is set (want true) or clear; end if none.  Whole bytes of the other value are stepped over at once. */
+/* The first frame at or after pfn and before end whose bit is set (want true) or clear; end if
+ * none. Whole bytes of the other value are stepped over at once. */
 static pfn_t find_bit_(pfn_t pfn, pfn_t end, bool want)
 {
 	const uint8_t skip = want ? 0x00 : 0xff;

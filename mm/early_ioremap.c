@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <hal/mmu.h>
+#include <mm/printk.h>
 #include <mm/early_ioremap.h>
 #include <mm/fixmap.h>
 
@@ -71,19 +72,19 @@ static vaddr_t __early_ioremap(paddr_t phys, unsigned long size, unsigned prot, 
 	int slot;
 
 	if (after_reset) {
-		printf("%s: 0x%llx called after the early phase ended; use ioremap\n", who,
+		printk("%s: 0x%llx called after the early phase ended; use ioremap\n", who,
 		       (unsigned long long)phys);
 		early_ioremap_stats.refused++;
 		return 0;
 	}
 	if (size == 0 || last < phys || last >= hal_phys_limit()) {
-		printf("%s: bad range 0x%llx + 0x%lx\n", who, (unsigned long long)phys, size);
+		printk("%s: bad range 0x%llx + 0x%lx\n", who, (unsigned long long)phys, size);
 		early_ioremap_stats.refused++;
 		return 0;
 	}
 	npages = (unsigned long)((last >> PAGE_SHIFT) - (first_page >> PAGE_SHIFT) + 1);
 	if (npages > NR_FIX_BTMAPS) {
-		printf("%s: 0x%llx + 0x%lx needs %lu pages, more than the %u boot-time fixmap "
+		printk("%s: 0x%llx + 0x%lx needs %lu pages, more than the %u boot-time fixmap "
 		       "slots\n",
 		       who, (unsigned long long)phys, size, npages, (unsigned)NR_FIX_BTMAPS);
 		early_ioremap_stats.refused++;
@@ -94,7 +95,7 @@ static vaddr_t __early_ioremap(paddr_t phys, unsigned long size, unsigned prot, 
 			m = &maps[i];
 	slot = m ? find_slots((unsigned)npages) : -1;
 	if (slot < 0) {
-		printf("%s: no %lu free boot-time fixmap slot%s for 0x%llx (%u mappings held)\n",
+		printk("%s: no %lu free boot-time fixmap slot%s for 0x%llx (%u mappings held)\n",
 		       who, npages, npages == 1 ? "" : "s", (unsigned long long)phys,
 		       early_ioremap_in_use());
 		early_ioremap_stats.refused++;
@@ -144,7 +145,7 @@ void early_iounmap(vaddr_t addr, unsigned long size)
 		if (!m->used || m->addr != addr)
 			continue;
 		if (m->size != size) {
-			printf("early_iounmap: 0x%08lx was mapped with size 0x%lx, not 0x%lx; left "
+			printk("early_iounmap: 0x%08lx was mapped with size 0x%lx, not 0x%lx; left "
 			       "mapped\n",
 			       (unsigned long)addr, m->size, size);
 			early_ioremap_stats.refused++;
@@ -154,7 +155,7 @@ void early_iounmap(vaddr_t addr, unsigned long size)
 		early_ioremap_stats.unmaps++;
 		return;
 	}
-	printf("early_iounmap: 0x%08lx is not an early mapping; ignored\n", (unsigned long)addr);
+	printk("early_iounmap: 0x%08lx is not an early mapping; ignored\n", (unsigned long)addr);
 	early_ioremap_stats.refused++;
 }
 
@@ -167,7 +168,7 @@ unsigned early_ioremap_reset(void)
 
 		if (!m->used)
 			continue;
-		printf("early_ioremap: phys 0x%llx + 0x%lx still mapped at 0x%08lx when the early "
+		printk("early_ioremap: phys 0x%llx + 0x%lx still mapped at 0x%08lx when the early "
 		       "phase ended; "
 		       "unmapped\n",
 		       (unsigned long long)m->phys, m->size, (unsigned long)m->addr);

@@ -12,6 +12,7 @@
 #include <mm/layout.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/vmalloc.h>
 
 struct fixmap_stats fixmap_stats;
@@ -22,7 +23,8 @@ int fixmap_init(void)
 	return kernel_table_check(FIXADDR_START, "the fixmaps") < 0 ? -1 : 0;
 }
 
-/* Replace whatever fixmap idx maps by pa with prot and flush that one page; false (reported) on a hal error. */
+/* Replace whatever fixmap idx maps by pa with prot and flush that one page; false (reported) on a
+ * hal error. */
 static bool fixmap_set_pte(unsigned idx, paddr_t pa, unsigned prot, const char *who)
 {
 	vaddr_t va = __fix_to_virt(idx);
@@ -35,7 +37,7 @@ static bool fixmap_set_pte(unsigned idx, paddr_t pa, unsigned prot, const char *
 		char name[48];
 
 		fixmap_stats.errors++;
-		printf("%s: cannot map %s at 0x%08lx to 0x%llx (hal error %d%s)\n", who,
+		printk("%s: cannot map %s at 0x%08lx to 0x%llx (hal error %d%s)\n", who,
 			fixmap_name(idx, name, sizeof(name)), (unsigned long)va, (unsigned long long)pa, err,
 			err == HAL_ENOTABLE ? ": no fixmap page table, a paging_init bug" : "");
 		return false;
@@ -47,7 +49,7 @@ void __set_fixmap(enum fixed_addresses idx, paddr_t phys, unsigned prot)
 {
 	if ((unsigned)idx >= __end_of_fixed_addresses) {
 		fixmap_stats.errors++;
-		printf("set_fixmap: index %u out of range (%u fixmaps)\n", (unsigned)idx,
+		printk("set_fixmap: index %u out of range (%u fixmaps)\n", (unsigned)idx,
 			(unsigned)__end_of_fixed_addresses);
 		return;
 	}
@@ -61,7 +63,7 @@ void clear_fixmap(enum fixed_addresses idx)
 
 	if ((unsigned)idx >= __end_of_fixed_addresses) {
 		fixmap_stats.errors++;
-		printf("clear_fixmap: index %u out of range\n", (unsigned)idx);
+		printk("clear_fixmap: index %u out of range\n", (unsigned)idx);
 		return;
 	}
 	va = __fix_to_virt(idx);
@@ -115,12 +117,12 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type)
 
 	if ((unsigned)type >= KM_TYPE_NR) {
 		fixmap_stats.errors++;
-		printf("kmap_atomic: bad slot type %u\n", (unsigned)type);
+		printk("kmap_atomic: bad slot type %u\n", (unsigned)type);
 		return 0;
 	}
 	if (!page_is_ram(page_to_pfn(page))) {
 		fixmap_stats.errors++;
-		printf("kmap_atomic: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused\n",
+		printk("kmap_atomic: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused\n",
 		       (unsigned long)page_to_pfn(page));
 		return 0;
 	}
@@ -132,7 +134,7 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type)
 	 */
 	if (fixmap_stats.atomic_depth[type]++ || hal_query_page(swapper_pg_dir, va, &old, NULL)) {
 		fixmap_stats.atomic_overwrites++;
-		printf("WARNING: kmap_atomic: slot %s is already in use (%lu uses, kunmap_atomic missing); "
+		printk("WARNING: kmap_atomic: slot %s is already in use (%lu uses, kunmap_atomic missing); "
 		       "%s\n", km_type_name(type), fixmap_stats.atomic_depth[type] - 1,
 		       page_is_highmem(page) ? "its mapping is replaced" : "low page, nothing remapped");
 	}
@@ -155,7 +157,7 @@ static void atomic_slot_put(enum km_type type)
 		return;
 	}
 	fixmap_stats.atomic_unbalanced++;
-	printf("WARNING: kunmap_atomic: slot %s is not in use (kunmap_atomic without kmap_atomic)\n",
+	printk("WARNING: kunmap_atomic: slot %s is not in use (kunmap_atomic without kmap_atomic)\n",
 	       km_type_name(type));
 }
 
@@ -169,7 +171,7 @@ void kunmap_atomic(vaddr_t vaddr, enum km_type type)
 	}
 	if ((unsigned)type >= KM_TYPE_NR || vaddr != __fix_to_virt(FIX_KMAP_BEGIN + (unsigned)type)) {
 		fixmap_stats.errors++;
-		printf("kunmap_atomic: 0x%08lx is not the address of slot %s; ignored\n", (unsigned long)vaddr,
+		printk("kunmap_atomic: 0x%08lx is not the address of slot %s; ignored\n", (unsigned long)vaddr,
 			km_type_name(type));
 		return;
 	}

@@ -1,9 +1,8 @@
 /*
- * Address spaces: their creation with a page directory of their own, the
- * reference counts that let threads share one ("threads are identified in
- * the task list by finding all task_structs which have pointers to the same
- * mm_struct", seed 001), and fork's copy of every region with
- * copy-on-write for private pages.
+ * Address spaces: their creation with a page directory of their own, the reference counts that let
+ * threads share one ("threads are identified in the task list by finding all task_structs which
+ * have pointers to the same mm_struct", Understanding the Linux Virtual Memory Manager, ch. 4), and
+ * fork's copy of every region with copy-on-write for private pages.
  */
 #include <string.h>
 
@@ -41,7 +40,8 @@ struct mm_struct *mm_alloc(void)
 
 	if (!mm)
 		return NULL;
-	/* One page with 2-level paging; with PAE the PDPT and the three user page directories (hal/mmu.h). */
+	/* One page with 2-level paging; with PAE the PDPT and the three user page directories
+	 * (hal/mmu.h). */
 	pgd = __get_free_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_ZERO, HAL_PGD_ORDER);
 	if (!pgd) {
 		kmem_cache_free(mm_cachep, mm);
@@ -108,7 +108,8 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		RB_CLEAR_NODE(&n->shared.rb);
 		INIT_LIST_HEAD(&n->anon_vma_node);
 		n->vm_next = n->vm_prev = NULL;
-		/* The child's regions join the parent's anon_vma: its pages are found from either side. */
+		/* The child's regions join the parent's anon_vma: its pages are found from either
+		 * side. */
 		if (n->vm_file)
 			get_file(n->vm_file);
 		vma_link(mm, n, prev);

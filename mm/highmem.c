@@ -1,5 +1,5 @@
 /*
- * kmap: the PKMAP window for high pages, with the seeds' kernels'
+ * kmap: the PKMAP window for high pages, with the 2.4 kernels'
  * pkmap_count[] bookkeeping (see mm/highmem.h), and page_address().
  *
  * Constant time: a mapped page is found through page->virtual; free slots
@@ -18,6 +18,7 @@
 #include <mm/kernel_pgtable.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/vmalloc.h>
 
 int pkmap_count[LAST_PKMAP];
@@ -90,7 +91,6 @@ int kmap_init(void)
 	for (unsigned i = 0; i < LAST_PKMAP; i++)
 		slot_set_free(i);
 	last_pkmap_nr = 0;
-	kmap_lock.held = 0;
 	return kernel_table_check(PKMAP_BASE, "PKMAP") < 0 ? -1 : 0;
 }
 
@@ -106,8 +106,7 @@ vaddr_t page_address(const struct page *page)
 	return page->virtual;
 }
 
-/* The page mapped in PKMAP slot nr, or NULL. */
-static struct page *pkmap_page(unsigned nr)
+struct page *pkmap_page(unsigned nr)
 {
 	paddr_t pa;
 
@@ -121,7 +120,8 @@ static void flush_all_zero_pkmaps_locked(void)
 {
 	bool need_flush = false;
 
-	/* Only the slots that went down to 1 since the last flush; a reused one (count > 1 again) stays. */
+	/* Only the slots that went down to 1 since the last flush; a reused one (count > 1 again)
+	 * stays. */
 	while (pkmap_zero_n) {
 		unsigned i = pkmap_zero_list[--pkmap_zero_n];
 		struct page *page;
@@ -132,7 +132,8 @@ static void flush_all_zero_pkmaps_locked(void)
 		pkmap_count[i] = 0;
 		slot_set_free(i);
 		page = pkmap_page(i);
-		/* Only if the page still points here: a freed and reused struct page may have been reset. */
+		/* Only if the page still points here: a freed and reused struct page may have been
+		 * reset. */
 		if (page && page->virtual == PKMAP_ADDR(i))
 			page->virtual = 0;
 		hal_unmap_page(swapper_pg_dir, PKMAP_ADDR(i));
@@ -158,7 +159,8 @@ void flush_all_zero_pkmaps(void)
 	irqlock_release(&kmap_lock, irq);
 }
 
-/* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.  kmap_lock held. */
+/* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.
+ * kmap_lock held. */
 static vaddr_t map_new_virtual(struct page *page)
 {
 	unsigned nr;
@@ -166,7 +168,7 @@ static vaddr_t map_new_virtual(struct page *page)
 	int err;
 
 	/*
-	 * The seeds' kernels step last_pkmap_nr one slot at a time and flush
+	 * The 2.4 kernels step last_pkmap_nr one slot at a time and flush
 	 * when it wraps to 0; the bitmap jumps straight to the same slot that
 	 * walk would stop at: the next free one before the end, else (after the
 	 * wrap and its flush) the first free one from slot 0.
@@ -184,14 +186,14 @@ static vaddr_t map_new_virtual(struct page *page)
 	/* A full pass after the wrap found nothing: the walk would stop on the last slot. */
 	last_pkmap_nr = LAST_PKMAP - 1;
 	pkmap_stats.exhausted++;
-	printf("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
+	printk("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
 		(unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
 	return 0;
 found:
 	vaddr = PKMAP_ADDR(last_pkmap_nr);
 	err = hal_map_page(swapper_pg_dir, vaddr, (paddr_t)page_to_pfn(page) << PAGE_SHIFT, PAGE_KERNEL);
 	if (err != HAL_OK) {
-		printf("kmap: cannot map PKMAP slot %u at 0x%08lx (hal error %d)\n", last_pkmap_nr,
+		printk("kmap: cannot map PKMAP slot %u at 0x%08lx (hal error %d)\n", last_pkmap_nr,
 			(unsigned long)vaddr, err);
 		return 0;
 	}
@@ -240,7 +242,7 @@ vaddr_t kmap(struct page *page)
 {
 	/* A frame in a hole of the e820 map (MMIO in the PCI hole) is not RAM: no cacheable alias of it. */
 	if (!page_is_ram(page_to_pfn(page))) {
-		printf("kmap: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused, use ioremap\n",
+		printk("kmap: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused, use ioremap\n",
 		       (unsigned long)page_to_pfn(page));
 		return 0;
 	}
@@ -263,31 +265,3 @@ unsigned pkmap_slots_in_use(void)
 	return n;
 }
 
-void pkmap_show(FILE *out)
-{
-	unsigned long irq = irqlock_acquire(&kmap_lock);
-	unsigned in_use = 0, pending = 0;
-
-	for (unsigned i = 0; i < LAST_PKMAP; i++) {
-		in_use += pkmap_count[i] > 1;
-		pending += pkmap_count[i] == 1;
-	}
-	fprintf(out, "pkmap: 0x%08lx-0x%08lx, %u slots: %u in use, %u unused awaiting flush, %u free\n",
-		(unsigned long)PKMAP_BASE, (unsigned long)PKMAP_END, LAST_PKMAP, in_use, pending,
-		LAST_PKMAP - in_use - pending);
-	fprintf(out, "last_pkmap_nr %u; kmaps: %lu fresh, %lu reused; wraps %lu, global flushes %lu, slots freed %lu\n",
-		last_pkmap_nr, pkmap_stats.fresh_maps, pkmap_stats.reuses, pkmap_stats.wraps, pkmap_stats.flushes,
-		pkmap_stats.slots_freed);
-	fprintf(out, "errors: %lu out of slots, %lu bad kunmap\n", pkmap_stats.exhausted, pkmap_stats.bad_kunmaps);
-	for (unsigned i = 0; i < LAST_PKMAP; i++) {
-		struct page *page;
-
-		if (pkmap_count[i] == 0)
-			continue;
-		page = pkmap_page(i);
-		fprintf(out, "  slot %4u 0x%08lx count %d (%s) pfn 0x%05lx\n", i, (unsigned long)PKMAP_ADDR(i),
-			pkmap_count[i], pkmap_count[i] > 1 ? "in use" : "unused, flush pending",
-			page ? (unsigned long)page_to_pfn(page) : 0ul);
-	}
-	irqlock_release(&kmap_lock, irq);
-}

@@ -3,7 +3,6 @@
  * the kernel's own page directory.  The order is explained in mm/init.h.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <hal/cpu.h>
@@ -16,6 +15,7 @@
 #include <mm/page.h>
 #include <mm/page_alloc.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/slab.h>
 
 vaddr_t high_memory;
@@ -25,7 +25,7 @@ struct mm_boot_facts mm_boot_facts;
  * The RAM we manage ends where a page-table entry can no longer name the
  * frame: 4 GiB with 2-level entries; with PAE 64 GiB or the CPU's physical
  * address width if smaller (hal_phys_limit()).  With PAE, RAM above 4 GiB
- * (QEMU puts what does not fit below its PCI hole there) is ZONE_HIGHMEM
+ * (QEMU places what does not fit below its PCI hole there) is ZONE_HIGHMEM
  * like any other RAM above 896 MiB.
  */
 #define PHYS_LIMIT hal_phys_limit()
@@ -89,7 +89,8 @@ static paddr_t find_boot_gap(const struct mm_boot_info *bi, paddr_t from, uint64
 	return 0;
 }
 
-/* Every address where RAM-ness or reservation can change, sorted, so the map is cut into uniform pieces. */
+/* Every address where RAM-ness or reservation can change, sorted, so the map is cut into uniform
+ * pieces. */
 static unsigned boundaries(const struct mm_boot_info *bi, uint64_t *b, unsigned max)
 {
 	struct mm_reserved_range r[MM_BOOT_MAX_RESERVED + 3];
@@ -162,16 +163,16 @@ static unsigned long pages_to_mb(unsigned long pages)
 
 static void print_zone_ranges(void)
 {
-	printf("Zone ranges:\n");
+	printk("Zone ranges:\n");
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		const struct zone *zone = &contig_page_data.node_zones[z];
 		pfn_t start = zone->zone_start_pfn > min_low_pfn ? zone->zone_start_pfn : min_low_pfn;
 
 		if (!zone->spanned_pages || start >= zone_end_pfn(zone)) {
-			printf("  %-8s empty\n", zone->name);
+			printk("  %-8s empty\n", zone->name);
 			continue;
 		}
-		printf("  %-8s [mem 0x%016" PRIx64 "-0x%016" PRIx64 "]\n", zone->name, (uint64_t)start << PAGE_SHIFT,
+		printk("  %-8s [mem 0x%016" PRIx64 "-0x%016" PRIx64 "]\n", zone->name, (uint64_t)start << PAGE_SHIFT,
 		       ((uint64_t)zone_end_pfn(zone) << PAGE_SHIFT) - 1);
 	}
 }
@@ -198,11 +199,11 @@ static int find_ram_limits(struct mm_init_state *s)
 	uint64_t ram_top = e820 ? e820_end_of_ram(e820, PHYS_LIMIT) : 0;
 
 	if (ram_top < (2u << 20)) {
-		printf("mm_init: no usable RAM above 2 MiB in the e820 map\n");
+		printk("mm_init: no usable RAM above 2 MiB in the e820 map\n");
 		return -1;
 	}
 	if (e820 && e820_end_of_ram(e820, UINT64_MAX) > PHYS_LIMIT)
-		printf("%" PRIu64 "MB of RAM at or above %" PRIu64 " GiB ignored: %s\n", ram_above(e820, PHYS_LIMIT) >> 20,
+		printk("%" PRIu64 "MB of RAM at or above %" PRIu64 " GiB ignored: %s\n", ram_above(e820, PHYS_LIMIT) >> 20,
 		       PHYS_LIMIT >> 30,
 		       HAL_PHYS_LIMIT == 1ull << 32 ? "2-level page tables cannot name it (boot highmem-pae.elf)"
 		       : PHYS_LIMIT < HAL_PHYS_LIMIT ? "the CPU's physical address width ends there (CPUID)"
@@ -213,9 +214,9 @@ static int find_ram_limits(struct mm_init_state *s)
 	s->lowmem_end = (paddr_t)max_low_pfn << PAGE_SHIFT;
 	high_memory = PAGE_OFFSET + (vaddr_t)s->lowmem_end;
 	s->early_limit = boot_mapped < s->lowmem_end ? boot_mapped : s->lowmem_end;
-	printf("%luMB HIGHMEM available.\n", pages_to_mb(max_pfn - max_low_pfn));
-	printf("%luMB LOWMEM available.\n", pages_to_mb(max_low_pfn));
-	printf("  mapped low ram: 0 - %08" PRIx64 "\n", (uint64_t)s->lowmem_end);
+	printk("%luMB HIGHMEM available.\n", pages_to_mb(max_pfn - max_low_pfn));
+	printk("%luMB LOWMEM available.\n", pages_to_mb(max_low_pfn));
+	printk("  mapped low ram: 0 - %08" PRIx64 "\n", (uint64_t)s->lowmem_end);
 	return 0;
 }
 
@@ -232,7 +233,7 @@ static int setup_bootmem(const struct mm_init_state *s)
 	unsigned n;
 
 	if (!bitmap_pa) {
-		printf("mm_init: no room for the bootmem bitmap below %#" PRIx64 "\n", (uint64_t)s->early_limit);
+		printk("mm_init: no room for the bootmem bitmap below %#" PRIx64 "\n", (uint64_t)s->early_limit);
 		return -1;
 	}
 	init_bootmem(bitmap_pa, max_low_pfn, s->early_limit);
@@ -263,7 +264,7 @@ static int place_mem_map(struct mm_init_state *s)
 	goal = s->at_16m ? MAX_DMA_ADDRESS : PAGE_ALIGN_UP(s->bi->kernel_end);
 	s->map_pa = alloc_bootmem_phys(s->map_bytes, PAGE_SIZE, goal, s->lowmem_end);
 	if (!s->map_pa) {
-		printf("mm_init: no room for mem_map (%" PRIu64 " KiB)\n", s->map_bytes >> 10);
+		printk("mm_init: no room for mem_map (%" PRIu64 " KiB)\n", s->map_bytes >> 10);
 		return -1;
 	}
 	/*
@@ -294,7 +295,7 @@ static int setup_kernel_pgdir(const struct mm_init_state *s)
 
 	if (paging_init(&l))
 		return -1;
-	printf("paging_init: swapper_pg_dir at %#" PRIx64 ", %lu page-table pages, %s, %s\n",
+	printk("paging_init: swapper_pg_dir at %#" PRIx64 ", %lu page-table pages, %s, %s\n",
 	       (uint64_t)swapper_pg_dir, nr_pagetable_pages(),
 	       hal_large_page_size() == (4u << 20) ? "4 MiB pages (PSE)"
 	       : hal_large_page_size()	   ? "2 MiB pages (PAE)"
@@ -313,7 +314,7 @@ static void init_zones(const struct mm_init_state *s)
 	zone_end[ZONE_HIGHMEM] = max_pfn;
 	free_area_init(hal_va_ptr(__va(s->map_pa)), zone_end);
 	print_zone_ranges();
-	printf("mem_map: %lu struct pages of %zu bytes = %" PRIu64 " KiB at [mem 0x%08" PRIx64 "-0x%08" PRIx64
+	printk("mem_map: %lu struct pages of %zu bytes = %" PRIu64 " KiB at [mem 0x%08" PRIx64 "-0x%08" PRIx64
 	       "] (%s)\n",
 	       (unsigned long)max_pfn, sizeof(struct page), s->map_bytes >> 10, (uint64_t)s->map_pa,
 	       (uint64_t)(s->map_pa + s->map_bytes - 1), s->where);
@@ -347,7 +348,7 @@ static void record_boot_facts(const struct mm_init_state *s)
 	mm_boot_facts.reserved_pages = present_low - (totalram_pages - totalhigh_pages);
 	mm_boot_facts.kernel_pages = PFN_UP(bi->kernel_end) - PFN_DOWN(bi->kernel_start);
 	mm_boot_facts.pagetable_boot_pages = nr_pagetable_pages();
-	printf("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, %luK rodata, %luK reserved, "
+	printk("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, %luK rodata, %luK reserved, "
 	       "%luK highmem)\n",
 	       totalram_pages << (PAGE_SHIFT - 10), contig_page_data.node_present_pages << (PAGE_SHIFT - 10),
 	       (unsigned long)(text >> 10), (unsigned long)(rw >> 10), (unsigned long)(ro >> 10),

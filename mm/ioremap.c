@@ -7,16 +7,17 @@
  * entries of the e820 map (MMIO, ROM, the PCI hole) are mapped.
  */
 #include <stdint.h>
-#include <stdio.h>
 
 #include <hal/mmu.h>
 #include <mm/io.h>
 #include <mm/kernel_pgtable.h>
 #include <mm/layout.h>
 #include <mm/page.h>
+#include <mm/printk.h>
 #include <mm/vmalloc.h>
 
-/* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries; with PAE 64 GiB or the CPU's width. */
+/* Where hal_map_page() can still name a frame: 4 GiB with 2-level entries; with PAE 64 GiB or the
+ * CPU's width. */
 #define IOREMAP_PHYS_LIMIT hal_phys_limit()
 
 static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *caller)
@@ -28,19 +29,19 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 	struct vm_struct *area;
 
 	if (size == 0 || last < phys) {
-		printf("ioremap: bad range 0x%llx + 0x%lx (empty or wraps around)\n", (unsigned long long)phys,
+		printk("ioremap: bad range 0x%llx + 0x%lx (empty or wraps around)\n", (unsigned long long)phys,
 			size);
 		vmalloc_stats.area_failures++;
 		return 0;
 	}
 	if (last >= IOREMAP_PHYS_LIMIT) {
-		printf("ioremap: 0x%llx-0x%llx lies above %llu GiB, which these page tables cannot name\n",
+		printk("ioremap: 0x%llx-0x%llx lies above %llu GiB, which these page tables cannot name\n",
 			(unsigned long long)phys, (unsigned long long)last, (unsigned long long)(IOREMAP_PHYS_LIMIT >> 30));
 		vmalloc_stats.area_failures++;
 		return 0;
 	}
 	if (phys_range_has_ram((uint64_t)phys & ~(uint64_t)(PAGE_SIZE - 1), (last | (PAGE_SIZE - 1)) + 1)) {
-		printf("ioremap: refusing 0x%llx-0x%llx: it holds RAM (map RAM through kmap or the linear map)\n",
+		printk("ioremap: refusing 0x%llx-0x%llx: it holds RAM (map RAM through kmap or the linear map)\n",
 			(unsigned long long)phys, (unsigned long long)last);
 		vmalloc_stats.area_failures++;
 		return 0;
@@ -49,7 +50,7 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 	first_page = phys - offset;
 	span = ((last >> PAGE_SHIFT) - (first_page >> PAGE_SHIFT) + 1) << PAGE_SHIFT;
 	if (span > (uint64_t)(VMALLOC_END - VMALLOC_START)) {
-		printf("ioremap: 0x%llx-0x%llx spans %llu pages, more than the vmalloc space holds\n",
+		printk("ioremap: 0x%llx-0x%llx spans %llu pages, more than the vmalloc space holds\n",
 			(unsigned long long)phys, (unsigned long long)last, (unsigned long long)(span >> PAGE_SHIFT));
 		vmalloc_stats.area_failures++;
 		return 0;
@@ -63,7 +64,7 @@ static vaddr_t ioremap_caller(paddr_t phys, unsigned long size, const void *call
 					  HAL_PROT_WRITE | HAL_PROT_NOCACHE | HAL_PROT_GLOBAL);
 
 		if (err != HAL_OK) {
-			printf("ioremap: cannot map 0x%08lx (hal error %d)\n",
+			printk("ioremap: cannot map 0x%08lx (hal error %d)\n",
 				(unsigned long)(area->addr + done), err);
 			free_vm_area(area);
 			return 0;

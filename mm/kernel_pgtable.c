@@ -4,13 +4,13 @@
  * table covers an address at boot, and unmap a range with the TLB flushes it needs
  * ("Understanding the Linux Virtual Memory Manager", §3.6 and §7.3).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <hal/mmu.h>
 #include <mm/kernel_pgtable.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/vmalloc.h>
 
 /* Supply the missing page table for va from low memory (a paging_init() hole: see vmalloc.h). */
@@ -31,7 +31,7 @@ static int add_kernel_table(vaddr_t va)
 	}
 	mod_pagetable_pages(1);
 	vmalloc_stats.tables_allocated++;
-	printf("vmalloc: paging_init left no page table for 0x%08lx; added one at phys 0x%08llx\n",
+	printk("vmalloc: paging_init left no page table for 0x%08lx; added one at phys 0x%08llx\n",
 		(unsigned long)va, (unsigned long long)__pa(table_va));
 	return HAL_OK;
 }
@@ -40,7 +40,7 @@ int kernel_table_check(vaddr_t va, const char *what)
 {
 	if (hal_query_table(swapper_pg_dir, va, NULL))
 		return 0;
-	printf("BUG: paging_init made no page table for %s at 0x%08lx\n", what, (unsigned long)va);
+	printk("BUG: paging_init made no page table for %s at 0x%08lx\n", what, (unsigned long)va);
 	return add_kernel_table(va) == HAL_OK ? 1 : -1;
 }
 

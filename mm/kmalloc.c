@@ -9,6 +9,7 @@
 #include <hal/mmu.h>
 #include <mm/layout.h>
 #include <mm/page.h>
+#include <mm/printk.h>
 #include <mm/slab.h>
 
 #define NR_KMALLOC (KMALLOC_SHIFT_HIGH - KMALLOC_SHIFT_LOW + 1)
@@ -63,7 +64,7 @@ void *kmalloc(size_t size, gfp_t gfp)
 		return NULL;
 	if (size > KMALLOC_MAX_SIZE) {
 		if (!(gfp & __GFP_NOWARN))
-			printf("kmalloc: %zu bytes is above the largest size class (%u)\n", size, KMALLOC_MAX_SIZE);
+			printk("kmalloc: %zu bytes is above the largest size class (%u)\n", size, KMALLOC_MAX_SIZE);
 		return NULL;
 	}
 	i = kmalloc_index(size);
@@ -86,7 +87,7 @@ void kfree(const void *obj)
 	c = (va >= PAGE_OFFSET && va < high_memory) ? virt_to_cache(obj) : NULL;
 	if (!c) {
 		slab_stats.bad_kfree++;
-		printf("kfree: %#x is not a slab object\n", va);
+		printk("kfree: %#x is not a slab object\n", va);
 		return;
 	}
 	kmem_cache_free(c, (void *)(uintptr_t)obj);

@@ -7,14 +7,13 @@
  * shares the kernel's preallocated tables (mm/paging_init.c), so a vmalloc
  * or kmap made later reaches every process.
  *
- * handle_mm_fault() follows Linux: a missing page of a file region comes
- * from vm_ops->fault ("If a virtual page is not present in an address
- * space, the automatically triggered page fault handler invokes this
- * function", seed 003), of an anonymous region from a zeroed GFP_HIGHUSER
- * page; a write to a present read-only page of a private writable region
- * copies it unless this address space holds the only reference to an
- * anonymous page (do_wp_page).  User pages are cleared and copied through
- * kmap_atomic, since a high page has no kernel address of its own.
+ * handle_mm_fault() follows Linux: a missing page of a file region comes from vm_ops->fault ("If a
+ * virtual page is not present in an address space, the automatically triggered page fault handler
+ * invokes this function", Professional Linux Kernel Architecture, ch. 4), of an anonymous region
+ * from a zeroed GFP_HIGHUSER page; a write to a present read-only page of a private writable region
+ * copies it unless this address space holds the only reference to an anonymous page (do_wp_page).
+ * User pages are cleared and copied through kmap_atomic, since a high page has no kernel address of
+ * its own.
  */
 #include <string.h>
 
@@ -141,7 +140,8 @@ static unsigned map_new_anon_page(struct mm_struct *mm, struct vm_area_struct *v
 	return 0;
 }
 
-/* A write to a present read-only page: make it writable in a shared region, reuse it when it is ours alone, else copy it. */
+/* A write to a present read-only page: make it writable in a shared region, reuse it when it is
+ * ours alone, else copy it. */
 static unsigned do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, vaddr_t address, struct page *old)
 {
 	unsigned r;
@@ -208,7 +208,8 @@ unsigned handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, vaddr
 		if (r)
 			return r;
 		if (write && !(vma->vm_flags & VM_SHARED)) {
-			/* A private write: the region gets its own copy, the cache keeps the original. */
+			/* A private write: the region gets its own copy, the cache keeps the
+			 * original. */
 			r = map_new_anon_page(mm, vma, address, vmf.page);
 			put_page(vmf.page);
 			if (!r) {
@@ -445,7 +446,8 @@ size_t access_remote_vm(struct mm_struct *mm, vaddr_t addr, void *buf, size_t le
 			chunk = len - done;
 		vma = find_vma(mm, a);
 		if (vma && vma->vm_start > a && (vma->vm_flags & VM_GROWSDOWN))
-			expand_stack(vma, a); /* as Linux's find_extend_vma; refused growth fails below */
+			/* as Linux's find_extend_vma; refused growth fails below */
+			expand_stack(vma, a);
 		if (!vma || vma->vm_start > a || !remote_access_ok(vma, gup_flags))
 			break;
 		page = follow_page(mm, a, &writable);

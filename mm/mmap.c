@@ -83,7 +83,8 @@ unsigned long get_unmapped_area(struct mm_struct *mm, vaddr_t addr, unsigned lon
 				return addr;
 		}
 	}
-	/* Linux's legacy bottom-up search: from where the last one ended, then from the base, then from the bottom. */
+	/* Linux's legacy bottom-up search: from where the last one ended, then from the base, then
+	 * from the bottom. */
 	starts[0] = mm->free_area_cache > mm->mmap_base ? mm->free_area_cache : mm->mmap_base;
 	starts[1] = mm->mmap_base;
 	starts[2] = MMAP_MIN_ADDR;
@@ -105,7 +106,8 @@ unsigned long get_unmapped_area(struct mm_struct *mm, vaddr_t addr, unsigned lon
 
 /* ---- munmap ---- */
 
-/* Unmapping [start, end) needs *splits new regions (a cut first or last region) and takes *removed regions (those meeting the range, after the cuts) away. */
+/* Unmapping [start, end) needs *splits new regions (a cut first or last region) and takes *removed
+ * regions (those meeting the range, after the cuts) away. */
 void munmap_counts(struct mm_struct *mm, vaddr_t start, vaddr_t end, unsigned *splits, int *removed)
 {
 	struct vm_area_struct *vma = find_vma(mm, start), *last = NULL;
@@ -298,7 +300,8 @@ unsigned long do_mmap(struct mm_struct *mm, struct file *file, vaddr_t addr, uns
 
 /* ---- brk ---- */
 
-/* An anonymous private read-write region [addr, addr + len) for the heap, merged with the one below. */
+/* An anonymous private read-write region [addr, addr + len) for the heap, merged with the one
+ * below. */
 static int do_brk(struct mm_struct *mm, vaddr_t addr, unsigned long len)
 {
 	struct vm_area_struct *vma, *prev;

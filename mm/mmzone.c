@@ -1,7 +1,7 @@
 /*
- * The node, its zones and mem_map: "a struct page for every page frame"
- * (seed 001).  mem_map starts at frame 0 and ends at max_pfn, holes
- * included, so a frame number indexes it directly (the flat memory model).
+ * The node, its zones and mem_map: "a struct page for every page frame" (Understanding the Linux
+ * Virtual Memory Manager, ch. 2). mem_map starts at frame 0 and ends at max_pfn, holes included, so
+ * a frame number indexes it directly (the flat memory model).
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -86,7 +86,8 @@ vaddr_t lowmem_page_address(const struct page *page)
 	return __va((paddr_t)page_to_pfn(page) << PAGE_SHIFT);
 }
 
-/* memmap_init_range() stores every field by name: freelist must stay the last one (a field added after it trips this). */
+/* memmap_init_range() stores every field by name: freelist must stay the last one (a field added
+ * after it trips this). */
 _Static_assert(offsetof(struct page, freelist) + sizeof(vaddr_t) + _Alignof(struct page) > sizeof(struct page),
 	       "struct page grew: update memmap_init_range()");
 
@@ -139,7 +140,8 @@ void free_area_init(struct page *map, const pfn_t zone_end[MAX_NR_ZONES])
 			INIT_LIST_HEAD(&zone->free_area[o].free_list);
 		if (zone->spanned_pages)
 			pgdat->nr_zones = z + 1;
-		/* Like Linux's memmap_init_zone: every page reserved, one reference, until bootmem hands it over. */
+		/* Like Linux's memmap_init_zone: every page reserved, one reference, until bootmem
+		 * hands it over. */
 		memmap_init_range(map + start, map + end, flags);
 		start = end;
 	}

@@ -81,7 +81,8 @@ int do_mprotect(struct mm_struct *mm, vaddr_t start, unsigned long len, unsigned
 		}
 	prealloc_put(&pa);
 
-	/* [start, end) is now exactly a run of whole regions (a split below end made a new first one). */
+	/* [start, end) is now exactly a run of whole regions (a split below end made a new first
+	 * one). */
 	vma = find_vma(mm, start);
 	prev = vma->vm_prev;
 	for (v = vma; v && v->vm_start < end; v = v->vm_next) {

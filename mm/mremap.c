@@ -15,7 +15,8 @@
 
 #include "vma_internal.h"
 
-/* Move [addr, addr + old_len) of vma to a new region at new_addr of new_len bytes; the new address or -errno. */
+/* Move [addr, addr + old_len) of vma to a new region at new_addr of new_len bytes; the new address
+ * or -errno. */
 static unsigned long move_vma(struct mm_struct *mm, struct vm_area_struct *vma, vaddr_t addr, unsigned long old_len,
 			      unsigned long new_len, vaddr_t new_addr)
 {

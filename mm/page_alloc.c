@@ -13,7 +13,6 @@
  * That is enough to catch double frees, frees of reserved pages and frees
  * with the wrong order without a separate bitmap.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <hal/irq.h>
@@ -23,6 +22,7 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/printk.h>
 
 struct page_alloc_stats page_alloc_stats;
 
@@ -114,7 +114,8 @@ static bool watermark_ok_reserve(const struct zone *zone, unsigned order, unsign
 
 	if (free <= min + (long)reserve)
 		return false;
-	/* Free pages in blocks smaller than the request cannot serve it; require less of the larger ones. */
+	/* Free pages in blocks smaller than the request cannot serve it; require less of the larger
+	 * ones. */
 	for (unsigned o = 0; o < order; o++) {
 		free -= (long)zone->free_area[o].nr_free << o;
 		min >>= 1;
@@ -129,7 +130,8 @@ bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long ma
 	return watermark_ok_reserve(zone, order, mark, 0);
 }
 
-/* The zones gfp may use, best first: "__GFP_DMA -> DMA; kernel -> NORMAL, DMA; __GFP_HIGHMEM -> HIGHMEM, NORMAL, DMA". */
+/* The zones gfp may use, best first: "__GFP_DMA -> DMA; kernel -> NORMAL, DMA; __GFP_HIGHMEM ->
+ * HIGHMEM, NORMAL, DMA". */
 static unsigned gfp_zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES])
 {
 	unsigned n = 0;
@@ -205,7 +207,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned order)
 	if (order >= MAX_ORDER) {
 		page_alloc_stats.alloc_fail++;
 		if (!(gfp & __GFP_NOWARN))
-			printf("page allocation failure: order:%u, mode:%#x (order above %u)\n", order, gfp,
+			printk("page allocation failure: order:%u, mode:%#x (order above %u)\n", order, gfp,
 			       MAX_ORDER - 1);
 		return NULL;
 	}
@@ -228,7 +230,7 @@ fail:
 	page_alloc_stats.alloc_fail++;
 	contig_page_data.node_zones[list[0]].alloc_fail++;
 	if (!(gfp & __GFP_NOWARN))
-		printf("page allocation failure: order:%u, mode:%#x\n", order, gfp);
+		printk("page allocation failure: order:%u, mode:%#x\n", order, gfp);
 	return NULL;
 }
 
@@ -239,29 +241,29 @@ static bool free_pages_check(const struct page *page, unsigned order)
 
 	if (!page || !mem_map || page < mem_map || (pfn_t)(page - mem_map) >= max_pfn) {
 		page_alloc_stats.bad_free++;
-		printf("BUG: __free_pages: %p is not a struct page in mem_map\n", (const void *)page);
+		printk("BUG: __free_pages: %p is not a struct page in mem_map\n", (const void *)page);
 		return false;
 	}
 	pfn = (pfn_t)(page - mem_map);
 	if (PageReserved(page)) {
 		page_alloc_stats.bad_free++;
-		printf("BUG: __free_pages: freeing reserved page pfn:%#x\n", pfn);
+		printk("BUG: __free_pages: freeing reserved page pfn:%#x\n", pfn);
 		return false;
 	}
 	if (PageBuddy(page) || page->_count <= 0) {
 		page_alloc_stats.double_free++;
-		printf("BUG: __free_pages: double free of pfn:%#x order:%u (page is %s)\n", pfn, order,
+		printk("BUG: __free_pages: double free of pfn:%#x order:%u (page is %s)\n", pfn, order,
 		       PageBuddy(page) ? "already free" : "not allocated or not a block head");
 		return false;
 	}
 	if (PageSlab(page)) {
 		page_alloc_stats.bad_free++;
-		printf("BUG: __free_pages: pfn:%#x still belongs to a slab cache\n", pfn);
+		printk("BUG: __free_pages: pfn:%#x still belongs to a slab cache\n", pfn);
 		return false;
 	}
 	if (order >= MAX_ORDER || page->private != order) {
 		page_alloc_stats.bad_free++;
-		printf("BUG: __free_pages: pfn:%#x freed with order %u but allocated with order %u\n", pfn,
+		printk("BUG: __free_pages: pfn:%#x freed with order %u but allocated with order %u\n", pfn,
 		       order, page->private);
 		return false;
 	}
@@ -307,7 +309,7 @@ void free_pages(vaddr_t addr, unsigned order)
 		return;
 	if (addr < PAGE_OFFSET || addr >= high_memory || (addr & ~PAGE_MASK)) {
 		page_alloc_stats.bad_free++;
-		printf("BUG: free_pages: %#x is not a page of low memory\n", addr);
+		printk("BUG: free_pages: %#x is not a page of low memory\n", addr);
 		return;
 	}
 	__free_pages(virt_to_page(addr), order);
@@ -327,7 +329,7 @@ unsigned long free_boot_range(pfn_t start, pfn_t end)
 		pfn_t run;
 
 		if (!PageReserved(page)) {
-			printf("BUG: free_boot_range: pfn:%#x handed over twice\n", pfn);
+			printk("BUG: free_boot_range: pfn:%#x handed over twice\n", pfn);
 			pfn++;
 			continue;
 		}
@@ -454,45 +456,3 @@ bool page_is_buddy_head(const struct page *page, unsigned *order)
 	return true;
 }
 
-unsigned long check_free_lists(FILE *out)
-{
-	unsigned long problems = 0;
-
-	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		struct zone *zone = &contig_page_data.node_zones[z];
-		unsigned long pages = 0;
-
-		for (unsigned o = 0; o < MAX_ORDER; o++) {
-			struct free_area *area = &zone->free_area[o];
-			unsigned long blocks = 0;
-			struct list_head *pos;
-
-			if (!area->free_list.next)
-				continue;
-			list_for_each(pos, &area->free_list) {
-				struct page *page = list_entry(pos, struct page, lru);
-				pfn_t pfn = page_to_pfn(page);
-
-				blocks++;
-				if (!PageBuddy(page) || page->private != o || (int)page_zonenum(page) != z ||
-				    (pfn & ((1u << o) - 1)) || pfn < zone->zone_start_pfn ||
-				    pfn + (1u << o) > zone_end_pfn(zone) || PageReserved(page)) {
-					fprintf(out, "zone %s order %u: bad free block at pfn:%#x\n", zone->name, o, pfn);
-					problems++;
-				}
-			}
-			if (blocks != area->nr_free) {
-				fprintf(out, "zone %s order %u: %lu blocks listed, nr_free says %lu\n", zone->name, o,
-					blocks, area->nr_free);
-				problems++;
-			}
-			pages += blocks << o;
-		}
-		if (pages != zone->free_pages) {
-			fprintf(out, "zone %s: %lu pages on free lists, free_pages says %lu\n", zone->name, pages,
-				zone->free_pages);
-			problems++;
-		}
-	}
-	return problems;
-}

@@ -1,10 +1,10 @@
 /*
  * The kernel page directory, swapper_pg_dir, built once at boot.
  *
- * "page table entries exist to map physical memory to the virtual address
- * range beginning at PAGE_OFFSET" (seed 004): all of low memory, holes
- * included, at virt = phys + PAGE_OFFSET.  Nothing is mapped below
- * PAGE_OFFSET, so the boot identity map is gone once we switch.
+ * "page table entries exist to map physical memory to the virtual address range beginning at
+ * PAGE_OFFSET" (Understanding the Linux Virtual Memory Manager, §4.1): all of low memory, holes
+ * included, at virt = phys + PAGE_OFFSET. Nothing is mapped below PAGE_OFFSET, so the boot identity
+ * map is gone once we switch.
  *
  * Preallocated shared kernel page tables: every page-directory slot above
  * the linear map, up to 0xFFFFFFFF (vmalloc area, PKMAP, fixmaps), gets a
@@ -26,13 +26,13 @@
  * around setting CR4.PAE (hal/i386/pae_switch.S).  Preallocation costs
  * twice as many tables (64 with a full 896 MiB linear map).
  */
-#include <stdio.h>
 
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <mm/bootmem.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 
 paddr_t swapper_pg_dir;
 static unsigned long pagetable_pages;
@@ -70,11 +70,11 @@ static int switch_to(paddr_t pgd)
 	int err = hal_enable_pae_and_switch(pgd);
 
 	if (err != HAL_OK) {
-		printf("paging_init: cannot turn PAE paging on (error %d%s)\n", err,
+		printk("paging_init: cannot turn PAE paging on (error %d%s)\n", err,
 		       err == HAL_ENOTSUPP ? ": this CPU has no PAE; boot the 2-level highmem.elf" : "");
 		return -1;
 	}
-	printf("PAE: paging switched to 3-level tables (PDPT at %#llx), %s\n", (unsigned long long)pgd,
+	printk("PAE: paging switched to 3-level tables (PDPT at %#llx), %s\n", (unsigned long long)pgd,
 	       hal_cpu_has(HAL_FEAT_NX) ? "NX in use: kernel data, rodata and user data not executable"
 					: "NX not on this CPU: every mapped page is executable");
 #else
@@ -148,6 +148,6 @@ int paging_init(const struct paging_layout *l)
 	bootmem_set_mapped_end(l->lowmem_end);
 	return 0;
 nomem:
-	printf("paging_init: out of boot memory below the boot mapping for page tables\n");
+	printk("paging_init: out of boot memory below the boot mapping for page tables\n");
 	return -1;
 }

@@ -60,7 +60,8 @@ static const struct address_space_operations ramfs_aops = { ramfs_readpage };
 
 unsigned ramfs_init(const struct ramfs_module *mods, unsigned n)
 {
-	/* Called once at boot (and by each host test on fresh fake RAM): earlier inodes are forgotten. */
+	/* Called once at boot (and by each host test on fresh fake RAM): earlier inodes are
+	 * forgotten. */
 	memset(ramfs_inodes, 0, sizeof(ramfs_inodes));
 	ramfs_count = 0;
 	for (unsigned i = 0; i < n && ramfs_count < RAMFS_MAX_FILES; i++) {

@@ -80,7 +80,8 @@ static void insert_fixup(struct rb_node *node, struct rb_root *root, const struc
 			struct rb_node *uncle = gparent->rb_right;
 
 			if (is_red(uncle)) {
-				/* Push the grandparent's black down one level; the problem moves up two. */
+				/* Push the grandparent's black down one level; the problem moves up
+				 * two. */
 				parent->rb_color = RB_BLACK;
 				uncle->rb_color = RB_BLACK;
 				gparent->rb_color = RB_RED;
@@ -139,7 +140,8 @@ static void erase_fixup(struct rb_node *x, struct rb_node *parent, struct rb_roo
 				w = parent->rb_right;
 			}
 			if (is_black(w->rb_left) && is_black(w->rb_right)) {
-				/* Take one black from the sibling's side too; the deficit moves up. */
+				/* Take one black from the sibling's side too; the deficit moves
+				 * up. */
 				w->rb_color = RB_RED;
 				x = parent;
 				parent = x->rb_parent;
@@ -208,7 +210,8 @@ static void do_erase(struct rb_node *node, struct rb_root *root, const struct rb
 		if (cb && xparent)
 			cb->propagate(xparent, NULL);
 	} else {
-		/* Two children: the successor (leftmost of the right subtree, no left child) takes node's place. */
+		/* Two children: the successor (leftmost of the right subtree, no left child) takes
+		 * node's place. */
 		struct rb_node *succ = node->rb_right;
 
 		while (succ->rb_left)

@@ -3,11 +3,10 @@
  * i_mmap interval tree for file pages, and the walk that finds every
  * mapping of a page from either.
  *
- * The interval tree is an augmented red-black tree of regions keyed by
- * vm_pgoff; each node also keeps the largest last page offset of its
- * subtree, so a search for the regions meeting [first, last] skips every
- * subtree that ends before first.  This is what seed 003 calls the priority
- * tree; Linux replaced that structure with this one in 3.7.
+ * The interval tree is an augmented red-black tree of regions keyed by vm_pgoff; each node also
+ * keeps the largest last page offset of its subtree, so a search for the regions meeting [first,
+ * last] skips every subtree that ends before first. This is what Professional Linux Kernel
+ * Architecture, ch. 4, calls the priority tree; Linux replaced that structure with this one in 3.7.
  */
 #include <mm/layout.h>
 #include <mm/mman.h>
@@ -85,13 +84,6 @@ void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, vaddr_t a
 }
 
 /* ---- the i_mmap interval tree ---- */
-
-static unsigned long vma_last_pgoff(const struct vm_area_struct *v)
-{
-	return v->vm_pgoff + ((v->vm_end - v->vm_start) >> PAGE_SHIFT) - 1;
-}
-
-#define ivma(node) rb_entry(node, struct vm_area_struct, shared.rb)
 
 /* The largest last offset in node's subtree, from the node and its children's values. */
 static unsigned long compute_subtree_last(const struct vm_area_struct *v)
@@ -210,53 +202,6 @@ struct vm_area_struct *vma_interval_tree_iter_next(struct vm_area_struct *v, uns
 		if (vma_last_pgoff(v) >= first)
 			return v;
 	}
-}
-
-static unsigned long it_check(struct rb_node *n, FILE *out, unsigned long *bad)
-{
-	struct vm_area_struct *v;
-	unsigned long max;
-
-	if (!n)
-		return 0;
-	v = ivma(n);
-	max = vma_last_pgoff(v);
-	if (n->rb_left) {
-		unsigned long l = it_check(n->rb_left, out, bad);
-
-		if (ivma(n->rb_left)->vm_pgoff > v->vm_pgoff) {
-			(*bad)++;
-			if (out)
-				fprintf(out, "i_mmap: left child starts after its parent\n");
-		}
-		if (l > max)
-			max = l;
-	}
-	if (n->rb_right) {
-		unsigned long r = it_check(n->rb_right, out, bad);
-
-		if (ivma(n->rb_right)->vm_pgoff < v->vm_pgoff) {
-			(*bad)++;
-			if (out)
-				fprintf(out, "i_mmap: right child starts before its parent\n");
-		}
-		if (r > max)
-			max = r;
-	}
-	if (max != v->shared.rb_subtree_last) {
-		(*bad)++;
-		if (out)
-			fprintf(out, "i_mmap: subtree last %lu, should be %lu\n", v->shared.rb_subtree_last, max);
-	}
-	return max;
-}
-
-unsigned long vma_interval_tree_check(struct address_space *mapping, FILE *out)
-{
-	unsigned long bad = 0;
-
-	it_check(mapping->i_mmap.rb_node, out, &bad);
-	return bad;
 }
 
 /* ---- the walk ---- */

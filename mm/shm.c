@@ -60,7 +60,8 @@ static const char *shmem_name(struct vm_area_struct *vma)
 
 static const struct vm_operations_struct shmem_vm_ops = { NULL, NULL, filemap_fault, shmem_name };
 
-/* An unnamed inode of size bytes with a zero-filling page cache, open read-write; NULL without memory. */
+/* An unnamed inode of size bytes with a zero-filling page cache, open read-write; NULL without
+ * memory. */
 static struct file *shmem_file_create(const char *name, unsigned long size)
 {
 	struct inode *inode = kzalloc(sizeof(*inode), 0);
@@ -224,7 +225,8 @@ int shm_dt(struct mm_struct *mm, vaddr_t addr)
 		return -EINVAL;
 	if (!vma || vma->vm_start != addr || vma->vm_ops != &shm_vm_ops || vma->vm_pgoff != 0)
 		return -EINVAL;
-	/* The attachment may have been split by mprotect: take every piece of the same open file. */
+	/* The attachment may have been split by mprotect: take every piece of the same open
+	 * file. */
 	file = vma->vm_file;
 	end = vma->vm_end;
 	for (struct vm_area_struct *v = vma->vm_next; v && v->vm_file == file && v->vm_start == end; v = v->vm_next)
@@ -247,14 +249,18 @@ int shm_rmid(int shmid)
 	return 0;
 }
 
-void shm_show(FILE *out)
+int shm_stat(unsigned slot, struct shm_stat *st)
 {
-	fprintf(out, "       key      shmid       size     nattch   resident\n");
-	for (int i = 0; i < SHMMNI; i++) {
-		struct shmid_kernel *s = &shm_segs[i];
+	const struct shmid_kernel *s;
 
-		if (s->used)
-			fprintf(out, "%10d %10d %10lu %10lu %10lu%s\n", s->key, s->id, s->size, s->nattch,
-				s->inode->i_mapping->nrpages, s->deleted ? " (deleted)" : "");
-	}
+	if (slot >= SHMMNI || !shm_segs[slot].used)
+		return -ENOENT;
+	s = &shm_segs[slot];
+	st->key = s->key;
+	st->id = s->id;
+	st->size = s->size;
+	st->nattch = s->nattch;
+	st->resident = s->inode->i_mapping->nrpages;
+	st->deleted = s->deleted;
+	return 0;
 }

@@ -18,15 +18,16 @@
 #include <mm/layout.h>
 #include <mm/mmzone.h>
 #include <mm/page.h>
+#include <mm/printk.h>
 #include <mm/slab.h>
+
+#include "slab_internal.h"
 
 struct slab_stats slab_stats;
 
 /* The cache of struct kmem_cache, bootstrapped statically like Linux's cache_cache. */
 static struct kmem_cache cache_cache;
 static struct list_head cache_chain;
-
-#define FREEPTR_SIZE sizeof(vaddr_t)
 
 static size_t align_up(size_t x, size_t a)
 {
@@ -38,7 +39,8 @@ static size_t slab_bytes(const struct kmem_cache *c)
 	return (size_t)PAGE_SIZE << c->order;
 }
 
-/* Choose the stride and the smallest slab order that wastes at most an eighth; false if the object cannot fit. */
+/* Choose the stride and the smallest slab order that wastes at most an eighth; false if the object
+ * cannot fit. */
 static bool cache_geometry(struct kmem_cache *c, size_t size, size_t align, unsigned flags)
 {
 	if (align & (align - 1))
@@ -89,76 +91,9 @@ void kmem_cache_init(void)
 	list_add_tail(&cache_cache.next, &cache_chain);
 }
 
-static uint8_t *obj_ptr(vaddr_t va)
-{
-	return hal_va_ptr(va);
-}
-
-/*
- * The image is built -ffreestanding, where a plain memcpy() of one word is
- * a call into newlib; __builtin_memcpy() is one load or store everywhere.
- */
-static vaddr_t get_freeptr(vaddr_t obj)
-{
-	vaddr_t next;
-
-	__builtin_memcpy(&next, obj_ptr(obj), sizeof(next));
-	return next;
-}
-
 static void set_freeptr(vaddr_t obj, vaddr_t next)
 {
 	__builtin_memcpy(obj_ptr(obj), &next, sizeof(next));
-}
-
-static struct page *slab_head(const struct kmem_cache *c, struct page *page)
-{
-	return mem_map + ((pfn_t)(page - mem_map) & ~((1u << c->order) - 1));
-}
-
-/* The linear address of a slab's first object (lowmem_page_address() of its head page, without the calls). */
-static vaddr_t slab_base(const struct page *head)
-{
-	return __va((paddr_t)(pfn_t)(head - mem_map) << PAGE_SHIFT);
-}
-
-/* True when va is the start of an object of the slab whose first object is at base (the range test first, the division last). */
-static bool is_object_at(const struct kmem_cache *c, vaddr_t base, vaddr_t va)
-{
-	return va >= base && va - base < c->num * c->size && (va - base) % c->size == 0;
-}
-
-/* True when va is the start of an object of the slab whose head page is head. */
-static bool is_object_of(const struct kmem_cache *c, const struct page *head, vaddr_t va)
-{
-	return is_object_at(c, slab_base(head), va);
-}
-
-/* POISON_FREE in every byte of a 32-bit word. */
-#define POISON_FREE_WORD ((uint32_t)POISON_FREE * 0x01010101u)
-
-/*
- * The offset of the first byte after the free pointer that is not
- * POISON_FREE, or 0.  Objects are at least ARCH_KMALLOC_MINALIGN aligned
- * and the free pointer is one word, so the poison is compared a word at a
- * time; the byte loop only finds the offset within a word that differs.
- */
-static size_t poison_mismatch(const struct kmem_cache *c, vaddr_t obj)
-{
-	const uint8_t *p = obj_ptr(obj);
-	size_t i = FREEPTR_SIZE;
-
-	for (; i + sizeof(uint32_t) <= c->size; i += sizeof(uint32_t)) {
-		uint32_t w;
-
-		__builtin_memcpy(&w, p + i, sizeof(w));
-		if (w != POISON_FREE_WORD)
-			break;
-	}
-	for (; i < c->size; i++)
-		if (p[i] != POISON_FREE)
-			return i;
-	return 0;
 }
 
 /*
@@ -240,14 +175,14 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 	obj = head->freelist;
 	next = get_freeptr(obj);
 	if (next && !is_object_of(c, head, next)) {
-		printf("slab %s: free pointer of object %#x overwritten (%#x): use after free; dropping the rest of "
+		printk("slab %s: free pointer of object %#x overwritten (%#x): use after free; dropping the rest of "
 		       "the slab's free list\n", c->name, obj, next);
 		c->poison_errors++;
 		next = 0;
 	}
 	bad = poison_mismatch(c, obj);
 	if (bad) {
-		printf("slab %s: use after free: object %#x was written at offset %zu after it was freed\n", c->name,
+		printk("slab %s: use after free: object %#x was written at offset %zu after it was freed\n", c->name,
 		       obj, bad);
 		c->poison_errors++;
 	}
@@ -273,30 +208,31 @@ static bool free_check(struct kmem_cache *c, vaddr_t va, struct page **headp)
 	unsigned steps = 0;
 
 	if (va < PAGE_OFFSET || va >= high_memory) {
-		printf("slab %s: free of %#x, which is not in low memory\n", c->name, va);
+		printk("slab %s: free of %#x, which is not in low memory\n", c->name, va);
 		c->bad_frees++;
 		return false;
 	}
 	page = mem_map + (pfn_t)(__pa(va) >> PAGE_SHIFT); /* virt_to_page(), inline */
 	if (!PageSlab(page) || page->slab_cache != c) {
-		printf("slab %s: free of %#x, which is not an object of this cache\n", c->name, va);
+		printk("slab %s: free of %#x, which is not an object of this cache\n", c->name, va);
 		c->bad_frees++;
 		return false;
 	}
 	head = slab_head(c, page);
 	base = slab_base(head);
 	if (!is_object_at(c, base, va)) {
-		printf("slab %s: free of %#x, which is inside an object, not at its start\n", c->name, va);
+		printk("slab %s: free of %#x, which is inside an object, not at its start\n", c->name, va);
 		c->bad_frees++;
 		return false;
 	}
-	/* The head of the free list is checked always, the rest only for an object that looks free. */
+	/* The head of the free list is checked always, the rest only for an object that looks
+	 * free. */
 	f = head->freelist;
 	if (f != va && f && !may_be_free(c, base, va))
 		f = 0;
 	for (; f && steps <= c->num; f = get_freeptr(f), steps++) {
 		if (f == va) {
-			printf("slab %s: double free of object %#x\n", c->name, va);
+			printk("slab %s: double free of object %#x\n", c->name, va);
 			c->double_frees++;
 			return false;
 		}
@@ -343,7 +279,7 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 
 	memset(&tmp, 0, sizeof(tmp));
 	if (!name || !cache_geometry(&tmp, size, align, flags)) {
-		printf("kmem_cache_create %s: cannot make a cache of %zu-byte objects aligned to %zu\n",
+		printk("kmem_cache_create %s: cannot make a cache of %zu-byte objects aligned to %zu\n",
 		       name ? name : "(null)", size, align);
 		return NULL;
 	}
@@ -361,7 +297,7 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	if (!c)
 		return 0;
 	if (c == &cache_cache || c->active_objs) {
-		printf("kmem_cache_destroy %s: Slab cache still has objects (%lu)\n", c->name, c->active_objs);
+		printk("kmem_cache_destroy %s: Slab cache still has objects (%lu)\n", c->name, c->active_objs);
 		return -1;
 	}
 	list_del(&c->next);
@@ -390,60 +326,3 @@ struct kmem_cache *kmem_cache_next(struct kmem_cache *c)
 	return c->next.next == &cache_chain ? NULL : list_entry(c->next.next, struct kmem_cache, next);
 }
 
-static unsigned long check_slab_list(struct kmem_cache *c, struct list_head *list, bool full, FILE *out,
-				     unsigned long *slabs, unsigned long *inuse)
-{
-	unsigned long problems = 0;
-	struct list_head *pos;
-
-	list_for_each(pos, list) {
-		struct page *head = list_entry(pos, struct page, lru);
-		unsigned long nfree = 0;
-		vaddr_t f;
-
-		(*slabs)++;
-		*inuse += head->private;
-		if (!PageSlab(head) || head->slab_cache != c || slab_head(c, head) != head) {
-			fprintf(out, "slab %s: pfn:%#x on the cache's list is not one of its slabs\n", c->name,
-				page_to_pfn(head));
-			problems++;
-			continue;
-		}
-		for (f = head->freelist; f && nfree <= c->num; f = get_freeptr(f), nfree++) {
-			size_t bad;
-
-			if (!is_object_of(c, head, f)) {
-				fprintf(out, "slab %s: free list of pfn:%#x leads to %#x\n", c->name, page_to_pfn(head), f);
-				problems++;
-				break;
-			}
-			bad = poison_mismatch(c, f);
-			if (bad) {
-				fprintf(out, "slab %s: free object %#x written at offset %zu\n", c->name, f, bad);
-				problems++;
-			}
-		}
-		if (nfree + head->private != c->num || (full != (head->freelist == 0))) {
-			fprintf(out, "slab %s: pfn:%#x has %lu free and %u in use of %u\n", c->name, page_to_pfn(head),
-				nfree, head->private, c->num);
-			problems++;
-		}
-	}
-	return problems;
-}
-
-unsigned long kmem_cache_check(struct kmem_cache *c, FILE *out)
-{
-	unsigned long problems, slabs = 0, inuse = 0;
-	unsigned long irq = hal_irq_save();
-
-	problems = check_slab_list(c, &c->slabs_partial, false, out, &slabs, &inuse);
-	problems += check_slab_list(c, &c->slabs_full, true, out, &slabs, &inuse);
-	hal_irq_restore(irq);
-	if (slabs != c->num_slabs || inuse != c->active_objs) {
-		fprintf(out, "slab %s: %lu slabs and %lu objects found, counters say %lu and %lu\n", c->name, slabs,
-			inuse, c->num_slabs, c->active_objs);
-		problems++;
-	}
-	return problems;
-}

@@ -196,7 +196,8 @@ int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* Change vma's bounds and offset, keeping the file's interval tree and total_vm exact (the tree order cannot change). */
+/* Change vma's bounds and offset, keeping the file's interval tree and total_vm exact (the tree
+ * order cannot change). */
 void vma_adjust(struct vm_area_struct *vma, vaddr_t start, vaddr_t end, unsigned long pgoff)
 {
 	struct address_space *mapping = vma->vm_file ? vma->vm_file->f_inode->i_mapping : NULL;
@@ -283,7 +284,8 @@ static void merge_into(struct mm_struct *mm, struct vm_area_struct *a, struct vm
 	mmap_stats.merges++;
 }
 
-/* Merge vma with its neighbours where compatible; returns the region that now covers vma's range. */
+/* Merge vma with its neighbours where compatible; returns the region that now covers vma's
+ * range. */
 struct vm_area_struct *vma_merge_neighbours(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vm_area_struct *prev = vma->vm_prev, *next = vma->vm_next;

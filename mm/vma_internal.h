@@ -16,6 +16,15 @@ struct vma_prealloc {
 	unsigned used;
 };
 
+/* The page offset of the last page vma maps of its file (the key of the i_mmap interval tree). */
+static inline unsigned long vma_last_pgoff(const struct vm_area_struct *v)
+{
+	return v->vm_pgoff + ((v->vm_end - v->vm_start) >> PAGE_SHIFT) - 1;
+}
+
+/* The region of an i_mmap interval tree node. */
+#define ivma(node) rb_entry(node, struct vm_area_struct, shared.rb)
+
 /* Pages covered by vma. */
 unsigned long vma_pages(const struct vm_area_struct *vma);
 
@@ -47,7 +56,8 @@ struct vm_area_struct *vm_area_alloc(void);
 /* Free a region obtained from vm_area_alloc() that holds nothing (NULL is fine). */
 void vm_area_free(struct vm_area_struct *vma);
 
-/* Link vma into mm after prev (NULL: first): list, tree, file's i_mmap, anon_vma list, map_count, total_vm. */
+/* Link vma into mm after prev (NULL: first): list, tree, file's i_mmap, anon_vma list, map_count,
+ * total_vm. */
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct vm_area_struct *prev);
 
 /* Take vma out of mm's list and tree and counters (it keeps its file and anon_vma). */

@@ -23,6 +23,7 @@
 #include <mm/layout.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/printk.h>
 #include <mm/region.h>
 #include <mm/slab.h>
 #include <mm/vmalloc.h>
@@ -39,19 +40,13 @@ static struct kmem_cache *vm_struct_cachep;
 int vmalloc_init(void)
 {
 	if (high_memory <= PAGE_OFFSET || VMALLOC_START >= VMALLOC_END) {
-		printf("vmalloc: no vmalloc space: high_memory 0x%08lx, VMALLOC_START 0x%08lx, VMALLOC_END 0x%08lx\n",
+		printk("vmalloc: no vmalloc space: high_memory 0x%08lx, VMALLOC_START 0x%08lx, VMALLOC_END 0x%08lx\n",
 			(unsigned long)high_memory, (unsigned long)VMALLOC_START, (unsigned long)VMALLOC_END);
 		return -1;
 	}
-	/* A fresh start each time: host tests boot the fake machine again and again. */
-	vmalloc_index_reset();
-	vmalloc_purge_reset();
-	vmlist_lock.held = 0;
-	vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
-	memset(&vmalloc_stats, 0, sizeof(vmalloc_stats));
 	vm_struct_cachep = kmem_cache_create("vm_struct", sizeof(struct vm_struct), 0, 0);
 	if (!vm_struct_cachep) {
-		printf("vmalloc: cannot create the vm_struct cache\n");
+		printk("vmalloc: cannot create the vm_struct cache\n");
 		return -1;
 	}
 	return 0;
@@ -72,32 +67,32 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 	bool found;
 
 	if (!vm_struct_cachep) {
-		printf("vmalloc: used before vmalloc_init()\n");
+		printk("vmalloc: used before vmalloc_init()\n");
 		goto fail;
 	}
 	if (size == 0) {
-		printf("vmalloc: refusing an area of size 0\n");
+		printk("vmalloc: refusing an area of size 0\n");
 		goto fail;
 	}
 	if (start & ~PAGE_MASK || end & ~PAGE_MASK || start >= end) {
-		printf("vmalloc: bad range 0x%08lx-0x%08lx\n", (unsigned long)start, (unsigned long)end);
+		printk("vmalloc: bad range 0x%08lx-0x%08lx\n", (unsigned long)start, (unsigned long)end);
 		goto fail;
 	}
 	if (align < PAGE_SIZE || (align & (align - 1))) {
-		printf("vmalloc: bad alignment 0x%lx\n", align);
+		printk("vmalloc: bad alignment 0x%lx\n", align);
 		goto fail;
 	}
 	/* Rounded up to pages, plus the guard page; checked before multiplying so nothing wraps. */
 	pages = (uint64_t)size / PAGE_SIZE + ((uint64_t)size % PAGE_SIZE != 0) + 1;
 	if (pages > (uint64_t)(end - start) / PAGE_SIZE) {
-		printf("vmalloc: %lu bytes cannot fit in 0x%08lx-0x%08lx\n", size, (unsigned long)start,
+		printk("vmalloc: %lu bytes cannot fit in 0x%08lx-0x%08lx\n", size, (unsigned long)start,
 			(unsigned long)end);
 		goto fail;
 	}
 	want = pages * PAGE_SIZE;
 	area = kmem_cache_alloc(vm_struct_cachep, GFP_KERNEL);
 	if (!area) {
-		printf("vmalloc: no memory for a vm_struct\n");
+		printk("vmalloc: no memory for a vm_struct\n");
 		goto fail;
 	}
 	irq = irqlock_acquire(&vmlist_lock);
@@ -105,7 +100,7 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 	if (!found) {
 		irqlock_release(&vmlist_lock, irq);
 		kmem_cache_free(vm_struct_cachep, area);
-		printf("vmalloc: no room for %lu bytes in 0x%08lx-0x%08lx (exhausted or fragmented)\n", size,
+		printk("vmalloc: no room for %lu bytes in 0x%08lx-0x%08lx (exhausted or fragmented)\n", size,
 			(unsigned long)start, (unsigned long)end);
 		goto fail;
 	}
@@ -162,7 +157,8 @@ struct vm_struct *find_vm_area_containing(vaddr_t addr)
 	return area;
 }
 
-/* Unlink the area at addr (only that struct if only_if is set) and unmap it; NULL if there is none. */
+/* Unlink the area at addr (only that struct if only_if is set) and unmap it; NULL if there is
+ * none. */
 static struct vm_struct *take_vm_area(vaddr_t addr, const struct vm_struct *only_if)
 {
 	unsigned long irq = irqlock_acquire(&vmlist_lock);
@@ -184,7 +180,7 @@ struct vm_struct *remove_vm_area(vaddr_t addr)
 	struct vm_struct *area = take_vm_area(addr, NULL);
 
 	if (!area) {
-		printf("vmalloc: remove_vm_area: 0x%08lx starts no area\n", (unsigned long)addr);
+		printk("vmalloc: remove_vm_area: 0x%08lx starts no area\n", (unsigned long)addr);
 		vmalloc_stats.bad_frees++;
 	}
 	return area;
@@ -194,7 +190,8 @@ void free_vm_area(struct vm_struct *area)
 {
 	if (!area)
 		return;
-	/* Still listed only if the caller did not remove_vm_area() it first; the struct pointer tells. */
+	/* Still listed only if the caller did not remove_vm_area() it first; the struct pointer
+	 * tells. */
 	take_vm_area(area->addr, area);
 	kmem_cache_free(vm_struct_cachep, area);
 }
@@ -206,14 +203,15 @@ static paddr_t page_phys(const struct page *page)
 	return (paddr_t)page_to_pfn(page) << PAGE_SHIFT;
 }
 
-/* Map pages[0..count) at addr in order; on failure unmap what was mapped and return the hal error. */
+/* Map pages[0..count) at addr in order; on failure unmap what was mapped and return the hal
+ * error. */
 static int map_pages(vaddr_t addr, struct page **pages, unsigned count, unsigned prot)
 {
 	for (unsigned i = 0; i < count; i++) {
 		int err = kernel_map_page(addr + i * PAGE_SIZE, page_phys(pages[i]), prot);
 
 		if (err != HAL_OK) {
-			printf("vmalloc: cannot map 0x%08lx (hal error %d)\n",
+			printk("vmalloc: cannot map 0x%08lx (hal error %d)\n",
 				(unsigned long)(addr + i * PAGE_SIZE), err);
 			unmap_kernel_range(addr, (unsigned long)i * PAGE_SIZE);
 			return err;
@@ -255,7 +253,8 @@ static void pages_array_free(struct page **pages, unsigned count)
 		free_pages(hal_ptr_va(pages), array_order(count));
 }
 
-/* Free the pages and pages array of a VM_ALLOC area and its vm_struct (already unlinked and unmapped). */
+/* Free the pages and pages array of a VM_ALLOC area and its vm_struct (already unlinked and
+ * unmapped). */
 static void release_alloc_area(struct vm_struct *area)
 {
 	for (unsigned i = 0; i < area->nr_pages; i++) {
@@ -280,14 +279,14 @@ static vaddr_t vmalloc_caller(unsigned long size, gfp_t gfp, unsigned prot, bool
 	/* A one-page area keeps its page pointer in the vm_struct: no kmalloc, no kfree. */
 	area->pages = count == 1 ? &area->inline_page : pages_array_alloc(count);
 	if (!area->pages) {
-		printf("vmalloc: no memory for the page array of %u pages\n", count);
+		printk("vmalloc: no memory for the page array of %u pages\n", count);
 		goto fail;
 	}
 	for (; area->nr_pages < count; area->nr_pages++) {
 		struct page *page = alloc_page(gfp);
 
 		if (!page) {
-			printf("vmalloc: out of pages after %u of %u\n", area->nr_pages, count);
+			printk("vmalloc: out of pages after %u of %u\n", area->nr_pages, count);
 			goto fail;
 		}
 		SetPageFlag(page, PG_vmalloc);
@@ -349,10 +348,10 @@ static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, c
 	irqlock_release(&vmlist_lock, irq);
 	vmalloc_stats.bad_frees++;
 	if (area)
-		printf("%s: 0x%08lx is a %s area, not one of mine; nothing freed\n", who, (unsigned long)addr,
+		printk("%s: 0x%08lx is a %s area, not one of mine; nothing freed\n", who, (unsigned long)addr,
 			area->flags & VM_IOREMAP ? "ioremap" : area->flags & VM_MAP ? "vmap" : "vmalloc");
 	else
-		printf("%s: 0x%08lx does not start an area (%s); nothing freed\n", who, (unsigned long)addr,
+		printk("%s: 0x%08lx does not start an area (%s); nothing freed\n", who, (unsigned long)addr,
 			mm_region_name(addr, why, sizeof(why)));
 	return NULL;
 }
@@ -386,13 +385,13 @@ vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsig
 	struct vm_struct *area;
 
 	if (!pages || count == 0) {
-		printf("vmap: nothing to map\n");
+		printk("vmap: nothing to map\n");
 		vmalloc_stats.area_failures++;
 		return 0;
 	}
 	/* Checked before multiplying: count * PAGE_SIZE wraps in 32 bits from 2^20 pages on. */
 	if (count > (VMALLOC_END - VMALLOC_START) / PAGE_SIZE) {
-		printf("vmap: %u pages cannot fit in 0x%08lx-0x%08lx\n", count, (unsigned long)VMALLOC_START,
+		printk("vmap: %u pages cannot fit in 0x%08lx-0x%08lx\n", count, (unsigned long)VMALLOC_START,
 			(unsigned long)VMALLOC_END);
 		vmalloc_stats.area_failures++;
 		return 0;

@@ -22,14 +22,6 @@ struct rb_root vm_area_root;
 struct vm_struct *vm_last;
 bool vmalloc_linear_search;
 
-void vmalloc_index_reset(void)
-{
-	vmlist = NULL;
-	vm_area_root = RB_ROOT;
-	vm_last = NULL;
-	vmalloc_linear_search = false;
-}
-
 /*
  * ---- the augmented tree of live areas ----
  *
@@ -44,7 +36,8 @@ void vmalloc_index_reset(void)
  * costs no walk to the root at all.
  */
 
-/* Raise the bounds from n up (to stop) where they no longer cover the gaps below: the augmented tree's propagate. */
+/* Raise the bounds from n up (to stop) where they no longer cover the gaps below: the augmented
+ * tree's propagate. */
 static void gap_propagate(struct rb_node *n, struct rb_node *stop)
 {
 	while (n != stop) {
@@ -96,7 +89,8 @@ static void area_tree_insert_after(struct vm_struct *prev, struct vm_struct *are
 		parent = &prev->rb_node;
 		link = &parent->rb_right;
 	} else if (area->next) {
-		/* The successor is the leftmost node of prev's right subtree (or of the tree): no left child. */
+		/* The successor is the leftmost node of prev's right subtree (or of the tree): no
+		 * left child. */
 		parent = &area->next->rb_node;
 		link = &parent->rb_left;
 	} else {
@@ -148,7 +142,8 @@ static inline uint64_t align_up(uint64_t x, uint64_t align)
 	return (x + align - 1) & ~(align - 1);
 }
 
-/* The fit in free range [gstart, gend): 1 with *addr, 0 if it does not fit, -1 if no later range can fit either. */
+/* The fit in free range [gstart, gend): 1 with *addr, 0 if it does not fit, -1 if no later range
+ * can fit either. */
 static int try_gap(uint64_t gstart, uint64_t gend, uint64_t size, uint64_t align, uint64_t start, uint64_t end,
 		   uint64_t *addr)
 {
@@ -182,7 +177,8 @@ static int gap_search(uint64_t size, uint64_t align, uint64_t start, uint64_t en
 {
 	struct rb_node *n = vm_area_root.rb_node, *parent = NULL;
 	const struct vm_struct *v;
-	/* The caller checked that size fits in [start, end), so it fits in 32 bits like the gaps. */
+	/* The caller checked that size fits in [start, end), so it fits in 32 bits like the
+	 * gaps. */
 	uint32_t size32 = (uint32_t)size;
 	int r;
 
@@ -236,7 +232,7 @@ static int gap_search(uint64_t size, uint64_t align, uint64_t start, uint64_t en
  * where size bytes (guard page included) fit between the live areas.
  * Returns the address and, in *prev, the area the new one follows (NULL:
  * it becomes the first); false if nothing fits.  The indexed search and the
- * seeds' walk differ only in how they find the gap.  Arithmetic is 64-bit
+ * 2.4 linear walk differ only in how they find the gap.  Arithmetic is 64-bit
  * so that no sum wraps around the 32-bit space.
  */
 bool vmlist_find_gap(uint64_t size, uint64_t align, vaddr_t start, vaddr_t end, vaddr_t *addr_out,
@@ -262,7 +258,7 @@ bool vmlist_find_gap(uint64_t size, uint64_t align, vaddr_t start, vaddr_t end, 
 		*addr_out = (vaddr_t)addr;
 		return true;
 	}
-	/* The seeds' walk: step over every area that ends above the candidate. */
+	/* The 2.4 linear walk: step over every area that ends above the candidate. */
 	for (tmp = vmlist; tmp; *prev = tmp, tmp = tmp->next) {
 		uint64_t tmp_end = area_end(tmp);
 

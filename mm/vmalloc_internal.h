@@ -1,9 +1,9 @@
 /*
  * The vmalloc allocator's parts and what they share (private to mm/): the area list and
- * vmalloc/vfree proper (vmalloc.c), the index that finds gaps and areas (vmalloc_index.c, with
- * the linear first fit of "Understanding the Linux Virtual Memory Manager", §7.2, behind the same
- * calls), the lazy TLB purge (vmalloc_purge.c) and the kernel page-table service (kernel_pgtable.c).
- * Every function here is called with vmlist_lock held unless it says otherwise.
+ * vmalloc/vfree proper (vmalloc.c), the index that finds gaps and areas (vmalloc_index.c, with the
+ * linear first fit of "Understanding the Linux Virtual Memory Manager", §7.2, behind the same
+ * calls), the lazy TLB purge (vmalloc_purge.c) and the kernel page-table service
+ * (kernel_pgtable.c). Every function here is called with vmlist_lock held unless it says otherwise.
  */
 #ifndef MM_VMALLOC_INTERNAL_H
 #define MM_VMALLOC_INTERNAL_H
@@ -17,14 +17,17 @@
 /* The top of the 32-bit address space, where the last gap ends. */
 #define VA_TOP (1ull << 32)
 
-/* Kernel mappings: writable, and global where the CPU has PGE (they are the same in every directory). */
+/* Kernel mappings: writable, and global where the CPU has PGE (they are the same in every
+ * directory). */
 #define PAGE_KERNEL (HAL_PROT_WRITE | HAL_PROT_GLOBAL)
 
 /* The live areas by addr, augmented with the gaps (the index beside vmlist). */
 extern struct rb_root vm_area_root;
-/* The highest live area (the tail of vmlist), whose gap up to 4 GiB is tried apart from the tree's. */
+/* The highest live area (the tail of vmlist), whose gap up to 4 GiB is tried apart from the
+ * tree's. */
 extern struct vm_struct *vm_last;
-/* True: find gaps and areas by walking vmlist as the seeds' allocator does; false: through the tree. */
+/* True: find gaps and areas by walking vmlist as the 2.4 allocator does (Understanding the Linux
+ * Virtual Memory Manager, §7.2); false: through the tree. */
 extern bool vmalloc_linear_search;
 
 static inline struct vm_struct *rb_area(const struct rb_node *n)
@@ -66,9 +69,6 @@ static inline uint32_t gap_to(const struct vm_struct *v, const struct vm_struct 
 	return next ? (uint32_t)(next->addr - area_end(v)) : 0;
 }
 
-/* Empty the index and go back to the indexed search (vmalloc_init, at every boot of the machine). */
-void vmalloc_index_reset(void);
-
 /* First fit of size bytes aligned to align in [start, end): the address and, in *prev, the area the
  * new one follows (NULL: first); false if nothing fits. */
 bool vmlist_find_gap(uint64_t size, uint64_t align, vaddr_t start, vaddr_t end, vaddr_t *addr_out,
@@ -84,14 +84,19 @@ void vmlist_unlink(struct vm_struct *prev, struct vm_struct *area);
  * predecessor; NULL if none. */
 struct vm_struct *vmlist_lookup(vaddr_t addr, bool containing, struct vm_struct **prevp);
 
-/* Empty the purge list and refill its pool of records (vmalloc_init). */
-void vmalloc_purge_reset(void);
+/* The lazily freed ranges waiting for a flush, by address; the records not yet handed out from the
+ * pool (lazy_pool_used of them are) and those returned to it. */
+extern struct rb_root vm_purge_root;
+extern unsigned lazy_pool_used;
+struct lazy_range;
+extern struct lazy_range *lazy_free_records;
 
-/* First fit is about to hand out [addr, addr + size): flush whatever part of it was freed lazily. */
+/* First fit is about to hand out [addr, addr + size): flush whatever part of it was freed
+ * lazily. */
 void flush_before_reuse(uint64_t addr, uint64_t size);
 
-/* Unmap area, just unlinked, without a flush and put its range on the purge list (or unmap and flush
- * at once when vmalloc_lazy_max_pages is 0). */
+/* Unmap area, just unlinked, without a flush and put its range on the purge list (or unmap and
+ * flush at once when vmalloc_lazy_max_pages is 0). */
 void lazy_unmap_locked(struct vm_struct *area);
 
 #endif

@@ -19,7 +19,7 @@
 #include "vmalloc_internal.h"
 
 /* Lazily freed ranges by addr: unmapped, TLB not yet flushed, not to be reused before it is. */
-static struct rb_root vm_purge_root;
+struct rb_root vm_purge_root;
 
 /*
  * A lazily freed range: its pages are unmapped but may still sit in the
@@ -36,8 +36,12 @@ struct lazy_range {
 /* A full pool purges too: 2048 ranges, so 10,000 frees in a row cost at most 5 global flushes. */
 #define LAZY_POOL 2048u
 
+/* Records are handed out from lazy_pool in order (lazy_pool_used) until it is used up, then from
+ * lazy_free_records, where purged records return; the zeroed state of a fresh image is the empty
+ * pool, so nothing needs initialising. */
 static struct lazy_range lazy_pool[LAZY_POOL];
-static struct lazy_range *lazy_free_records;
+struct lazy_range *lazy_free_records;
+unsigned lazy_pool_used;
 
 static inline struct lazy_range *rb_lazy(const struct rb_node *n)
 {
@@ -49,13 +53,16 @@ static inline uint64_t lazy_end(const struct lazy_range *r)
 	return (uint64_t)r->addr + (uint64_t)r->pages * PAGE_SIZE;
 }
 
-static void lazy_pool_init(void)
+/* A record from the pool, or NULL when all LAZY_POOL are on the purge list. */
+static struct lazy_range *lazy_take(void)
 {
-	lazy_free_records = NULL;
-	for (unsigned i = LAZY_POOL; i-- > 0;) {
-		lazy_pool[i].next = lazy_free_records;
-		lazy_free_records = &lazy_pool[i];
-	}
+	struct lazy_range *r = lazy_free_records;
+
+	if (r)
+		lazy_free_records = r->next;
+	else if (lazy_pool_used < LAZY_POOL)
+		r = &lazy_pool[lazy_pool_used++];
+	return r;
 }
 
 /* Take r off the purge list and back into the pool (vmlist_lock held). */
@@ -82,16 +89,18 @@ static void purge_all_locked(void)
 		lazy_release(rb_lazy(n));
 }
 
-/* Record [addr, addr + pages) as unmapped and unflushed; purge when the batch is full (vmlist_lock held). */
+/* Record [addr, addr + pages) as unmapped and unflushed; purge when the batch is full (vmlist_lock
+ * held). */
 static void purge_list_add(vaddr_t addr, unsigned long pages)
 {
 	struct rb_node **link = &vm_purge_root.rb_node, *parent = NULL;
 	struct lazy_range *r;
 
-	if (!lazy_free_records)
+	r = lazy_take();
+	if (!r) {
 		purge_all_locked();
-	r = lazy_free_records;
-	lazy_free_records = r->next;
+		r = lazy_take();
+	}
 	r->addr = addr;
 	r->pages = pages;
 	while (*link) {
@@ -171,17 +180,11 @@ unsigned long vmalloc_purge_lazy(void)
 	return n;
 }
 
-void vmalloc_purge_reset(void)
-{
-	vm_purge_root = RB_ROOT;
-	lazy_pool_init();
-}
-
 /*
  * Retire an area just unlinked from vmlist whose vm_struct is ours to
  * free (vmlist_lock held): unmap it without a flush and put the range on
  * the purge list, which is purged by one global flush once more than
- * vmalloc_lazy_max_pages pages wait (eagerly, as the seeds, when
+ * vmalloc_lazy_max_pages pages wait (eagerly, as the 2.4 kernel does, when
  * vmalloc_lazy_max_pages is 0).
  */
 void lazy_unmap_locked(struct vm_struct *area)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <hal/mmu.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/meminfo.h>
 #include <mm/mmzone.h>
 #include <mm/page.h>

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <hal/mmu.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/fixmap.h>
 #include <mm/list.h>
 #include <mm/meminfo.h>

@@ -31,7 +31,8 @@ static int bench_find_vma(FILE *out, unsigned n)
 	if (!mm)
 		return 1;
 	for (unsigned i = 0; i < n; i++) {
-		/* Alternating protections keep the regions apart; one-page gaps make lookups land in holes too. */
+		/* Alternating protections keep the regions apart; one-page gaps make lookups land
+		 * in holes too. */
 		unsigned long a = do_mmap(mm, NULL, BENCH_BASE + 2 * i * PAGE_SIZE, PAGE_SIZE,
 					  (i & 1) ? PROT_READ : PROT_READ | PROT_WRITE,
 					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
@@ -75,8 +76,8 @@ static struct mm_struct *anon_mm(unsigned pages, vaddr_t *addr, struct vm_area_s
 	return mm;
 }
 
-/* Write-fault every page of [addr, addr + pages pages) in vma; 0, or 1 after naming the failed fault
- * (as who) on out. */
+/* Write-fault every page of [addr, addr + pages pages) in vma; 0, or 1 after naming the failed
+ * fault (as who) on out. */
 static int fault_in(FILE *out, const char *who, struct mm_struct *mm, struct vm_area_struct *vma, vaddr_t addr,
 		    unsigned pages)
 {

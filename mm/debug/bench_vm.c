@@ -86,7 +86,8 @@ static void bench_skip(FILE *out, const char *name, unsigned long n, const char 
 	fprintf(out, "BENCH name=%s n=%lu skipped=%s\n", name, n, why);
 }
 
-/* Fill the vmalloc area from the bottom with n one-page areas that own no pages; returns how many fit. */
+/* Fill the vmalloc area from the bottom with n one-page areas that own no pages; returns how many
+ * fit. */
 static unsigned fill_areas(unsigned n)
 {
 	unsigned made = 0;
@@ -210,7 +211,7 @@ out:
 
 /*
  * vmalloc+vfree of one page with n areas live, by the tree
- * (vmalloc_vfree) and by the seeds' walk (vmalloc_vfree_linear), over one
+ * (vmalloc_vfree) and by the 2.4 linear walk (vmalloc_vfree_linear), over one
  * and the same fill.  The two alternate repetition by repetition, so that
  * both meet the same machine: on a shared host and under TCG a whole case
  * can land in a stretch a third slower than the next, and the target is
@@ -281,7 +282,8 @@ static void loop_full_fit(void *p, unsigned long ops)
 		if (!c->got[i])
 			c->failed++;
 	}
-	/* Give the holes back for the next repetition (inside the loop: every repetition pays the same). */
+	/* Give the holes back for the next repetition (inside the loop: every repetition pays the
+	 * same). */
 	for (unsigned long i = 0; i < ops; i++)
 		vfree(c->got[i]);
 }
@@ -403,7 +405,8 @@ static void loop_kmap_atomic(void *p, unsigned long ops)
 		kunmap_atomic(kmap_atomic(page, KM_USER0), KM_USER0);
 }
 
-/* High pages for the kmap cases: held ones keep slots in use, a cycle of fresh ones is LAST_PKMAP + 1 long. */
+/* High pages for the kmap cases: held ones keep slots in use, a cycle of fresh ones is LAST_PKMAP +
+ * 1 long. */
 #define KMAP_HELD_MAX 1000u
 #define KMAP_CYCLE (LAST_PKMAP + 1)
 
@@ -468,7 +471,8 @@ out:
 		__free_page(kmap_pages[--have]);
 }
 
-/* Global flushes for 1,000,000 fresh kmaps (every one takes a new slot), against ceil(1,000,000 / LAST_PKMAP). */
+/* Global flushes for 1,000,000 fresh kmaps (every one takes a new slot), against ceil(1,000,000 /
+ * LAST_PKMAP). */
 static void bench_kmap_flushes(FILE *out)
 {
 	unsigned have = alloc_high(KMAP_CYCLE);
@@ -524,7 +528,8 @@ void bench_vm(FILE *out)
 	for (unsigned i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
 		unsigned long ops = live[i] >= 10000 ? 2000 : 5000;
 
-		/* The seeds' walk is O(n): fewer operations at the large sizes keep the run short. */
+		/* The 2.4 linear walk is O(n): fewer operations at the large sizes keep the run
+		 * short. */
 		bench_vmalloc_pair(out, live[i], ops, live[i] >= 1000 ? 200 : 2000);
 	}
 	/* The shapes of Linux's lib/test_vmalloc.c. */
@@ -541,7 +546,8 @@ void bench_vm(FILE *out)
 		bench_kmap_in_use(out, in_use[i]);
 	bench_kmap_flushes(out);
 	bench_kmap_atomic(out);
-	/* find_vma with 10, 1,000 and 10,000 regions joins here with the process address spaces (mm_rb). */
+	/* find_vma with 10, 1,000 and 10,000 regions joins here with the process address spaces
+	 * (mm_rb). */
 }
 
 static const struct bench_record *find_record(const char *name, unsigned long n)

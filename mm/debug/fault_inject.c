@@ -12,7 +12,8 @@
 
 struct fault_inject_state fault_inject;
 
-/* splitmix64: a full-period 64-bit generator that turns any seed, 0 included, into a good stream. */
+/* splitmix64: a full-period 64-bit generator that turns any seed, 0 included, into a good
+ * stream. */
 static uint64_t next_random(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
@@ -34,8 +35,8 @@ void fault_inject_set(enum fault_inject_mode mode, unsigned long n, uint64_t see
 	fault_inject.n = mode == FAULT_INJECT_OFF ? 0 : n;
 	fault_inject.seed = mode == FAULT_INJECT_RANDOM ? seed : 0;
 	fault_inject.rng = fault_inject.seed;
-	/* Installed from the first call on; the hooks themselves do nothing while the mode is off, so
-	 * a caller may save and restore the state by assignment. */
+	/* Installed from the first call on; the hooks themselves do nothing while the mode is off,
+	 * so a caller may save and restore the state by assignment. */
 	should_fail_alloc_page = fault_inject_page;
 	should_fail_slab_alloc = fault_inject_slab;
 }

@@ -290,7 +290,8 @@ unsigned long mmcheck_pkmap(FILE *out)
 			continue;
 		}
 		page = pfn_to_page(pfn);
-		/* A slot at count 1 may keep its page after page->virtual was reset; in use it must agree. */
+		/* A slot at count 1 may keep its page after page->virtual was reset; in use it must
+		 * agree. */
 		if (page->virtual != va && (count > 1 || page->virtual != 0))
 			mmcheck_violation(&c, "slot %u (count %d) maps pfn:%#x, whose page->virtual is 0x%08lx", nr, count,
 					  pfn, (unsigned long)page->virtual);
@@ -344,7 +345,8 @@ unsigned long mmcheck_fixmap(FILE *out)
 		if (prot & HAL_PROT_USER)
 			mmcheck_violation(&c, "%s at 0x%08lx is user-accessible", name, (unsigned long)va);
 		if (idx >= FIX_KMAP_BEGIN && idx <= FIX_KMAP_END) {
-			/* kmap_atomic sections never span a check: a slot still mapped is a missing kunmap_atomic. */
+			/* kmap_atomic sections never span a check: a slot still mapped is a missing
+			 * kunmap_atomic. */
 			mmcheck_violation(&c, "%s still maps pfn:%#x (kunmap_atomic missing)", name, pfn);
 			continue;
 		}
@@ -353,7 +355,10 @@ unsigned long mmcheck_fixmap(FILE *out)
 					  (unsigned long long)pa);
 			continue;
 		}
-		/* The rest are device registers: uncached, and never RAM (reserved RAM included: the image). */
+		/*
+		 * The rest are device registers: uncached, and never RAM (reserved RAM included: the
+		 * image).
+		 */
 		if (!(prot & HAL_PROT_NOCACHE))
 			mmcheck_violation(&c, "%s maps device memory 0x%llx cached", name, (unsigned long long)pa);
 		if (page_is_ram(pfn))

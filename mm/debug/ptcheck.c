@@ -1,7 +1,7 @@
 /*
  * ptcheck: a full walk of a kernel page directory, in the spirit of Linux's
  * ptdump and its W+X check.  Every present directory entry and every
- * present table entry is attributed to the region of DESIGN.md section 1
+ * present table entry is attributed to the region of the kernel layout (mm/layout.h)
  * it lies in, and checked against what that region may hold (the rules
  * are listed above ptcheck() in mm/mmcheck.h).
  *
@@ -28,7 +28,8 @@ struct walk {
 	struct mmcheck_ctx c;
 	struct ptcheck_stats s;
 	const struct mmcheck_image *img;
-	const struct vm_struct *area; /* cursor into vmlist: the first area not wholly below the page walked */
+	/* cursor into vmlist: the first area not wholly below the page walked */
+	const struct vm_struct *area;
 };
 
 /* NX can only be asked for with PAE's 64-bit entries, and only when the CPU has it. */
@@ -143,7 +144,8 @@ static void walk_span(struct walk *w, paddr_t pgd, vaddr_t va, uint32_t span, bo
 	unsigned prot;
 
 	if (!table) {
-		/* A large page: only the linear map uses them, wholly below high_memory and writable. */
+		/* A large page: only the linear map uses them, wholly below high_memory and
+		 * writable. */
 		w->s.large_pages++;
 		if (!hal_query_page(pgd, va, &pa, &prot))
 			return;

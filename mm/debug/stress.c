@@ -143,7 +143,8 @@ void stress_check_block(const struct block *b)
 		stress_problem("page block stamp overwritten", page_to_pfn(b->page), first);
 }
 
-/* Offsets of the two stamp words of an object or area of size bytes (aligned, so neither crosses a page). */
+/* Offsets of the two stamp words of an object or area of size bytes (aligned, so neither crosses a
+ * page). */
 uint32_t stress_tail_offset(uint32_t size)
 {
 	return size >= 8 ? (size - 4) & ~3u : 0;
@@ -201,7 +202,8 @@ static void take_snapshot(struct snapshot *s)
 	s->pagetables = nr_pagetable_pages();
 }
 
-/* Return every count-1 PKMAP slot and every lazily freed vmalloc range, so that "free" means free. */
+/* Return every count-1 PKMAP slot and every lazily freed vmalloc range, so that "free" means
+ * free. */
 static void settle(void)
 {
 	flush_all_zero_pkmaps();
@@ -243,7 +245,8 @@ static void release_everything(void)
 		stress_exit_pmm(stress_st.npmms - 1);
 }
 
-/* Make the caches that kmalloc creates on first use (dma-kmalloc-N), so the run itself creates none. */
+/* Make the caches that kmalloc creates on first use (dma-kmalloc-N), so the run itself creates
+ * none. */
 static void warm_up(void)
 {
 	for (unsigned s = KMALLOC_SHIFT_LOW; s <= KMALLOC_SHIFT_HIGH; s++)
@@ -255,7 +258,8 @@ static long diff(unsigned long after, unsigned long before)
 	return (long)(after - before);
 }
 
-/* How far the free pages of all zones are from where they were, zone by zone (0 only when each is exact). */
+/* How far the free pages of all zones are from where they were, zone by zone (0 only when each is
+ * exact). */
 static long free_pages_off(const struct snapshot *before, const struct snapshot *after)
 {
 	long off = 0;

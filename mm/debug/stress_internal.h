@@ -20,8 +20,10 @@
 #define MAX_KMAPS 256          /* below LAST_PKMAP even with PAE's 512 */
 #define MAX_VMALLOC_PAGES 64
 #define MAX_IOREMAP_PAGES 16
-#define ZERO_CHECK_MAX_ORDER 2 /* __GFP_ZERO only up to 16 KiB blocks: zeroing 4 MiB costs too much under TCG */
-/* Physical space no PC puts RAM in below 4 GiB (QEMU pc stops RAM at 3 or 3.5 GiB): ioremap targets. */
+/* __GFP_ZERO only up to 16 KiB blocks: zeroing 4 MiB costs too much under TCG */
+#define ZERO_CHECK_MAX_ORDER 2
+/* Physical space no PC puts RAM in below 4 GiB (QEMU pc stops RAM at 3 or 3.5 GiB): ioremap
+ * targets. */
 #define IOREMAP_PHYS_BASE 0xE0000000ull
 #define IOREMAP_PHYS_SLOTS 4096u
 
@@ -44,7 +46,8 @@ struct area {
 	uint32_t stamp;
 };
 
-/* The process mix: where its regions go, how big they get, and what each address space remembers. */
+/* The process mix: where its regions go, how big they get, and what each address space
+ * remembers. */
 #define PROC_WINDOW 0x40000000u          /* TASK_UNMAPPED_BASE: non-fixed mmaps land here too */
 #define PROC_WINDOW_PAGES 4096u          /* 16 MiB: four page tables at most per address space */
 #define PROC_MAX_REGION_PAGES 8u

@@ -262,7 +262,8 @@ static bool op_kmap_atomic(void)
 	return true;
 }
 
-/* Percentages of the mix; a free with nothing to free turns into the matching allocation and back. */
+/* Percentages of the mix; a free with nothing to free turns into the matching allocation and
+ * back. */
 enum stress_op stress_pick_op(void)
 {
 	uint32_t r = stress_rnd(100);

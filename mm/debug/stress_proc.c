@@ -56,7 +56,8 @@ static void pick_range(vaddr_t *start, unsigned long *len)
 	*len = (unsigned long)pages * PAGE_SIZE;
 }
 
-/* Forget the remembered words of pm inside [start, start + len): that memory was unmapped or replaced. */
+/* Forget the remembered words of pm inside [start, start + len): that memory was unmapped or
+ * replaced. */
 static void forget_range(struct pmm *pm, vaddr_t start, unsigned long len)
 {
 	for (unsigned i = 0; i < pm->nrec;)
@@ -66,7 +67,8 @@ static void forget_range(struct pmm *pm, vaddr_t start, unsigned long len)
 			i++;
 }
 
-/* An error from an mm call: out of memory is expected (injected or real), anything else is a bug. */
+/* An error from an mm call: out of memory is expected (injected or real), anything else is a
+ * bug. */
 static void proc_error(const char *call, long err, unsigned long a)
 {
 	if (err == -ENOMEM)
@@ -194,9 +196,11 @@ static bool op_touch(void)
 	addr = vma->vm_start + stress_rnd((uint32_t)((vma->vm_end - vma->vm_start) >> PAGE_SHIFT)) * PAGE_SIZE;
 	write = (vma->vm_flags & VM_WRITE) && stress_rnd(2);
 	if (!write && !(vma->vm_flags & VM_READ))
-		return true; /* PROT_NONE: the task would get SIGSEGV, there is nothing to fault in */
+		/* PROT_NONE: the task would get SIGSEGV, there is nothing to fault in */
+		return true;
 	if (total_rss() >= stress_st.budget / 2)
-		return true; /* enough user pages held: exits and unmaps will bring the count down */
+		/* enough user pages held: exits and unmaps will bring the count down */
+		return true;
 	r = handle_mm_fault(pm->mm, vma, addr, write ? FAULT_FLAG_WRITE | FAULT_FLAG_USER : FAULT_FLAG_USER);
 	if (r & VM_FAULT_OOM) {
 		stress_failed_alloc();

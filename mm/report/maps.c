@@ -53,7 +53,8 @@ void show_maps(FILE *out, struct mm_struct *mm)
 			       (vma->vm_flags & VM_EXEC) ? 'x' : '-', (vma->vm_flags & VM_MAYSHARE) ? 's' : 'p',
 			       pgoff, major, minor, ino);
 		if (n) {
-			/* Linux pads to 25 + 6 * sizeof(void *) - 1 columns, then one space and the name. */
+			/* Linux pads to 25 + 6 * sizeof(void *) - 1 columns, then one space and the
+			 * name. */
 			fprintf(out, "%-*s %s\n", 25 + 6 * 4 - 1, line, n);
 		} else {
 			(void)len;

@@ -16,6 +16,7 @@
 #include <fake_hal.h>
 #include <mm/debug/bench.h>
 #include <mm/debug/bench_vm.h>
+#include <mm/debug/reboot.h>
 #include <mm/e820.h>
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
@@ -39,6 +40,7 @@ static void boot(uint64_t ram)
 	e820.entries[e820.nr_entries++] = (struct e820_entry){ ram - 0x20000, 0x20000, E820_RESERVED };
 	fake_hal_fini();
 	fake_hal_init(ram);
+	mm_debug_reboot();
 	stdout = devnull;
 	if (mm_init(&bi) || vmalloc_init() || kmap_init() || fixmap_init()) {
 		stdout = saved;

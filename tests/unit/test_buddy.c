@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <hal/mmu.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/fixmap.h>
 #include <mm/layout.h>
 #include <mm/meminfo.h>

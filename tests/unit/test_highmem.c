@@ -364,7 +364,7 @@ static void test_bench_lines(void **state)
 }
 
 
-/* The seeds' kernels' slot walk, as a model: pkmap counts, last_pkmap_nr and the flushes it would do. */
+/* The 2.4 kernels' slot walk, as a model: pkmap counts, last_pkmap_nr and the flushes it would do. */
 static int model_count[LAST_PKMAP];
 static unsigned model_last, model_flushes, model_wraps;
 static struct page *model_page[LAST_PKMAP];
@@ -409,7 +409,7 @@ static int model_kmap(struct page *page)
 	return (int)model_last;
 }
 
-/* The bitmap search picks exactly the slot the seeds' one-by-one walk picks, wraps and flushes as often. */
+/* The bitmap search picks exactly the slot the 2.4 kernels' one-by-one walk picks, wraps and flushes as often. */
 static void test_bitmap_matches_seed_walk(void **state)
 {
 	static int refs[NR_HIGH];
@@ -454,7 +454,7 @@ static void test_bitmap_matches_seed_walk(void **state)
 	assert_unlocked();
 }
 
-/* n fresh kmaps cost at most ceil(n / LAST_PKMAP) global flushes (the target, at n = 200,000 to stay quick). */
+/* n fresh kmaps cost at most ceil(n / LAST_PKMAP) global flushes (the target in tests/BENCHMARKS.md, at n = 200,000 to stay quick). */
 static void test_fresh_kmaps_flush_budget(void **state)
 {
 	unsigned long before = fake_hal_stats.flush_all, n = 200000;

@@ -1,7 +1,6 @@
 /*
- * The kernel address map at 32 MiB and at 3 GiB: the seed's worked
- * example, the DESIGN.md figures, the printed layout block and the boot
- * check.
+ * The kernel address map at 32 MiB and at 3 GiB: the worked example of Understanding the Linux
+ * Virtual Memory Manager, §4.1, the layout figures, the printed layout block and the boot check.
  */
 #include "test_vm_boot.h"
 
@@ -56,11 +55,12 @@ static void test_exactly_32m(void **state)
 	struct mm_boot_info bi = { .e820 = &vm_boot_e820, .kernel_start = FAKE_KERNEL_START, .kernel_end = FAKE_KERNEL_END };
 	FILE *devnull = fopen("/dev/null", "w"), *saved = stdout;
 
-	/* RAM all the way to 32 MiB: the seed's example to the byte. */
+	/* RAM all the way to 32 MiB: the book's example to the byte. */
 	fake_hal_init(32 * MiB);
 	vm_boot_make_e820(32 * MiB);
 	vm_boot_e820.entries[3].size = 31 * MiB;
 	vm_boot_e820.nr_entries = 4;
+	mm_debug_reboot();
 	stdout = devnull;
 	assert_int_equal(mm_init(&bi), 0);
 	stdout = saved;

@@ -6,6 +6,7 @@
 #include "test_mm_fixture.h"
 
 #include <hal/mmu.h>
+#include <mm/debug/mmcheck.h>
 #include <mm/layout.h>
 #include <mm/meminfo.h>
 #include <mm/mmzone.h>

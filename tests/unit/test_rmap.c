@@ -8,6 +8,8 @@
  * attached twice is one set of pages and goes away after IPC_RMID and the
  * last detach.
  */
+#include <mm/debug/mmcheck.h>
+
 #include "test_vma_fixture.h"
 
 /* The "boot module" lives in 16 pages taken from the allocator (freed by drop_module()). */

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <fake_hal.h>
+#include <mm/debug/reboot.h>
 #include <mm/e820.h>
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
@@ -59,6 +60,7 @@ static __attribute__((unused)) void vm_boot_areas(const struct mm_boot_info *bi)
 	FILE *saved = stdout;
 
 	/* mm_init() prints the Linux boot lines; keep the test log short. */
+	mm_debug_reboot();
 	stdout = devnull;
 	assert_int_equal(mm_init(bi), 0);
 	stdout = saved;

@@ -5,6 +5,7 @@
  */
 #include "test_vm_boot.h"
 
+#include <mm/debug/mmcheck.h>
 #include <mm/debug/vmalloc_debug.h>
 #include <mm/io.h>
 #include <mm/kernel_pgtable.h>
@@ -392,7 +393,7 @@ static void test_tlb_flushes(void **state)
 	vaddr_t small, big;
 	struct fake_hal_stats before;
 
-	/* The seeds' eager policy: every free flushes at once. */
+	/* The 2.4 kernel's eager policy: every free flushes at once. */
 	vmalloc_lazy_max_pages = 0;
 	small = vmalloc(3 * PAGE_SIZE);
 	big = vmalloc(64 * PAGE_SIZE);
@@ -774,7 +775,7 @@ static unsigned run_sequence(uint32_t seed, unsigned steps, vaddr_t *placed, boo
 	return placed_n;
 }
 
-/* The tree and the seeds' linear walk give the same placement for every request of a long random sequence. */
+/* The tree and the 2.4 linear walk give the same placement for every request of a long random sequence. */
 static void test_indexed_matches_linear(void **state)
 {
 	enum { STEPS = 8000 };

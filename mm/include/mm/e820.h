@@ -32,7 +32,8 @@ struct e820_table {
 	struct e820_entry entries[E820_MAX_ENTRIES];
 };
 
-/* The word Linux prints for an e820 type: "usable", "reserved", "ACPI data", "ACPI NVS", "unusable". */
+/* The word Linux prints for an e820 type: "usable", "reserved", "ACPI data", "ACPI NVS",
+ * "unusable". */
 const char *e820_type_name(uint32_t type);
 
 /* The end of entry e, saturated at 2^64 - 1 when addr + size reaches or passes 2^64 (no wrap to 0). */

@@ -2,7 +2,7 @@
  * Fixed virtual addresses: pages whose virtual address is known at compile
  * time.  "Fixed virtual addresses are needed for subsystems that need to
  * know the virtual address at compile time such as the Advanced
- * Programmable Interrupt Controller (APIC)." (seed 004)
+ * Programmable Interrupt Controller (APIC)." (Understanding the Linux Virtual Memory Manager, §4.1)
  *
  * Index 0 is the page at FIXADDR_TOP; index i is i pages below it.  All the
  * fixmaps share the last page table of the address space, which
@@ -19,7 +19,8 @@
 #include <hal/mmu.h>
 #include <hal/page.h>
 
-/* "FIXADDR_TOP is statically defined to be 0xFFFFE000 on the x86 which is one page before the end of the virtual address space." (seed 004) */
+/* "FIXADDR_TOP is statically defined to be 0xFFFFE000 on the x86 which is one page before the end
+ * of the virtual address space." (Understanding the Linux Virtual Memory Manager, §4.1) */
 #define FIXADDR_TOP 0xFFFFE000u
 
 /* kmap_atomic slot types, one fixmap page each (one CPU). */
@@ -51,7 +52,9 @@ enum fixed_addresses {
 	__end_of_fixed_addresses
 };
 
-/* "The size of the fixed mapping region is calculated at compile time in __FIXADDR_SIZE and used to index back from FIXADDR_TOP to give the start of the region FIXADDR_START" (seed 004). */
+/* "The size of the fixed mapping region is calculated at compile time in __FIXADDR_SIZE and used to
+ * index back from FIXADDR_TOP to give the start of the region FIXADDR_START" (Understanding the
+ * Linux Virtual Memory Manager, §4.1). */
 #define __FIXADDR_SIZE ((vaddr_t)__end_of_fixed_addresses << PAGE_SHIFT)
 /* The first address past the fixmaps: the last page of the address space, never mapped. */
 #define FIXADDR_END (FIXADDR_TOP + PAGE_SIZE)
@@ -61,7 +64,8 @@ enum fixed_addresses {
 #define __fix_to_virt(x) (FIXADDR_TOP - ((vaddr_t)(x) << PAGE_SHIFT))
 #define __virt_to_fix(x) ((FIXADDR_TOP - ((x) & PAGE_MASK)) >> PAGE_SHIFT)
 
-/* The virtual address of fixmap index idx; an index that is not a constant in range fails to compile. */
+/* The virtual address of fixmap index idx; an index that is not a constant in range fails to
+ * compile. */
 #define fix_to_virt(idx)                                                              \
 	(__extension__({                                                              \
 		_Static_assert((idx) >= 0 && (idx) < __end_of_fixed_addresses,        \
@@ -84,7 +88,8 @@ static inline int virt_to_fix(vaddr_t va)
 	return (int)__virt_to_fix(va);
 }
 
-/* Map fixmap idx to the page holding phys with prot (replacing any previous mapping, one page flush); an index out of range is reported and ignored. */
+/* Map fixmap idx to the page holding phys with prot (replacing any previous mapping, one page
+ * flush); an index out of range is reported and ignored. */
 void __set_fixmap(enum fixed_addresses idx, paddr_t phys, unsigned prot);
 
 /* Map fixmap idx to ordinary memory at phys (writable, global). */
@@ -97,19 +102,23 @@ void __set_fixmap(enum fixed_addresses idx, paddr_t phys, unsigned prot);
 /* Remove the mapping of fixmap idx (one page flush); clearing an unused slot is harmless. */
 void clear_fixmap(enum fixed_addresses idx);
 
-/* Report whether fixmap idx is mapped and, if so, the physical address of its page (phys may be NULL). */
+/* Report whether fixmap idx is mapped and, if so, the physical address of its page (phys may be
+ * NULL). */
 bool fixmap_query(unsigned idx, paddr_t *phys);
 
-/* Write the enum name of fixmap idx ("FIX_APIC_BASE", "FIX_IO_APIC_BASE_0+1", "FIX_KMAP_BEGIN+KM_USER0") into buf and return buf. */
+/* Write the enum name of fixmap idx ("FIX_APIC_BASE", "FIX_IO_APIC_BASE_0+1",
+ * "FIX_KMAP_BEGIN+KM_USER0") into buf and return buf. */
 const char *fixmap_name(unsigned idx, char *buf, size_t len);
 
 /* The name of kmap_atomic slot type ("KM_USER0"), or "?" if out of range. */
 const char *km_type_name(unsigned type);
 
-/* Check at boot that the fixmap page table exists (reporting a missing one as a paging_init bug and supplying it); 0 when all is well. */
+/* Check at boot that the fixmap page table exists (reporting a missing one as a paging_init bug and
+ * supplying it); 0 when all is well. */
 int fixmap_init(void);
 
-/* Print every fixmap slot: index, name, virtual address and physical address or "-" (the `fixmap` command). */
+/* Print every fixmap slot: index, name, virtual address and physical address or "-" (the `fixmap`
+ * command). */
 void fixmap_show(FILE *out);
 
 struct page;

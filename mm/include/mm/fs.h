@@ -1,10 +1,9 @@
 /*
- * Files for mmap: inodes with an address_space page cache, open files, and
- * the tiny read-only file system over the boot modules (ramfs).  "If the
- * region is backed by a file, the struct file is available through the
- * vm_file field which has a pointer to the struct inode. The inode is used
- * to get the struct address_space" (seed 001).  A page of a file lives once
- * in its page cache, so two processes mapping it share one physical page.
+ * Files for mmap: inodes with an address_space page cache, open files, and the tiny read-only file
+ * system over the boot modules (ramfs). "If the region is backed by a file, the struct file is
+ * available through the vm_file field which has a pointer to the struct inode. The inode is used to
+ * get the struct address_space" (Understanding the Linux Virtual Memory Manager, ch. 4). A page of
+ * a file lives once in its page cache, so two processes mapping it share one physical page.
  */
 #ifndef MM_FS_H
 #define MM_FS_H
@@ -38,7 +37,8 @@ int address_space_init(struct inode *inode, uint64_t size, const struct address_
 /* Free every cached page of mapping and its slot array (no region may map the file any more). */
 void truncate_inode_pages(struct address_space *mapping);
 
-/* The cached page at index, read in on a miss, with one more reference for the caller; NULL and *err on failure. */
+/* The cached page at index, read in on a miss, with one more reference for the caller; NULL and
+ * *err on failure. */
 struct page *find_or_read_page(struct address_space *mapping, unsigned long index, int *err);
 
 /* The fault operation of file regions: the page cache page, read on a miss. */

@@ -10,7 +10,8 @@ typedef unsigned gfp_t;
 #define __GFP_ATOMIC 0x08u  /* may dip below the min watermark; never sleeps (nothing does here) */
 #define __GFP_NOWARN 0x10u  /* do not report a failure on the console */
 #define __GFP_MEMALLOC 0x20u /* ignore the watermarks: may take every free page (self tests) */
-#define __GFP_THISZONE 0x40u /* only the first zone of the fallback list (experiments, self tests) */
+/* only the first zone of the fallback list (experiments, self tests) */
+#define __GFP_THISZONE 0x40u
 
 #define GFP_KERNEL 0u                       /* ZONE_NORMAL, falling back to ZONE_DMA */
 #define GFP_ATOMIC (__GFP_ATOMIC)

@@ -15,13 +15,16 @@
 
 #define MM_HEAP_DEFAULT_SIZE (4u << 20)
 
-/* Set the arena to [start, start + size) (linear addresses, page aligned), empty; called by mm_init(). */
+/* Set the arena to [start, start + size) (linear addresses, page aligned), empty; called by
+ * mm_init(). */
 void mm_heap_init(vaddr_t start, size_t size);
 
-/* Grow the heap by bytes and return the old break (sbrk semantics), or 0 when the arena is exhausted or absent. */
+/* Grow the heap by bytes and return the old break (sbrk semantics), or 0 when the arena is
+ * exhausted or absent. */
 vaddr_t mm_heap_grow(size_t bytes);
 
-/* Shrink the heap by bytes (newlib trims with a negative sbrk) and return the old break, or 0 if that goes below the start. */
+/* Shrink the heap by bytes (newlib trims with a negative sbrk) and return the old break, or 0 if
+ * that goes below the start. */
 vaddr_t mm_heap_shrink(size_t bytes);
 
 /* The arena's start, current break and end. */

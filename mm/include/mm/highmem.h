@@ -4,15 +4,14 @@
  * table) until kunmap(); kmap_atomic() (mm/fixmap.h) maps one into a
  * per-type fixmap slot.
  *
- * pkmap_count[i] follows the seeds' kernels: 0 means slot i is free and no
- * TLB holds it; 1 means it still maps a page that nobody uses, and its TLB
- * entry may be stale until the next flush_all_zero_pkmaps(); n > 1 means
- * n - 1 users.  A page that is still mapped (count 1 or more) is found
- * through page->virtual and its count raised: no second slot.  New slots
- * are taken going round from last_pkmap_nr; every time the search wraps to
- * slot 0, flush_all_zero_pkmaps() frees the count-1 slots with one global
- * TLB flush.  There is no scheduler to sleep on, so when every slot is in
- * use kmap() reports the failure, counts it and returns 0.
+ * pkmap_count[i] follows the 2.4 kernels (Understanding the Linux Virtual Memory Manager, §9.1): 0
+ * means slot i is free and no TLB holds it; 1 means it still maps a page that nobody uses, and its
+ * TLB entry may be stale until the next flush_all_zero_pkmaps(); n > 1 means n - 1 users. A page
+ * that is still mapped (count 1 or more) is found through page->virtual and its count raised: no
+ * second slot. New slots are taken going round from last_pkmap_nr; every time the search wraps to
+ * slot 0, flush_all_zero_pkmaps() frees the count-1 slots with one global TLB flush. There is no
+ * scheduler to sleep on, so when every slot is in use kmap() reports the failure, counts it and
+ * returns 0.
  */
 #ifndef MM_HIGHMEM_H
 #define MM_HIGHMEM_H
@@ -44,32 +43,40 @@ struct pkmap_stats {
 
 extern struct pkmap_stats pkmap_stats;
 
-/* Reset the PKMAP state and check its page table (reporting a missing one as a paging_init bug and supplying it); call once after mm_init(); 0 when all is well. */
+/* Reset the PKMAP state and check its page table (reporting a missing one as a paging_init bug and
+ * supplying it); call once after mm_init(); 0 when all is well. */
 int kmap_init(void);
 
 /* True when page lies above low memory and has no permanent kernel address. */
 bool page_is_highmem(const struct page *page);
 
-/* Map the high page into the PKMAP window (or raise the count of its live mapping) and return its address; 0 with a message when every slot is in use. */
+/* Map the high page into the PKMAP window (or raise the count of its live mapping) and return its
+ * address; 0 with a message when every slot is in use. */
 vaddr_t kmap_high(struct page *page);
 
 /* Drop one use of the high page's PKMAP mapping; -EINVAL (counted in pkmap_stats.bad_kunmaps,
  * nothing changed) when the page is not kmapped. */
 int kunmap_high(struct page *page);
 
-/* The kernel address of page for as long as it is kmapped: its linear address in low memory, a PKMAP address for a high page; 0 on failure. */
+/* The kernel address of page for as long as it is kmapped: its linear address in low memory, a
+ * PKMAP address for a high page; 0 on failure. */
 vaddr_t kmap(struct page *page);
 
 /* Undo kmap(page) (nothing to do for a low page); 0, or -EINVAL when a high page is not kmapped. */
 int kunmap(struct page *page);
 
-/* Free every PKMAP slot whose count is 1 and flush the TLB once if any was freed (called when last_pkmap_nr wraps). */
+/* Free every PKMAP slot whose count is 1 and flush the TLB once if any was freed (called when
+ * last_pkmap_nr wraps). */
 void flush_all_zero_pkmaps(void);
 
 /* The number of PKMAP slots with a count above 1 (mapped and in use). */
 unsigned pkmap_slots_in_use(void);
 
-/* Print the PKMAP summary (slots in use, pending, counters) and every slot in use (the `pkmap` command). */
+/* The page mapped in PKMAP slot nr, or NULL. */
+struct page *pkmap_page(unsigned nr);
+
+/* Print the PKMAP summary (slots in use, pending, counters) and every slot in use (the `pkmap`
+ * command). */
 void pkmap_show(FILE *out);
 
 #endif

@@ -28,7 +28,8 @@
 /* Room for every range the firmware's Multiboot parsers record (4 + 2 per module, 8 modules). */
 #define MM_BOOT_MAX_RESERVED 20
 
-/* A physical range [start, end) in use before mm_init(), e.g. "multiboot info", "cmdline", "module 0". */
+/* A physical range [start, end) in use before mm_init(), e.g. "multiboot info", "cmdline", "module
+ * 0". */
 struct mm_reserved_range {
 	paddr_t start, end;
 	const char *name;
@@ -44,15 +45,16 @@ struct mm_boot_info {
 	paddr_t text_start, text_end, rodata_end;
 	unsigned nr_reserved;
 	struct mm_reserved_range reserved[MM_BOOT_MAX_RESERVED];
-	/* What boot.S mapped at PAGE_OFFSET (0: the usual 8 MiB); early page tables must lie below it. */
+	/* What boot.S mapped at PAGE_OFFSET (0: the usual 8 MiB); early page tables must lie below
+	 * it. */
 	paddr_t boot_mapped_end;
 	/* Size of the arena behind mm_heap_grow() (newlib's heap); 0: MM_HEAP_DEFAULT_SIZE. */
 	size_t heap_size;
 };
 
 /*
- * "8MiB (the amount of memory addressed by two PGDs) is reserved at
- * PAGE_OFFSET for loading the kernel image to run." (seed 004)
+ * "8MiB (the amount of memory addressed by two PGDs) is reserved at PAGE_OFFSET for loading the
+ * kernel image to run." (Understanding the Linux Virtual Memory Manager, §4.1)
  */
 #define BOOT_MAPPED_DEFAULT (8u << 20)
 
@@ -70,7 +72,8 @@ struct mm_boot_facts {
 
 extern struct mm_boot_facts mm_boot_facts;
 
-/* Bring memory management up from bi (see above); prints the Linux-style boot lines on stdout; returns 0, or -1 after printing why memory cannot be set up. */
+/* Bring memory management up from bi (see above); prints the Linux-style boot lines on stdout;
+ * returns 0, or -1 after printing why memory cannot be set up. */
 int mm_init(const struct mm_boot_info *bi);
 
 #endif

@@ -9,7 +9,8 @@
 
 #include <hal/page.h>
 
-/* Addresses of the kernel image sections for show_layout(); the firmware fills them from linker symbols. */
+/* Addresses of the kernel image sections for show_layout(); the firmware fills them from linker
+ * symbols. */
 struct kernel_sections {
 	vaddr_t text_start, text_end;
 	vaddr_t data_start, data_end;

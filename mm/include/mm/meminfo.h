@@ -8,10 +8,12 @@
 
 #include <stdio.h>
 
-/* /proc/meminfo: MemTotal, MemFree, HighTotal, HighFree, LowTotal, LowFree, Slab, PageTables, then vmalloc_meminfo() (mm/vmalloc.h). */
+/* /proc/meminfo: MemTotal, MemFree, HighTotal, HighFree, LowTotal, LowFree, Slab, PageTables, then
+ * vmalloc_meminfo() (mm/vmalloc.h). */
 void show_meminfo(FILE *out);
 
-/* /proc/zoneinfo for every zone of node 0: free pages, min/low/high, spanned, present, managed, start_pfn. */
+/* /proc/zoneinfo for every zone of node 0: free pages, min/low/high, spanned, present, managed,
+ * start_pfn. */
 void show_zoneinfo(FILE *out);
 
 /* /proc/buddyinfo: one line per populated zone with the free blocks of each order. */

@@ -3,14 +3,13 @@
  * what a region points at (a file, its inode and address_space, an
  * anon_vma).
  *
- * "Each address space consists of a number of page-aligned regions of
- * memory that are in use. They never overlap and represent a set of
- * addresses which contain pages that are related to each other in terms of
- * protection and purpose." (seed 000)  Regions are kept twice, in address
- * order on the vm_next/vm_prev list and in the mm_rb red-black tree keyed
- * by address: "The linear linking of all vm_area_struct instances of a
- * process is achieved using vm_next, whereas incorporation in the
- * red-black tree is the responsibility of vm_rb." (seed 003)
+ * "Each address space consists of a number of page-aligned regions of memory that are in use. They
+ * never overlap and represent a set of addresses which contain pages that are related to each other
+ * in terms of protection and purpose." (Understanding the Linux Virtual Memory Manager, §4.2)
+ * Regions are kept twice, in address order on the vm_next/vm_prev list and in the mm_rb red-black
+ * tree keyed by address: "The linear linking of all vm_area_struct instances of a process is
+ * achieved using vm_next, whereas incorporation in the red-black tree is the responsibility of
+ * vm_rb." (Professional Linux Kernel Architecture, ch. 4)
  *
  * Every object here comes from a kmem cache (mm/slab.h), so slabinfo shows
  * them and a leak shows as a count that does not return.
@@ -42,7 +41,8 @@ struct address_space;
 #define VM_GROWSDOWN 0x00000100ul /* a stack: grows down on a fault just below it */
 #define VM_DENYWRITE 0x00000800ul /* an executable's text */
 #define VM_DONTCOPY 0x00020000ul  /* not inherited by fork */
-#define VM_SHM 0x00000400ul       /* a System V shared memory attachment (VM_IO's bit; no device memory here) */
+/* a System V shared memory attachment (VM_IO's bit; no device memory here) */
+#define VM_SHM 0x00000400ul
 
 #define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)
 
@@ -65,11 +65,11 @@ struct vm_fault {
 };
 
 /*
- * The methods of a region: "open and close are invoked when a region is
- * created and deleted ... However, fault is very important. If a virtual
- * page is not present in an address space, the automatically triggered page
- * fault handler invokes this function to read the corresponding data into a
- * physical page that is mapped into the user address space." (seed 003)
+ * The methods of a region: "open and close are invoked when a region is created and deleted ...
+ * However, fault is very important. If a virtual page is not present in an address space, the
+ * automatically triggered page fault handler invokes this function to read the corresponding data
+ * into a physical page that is mapped into the user address space." (Professional Linux Kernel
+ * Architecture, ch. 4)
  */
 struct vm_operations_struct {
 	void (*open)(struct vm_area_struct *area);
@@ -79,30 +79,30 @@ struct vm_operations_struct {
 };
 
 /*
- * "anon_vma_node and anon_vma are used to manage shared pages originating
- * from anonymous mappings. Mappings that point to the same pages are held
- * on a doubly linked list, where anon_vma_node acts as the list element."
- * (seed 003)  A region and every region forked or split from it share one
- * anon_vma; an anonymous page points at it (page_anon_vma()) and its index
- * places it in each region of the list.
+ * "anon_vma_node and anon_vma are used to manage shared pages originating from anonymous mappings.
+ * Mappings that point to the same pages are held on a doubly linked list, where anon_vma_node acts
+ * as the list element." (Professional Linux Kernel Architecture, ch. 4) A region and every region
+ * forked or split from it share one anon_vma; an anonymous page points at it (page_anon_vma()) and
+ * its index places it in each region of the list.
  */
 struct anon_vma {
-	struct list_head head; /* vm_area_struct.anon_vma_node of every region that may map its pages */
+	/* vm_area_struct.anon_vma_node of every region that may map its pages */
+	struct list_head head;
 };
 
 /* The methods of an address_space: fill a page of the cache. */
 struct address_space_operations {
-	/* Fill page (already in the cache at index) with the file's contents; 0 or a negative errno. */
+	/* Fill page (already in the cache at index) with the file's contents; 0 or a negative
+	 * errno. */
 	int (*readpage)(struct address_space *mapping, struct page *page, unsigned long index);
 };
 
 /*
- * A file's pages and the regions that map it.  "Given an interval in a
- * file, the kernel sometimes needs to know all processes into which the
- * interval is mapped" (seed 003): i_mmap holds every region mapping the
- * file, in an interval tree keyed by [vm_pgoff, last page offset].  The page
- * cache is an array indexed by page offset, since files here are small and
- * fixed in size; each cached page holds one reference of the cache.
+ * A file's pages and the regions that map it. "Given an interval in a file, the kernel sometimes
+ * needs to know all processes into which the interval is mapped" (Professional Linux Kernel
+ * Architecture, ch. 4): i_mmap holds every region mapping the file, in an interval tree keyed by
+ * [vm_pgoff, last page offset]. The page cache is an array indexed by page offset, since files here
+ * are small and fixed in size; each cached page holds one reference of the cache.
  */
 struct address_space {
 	struct inode *host;
@@ -126,10 +126,12 @@ struct inode {
 	struct address_space i_data;
 	struct address_space *i_mapping; /* &i_data */
 	unsigned char i_dev_major, i_dev_minor;
-	void (*i_evict)(struct inode *inode); /* called when the last open file of an unnamed inode goes (shm, shmem) */
+	/* called when the last open file of an unnamed inode goes (shm, shmem) */
+	void (*i_evict)(struct inode *inode);
 };
 
-/* An open file: "struct file { struct inode *f_inode; }" (seed 001). */
+/* An open file: "struct file { struct inode *f_inode; }" (Understanding the Linux Virtual Memory
+ * Manager, ch. 4). */
 struct file {
 	struct inode *f_inode;
 	unsigned f_mode;                 /* FMODE_READ | FMODE_WRITE */
@@ -143,12 +145,11 @@ struct file {
 #define FMODE_EXEC 0x20u
 
 /*
- * One region.  The fields are those of seed 003: "vm_mm is a back-pointer to
- * the mm_struct instance to which the region belongs. vm_start and vm_end
- * specify the virtual start and end addresses of the region in userspace."
- * vm_page_prot holds the hal protection (HAL_PROT_*) of its present pages;
- * a private writable region keeps HAL_PROT_WRITE off there, so that a
- * shared page is copied on the first write (do_wp_page()).
+ * One region. The fields are those of Professional Linux Kernel Architecture, ch. 4: "vm_mm is a
+ * back-pointer to the mm_struct instance to which the region belongs. vm_start and vm_end specify
+ * the virtual start and end addresses of the region in userspace." vm_page_prot holds the hal
+ * protection (HAL_PROT_*) of its present pages; a private writable region keeps HAL_PROT_WRITE off
+ * there, so that a shared page is copied on the first write (do_wp_page()).
  */
 struct vm_area_struct {
 	struct mm_struct *vm_mm;
@@ -157,7 +158,8 @@ struct vm_area_struct {
 	struct rb_node vm_rb;
 	unsigned vm_page_prot;
 	unsigned long vm_flags;
-	unsigned long vm_pgoff;           /* file offset of vm_start in pages; anonymous: vm_start >> PAGE_SHIFT at birth */
+	/* file offset of vm_start in pages; anonymous: vm_start >> PAGE_SHIFT at birth */
+	unsigned long vm_pgoff;
 	struct file *vm_file;
 	const struct vm_operations_struct *vm_ops;
 	void *vm_private_data;
@@ -170,12 +172,11 @@ struct vm_area_struct {
 };
 
 /*
- * One address space.  "The process address space is described by the
- * mm_struct struct meaning that only one exists for each process and is
- * shared between userspace threads." (seed 001)  mm_users counts the tasks
- * using it (threads made by clone share it); mm_count counts references to
- * the structure itself (1 for all the users together, plus any reader that
- * must keep it while the users go away).
+ * One address space. "The process address space is described by the mm_struct struct meaning that
+ * only one exists for each process and is shared between userspace threads." (Understanding the
+ * Linux Virtual Memory Manager, ch. 4) mm_users counts the tasks using it (threads made by clone
+ * share it); mm_count counts references to the structure itself (1 for all the users together, plus
+ * any reader that must keep it while the users go away).
  */
 struct mm_struct {
 	struct vm_area_struct *mmap;      /* the list, in address order */

@@ -1,8 +1,8 @@
 /*
- * The system calls of an address space and the region operations behind
- * them: "A number of system calls are provided which affect the address
- * space and regions. These are listed in Table 5.1" (seed 000) -- mmap,
- * munmap, mprotect, mremap, brk -- plus fork's copy and exit's teardown.
+ * The system calls of an address space and the region operations behind them: "A number of system
+ * calls are provided which affect the address space and regions. These are listed in Table 5.1"
+ * (Understanding the Linux Virtual Memory Manager, §4.2) -- mmap, munmap, mprotect, mremap, brk --
+ * plus fork's copy and exit's teardown.
  *
  * Every call returns what Linux returns: an address or 0 on success, and
  * -errno (as an unsigned long for the address-returning ones; test it with
@@ -72,22 +72,27 @@ struct mmap_stats {
 };
 extern struct mmap_stats mmap_stats;
 
-/* Create the kmem caches of this subsystem (vm_area_struct, mm_struct, anon_vma, files); call after mm_init(), again after every new mm_init() on the host. */
+/* Create the kmem caches of this subsystem (vm_area_struct, mm_struct, anon_vma, files); call after
+ * mm_init(), again after every new mm_init() on the host. */
 void proc_mm_init(void);
 
-/* A new empty address space with its own page directory (kernel part shared), mm_users = mm_count = 1; NULL without memory. */
+/* A new empty address space with its own page directory (kernel part shared), mm_users = mm_count =
+ * 1; NULL without memory. */
 struct mm_struct *mm_alloc(void);
 
-/* Drop one user of mm; the last one tears the address space down (exit_mmap) and drops the users' mm_count. */
+/* Drop one user of mm; the last one tears the address space down (exit_mmap) and drops the users'
+ * mm_count. */
 void mmput(struct mm_struct *mm);
 
 /* Drop one reference to the structure; the last one frees it. */
 void mmdrop(struct mm_struct *mm);
 
-/* Unmap and free every region, page and user page table of mm (the page directory stays until mmdrop). */
+/* Unmap and free every region, page and user page table of mm (the page directory stays until
+ * mmdrop). */
 void exit_mmap(struct mm_struct *mm);
 
-/* The first region with vm_end > addr (it may start above addr), or NULL; uses and sets mm->mmap_cache. */
+/* The first region with vm_end > addr (it may start above addr), or NULL; uses and sets
+ * mm->mmap_cache. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, vaddr_t addr);
 
 /* find_vma(), and the region before it (or the last region when the result is NULL) in *pprev. */
@@ -96,13 +101,16 @@ struct vm_area_struct *find_vma_prev(struct mm_struct *mm, vaddr_t addr, struct 
 /* The first region that overlaps [start, end), or NULL. */
 struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, vaddr_t start, vaddr_t end);
 
-/* Put vma (not overlapping any region of mm) into the list, the tree and its file's i_mmap / anon_vma; 0 or -ENOMEM at the map count limit. */
+/* Put vma (not overlapping any region of mm) into the list, the tree and its file's i_mmap /
+ * anon_vma; 0 or -ENOMEM at the map count limit. */
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma);
 
-/* Split vma at addr (strictly inside it, page aligned): new_below puts the new region below addr; 0 or -ENOMEM. */
+/* Split vma at addr (strictly inside it, page aligned): new_below puts the new region below addr; 0
+ * or -ENOMEM. */
 int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, vaddr_t addr, bool new_below);
 
-/* Merge the region [addr, end) described by the arguments with prev and/or the following region when compatible; the merged region, or NULL if none was possible. */
+/* Merge the region [addr, end) described by the arguments with prev and/or the following region
+ * when compatible; the merged region, or NULL if none was possible. */
 struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, vaddr_t addr, vaddr_t end,
 				 unsigned long vm_flags, struct anon_vma *anon_vma, struct file *file,
 				 unsigned long pgoff);
@@ -110,10 +118,12 @@ struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *pr
 /* The hal protection of present pages for vm_flags (write only for shared writable regions). */
 unsigned vm_get_page_prot(unsigned long vm_flags);
 
-/* A free range of len bytes: addr itself for MAP_FIXED, the hint addr if free, else the first gap from mmap_base up; -ENOMEM or -EINVAL. */
+/* A free range of len bytes: addr itself for MAP_FIXED, the hint addr if free, else the first gap
+ * from mmap_base up; -ENOMEM or -EINVAL. */
 unsigned long get_unmapped_area(struct mm_struct *mm, vaddr_t addr, unsigned long len, unsigned long flags);
 
-/* mmap(2) with the offset in pages: a new region of file (NULL with MAP_ANONYMOUS) at addr; the address or -errno. */
+/* mmap(2) with the offset in pages: a new region of file (NULL with MAP_ANONYMOUS) at addr; the
+ * address or -errno. */
 unsigned long do_mmap_pgoff(struct mm_struct *mm, struct file *file, vaddr_t addr, unsigned long len,
 			    unsigned long prot, unsigned long flags, unsigned long pgoff);
 
@@ -124,26 +134,32 @@ unsigned long do_mmap(struct mm_struct *mm, struct file *file, vaddr_t addr, uns
 /* munmap(2): unmap [start, start + len), splitting regions at the ends; 0 or -errno. */
 int do_munmap(struct mm_struct *mm, vaddr_t start, unsigned long len);
 
-/* mprotect(2): change the protection of [start, start + len), which must be fully mapped; 0 or -errno. */
+/* mprotect(2): change the protection of [start, start + len), which must be fully mapped; 0 or
+ * -errno. */
 int do_mprotect(struct mm_struct *mm, vaddr_t start, unsigned long len, unsigned long prot);
 
-/* mremap(2): shrink, grow in place or (MREMAP_MAYMOVE) move the region at addr; the new address or -errno. */
+/* mremap(2): shrink, grow in place or (MREMAP_MAYMOVE) move the region at addr; the new address or
+ * -errno. */
 unsigned long do_mremap(struct mm_struct *mm, vaddr_t addr, unsigned long old_len, unsigned long new_len,
 			unsigned long flags, vaddr_t new_addr);
 
-/* brk(2): move the end of the heap to brk (0 asks); returns the new break, or the old one when it cannot move. */
+/* brk(2): move the end of the heap to brk (0 asks); returns the new break, or the old one when it
+ * cannot move. */
 vaddr_t do_brk_syscall(struct mm_struct *mm, vaddr_t brk);
 
-/* Grow the VM_GROWSDOWN region vma down to cover address, within mm->stack_limit and not touching the region below; 0 or -ENOMEM. */
+/* Grow the VM_GROWSDOWN region vma down to cover address, within mm->stack_limit and not touching
+ * the region below; 0 or -ENOMEM. */
 int expand_stack(struct vm_area_struct *vma, vaddr_t address);
 
-/* Copy every region of oldmm into the empty mm, sharing pages copy-on-write (fork); 0 or -ENOMEM (mm then holds what was copied, for mmput). */
+/* Copy every region of oldmm into the empty mm, sharing pages copy-on-write (fork); 0 or -ENOMEM
+ * (mm then holds what was copied, for mmput). */
 int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
 
 /* Print the regions of mm as /proc/PID/maps does. */
 void show_maps(FILE *out, struct mm_struct *mm);
 
-/* Kmem-cache objects of this subsystem in use (regions, mms, anon_vmas, files), for exact accounting tests. */
+/* Kmem-cache objects of this subsystem in use (regions, mms, anon_vmas, files), for exact
+ * accounting tests. */
 unsigned long proc_mm_objects(void);
 
 #endif

@@ -1,12 +1,11 @@
 /*
  * Nodes and zones: how physical memory is described.
  *
- * "On UMA machines there is a single pglist_data which describes the whole
- * memory.  Memory statistics and page replacement data structures are
- * maintained on a per-zone basis." (seed 001)  This machine is UMA, so
- * there is one pg_data_t, contig_page_data, with three zones split at
- * 16 MiB (MAX_DMA_ADDRESS) and at the end of low memory (max_low_pfn, at
- * most MAXMEM = 896 MiB).  Each zone keeps its buddy free lists in
+ * "On UMA machines there is a single pglist_data which describes the whole memory. Memory
+ * statistics and page replacement data structures are maintained on a per-zone basis."
+ * (Understanding the Linux Virtual Memory Manager, ch. 2) This machine is UMA, so there is one
+ * pg_data_t, contig_page_data, with three zones split at 16 MiB (MAX_DMA_ADDRESS) and at the end of
+ * low memory (max_low_pfn, at most MAXMEM = 896 MiB). Each zone keeps its buddy free lists in
  * free_area[MAX_ORDER].
  */
 #ifndef MM_MMZONE_H
@@ -72,7 +71,8 @@ typedef struct pglist_data {
 extern pg_data_t contig_page_data;
 #define NODE_DATA(nid) (&contig_page_data)
 
-/* Frames handed to the buddy allocator, all zones and high zone only (totalram_pages, totalhigh_pages). */
+/* Frames handed to the buddy allocator, all zones and high zone only (totalram_pages,
+ * totalhigh_pages). */
 extern unsigned long totalram_pages, totalhigh_pages;
 
 /* The zone index recorded in page->flags. */
@@ -111,7 +111,8 @@ static inline pfn_t zone_end_pfn(const struct zone *zone)
 	return zone->zone_start_pfn + (pfn_t)zone->spanned_pages;
 }
 
-/* Set up contig_page_data over frames [0, zone_end[ZONE_HIGHMEM]) with mem_map at map (a mapped, writable array of that many struct pages); every page starts PG_reserved. */
+/* Set up contig_page_data over frames [0, zone_end[ZONE_HIGHMEM]) with mem_map at map (a mapped,
+ * writable array of that many struct pages); every page starts PG_reserved. */
 void free_area_init(struct page *map, const pfn_t zone_end[MAX_NR_ZONES]);
 
 /* The struct page of a frame that is in mem_map, or NULL. */

@@ -1,9 +1,8 @@
 /*
- * struct page: one per physical page frame ("a struct page for every page
- * frame", seed 001), and the conversions between pages, frame numbers,
- * physical and kernel virtual addresses.  Implemented in mm/mmzone.c
- * (mem_map and the conversions), mm/page_alloc.c (buddy) and mm/highmem.c
- * (page_address of high pages).
+ * struct page: one per physical page frame ("a struct page for every page frame", Understanding the
+ * Linux Virtual Memory Manager, ch. 2), and the conversions between pages, frame numbers, physical
+ * and kernel virtual addresses. Implemented in mm/mmzone.c (mem_map and the conversions),
+ * mm/page_alloc.c (buddy) and mm/highmem.c (page_address of high pages).
  */
 #ifndef MM_PAGE_H
 #define MM_PAGE_H
@@ -38,12 +37,13 @@ struct page {
 	vaddr_t freelist;         /* PG_slab head page: first free object, 0 when none */
 };
 
-/* "goal: at most 32 bytes a page" (issue 3): 786,432 of them describe 3 GiB. */
+/* At most 32 bytes a page: 786,432 of them describe 3 GiB. */
 #if UINTPTR_MAX == 0xffffffff
 _Static_assert(sizeof(struct page) <= 32, "struct page must stay at most 32 bytes on i386");
 #endif
 
-/* Every struct page, indexed by frame number from frame 0 (flat memory model; holes have reserved pages). */
+/* Every struct page, indexed by frame number from frame 0 (flat memory model; holes have reserved
+ * pages). */
 extern struct page *mem_map;
 /* Frame numbers: first RAM frame, end of low memory, end of all RAM (exclusive). */
 extern pfn_t min_low_pfn, max_low_pfn, max_pfn;
@@ -105,13 +105,16 @@ struct page *virt_to_page(vaddr_t va);
 /* The linear-map address of a low-memory page. */
 vaddr_t lowmem_page_address(const struct page *page);
 
-/* The kernel virtual address of page: its linear address in low memory, its kmap address if a high page is mapped, else 0. */
+/* The kernel virtual address of page: its linear address in low memory, its kmap address if a high
+ * page is mapped, else 0. */
 vaddr_t page_address(const struct page *page);
 
-/* Allocate 2^order contiguous pages honouring gfp; NULL (and a counted failure) if that cannot be done. */
+/* Allocate 2^order contiguous pages honouring gfp; NULL (and a counted failure) if that cannot be
+ * done. */
 struct page *alloc_pages(gfp_t gfp, unsigned order);
 
-/* Return 2^order pages obtained from alloc_pages(); double frees and reserved pages are reported and ignored. */
+/* Return 2^order pages obtained from alloc_pages(); double frees and reserved pages are reported
+ * and ignored. */
 void __free_pages(struct page *page, unsigned order);
 
 #define alloc_page(gfp) alloc_pages(gfp, 0)

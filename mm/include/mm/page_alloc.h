@@ -21,7 +21,8 @@
 struct page_alloc_stats {
 	unsigned long alloc_fail;   /* alloc_pages() calls that returned NULL */
 	unsigned long double_free;  /* __free_pages() of a block that was already free */
-	unsigned long bad_free;     /* __free_pages() of a reserved, slab, tail or mis-sized block */
+	/* __free_pages() of a reserved, slab, tail or mis-sized block */
+	unsigned long bad_free;
 	unsigned long injected;     /* failures forced by should_fail_alloc_page() */
 };
 
@@ -31,7 +32,8 @@ extern struct page_alloc_stats page_alloc_stats;
  * true when this allocation must fail. */
 extern bool (*should_fail_alloc_page)(gfp_t gfp, unsigned order);
 
-/* Hand the frames [start, end) of low or high memory to the buddy allocator at boot: clears PG_reserved, counts them as managed; returns how many. */
+/* Hand the frames [start, end) of low or high memory to the buddy allocator at boot: clears
+ * PG_reserved, counts them as managed; returns how many. */
 unsigned long free_boot_range(pfn_t start, pfn_t end);
 
 /* Compute min/low/high for every zone from its managed pages, Linux style, then the lowmem_reserves. */
@@ -51,13 +53,11 @@ unsigned long nr_free_pages(void);
 /* Free frames in ZONE_HIGHMEM. */
 unsigned long nr_free_highpages(void);
 
-/* True when zone can give a block of 2^order and keep more than mark free pages (Linux's zone_watermark_ok). */
+/* True when zone can give a block of 2^order and keep more than mark free pages (Linux's
+ * zone_watermark_ok). */
 bool zone_watermark_ok(const struct zone *zone, unsigned order, unsigned long mark);
 
 /* True when page is the head of a free buddy block (for tests and self tests). */
 bool page_is_buddy_head(const struct page *page, unsigned *order);
-
-/* Walk every free list and check it against the counters; prints what is wrong to out and returns the number of problems (0 when consistent). */
-unsigned long check_free_lists(FILE *out);
 
 #endif

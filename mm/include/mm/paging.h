@@ -9,10 +9,12 @@
 
 #include <hal/page.h>
 
-/* Physical address of the kernel page directory that paging_init() built (Linux's swapper_pg_dir). */
+/* Physical address of the kernel page directory that paging_init() built (Linux's
+ * swapper_pg_dir). */
 extern paddr_t swapper_pg_dir;
 
-/* Physical ranges paging_init() maps read-only ([text_start, rodata_end)) and executable ([text_start, text_end)). */
+/* Physical ranges paging_init() maps read-only ([text_start, rodata_end)) and executable
+ * ([text_start, text_end)). */
 struct paging_layout {
 	paddr_t lowmem_end;    /* map [0, lowmem_end) at PAGE_OFFSET */
 	paddr_t text_start, text_end, rodata_end;

@@ -4,12 +4,11 @@
  * of a new node (so the key and its comparison stay with the caller), links
  * it with rb_link_node() and lets rb_insert_color() restore the colours.
  *
- * The seeds keep process regions this way ("incorporation in the red-black
- * tree is the responsibility of vm_rb", seed 003), and the vmalloc index
- * keeps free gaps in an augmented tree: each node carries a value computed
- * from itself and its two children (for example the largest gap in its
- * subtree), kept up to date through the rb_augment_callbacks of
- * rb_insert_augmented() and rb_erase_augmented().
+ * The books keep process regions this way ("incorporation in the red-black tree is the
+ * responsibility of vm_rb", Professional Linux Kernel Architecture, ch. 4), and the vmalloc index
+ * keeps free gaps in an augmented tree: each node carries a value computed from itself and its two
+ * children (for example the largest gap in its subtree), kept up to date through the
+ * rb_augment_callbacks of rb_insert_augmented() and rb_erase_augmented().
  *
  * Invariants: the root is black, a red node has no red child, and every path
  * from a node down to a missing child passes the same number of black nodes;

@@ -12,7 +12,8 @@
 
 #include <hal/page.h>
 
-/* Describe the region of addr in buf (e.g. "guard page after vmalloc area 0xc2800000-0xc2802000 (8192 bytes, caller ...)") and return buf. */
+/* Describe the region of addr in buf (e.g. "guard page after vmalloc area 0xc2800000-0xc2802000
+ * (8192 bytes, caller ...)") and return buf. */
 const char *mm_region_name(vaddr_t addr, char *buf, size_t len);
 
 /* Turns a code address into "symbol+0xoff" in buf; returns 0 on success, non-zero if it cannot. */

@@ -1,13 +1,11 @@
 /*
- * Reverse mapping: from a physical page to every (address space, virtual
- * address) that maps it, the way seed 003 describes it.  A file page is
- * found through its address_space, whose i_mmap interval tree holds every
- * region mapping the file ("all vm_area_struct instances are additionally
- * managed in a priority tree"); an anonymous page through its anon_vma,
- * whose list holds every region that may map it ("Mappings that point to
- * the same pages are held on a doubly linked list").  In both cases the
- * page's index (its offset in the file, or the page number it had when the
- * anonymous region was born) gives the address in each region:
+ * Reverse mapping: from a physical page to every (address space, virtual address) that maps it, the
+ * way Professional Linux Kernel Architecture, ch. 4, describes it. A file page is found through its
+ * address_space, whose i_mmap interval tree holds every region mapping the file ("all
+ * vm_area_struct instances are additionally managed in a priority tree"); an anonymous page through
+ * its anon_vma, whose list holds every region that may map it ("Mappings that point to the same
+ * pages are held on a doubly linked list"). In both cases the page's index (its offset in the file,
+ * or the page number it had when the anonymous region was born) gives the address in each region:
  *     address = vm_start + ((index - vm_pgoff) << PAGE_SHIFT).
  *
  * struct page has no room for a mapping and an index (it is held to 32
@@ -71,7 +69,8 @@ static inline unsigned long page_index(const struct page *page)
 /* Drop one reference to a user page; the last one forgets its mapping and frees it. */
 void put_page(struct page *page);
 
-/* Give vma an anon_vma (reusing a neighbour's when they may merge) before its first anonymous page; 0 or -ENOMEM. */
+/* Give vma an anon_vma (reusing a neighbour's when they may merge) before its first anonymous page;
+ * 0 or -ENOMEM. */
 int anon_vma_prepare(struct vm_area_struct *vma);
 
 /* Put vma on the list of its anon_vma (after a split or a fork copied the pointer). */
@@ -100,9 +99,6 @@ struct vm_area_struct *vma_interval_tree_iter_first(struct address_space *mappin
 struct vm_area_struct *vma_interval_tree_iter_next(struct vm_area_struct *vma, unsigned long first,
 						    unsigned long last);
 
-/* Check the interval tree of mapping (order and subtree maxima); returns the number of problems printed to out. */
-unsigned long vma_interval_tree_check(struct address_space *mapping, FILE *out);
-
 /* Called for every mapping of a page; return false to stop the walk. */
 typedef bool (*rmap_one_fn)(struct page *page, struct vm_area_struct *vma, vaddr_t address, void *arg);
 
@@ -112,7 +108,8 @@ unsigned long rmap_walk(struct page *page, rmap_one_fn fn, void *arg);
 /* The number of page-table entries that map page (found by rmap_walk). */
 unsigned long page_mapcount(struct page *page);
 
-/* Print the mappings of frame pfn ("what maps it", then one line per mapping); pid_of names a region's owner (NULL: print the mm address). */
+/* Print the mappings of frame pfn ("what maps it", then one line per mapping); pid_of names a
+ * region's owner (NULL: print the mm address). */
 void rmap_show(FILE *out, pfn_t pfn, int (*pid_of)(struct mm_struct *mm));
 
 #endif

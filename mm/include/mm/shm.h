@@ -28,7 +28,8 @@
 /* shmget(2): the id of the segment with key (creating it with IPC_CREAT), or -errno. */
 int shm_get(int key, unsigned long size, int shmflg, int uid);
 
-/* shmat(2): map segment shmid into mm at addr (0: anywhere); the address or -errno (as unsigned long). */
+/* shmat(2): map segment shmid into mm at addr (0: anywhere); the address or -errno (as unsigned
+ * long). */
 unsigned long shm_at(struct mm_struct *mm, int shmid, vaddr_t addr, int shmflg);
 
 /* shmdt(2): unmap the attachment that starts at addr; 0 or -errno. */
@@ -36,6 +37,18 @@ int shm_dt(struct mm_struct *mm, vaddr_t addr);
 
 /* shmctl(shmid, IPC_RMID): destroy the segment now, or at its last detach; 0 or -errno. */
 int shm_rmid(int shmid);
+
+/* What one segment slot holds, for the report (shm_show). */
+struct shm_stat {
+	int key, id;
+	unsigned long size;
+	unsigned long nattch;
+	unsigned long resident; /* pages in the segment's page cache */
+	bool deleted;           /* IPC_RMID done, waiting for the last detach */
+};
+
+/* Fill st with segment slot slot (0 to SHMMNI - 1); 0, or -ENOENT when the slot is unused. */
+int shm_stat(unsigned slot, struct shm_stat *st);
 
 /* Print the segments as /proc/sysvipc/shm does (key, shmid, size, nattch, resident pages). */
 void shm_show(FILE *out);

@@ -72,14 +72,16 @@ struct slab_stats {
 
 extern struct slab_stats slab_stats;
 
-/* Set up the cache of caches and forget every other cache; called by mm_init() once the buddy allocator runs. */
+/* Set up the cache of caches and forget every other cache; called by mm_init() once the buddy
+ * allocator runs. */
 void kmem_cache_init(void);
 
 /* Failure injection's hook, asked first by kmem_cache_alloc(): NULL (never fail) unless a debug
  * layer installs a function that returns true when this object allocation must fail. */
 extern bool (*should_fail_slab_alloc)(struct kmem_cache *c, gfp_t gfp);
 
-/* A cache of objects of size bytes aligned to align (0: ARCH_KMALLOC_MINALIGN); NULL if it cannot be made. */
+/* A cache of objects of size bytes aligned to align (0: ARCH_KMALLOC_MINALIGN); NULL if it cannot
+ * be made. */
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align, unsigned flags);
 
 /* One object from cache (zeroed with __GFP_ZERO), or NULL. */
@@ -90,9 +92,6 @@ void kmem_cache_free(struct kmem_cache *cache, void *obj);
 
 /* Destroy an empty cache; a cache with live objects is reported and kept. Returns 0 or -1. */
 int kmem_cache_destroy(struct kmem_cache *cache);
-
-/* Walk every slab of cache and check free lists, counts and poison; prints problems to out and returns their number. */
-unsigned long kmem_cache_check(struct kmem_cache *cache, FILE *out);
 
 /* The cache that owns obj, or NULL if obj is not inside a slab. */
 struct kmem_cache *virt_to_cache(const void *obj);
@@ -113,7 +112,8 @@ void show_slabinfo(FILE *out);
 /* Create the kmalloc caches; called by mm_init() after kmem_cache_init(). */
 void kmalloc_init(void);
 
-/* size bytes from the smallest size class that holds them (aligned to at least 8, size classes up to a page to their size); NULL for 0, above 128 KiB, or when memory is out. */
+/* size bytes from the smallest size class that holds them (aligned to at least 8, size classes up
+ * to a page to their size); NULL for 0, above 128 KiB, or when memory is out. */
 void *kmalloc(size_t size, gfp_t gfp);
 
 /* kmalloc() with __GFP_ZERO. */

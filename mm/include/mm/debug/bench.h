@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-/* Time alloc_pages/__free_pages pairs and bursts of order 0 and order 3 and print the rates to out. */
+/* Time alloc_pages/__free_pages pairs and bursts of order 0 and order 3 and print the rates to
+ * out. */
 void bench_page_alloc(FILE *out);
 
 #endif

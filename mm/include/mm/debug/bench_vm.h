@@ -1,4 +1,5 @@
-/* Benchmarks of the kernel virtual areas, run in the image by `bench` and on the host by tests/bench. */
+/* Benchmarks of the kernel virtual areas, run in the image by `bench` and on the host by
+ * tests/bench. */
 #ifndef MM_BENCH_VM_H
 #define MM_BENCH_VM_H
 
@@ -30,7 +31,8 @@ struct bench_record {
 extern struct bench_record bench_records[BENCH_MAX_RECORDS];
 extern unsigned bench_nr_records;
 
-/* The loop every timed case runs through (callgrind collects inside it only: --toggle-collect=bench_timed). */
+/* The loop every timed case runs through (callgrind collects inside it only:
+ * --toggle-collect=bench_timed). */
 void bench_timed(void (*fn)(void *ctx, unsigned long ops), void *ctx, unsigned long ops);
 
 /* Print "BENCH name=<case> n=<n> ops=<ops> cycles_per_op=<c>" and record it; returns the record. */
@@ -43,7 +45,7 @@ bool bench_selected(const char *name, unsigned long n);
  * Print one line per case, "BENCH name=<case> n=<live areas, slots or
  * pages> ops=<count> cycles_per_op=<value>" (or "skipped=<why>"):
  * vmalloc+vfree of one page with 10, 100, 1000 and 10000 live areas, by the
- * index and by the seeds' linear walk; the Linux test_vmalloc shapes
+ * index and by the 2.4 linear walk; the Linux test_vmalloc shapes
  * (fix_size, full_fit, long_busy_list, random_size); vfree of 10,000 areas
  * in a row and its global flushes; kmap+kunmap with 1, 100 and 1000 slots
  * in use; fresh kmaps and their flushes; kmap_atomic+kunmap_atomic.
@@ -51,7 +53,8 @@ bool bench_selected(const char *name, unsigned long n);
  */
 void bench_vm(FILE *out);
 
-/* Check the issue's targets as ratios of the recorded cases and print "TARGET ... PASS|MISS" lines; returns the misses. */
+/* Check the targets of tests/BENCHMARKS.md as ratios of the recorded cases and print "TARGET ...
+ * PASS|MISS" lines; returns the misses. */
 unsigned bench_targets(FILE *out);
 
 #endif

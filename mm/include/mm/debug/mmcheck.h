@@ -30,7 +30,8 @@
 
 #define MMCHECK_PRINT_LIMIT 24
 
-/* The kernel image as ptcheck must see it: executable [text_start, text_end), read-only [text_start, ro_end). */
+/* The kernel image as ptcheck must see it: executable [text_start, text_end), read-only
+ * [text_start, ro_end). */
 struct mmcheck_image {
 	vaddr_t text_start, text_end;
 	vaddr_t ro_end;
@@ -50,19 +51,39 @@ struct ptcheck_stats {
 	unsigned long violations;
 };
 
-/* Check buddy free lists and counters against the state of every struct page; returns the violations. */
+/* The subsystems' own checkers, which the mmcheck_* functions and the host tests call. */
+struct kmem_cache;
+struct address_space;
+
+/* Walk every free list and check it against the counters; prints what is wrong to out and returns
+ * the number of problems (0 when consistent). */
+unsigned long check_free_lists(FILE *out);
+
+/* Walk every slab of cache and check free lists, counts and poison; prints problems to out and
+ * returns their number. */
+unsigned long kmem_cache_check(struct kmem_cache *cache, FILE *out);
+
+/* Check the interval tree of mapping (order and subtree maxima); returns the number of problems
+ * printed to out. */
+unsigned long vma_interval_tree_check(struct address_space *mapping, FILE *out);
+
+/* Check buddy free lists and counters against the state of every struct page; returns the
+ * violations. */
 unsigned long mmcheck_buddy(FILE *out);
 
-/* Check every kmem cache (kmem_cache_check) and the machine-wide slab page count; returns the violations. */
+/* Check every kmem cache (kmem_cache_check) and the machine-wide slab page count; returns the
+ * violations. */
 unsigned long mmcheck_slab(FILE *out);
 
-/* Check the vmalloc list: bounds, order, overlap, mapped pages and unmapped guard pages; returns the violations. */
+/* Check the vmalloc list: bounds, order, overlap, mapped pages and unmapped guard pages; returns
+ * the violations. */
 unsigned long mmcheck_vmalloc(FILE *out);
 
 /* Check pkmap_count[] against the PKMAP page table and page->virtual; returns the violations. */
 unsigned long mmcheck_pkmap(FILE *out);
 
-/* Check the fixmap slots against the enum: index/address round trip, names, what the slots in use map; returns the violations. */
+/* Check the fixmap slots against the enum: index/address round trip, names, what the slots in use
+ * map; returns the violations. */
 unsigned long mmcheck_fixmap(FILE *out);
 
 /*
@@ -83,20 +104,23 @@ unsigned long ptcheck(FILE *out, paddr_t pgd, const struct mmcheck_image *img, s
 /* Print ptcheck's figures and the W+X verdict ("not enforceable without NX" on 2-level paging). */
 void ptcheck_print_stats(FILE *out, const struct ptcheck_stats *st);
 
-/* A checker's running report: where to print, the part's name, violations so far (shared by mmcheck.c and ptcheck.c). */
+/* A checker's running report: where to print, the part's name, violations so far (shared by
+ * mmcheck.c and ptcheck.c). */
 struct mmcheck_ctx {
 	FILE *out;
 	const char *part;
 	unsigned long found;
 };
 
-/* Count one violation of c's part and print it as "mmcheck: PART: MESSAGE" while under MMCHECK_PRINT_LIMIT. */
+/* Count one violation of c's part and print it as "mmcheck: PART: MESSAGE" while under
+ * MMCHECK_PRINT_LIMIT. */
 void mmcheck_violation(struct mmcheck_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Say how many violations of c's part were not printed, and return c->found. */
 unsigned long mmcheck_finish(struct mmcheck_ctx *c);
 
-/* Run every checker above (ptcheck on swapper_pg_dir with img) and return the sum of their violations. */
+/* Run every checker above (ptcheck on swapper_pg_dir with img) and return the sum of their
+ * violations. */
 unsigned long mmcheck_all(FILE *out, const struct mmcheck_image *img);
 
 #endif

@@ -72,18 +72,23 @@ enum stress_proc_op {
 struct stress_config {
 	uint64_t seed;
 	unsigned long ops;             /* operations to run */
-	unsigned long check_every;     /* run every checker each this many operations; 0: at the start and end only */
-	unsigned long progress_every;  /* print a progress line to out each this many operations; 0: never */
+	/* run every checker each this many operations; 0: at the start and end only */
+	unsigned long check_every;
+	/* print a progress line to out each this many operations; 0: never */
+	unsigned long progress_every;
 	const struct mmcheck_image *img; /* for ptcheck's read-only rule (may be NULL) */
 	FILE *out;                     /* the report: progress, problems, the summary */
-	FILE *quiet;                   /* stdout while operations run (their expected failure messages), or NULL */
-	unsigned proc_percent;         /* 0..100: share of operations drawn from the process mix (0: none) */
+	/* stdout while operations run (their expected failure messages), or NULL */
+	FILE *quiet;
+	/* 0..100: share of operations drawn from the process mix (0: none) */
+	unsigned proc_percent;
 };
 
 struct stress_result {
 	unsigned long ops_done;
 	unsigned long op_count[STRESS_NR_OPS];
-	unsigned long failures;       /* allocating calls that failed (out of memory, injected, no PKMAP slot) */
+	/* allocating calls that failed (out of memory, injected, no PKMAP slot) */
+	unsigned long failures;
 	unsigned long injected;       /* failures forced by fault injection during the run */
 	unsigned long checks;         /* times the checkers ran */
 	unsigned long violations;     /* invariant violations they found */
@@ -107,7 +112,8 @@ const char *stress_op_name(enum stress_op op);
 /* The name of process-mix operation op, as the summary prints it. */
 const char *stress_proc_op_name(enum stress_proc_op op);
 
-/* Run the stress described by cfg, fill res and print the summary (with the seed) to cfg->out; returns 0 when res->ok. */
+/* Run the stress described by cfg, fill res and print the summary (with the seed) to cfg->out;
+ * returns 0 when res->ok. */
 int stress_run(const struct stress_config *cfg, struct stress_result *res);
 
 #endif

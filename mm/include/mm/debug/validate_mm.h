@@ -1,4 +1,5 @@
-/* The consistency check of one address space, run by the stress engines, the tests and the fuzzer. */
+/* The consistency check of one address space, run by the stress engines, the tests and the
+ * fuzzer. */
 #ifndef MM_DEBUG_VALIDATE_MM_H
 #define MM_DEBUG_VALIDATE_MM_H
 

@@ -1,0 +1,54 @@
+/*
+ * The buddy allocator's own invariant: every block on a free list is a buddy head of that order
+ * in its zone, and the lists agree with nr_free and free_pages ("Understanding the Linux Virtual
+ * Memory Manager", §6.1 and §6.2).
+ */
+#include <stdio.h>
+
+#include <mm/debug/mmcheck.h>
+#include <mm/list.h>
+#include <mm/mmzone.h>
+#include <mm/page.h>
+
+unsigned long check_free_lists(FILE *out)
+{
+	unsigned long problems = 0;
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &contig_page_data.node_zones[z];
+		unsigned long pages = 0;
+
+		for (unsigned o = 0; o < MAX_ORDER; o++) {
+			struct free_area *area = &zone->free_area[o];
+			unsigned long blocks = 0;
+			struct list_head *pos;
+
+			if (!area->free_list.next)
+				continue;
+			list_for_each(pos, &area->free_list) {
+				struct page *page = list_entry(pos, struct page, lru);
+				pfn_t pfn = page_to_pfn(page);
+
+				blocks++;
+				if (!PageBuddy(page) || page->private != o || (int)page_zonenum(page) != z ||
+				    (pfn & ((1u << o) - 1)) || pfn < zone->zone_start_pfn ||
+				    pfn + (1u << o) > zone_end_pfn(zone) || PageReserved(page)) {
+					fprintf(out, "zone %s order %u: bad free block at pfn:%#x\n", zone->name, o, pfn);
+					problems++;
+				}
+			}
+			if (blocks != area->nr_free) {
+				fprintf(out, "zone %s order %u: %lu blocks listed, nr_free says %lu\n", zone->name, o,
+					blocks, area->nr_free);
+				problems++;
+			}
+			pages += blocks << o;
+		}
+		if (pages != zone->free_pages) {
+			fprintf(out, "zone %s: %lu pages on free lists, free_pages says %lu\n", zone->name, pages,
+				zone->free_pages);
+			problems++;
+		}
+	}
+	return problems;
+}
