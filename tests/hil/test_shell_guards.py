@@ -81,6 +81,7 @@ def test_pages_free_takes_only_what_pages_alloc_handed_out(console):
     ("vfree 0", "nothing freed"),
     ("iounmap 0", "nothing unmapped"),
     ("kunmap 0x100", "no kmap to drop"),
+    ("rmap 0xffffffff", "rmap: no frame 0xffffffff"),
 ])
 def test_bad_addresses_get_a_message_and_fail(console, line, says):
     out = console.cmd(line)
