@@ -8,6 +8,7 @@
 - `mw` refuses the IDT, the kernel page directory, the canary and the stack unless given -f.
 """
 
+import os
 import re
 import subprocess
 import time
@@ -33,14 +34,17 @@ def memfree(t):
     return int(m.group(1))
 
 
+def frames_of(pt_text):
+    """The frame of the page table and of the page that `pt`/`upt` output shows."""
+    pde = re.search(r"PDE #\d+ += 0x([0-9a-f]+)", pt_text)
+    page = re.search(r"mapped: phys 0x([0-9a-f]+)", pt_text)
+    assert pde and page, pt_text
+    return int(pde.group(1), 16) >> 12, int(page.group(1), 16) >> 12
+
+
 def pfn_of(t, va):
     """The frame the kernel address va maps to, from `pt`."""
-    out = t.cmd(f"pt 0x{va:08x}")
-    m = re.search(r"(?:pfn[: ]+|phys(?:ical)? (?:0x)?)(?:0x)?([0-9a-f]+)", out)
-    assert m, out
-    word = m.group(0)
-    value = int(m.group(1), 16)
-    return value if "pfn" in word else value >> 12
+    return frames_of(t.cmd(f"pt 0x{va:08x}"))[1]
 
 
 def test_status_reports_success_and_failure(console):
@@ -241,3 +245,30 @@ def test_mw_usage_names_f(console):
     assert "[-f] ADDR VALUE [COUNT]" in out, out
     out = console.cmd("mw 0 1 2 3")
     assert "too many arguments" in out, out
+
+
+@pytest.mark.qemu_only
+def test_mmcheck_walks_live_user_page_tables(hil, fresh_target):
+    proctest = os.path.join(os.path.dirname(hil.image), "user", "proctest")
+    console = fresh_target(extra_args=f"-initrd {proctest}")
+    started = len(console.log)
+    console.cmd("run proctest munmap &")
+    deadline = time.monotonic() + 20
+    while not (m := re.search(r"munmap: pid (\d+) has 0x([0-9a-f]+)-", console.log[started:])):
+        assert time.monotonic() < deadline, console.log[started:]
+        console.drain(quiet=0.5, limit=2.0)
+    pid, start = m.group(1), m.group(2)
+    out = console.cmd("mmcheck pgtable")
+    assert re.search(r"^mmcheck: pgtable +ok$", out, re.MULTILINE), out
+    assert out.endswith(MMCHECK_CLEAN), out
+    # The frame behind a live user page is not the shell's to free.
+    table, page = frames_of(console.cmd(f"upt {pid} 0x{start}"))
+    for pfn in (table, page):
+        bad = console.cmd(f"pages free 0x{pfn:x} 0")
+        assert "was not handed out by 'pages alloc'" in bad, bad
+    deadline = time.monotonic() + 20
+    while "munmap: pass" not in console.log[started:]:
+        assert time.monotonic() < deadline, console.log[started:]
+        console.drain(quiet=0.5, limit=2.0)
+    console.resync()
+    assert MMCHECK_CLEAN in console.cmd("mmcheck")
