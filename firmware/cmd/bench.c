@@ -19,11 +19,16 @@ static int cmd_bench(const struct shell_call *call, int argc, char **argv)
 
 	if (argc > 2 && (!parse_u32(argv[2], &n) || n == 0))
 		return shell_usage_error(call, "the size must be a positive number");
-	bench_opts = (struct bench_opts){ .only = only, .only_n = n, .reps = 3 };
+	bench_opts = (struct bench_opts){ .only = only, .only_n = n, .reps = 3, .stop = shell_interrupted };
 	bench_nr_records = 0;
+	printf("bench: Ctrl-C stops after the case running\n");
 	if (!only || !strncmp("alloc_free", only, strlen(only)) || !strncmp("mm_init", only, strlen(only)))
 		bench_page_alloc(stdout);
 	bench_vm(stdout);
+	if (bench_opts.stopped) {
+		printf("^C\nbench: stopped by Ctrl-C after %u cases\n", bench_nr_records);
+		return 1;
+	}
 	if (!bench_nr_records) {
 		printf("bench: no case named '%s'%s%s ran; 'bench' alone runs (and names) every case\n", only ? only : "",
 		       argc > 2 ? " with size " : "", argc > 2 ? argv[2] : "");

@@ -1,6 +1,7 @@
 /*
  * `mmcheck` and `ptcheck`: the memory manager's invariant checkers
- * (mm/mmcheck.h) on the running firmware, and a self test that runs them.
+ * (mm/mmcheck.h) on the running firmware (the page tables of every task's
+ * address space included), and a self test that runs them.
  * Each prints every violation it finds and ends with a line
  * "<command>: N violations" that tests look for.
  */
@@ -13,8 +14,29 @@
 #include <hal/x86.h>
 #include <mm/debug/mmcheck.h>
 #include <mm/paging.h>
+#include <mm/mm_types.h>
 #include <selftest.h>
 #include <shell.h>
+#include <task.h>
+
+/* mmcheck_pgtables on the kernel page directory and on every live task's address space. */
+static unsigned long pgtables_in_use(FILE *out)
+{
+	unsigned long n = mmcheck_pgtables(out, swapper_pg_dir, false);
+
+	for (unsigned i = 0; i < NR_TASKS; i++) {
+		const struct mm_struct *mm = tasks[i].mm;
+		bool seen = false;
+
+		if (tasks[i].state != TASK_RUNNING || !mm)
+			continue;
+		for (unsigned j = 0; j < i; j++) /* threads share an mm: check it once */
+			seen |= tasks[j].state == TASK_RUNNING && tasks[j].mm == mm;
+		if (!seen)
+			n += mmcheck_pgtables(out, mm->pgd, true);
+	}
+	return n;
+}
 
 static int cmd_mmcheck(const struct shell_call *call, int argc, char **argv)
 {
@@ -39,6 +61,12 @@ static int cmd_mmcheck(const struct shell_call *call, int argc, char **argv)
 		printf("mmcheck: %-8s %s\n", parts[i].name, n ? "FAILED" : "ok");
 		total += n;
 	}
+	if (argc == 1 || !strcmp(argv[1], "pgtable")) {
+		any = true;
+		n = pgtables_in_use(stdout);
+		printf("mmcheck: %-8s %s\n", "pgtable", n ? "FAILED" : "ok");
+		total += n;
+	}
 	if (argc == 1 || !strcmp(argv[1], "pt")) {
 		any = true;
 		n = ptcheck(stdout, swapper_pg_dir, &img, &st);
@@ -50,7 +78,7 @@ static int cmd_mmcheck(const struct shell_call *call, int argc, char **argv)
 	printf("mmcheck: %lu violations\n", total);
 	return total != 0;
 }
-SHELL_CMD(mmcheck, "mmcheck", "[buddy|slab|vmalloc|pkmap|fixmap|pt]", 0, 1,
+SHELL_CMD(mmcheck, "mmcheck", "[buddy|slab|vmalloc|pkmap|fixmap|pgtable|pt]", 0, 1,
 	  "check the memory manager's invariants (all parts, or one) and report every violation", cmd_mmcheck);
 
 static int cmd_ptcheck(const struct shell_call *call, int argc, char **argv)

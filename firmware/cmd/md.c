@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <console.h>
 #include <extable.h>
+#include <firmware.h>
 #include <mm/fixmap.h>
 #include <mm/io.h>
 #include <mm/layout.h>
@@ -32,17 +32,6 @@
 
 /* Reads one unit at addr into *v; 0, or non-zero after printing why it could not. */
 typedef int (*read_fn)(void *ctx, uint64_t addr, unsigned width, uint32_t *v);
-
-/* True when the user typed Ctrl-C since the last look. */
-static bool ctrl_c(void)
-{
-	int c;
-
-	while ((c = console_trygetc()) >= 0)
-		if (c == 0x03)
-			return true;
-	return false;
-}
 
 static void print_line(uint64_t addr, unsigned width, const uint32_t *vals, unsigned n)
 {
@@ -87,7 +76,7 @@ static uint64_t dump(uint64_t addr, unsigned width, uint32_t count, read_fn rd, 
 			break;
 		}
 		count -= n;
-		if (count && ctrl_c()) {
+		if (count && shell_interrupted()) {
 			printf("^C\n");
 			*status = 1;
 			break;
@@ -166,7 +155,17 @@ static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 	unsigned width = call->width ? call->width : 4;
 	uint32_t addr, value, count;
 	char why[256];
+	bool force = false;
 
+	if (!strcmp(argv[1], "-f")) {
+		force = true;
+		argc--;
+		argv++;
+		if (argc < 3)
+			return shell_usage_error(call, "-f needs ADDR and VALUE after it");
+	} else if (argc > 4) {
+		return shell_usage_error(call, "too many arguments (takes at most 3 without -f)");
+	}
 	if (!parse_u32(argv[1], &addr))
 		return shell_usage_error(call, "ADDR must be a number (decimal or 0x-hex)");
 	if (!parse_u32(argv[2], &value))
@@ -178,6 +177,14 @@ static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 	}
 	if (parse_range(call, argc, argv, 3, addr, width, VIRT_LIMIT, 1, &count))
 		return 1;
+	if (firmware_critical_range(addr, (uint64_t)count * width, why, sizeof(why))) {
+		if (!force) {
+			printf("%s: %s; writing it can take the firmware down: refused (add -f to write anyway)\n",
+			       call->name, why);
+			return 1;
+		}
+		printf("%s: -f: %s; writing it anyway\n", call->name, why);
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		vaddr_t a = addr + i * width;
 
@@ -190,9 +197,10 @@ static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_CMD_DESC(mw, .name = "mw", .usage = "ADDR VALUE [COUNT]", .min_args = 2, .max_args = 3,
+SHELL_CMD_DESC(mw, .name = "mw", .usage = "[-f] ADDR VALUE [COUNT]", .min_args = 2, .max_args = 4,
 	       .widths = SHELL_WIDTHS_BWL,
-	       .summary = "write VALUE to COUNT (default 1) 32-bit words (.b/.w: bytes/16-bit) at virtual ADDR",
+	       .summary = "write VALUE to COUNT (default 1) 32-bit words (.b/.w: bytes/16-bit) at virtual ADDR; "
+			  "the IDT, GDT, TSS, kernel page tables, canary and stack only with -f",
 	       .fn = cmd_mw);
 
 /*

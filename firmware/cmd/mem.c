@@ -47,7 +47,10 @@ static int cmd_slabinfo(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD(slabinfo, "slabinfo", "", 0, 0, "object caches and their slabs (/proc/slabinfo)", cmd_slabinfo);
 
-/* Blocks taken with `pages alloc`, so `pages` can list them. */
+/*
+ * Blocks taken with `pages alloc`: `pages list` shows them and `pages free` frees only these, so
+ * the shell never frees a frame someone else owns (a vmalloc page, a page table).
+ */
 #define HAND_MAX 64
 static struct {
 	pfn_t pfn;
@@ -55,11 +58,13 @@ static struct {
 	bool used;
 } hand[HAND_MAX];
 
-static void hand_forget(pfn_t pfn)
+/* The slot of the block pages alloc handed out at pfn, or -1. */
+static int hand_find(pfn_t pfn)
 {
-	for (unsigned i = 0; i < HAND_MAX; i++)
+	for (int i = 0; i < HAND_MAX; i++)
 		if (hand[i].used && hand[i].pfn == pfn)
-			hand[i].used = false;
+			return i;
+	return -1;
 }
 
 static void print_block(const struct page *page, unsigned order)
@@ -119,6 +124,7 @@ static int pages_free(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t pfn, order;
 	unsigned long dbl = page_alloc_stats.double_free, bad = page_alloc_stats.bad_free;
+	int slot;
 
 	if (!parse_u32(argv[1], &pfn) || !parse_u32(argv[2], &order))
 		return shell_usage_error(call, "PFN and ORDER must be numbers");
@@ -126,11 +132,22 @@ static int pages_free(const struct shell_call *call, int argc, char **argv)
 		printf("pages: pfn 0x%x is beyond mem_map (max_pfn 0x%x)\n", pfn, max_pfn);
 		return 1;
 	}
-	/* No checks here: __free_pages() itself must catch double frees and reserved pages. */
+	slot = hand_find(pfn);
+	if (slot < 0) {
+		printf("pages: pfn 0x%x was not handed out by 'pages alloc' (it is free, or someone else's: "
+		       "the buddy allocator, a vmalloc area, a page table); 'pages list' shows what may be freed\n",
+		       pfn);
+		return 1;
+	}
+	if (order != hand[slot].order) {
+		printf("pages: pfn 0x%x was allocated with order %u, not %u; nothing freed\n", pfn, hand[slot].order,
+		       order);
+		return 1;
+	}
 	__free_pages(pfn_to_page(pfn), order);
 	if (page_alloc_stats.double_free != dbl || page_alloc_stats.bad_free != bad)
 		return 1;
-	hand_forget(pfn);
+	hand[slot].used = false;
 	printf("freed pfn 0x%05x order %u\n", pfn, order);
 	return 0;
 }
@@ -160,7 +177,7 @@ static int pages_check(const struct shell_call *call, int argc, char **argv)
 static const struct shell_cmd pages_subs[] = {
 	SHELL_SUB("list", "", 0, 0, "the blocks held by hand and the allocator's error counts", pages_list),
 	SHELL_SUB("alloc", "ORDER [dma|normal|high|any]", 1, 2, "allocate a block of 2^ORDER pages", pages_alloc),
-	SHELL_SUB("free", "PFN ORDER", 2, 2, "free a block (double and bad frees are caught)", pages_free),
+	SHELL_SUB("free", "PFN ORDER", 2, 2, "free a block that 'pages alloc' handed out", pages_free),
 	SHELL_SUB("check", "", 0, 0, "check the buddy free lists", pages_check),
 	{ 0 }
 };

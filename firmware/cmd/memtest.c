@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <console.h>
 #include <firmware.h>
 #include <hal/cpu.h>
 #include <hal/trap.h>
@@ -27,6 +26,7 @@
 #define MAX_SHOWN 20         /* bad words printed; the rest are counted */
 #define INJECT_MASK 0x00000010u
 #define MAX_PASSES 1000u
+#define PAGE_MASK64 (~(uint64_t)(PAGE_SIZE - 1))
 
 struct block {
 	pfn_t pfn;
@@ -61,13 +61,8 @@ static void mt_unmap(void *ctx, uint32_t *p, uint64_t phys)
 
 static bool mt_stop(void *ctx)
 {
-	int c;
-
 	(void)ctx;
-	while ((c = console_trygetc()) >= 0)
-		if (c == 0x03)
-			return true;
-	return false;
+	return shell_interrupted();
 }
 
 static void mt_progress(void *ctx, unsigned percent, const char *pattern)
@@ -217,7 +212,11 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 		if (a->start >= a->end)
 			return shell_usage_error(call, "START must be below END");
 		a->start &= ~(uint64_t)(PAGE_SIZE - 1);
-		a->end = (a->end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+		/* Round END up to a page, except where that would wrap past 2^64 (no RAM is there). */
+		if (a->end > PAGE_MASK64)
+			a->end = PAGE_MASK64;
+		else
+			a->end = (a->end + PAGE_SIZE - 1) & PAGE_MASK64;
 	}
 	if (npos == 1 || npos == 3) {
 		if (!parse_size(pos[npos - 1], &v) || v == 0 || v > MAX_PASSES)
@@ -227,15 +226,27 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 	return 0;
 }
 
+/* bytes as "N MiB", or "N KiB" below 1 MiB (so a small range never reads "0 MiB"), into buf. */
+static const char *amount(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes >= 1ull << 20)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(bytes >> 20));
+	else
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(bytes >> 10));
+	return buf;
+}
+
 static void print_summary(const struct session *s, const struct memtest_result *res, uint64_t pages, uint64_t us,
 			  unsigned passes_done)
 {
 	uint64_t bytes = res->bytes_read + res->bytes_written;
 	uint64_t ms = us / 1000 ? us / 1000 : 1;
 
-	printf("memtest: %s: %llu MiB, %u pass%s, %llu error%s, %llu.%03llu s\n",
+	char size[32];
+
+	printf("memtest: %s: %s, %u pass%s, %llu error%s, %llu.%03llu s\n",
 	       res->stopped ? "INTERRUPTED" : res->errors ? "FAILED" : "PASSED",
-	       (unsigned long long)(pages * PAGE_SIZE >> 20), passes_done, passes_done == 1 ? "" : "es",
+	       amount(size, sizeof(size), pages * PAGE_SIZE), passes_done, passes_done == 1 ? "" : "es",
 	       (unsigned long long)res->errors, res->errors == 1 ? "" : "s", (unsigned long long)(ms / 1000),
 	       (unsigned long long)(ms % 1000));
 	if (s->shown > MAX_SHOWN)
@@ -258,6 +269,7 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	size_t max, n, nr;
 	uint64_t pages = 0, us;
 	unsigned done = 0;
+	char size[32];
 
 	if (parse_args(call, argc, argv, &a))
 		return 1;
@@ -290,9 +302,9 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	cfg.nr_ranges = nr;
 	cfg.inject_phys = a.inject & ~3ull;
 	cfg.inject_mask = a.has_inject ? INJECT_MASK : 0;
-	printf("memtest: %llu MiB of free RAM in %lu range%s (%llu KiB in use by the firmware skipped), %u pass%s of %u "
+	printf("memtest: %s of free RAM in %lu range%s (%llu KiB in use by the firmware skipped), %u pass%s of %u "
 	       "patterns; Ctrl-C stops\n",
-	       (unsigned long long)(pages * PAGE_SIZE >> 20), (unsigned long)nr, nr == 1 ? "" : "s",
+	       amount(size, sizeof(size), pages * PAGE_SIZE), (unsigned long)nr, nr == 1 ? "" : "s",
 	       (unsigned long long)((ram_in(a.start, a.end) - pages * PAGE_SIZE) >> 10), a.passes,
 	       a.passes == 1 ? "" : "es", MEMTEST_NR_PATTERNS);
 	for (size_t i = 0; i < nr && i < 8; i++) {

@@ -160,6 +160,10 @@ static int cmd_rmap(const struct shell_call *call, int argc, char **argv)
 
 	if (!parse_u32(argv[1], &pfn))
 		return shell_usage_error(call, "which frame number?");
+	if (!pfn_valid(pfn)) {
+		printf("rmap: no frame 0x%lx (max_pfn 0x%lx)\n", (unsigned long)pfn, (unsigned long)max_pfn);
+		return 1;
+	}
 	proc_init();
 	rmap_show(stdout, pfn, task_pid_of_mm);
 	return 0;

@@ -1,4 +1,4 @@
-/* System commands: version, cmdline, e820, cpuinfo, uptime, poweroff, reboot. */
+/* System commands: version, cmdline, e820, cpuinfo, uptime, status, poweroff, reboot. */
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +51,17 @@ static int cmd_uptime(const struct shell_call *call, int argc, char **argv)
 	return 0;
 }
 SHELL_CMD(uptime, "uptime", "", 0, 0, "time since the timer started", cmd_uptime);
+
+/* Prints the previous command's status and returns it again, so `status` twice says the same. */
+static int cmd_status(const struct shell_call *call, int argc, char **argv)
+{
+	int st = shell_last_status();
+
+	printf("status %d (%s)\n", st, st ? "failed" : "success");
+	return st;
+}
+SHELL_CMD(status, "status", "", 0, 0, "print the exit status of the previous command (0: success), as $? does",
+	  cmd_status);
 
 static int cmd_poweroff(const struct shell_call *call, int argc, char **argv)
 {

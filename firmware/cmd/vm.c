@@ -101,6 +101,10 @@ static int cmd_vfree(const struct shell_call *call, int argc, char **argv)
 
 	if (arg_u32(argv, 1, &va, "address"))
 		return 1;
+	if (!va) {
+		printf("vfree: 0 is no vmalloc area; nothing freed ('vmallocinfo' lists the areas)\n");
+		return 1;
+	}
 	vfree(va);
 	return vmalloc_stats.bad_frees != bad;
 }
@@ -130,6 +134,10 @@ static int cmd_iounmap(const struct shell_call *call, int argc, char **argv)
 
 	if (arg_u32(argv, 1, &va, "address"))
 		return 1;
+	if (!va) {
+		printf("iounmap: 0 is no ioremap area; nothing unmapped ('vmallocinfo' lists the areas)\n");
+		return 1;
+	}
 	iounmap(va);
 	return vmalloc_stats.bad_frees != bad;
 }
@@ -172,6 +180,11 @@ static int cmd_kunmap(const struct shell_call *call, int argc, char **argv)
 
 	if (!(page = arg_page(argv)))
 		return 1;
+	if (!PageHighMem(page)) {
+		printf("kunmap: pfn 0x%lx is low memory, always mapped at 0x%08lx: there is no kmap to drop\n",
+		       (unsigned long)page_to_pfn(page), (unsigned long)lowmem_page_address(page));
+		return 1;
+	}
 	if (kunmap(page) == 0)
 		return 0;
 	printf("kunmap: pfn 0x%lx is not kmapped (virtual 0x%08lx); ignored\n", (unsigned long)page_to_pfn(page),

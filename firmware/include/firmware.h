@@ -2,8 +2,11 @@
 #ifndef FIRMWARE_FIRMWARE_H
 #define FIRMWARE_FIRMWARE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include <hal/page.h>
 #include <hal/trap.h>
 #include <multiboot.h>
 
@@ -55,6 +58,16 @@ void firmware_kernel_sections(struct kernel_sections *ks);
  * .rodata read-only.
  */
 void firmware_mmcheck_image(struct mmcheck_image *img);
+
+/* The boot stack (boot.S): the shell and task 0 run on it. */
+extern char boot_stack_bottom[], boot_stack_top[];
+
+/*
+ * True when [va, va + len) touches one of the firmware's own critical structures (IDT, GDT, TSS,
+ * kernel page directory or kernel page tables, stack-protector canary, the stack in use), compared
+ * by physical frame so aliases count; why then says which, at what address.
+ */
+bool firmware_critical_range(vaddr_t va, uint64_t len, char *why, size_t whylen);
 
 /* What the loader told us, kept for `e820`, `cmdline` and the memory manager. */
 extern struct boot_params boot_params;

@@ -84,6 +84,15 @@ bool parse_size(const char *s, uint64_t *out);
 /* Print "CMD: MESSAGE" and the usage of the descriptor call dispatched, and return 1 (for argument errors). */
 int shell_usage_error(const struct shell_call *call, const char *message);
 
+/*
+ * True when Ctrl-C was typed since the last look (other bytes typed meanwhile are dropped): a long
+ * command asks between steps and stops cleanly.
+ */
+bool shell_interrupted(void);
+
+/* The status the previous command line returned (0: success). */
+int shell_last_status(void);
+
 /* Read and run commands forever. */
 void shell_loop(void);
 

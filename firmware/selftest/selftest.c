@@ -30,6 +30,11 @@ static int cmd_selftest(const struct shell_call *call, int argc, char **argv)
 
 		if (argc == 2 && strcmp(t->name, argv[1]))
 			continue;
+		if (shell_interrupted()) {
+			printf("^C\nselftest: stopped by Ctrl-C before %s\n", t->name);
+			failed++;
+			break;
+		}
 		n++;
 		printf("# %s\n", t->name);
 		r = t->fn(t);

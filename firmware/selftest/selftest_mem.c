@@ -4,7 +4,8 @@
  *   mm_reports_agree  meminfo, zoneinfo and buddyinfo tell the same story;
  *   mm_exhaust        every free page of every zone is allocated, written
  *                     and checked (high pages through kmap_atomic), freed,
- *                     and the free lists return exactly to where they were;
+ *                     and the free lists return exactly to where they were
+ *                     (Ctrl-C stops it, the pages given back);
  *   mm_kmalloc        every size class, poisoning and double-free reports.
  */
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <mm/page_alloc.h>
 #include <mm/slab.h>
 #include <selftest.h>
+#include <shell.h>
 
 static int selftest_free_lists(const struct selftest *t)
 {
@@ -117,6 +119,9 @@ struct snapshot {
 	unsigned long free_pages;
 };
 
+/* Set when Ctrl-C stopped mm_exhaust: the zones left are skipped. */
+static bool stopped;
+
 static int exhaust_zone(enum zone_type z)
 {
 	static const gfp_t zone_gfp[MAX_NR_ZONES] = { GFP_DMA, GFP_KERNEL, GFP_HIGHUSER };
@@ -127,7 +132,7 @@ static int exhaust_zone(enum zone_type z)
 	unsigned long pages = 0, blocks = 0, bad = 0;
 	int ret = 0;
 
-	if (!populated_zone(zone))
+	if (!populated_zone(zone) || stopped)
 		return 0;
 	before.free_pages = zone->free_pages;
 	for (int o = 0; o < MAX_ORDER; o++)
@@ -156,17 +161,22 @@ static int exhaust_zone(enum zone_type z)
 		       zone->free_pages);
 		ret = 1;
 	}
-	list_for_each(pos, &held) {
-		struct page *page = list_entry(pos, struct page, lru);
+	/* Writing and checking every page takes a while at 3 GiB: Ctrl-C stops it (the pages go back). */
+	for (int check = 0; check < 2 && !stopped; check++) {
+		unsigned long walked = 0;
 
-		for (unsigned long i = 0; i < (1ul << page->private); i++)
-			pattern_page(page + i, false);
-	}
-	list_for_each(pos, &held) {
-		struct page *page = list_entry(pos, struct page, lru);
+		list_for_each(pos, &held) {
+			struct page *page = list_entry(pos, struct page, lru);
 
-		for (unsigned long i = 0; i < (1ul << page->private); i++)
-			bad += pattern_page(page + i, true);
+			if (++walked % 64 == 0 && shell_interrupted()) {
+				printf("# zone %s: stopped by Ctrl-C; giving the pages back\n", zone->name);
+				stopped = true;
+				ret = 1;
+				break;
+			}
+			for (unsigned long i = 0; i < (1ul << page->private); i++)
+				bad += pattern_page(page + i, check);
+		}
 	}
 	if (bad) {
 		printf("# zone %s: %lu pattern words wrong\n", zone->name, bad);
@@ -197,6 +207,7 @@ static int selftest_exhaust(const struct selftest *t)
 	unsigned long before = nr_free_pages();
 	int ret = 0;
 
+	stopped = false;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		ret |= exhaust_zone((enum zone_type)z);
 	if (nr_free_pages() != before) {
@@ -229,14 +240,27 @@ static int selftest_kmalloc(const struct selftest *t)
 	}
 	/*
 	 * A write after free is found by the next allocation of that object; a second free is
-	 * refused.
+	 * refused.  Every allocation may fail (out of memory, or `failinject`): the test then says so
+	 * and fails cleanly, with the freed object's poison put back so nobody else trips on it.
 	 */
-	printf("# two reports follow on purpose: a use after free and a double free\n");
 	keep = kmalloc(64, GFP_KERNEL);
 	a = kmalloc(64, GFP_KERNEL);
+	if (!keep || !a) {
+		printf("# kmalloc(64) failed: the use-after-free and double-free checks did not run\n");
+		kfree(keep);
+		kfree(a);
+		return 1;
+	}
+	printf("# two reports follow on purpose: a use after free and a double free\n");
 	kfree(a);
 	a[33] = 1;
 	b = kmalloc(64, GFP_KERNEL);
+	if (!b) {
+		a[33] = POISON_FREE;
+		kfree(keep);
+		printf("# kmalloc(64) failed: the use-after-free and double-free checks did not run\n");
+		return 1;
+	}
 	kfree(b);
 	kfree(b);
 	kfree(keep);

@@ -19,6 +19,12 @@ extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 #define ESC_TIMEOUT_MS 500u
 
 static struct line_editor editor;
+static int last_status;
+
+int shell_last_status(void)
+{
+	return last_status;
+}
 
 const struct shell_cmd *shell_find(const char *name)
 {
@@ -178,13 +184,15 @@ void shell_loop(void)
 		switch (r) {
 		case LE_LINE:
 			le_history_add(&editor, editor.buf);
-			shell_run_line(editor.buf);
+			last_status = shell_run_line(editor.buf);
 			break;
 		case LE_REJECT_LONG:
 			printf("line too long (max %d characters), discarded\n", LINE_MAX_CHARS);
+			last_status = 1;
 			break;
 		case LE_REJECT_BYTE:
 			printf("line contains NUL, control or non-ASCII bytes, discarded\n");
+			last_status = 1;
 			break;
 		default:
 			break;

@@ -60,6 +60,10 @@ static unsigned long scaled(unsigned long ops)
 
 bool bench_selected(const char *name, unsigned long n)
 {
+	if (bench_opts.stopped || (bench_opts.stop && bench_opts.stop())) {
+		bench_opts.stopped = true;
+		return false;
+	}
 	if (bench_opts.only && strncmp(name, bench_opts.only, strlen(bench_opts.only)) != 0)
 		return false;
 	if (bench_opts.only && bench_opts.exact && strcmp(name, bench_opts.only) != 0)

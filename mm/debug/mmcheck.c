@@ -44,6 +44,24 @@ unsigned long mmcheck_finish(struct mmcheck_ctx *c)
 
 /* ---- buddy ---- */
 
+/*
+ * True when frame pfn lies inside a free buddy block: the block's head is pfn rounded down to some
+ * order o and carries PG_buddy with an order of at least o (Linux's is_free_buddy_page()).  A frame
+ * in the middle of a merged block has neither PG_buddy nor a telling count, so this is the test.
+ */
+static bool frame_is_free(pfn_t pfn)
+{
+	for (unsigned o = 0; o < MAX_ORDER; o++) {
+		pfn_t head = pfn & ~((1u << o) - 1);
+
+		if (head >= max_pfn)
+			return false;
+		if (PageBuddy(&mem_map[head]) && mem_map[head].private >= o)
+			return true;
+	}
+	return false;
+}
+
 /* Check the pages of the free block of 2^order frames whose head is at pfn in zone z. */
 static void check_free_block(struct mmcheck_ctx *c, int z, pfn_t pfn, unsigned order)
 {
@@ -195,7 +213,7 @@ static void check_area_pages(struct mmcheck_ctx *c, const struct vm_struct *v)
 			if (!p || pa >> PAGE_SHIFT != page_to_pfn(p))
 				mmcheck_violation(c, "0x%08lx maps pfn:%#llx, the area recorded pfn:%#x", (unsigned long)va,
 						  (unsigned long long)(pa >> PAGE_SHIFT), p ? page_to_pfn(p) : 0);
-			else if (p->_count < 1 || PageBuddy(p))
+			else if (p->_count < 1 || frame_is_free(page_to_pfn(p)))
 				mmcheck_violation(c, "0x%08lx maps pfn:%#x, which is free", (unsigned long)va,
 						  page_to_pfn(p));
 		}
@@ -249,6 +267,44 @@ unsigned long mmcheck_vmalloc(FILE *out)
 	if (n <= max_areas && (listed != n || u != used))
 		mmcheck_violation(&c, "vmalloc_usage says %u areas of %lu bytes, the list has %lu of %lu", listed, u, n,
 				  used);
+	return mmcheck_finish(&c);
+}
+
+/* ---- page tables ---- */
+
+/* Report frame pa (what says what uses it) when the buddy allocator holds it as free. */
+static void check_frame_in_use(struct mmcheck_ctx *c, paddr_t pa, const char *what, vaddr_t va)
+{
+	pfn_t pfn = (pfn_t)(pa >> PAGE_SHIFT);
+
+	if (pa >> PAGE_SHIFT >= max_pfn || !frame_is_free(pfn))
+		return;
+	mmcheck_violation(c, "pfn:%#x is free but is %s 0x%08lx", pfn, what, (unsigned long)va);
+}
+
+unsigned long mmcheck_pgtables(FILE *out, paddr_t pgd, bool user)
+{
+	struct mmcheck_ctx c = { out, "pgtable", 0 };
+	vaddr_t span = hal_table_span(), start = user ? 0 : PAGE_OFFSET;
+	uint64_t end = user ? PAGE_OFFSET : 0x100000000ull;
+	unsigned long irq = hal_irq_save();
+
+	for (unsigned i = 0; i < (1u << HAL_PGD_ORDER); i++)
+		check_frame_in_use(&c, pgd + (paddr_t)i * PAGE_SIZE, "a page of the page directory of", 0);
+	for (uint64_t a = start; a < end; a += span) {
+		vaddr_t va = (vaddr_t)a;
+		paddr_t table, pa;
+
+		if (!hal_query_table(pgd, va, &table))
+			continue;
+		check_frame_in_use(&c, table, "the page table covering", va);
+		if (!user)
+			continue;
+		for (vaddr_t p = va; p - va < span; p += PAGE_SIZE)
+			if (hal_query_page(pgd, p, &pa, NULL))
+				check_frame_in_use(&c, pa, "mapped by a user page table at", p);
+	}
+	hal_irq_restore(irq);
 	return mmcheck_finish(&c);
 }
 
@@ -376,6 +432,7 @@ unsigned long mmcheck_all(FILE *out, const struct mmcheck_image *img)
 	n += mmcheck_vmalloc(out);
 	n += mmcheck_pkmap(out);
 	n += mmcheck_fixmap(out);
+	n += mmcheck_pgtables(out, swapper_pg_dir, false);
 	n += ptcheck(out, swapper_pg_dir, img, NULL);
 	return n;
 }

@@ -298,7 +298,11 @@ static void print_summary(const struct stress_config *cfg, const struct stress_r
 		fprintf(out, "stress: process leaks: mm_struct %ld, vm_area_struct %ld, anon_vma %ld, filp %ld\n",
 			r->leak_mm_structs, r->leak_vmas, r->leak_anon_vmas, r->leak_files);
 	}
-	fprintf(out, "stress: seed %llu %s\n", (unsigned long long)cfg->seed, r->ok ? "PASSED" : "FAILED");
+	if (r->stopped)
+		fprintf(out, "stress: stopped after %lu of %lu operations; everything it held was released\n",
+			r->ops_done, cfg->ops);
+	fprintf(out, "stress: seed %llu %s\n", (unsigned long long)cfg->seed,
+		r->ok ? "PASSED" : r->stopped ? "STOPPED" : "FAILED");
 }
 
 int stress_run(const struct stress_config *cfg, struct stress_result *res)
@@ -354,6 +358,12 @@ int stress_run(const struct stress_config *cfg, struct stress_result *res)
 				res->ops_done + 1, cfg->ops, stress_st.live_pages, res->failures);
 		if (res->violations || res->corruptions > 100)
 			break;
+		if (cfg->stop && (res->ops_done + 1) % STRESS_STOP_EVERY == 0 && res->ops_done + 1 < cfg->ops &&
+		    cfg->stop(cfg->stop_ctx)) {
+			res->ops_done++;
+			res->stopped = true;
+			break;
+		}
 	}
 	release_everything();
 	stdout = saved;
@@ -382,7 +392,7 @@ int stress_run(const struct stress_config *cfg, struct stress_result *res)
 	res->ok = !res->violations && !res->leak_mm_structs && !res->leak_vmas && !res->leak_anon_vmas &&
 		  !res->leak_files && !res->corruptions && !res->leak_free_pages && !res->leak_slab_objects &&
 		  !res->leak_slab_pages && !res->leak_vmalloc_bytes && !res->leak_vmalloc_areas &&
-		  !res->leak_pkmap_slots && !res->leak_kmap_atomic && !res->leak_pagetables;
+		  !res->leak_pkmap_slots && !res->leak_kmap_atomic && !res->leak_pagetables && !res->stopped;
 	print_summary(cfg, res);
 	return res->ok ? 0 : 1;
 }

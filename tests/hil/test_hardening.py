@@ -37,7 +37,7 @@ def _no_oops(t):
 
 def test_mmcheck_clean_after_boot(booted):
     out = booted.cmd("mmcheck", timeout=CHECK_TIMEOUT)
-    for part in ("buddy", "slab", "vmalloc", "pkmap", "fixmap", "pt"):
+    for part in ("buddy", "slab", "vmalloc", "pkmap", "fixmap", "pgtable", "pt"):
         assert re.search(rf"^mmcheck: {part}\s+ok$", out, re.M), out
     assert out.endswith("mmcheck: 0 violations")
 

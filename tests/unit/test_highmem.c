@@ -11,6 +11,14 @@
 /* The self tests of the image, compiled here against the fake hal. */
 #include "../../firmware/selftest/selftest_vm.c"
 
+/* Calls of shell_interrupted() before it says Ctrl-C was typed (0: never). */
+static unsigned long interrupt_after;
+
+bool shell_interrupted(void)
+{
+	return interrupt_after && --interrupt_after == 0;
+}
+
 /* The n-th free high page, allocated once per boot. */
 #define NR_HIGH 4096
 static struct page *high[NR_HIGH];
@@ -325,6 +333,28 @@ static void test_selftests_on_host(void **state)
 	assert_unlocked();
 }
 
+/* Ctrl-C stops the walk over every high page: a failure that says so, with every kmap dropped. */
+static void test_highmem_every_page_stops_on_ctrl_c(void **state)
+{
+	char *text;
+	int r = 0;
+
+	interrupt_after = 2;
+	CAPTURE(text, {
+		FILE *saved = stdout;
+
+		stdout = out;
+		r = selftest_highmem_every_page(&__selftest_entry_highmem_every_page);
+		stdout = saved;
+	});
+	interrupt_after = 0;
+	assert_int_equal(r, 1);
+	assert_non_null(strstr(text, "# stopped by Ctrl-C at pfn"));
+	free(text);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	assert_unlocked();
+}
+
 static void test_bench_lines(void **state)
 {
 	static const char *const cases[] = {
@@ -484,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_pkmap_show, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_selftests_on_host, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_highmem_every_page_stops_on_ctrl_c, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_bench_lines, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_bitmap_matches_seed_walk, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_fresh_kmaps_flush_budget, setup1g, teardown1g),

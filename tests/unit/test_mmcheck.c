@@ -7,6 +7,8 @@
 #include "test_hardening.h"
 
 #include <mm/io.h>
+#include <mm/memory.h>
+#include <mm/mman.h>
 
 static int boot32m(void **state)
 {
@@ -389,6 +391,96 @@ static void test_ptcheck_missing_shared_table(void **state)
 	hb_assert_clean();
 }
 
+/* Take frame p back out of the free lists (allocating its zone's pages until p comes). */
+static void take_back(struct page *p)
+{
+	static const gfp_t zone_gfp[MAX_NR_ZONES] = { GFP_DMA, GFP_KERNEL, GFP_HIGHUSER };
+	static struct page *others[1u << 16];
+	unsigned n = 0;
+	struct page *got;
+
+	while ((got = alloc_pages(zone_gfp[page_zonenum(p)] | __GFP_THISZONE | __GFP_NOWARN, 0)) != p) {
+		assert_non_null(got);
+		assert_true(n < sizeof(others) / sizeof(others[0]));
+		others[n++] = got;
+	}
+	while (n)
+		__free_page(others[--n]);
+}
+
+/* The report of mmcheck_pgtables(pgd, user), into *text (free it); returns the violations. */
+static unsigned long pgtables_report(paddr_t pgd, bool user, char **text)
+{
+	size_t len;
+	FILE *out = open_memstream(text, &len);
+	unsigned long n;
+
+	assert_non_null(out);
+	n = mmcheck_pgtables(out, pgd, user);
+	fclose(out);
+	return n;
+}
+
+/*
+ * A vmalloc page freed behind its area's back (`pages free` of a frame it never handed out) and
+ * merged into a bigger free block: neither PG_buddy nor a count of its own betrays it, the free
+ * block does.
+ */
+static void test_vmalloc_page_freed_under_the_area(void **state)
+{
+	vaddr_t va = vmalloc(PAGE_SIZE);
+	struct vm_struct *a = find_vm_area(va);
+	struct page *p = a->pages[0];
+
+	hb_assert_clean();
+	__free_page(p);
+	hb_assert_detects("which is free");
+	take_back(p);
+	hb_assert_clean();
+	vfree(va);
+	hb_assert_clean();
+}
+
+/*
+ * A user page table and a user page freed while an address space still maps them: each frame has
+ * two owners, and mmcheck_pgtables names both.
+ */
+static void test_user_page_table_freed_under_the_mm(void **state)
+{
+	struct mm_struct *mm;
+	paddr_t table, pa;
+	uint8_t v = 1;
+	char *text = NULL;
+
+	proc_mm_init();
+	sysctl_max_map_count = DEFAULT_MAX_MAP_COUNT;
+	mm = mm_alloc();
+	assert_non_null(mm);
+	assert_false(IS_ERR_VALUE(do_mmap(mm, NULL, 0x50000000u, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0)));
+	assert_int_equal(access_process_vm(mm, 0x50000000u, &v, 1, true), 1);
+	assert_true(hal_query_table(mm->pgd, 0x50000000u, &table));
+	assert_true(hal_query_page(mm->pgd, 0x50000000u, &pa, NULL));
+	assert_int_equal(pgtables_report(mm->pgd, true, &text), 0);
+	free(text);
+
+	__free_page(pfn_to_page((pfn_t)(table >> PAGE_SHIFT)));
+	assert_true(pgtables_report(mm->pgd, true, &text) >= 1);
+	assert_non_null(strstr(text, "is free but is the page table covering 0x50000000"));
+	free(text);
+	take_back(pfn_to_page((pfn_t)(table >> PAGE_SHIFT)));
+
+	__free_page(pfn_to_page((pfn_t)(pa >> PAGE_SHIFT)));
+	assert_true(pgtables_report(mm->pgd, true, &text) >= 1);
+	assert_non_null(strstr(text, "is free but is mapped by a user page table at 0x50000000"));
+	free(text);
+	take_back(pfn_to_page((pfn_t)(pa >> PAGE_SHIFT)));
+	assert_int_equal(pgtables_report(mm->pgd, true, &text), 0);
+	free(text);
+	mmput(mm);
+	hb_assert_clean();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +506,8 @@ int main(void)
 		cmocka_unit_test_setup(test_ptcheck_writable_text_alias, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_gaps_and_top, boot32m),
 		cmocka_unit_test_setup(test_ptcheck_missing_shared_table, boot32m),
+		cmocka_unit_test_setup(test_vmalloc_page_freed_under_the_area, boot32m),
+		cmocka_unit_test_setup(test_user_page_table_freed_under_the_mm, boot32m),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,10 +185,49 @@ static void test_planted_violation_stops_the_run(void **state)
 	hb_assert_clean();
 }
 
+/* A stop callback that says "stop" on its third call. */
+static bool stop_on_third(void *ctx)
+{
+	unsigned *calls = ctx;
+
+	return ++*calls == 3;
+}
+
+/* A stop callback asked every STRESS_STOP_EVERY operations ends the run early, with nothing leaked. */
+static void test_stop_ends_the_run_cleanly(void **state)
+{
+	unsigned calls = 0;
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+	FILE *quiet = fopen("/dev/null", "w");
+	struct stress_config cfg = { .seed = 5, .ops = 1000000, .check_every = 0, .img = &hb_image, .out = out,
+				     .quiet = quiet, .stop = stop_on_third, .stop_ctx = &calls };
+	struct stress_result r;
+
+	assert_int_equal(stress_run(&cfg, &r), 1);
+	fclose(out);
+	fclose(quiet);
+	assert_true(r.stopped);
+	assert_false(r.ok);
+	assert_int_equal(calls, 3);
+	assert_int_equal(r.ops_done, 3 * STRESS_STOP_EVERY);
+	assert_int_equal(r.violations, 0);
+	assert_int_equal(r.leak_free_pages, 0);
+	assert_int_equal(r.leak_slab_objects, 0);
+	assert_int_equal(r.leak_vmalloc_bytes, 0);
+	assert_int_equal(r.leak_pkmap_slots, 0);
+	assert_non_null(strstr(text, "stress: stopped after 192 of 1000000 operations"));
+	assert_non_null(strstr(text, "stress: seed 5 STOPPED"));
+	free(text);
+	hb_assert_clean();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_200k_ops, boot1g, finish),
+		cmocka_unit_test_setup_teardown(test_stop_ends_the_run_cleanly, boot1g, finish),
 		cmocka_unit_test_setup_teardown(test_200k_ops_random_injection, boot1g, finish),
 		cmocka_unit_test_setup_teardown(test_nth_injection_small_machine, boot32m, finish),
 		cmocka_unit_test_setup_teardown(test_replays_from_seed, boot1g, finish),

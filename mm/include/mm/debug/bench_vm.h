@@ -15,6 +15,8 @@ struct bench_opts {
 	unsigned quick;         /* non-zero: a tenth of the operations (the ctest smoke run) */
 	const char *skip;       /* leave out the cases whose name starts with this (NULL: none) */
 	unsigned exact;         /* non-zero: only must be the whole name, not a prefix */
+	bool (*stop)(void);     /* asked before each case (NULL: never); true skips every case left */
+	bool stopped;           /* set once stop said true */
 };
 
 extern struct bench_opts bench_opts;

@@ -11,6 +11,7 @@
  *           without overlap, its pages mapped and its guard page not;
  *   pkmap   pkmap_count[] agrees with the PKMAP page table and page->virtual;
  *   fixmap  only fixmap slots of the enum are mapped, with sane targets;
+ *   pgtable no page directory, page table or user page mapped is a free frame;
  *   ptcheck a full walk of the kernel page directory that attributes every
  *           present mapping to a region of the layout and checks the
  *           permissions that region should have (see ptcheck()).
@@ -87,6 +88,14 @@ unsigned long mmcheck_pkmap(FILE *out);
 unsigned long mmcheck_fixmap(FILE *out);
 
 /*
+ * Check that no frame page directory pgd uses is free in the buddy allocator: the directory's own
+ * pages, every page table (of the kernel part, or with user of the user part), and with user every
+ * frame the user part maps.  A frame that is both free and in use has two owners (a stray
+ * __free_pages of a live page table or user page); returns the violations.
+ */
+unsigned long mmcheck_pgtables(FILE *out, paddr_t pgd, bool user);
+
+/*
  * Walk every directory and table entry of the kernel page directory pgd
  * and attribute each present mapping to its region: nothing below
  * PAGE_OFFSET; the linear map exactly phys + PAGE_OFFSET up to
@@ -119,8 +128,10 @@ void mmcheck_violation(struct mmcheck_ctx *c, const char *fmt, ...) __attribute_
 /* Say how many violations of c's part were not printed, and return c->found. */
 unsigned long mmcheck_finish(struct mmcheck_ctx *c);
 
-/* Run every checker above (ptcheck on swapper_pg_dir with img) and return the sum of their
- * violations. */
+/*
+ * Run every checker above (mmcheck_pgtables and ptcheck on swapper_pg_dir, ptcheck with img) and
+ * return the sum of their violations.
+ */
 unsigned long mmcheck_all(FILE *out, const struct mmcheck_image *img);
 
 #endif

@@ -82,7 +82,13 @@ struct stress_config {
 	FILE *quiet;
 	/* 0..100: share of operations drawn from the process mix (0: none) */
 	unsigned proc_percent;
+	/* Asked every STRESS_STOP_EVERY operations (NULL: never); true ends the run early, cleanly. */
+	bool (*stop)(void *ctx);
+	void *stop_ctx;
 };
+
+/* Operations between two calls of stress_config.stop. */
+#define STRESS_STOP_EVERY 64ul
 
 struct stress_result {
 	unsigned long ops_done;
@@ -103,7 +109,8 @@ struct stress_result {
 	unsigned long max_mms;        /* the most address spaces alive at once */
 	unsigned long max_rss;        /* the most user pages present at once, all address spaces */
 	long leak_mm_structs, leak_vmas, leak_anon_vmas, leak_files;
-	bool ok;                      /* no violation, no corruption, no leak */
+	bool stopped;                 /* cfg->stop ended the run before cfg->ops operations */
+	bool ok;                      /* no violation, no corruption, no leak, not stopped */
 };
 
 /* The name of operation op, as the summary prints it. */

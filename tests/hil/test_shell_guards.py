@@ -1,0 +1,278 @@
+"""The shell refuses what would hurt the firmware and stops what runs too long.
+
+- `pages free` frees only what `pages alloc` handed out (never a vmalloc page or a page table);
+- `vfree 0`, `iounmap 0`, `kunmap` of a low frame: a message and a failing `status`;
+- `memtest START 2^64-1` does not wrap while rounding END, and ranges below 1 MiB print KiB;
+- `stress` bounds its operation count, and `stress`, `bench` and `selftest` stop on Ctrl-C;
+- every self test survives allocation failures (`failinject nth N`, `failinject random N`);
+- `mw` refuses the IDT, the kernel page directory, the canary and the stack unless given -f.
+"""
+
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from checks import oops_lines
+
+MMCHECK_CLEAN = "mmcheck: 0 violations"
+SELFTEST_SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
+
+
+def status(t):
+    out = t.cmd("status")
+    m = re.match(r"status (\d+) ", out)
+    assert m, f"status: {out!r}"
+    return int(m.group(1))
+
+
+def memfree(t):
+    m = re.search(r"^MemFree:\s+(\d+) kB", t.cmd("meminfo"), re.MULTILINE)
+    assert m
+    return int(m.group(1))
+
+
+def frames_of(pt_text):
+    """The frame of the page table and of the page that `pt`/`upt` output shows."""
+    pde = re.search(r"PDE #\d+ += 0x([0-9a-f]+)", pt_text)
+    page = re.search(r"mapped: phys 0x([0-9a-f]+)", pt_text)
+    assert pde and page, pt_text
+    return int(pde.group(1), 16) >> 12, int(page.group(1), 16) >> 12
+
+
+def pfn_of(t, va):
+    """The frame the kernel address va maps to, from `pt`."""
+    return frames_of(t.cmd(f"pt 0x{va:08x}"))[1]
+
+
+def test_status_reports_success_and_failure(console):
+    console.cmd("version")
+    assert status(console) == 0
+    console.cmd("no-such-command")
+    assert status(console) == 1
+    assert status(console) == 1  # status repeats the status it reports
+
+
+def test_pages_free_takes_only_what_pages_alloc_handed_out(console):
+    before = memfree(console)
+    out = console.cmd("vmalloc 4K")
+    va = int(re.search(r"vmalloc: 0x([0-9a-f]+)", out).group(1), 16)
+    pfn = pfn_of(console, va)
+    bad = console.cmd(f"pages free 0x{pfn:x} 0")
+    assert "was not handed out by 'pages alloc'" in bad, bad
+    assert status(console) == 1
+    # The vmalloc page still has one owner.
+    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+    console.cmd(f"vfree 0x{va:x}")
+
+    got = console.cmd("pages alloc 1")
+    mine = int(re.search(r"pfn 0x([0-9a-f]+) order 1", got).group(1), 16)
+    wrong = console.cmd(f"pages free 0x{mine:x} 0")
+    assert "was allocated with order 1, not 0" in wrong, wrong
+    assert status(console) == 1
+    assert f"freed pfn 0x{mine:05x} order 1" in console.cmd(f"pages free 0x{mine:x} 1")
+    assert status(console) == 0
+    again = console.cmd(f"pages free 0x{mine:x} 1")
+    assert "was not handed out" in again, again
+    assert status(console) == 1
+    assert memfree(console) == before
+    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+
+
+@pytest.mark.parametrize("line, says", [
+    ("vfree 0", "nothing freed"),
+    ("iounmap 0", "nothing unmapped"),
+    ("kunmap 0x100", "no kmap to drop"),
+    ("rmap 0xffffffff", "rmap: no frame 0xffffffff"),
+])
+def test_bad_addresses_get_a_message_and_fail(console, line, says):
+    out = console.cmd(line)
+    assert says in out, out
+    assert status(console) == 1
+
+
+def test_memtest_end_at_the_top_of_the_address_space(console):
+    mem = console.config.memory_bytes or (1 << 30)
+    start = mem - (8 << 20)
+    out = console.cmd(f"memtest 0x{start:x} 18446744073709551615 1", timeout=300)
+    assert "no free RAM" not in out, out
+    m = re.search(r"^memtest: PASSED: (\d+) MiB", out, re.MULTILINE)
+    assert m and int(m.group(1)) > 0, out
+
+
+def test_memtest_below_one_mib_prints_kib(console):
+    mem = console.config.memory_bytes or (1 << 30)
+    start = mem - (8 << 20)
+    out = console.cmd(f"memtest 0x{start:x} 0x{start + 0x80000:x} 1", timeout=120)
+    assert "0 MiB" not in out, out
+    assert re.search(r"^memtest: \d+ KiB of free RAM", out, re.MULTILINE), out
+    assert re.search(r"^memtest: PASSED: \d+ KiB, 1 pass", out, re.MULTILINE), out
+
+
+def test_stress_bounds_its_operation_count(console):
+    out = console.cmd("stress 1 1000000000")
+    assert "OPS must be 1 to 10000000" in out, out
+    assert status(console) == 1
+
+
+def _start_and_interrupt(t, line, started, stopped, timeout=120):
+    """Start line, send Ctrl-C once started shows; the whole transcript of the command and the time
+    from Ctrl-C to the prompt."""
+    t.flush_input_buffer()
+    start = len(t.log)
+    t.send_raw(line + "\r")
+    t.expect(started, timeout=timeout)
+    time.sleep(1)
+    t0 = time.monotonic()
+    t.send_raw(b"\x03")
+    t.expect(stopped, timeout=60)
+    t.wait_prompt(timeout=120)
+    return t.log[start:].replace("\r\n", "\n"), time.monotonic() - t0
+
+
+def test_stress_stops_on_ctrl_c(console):
+    before = memfree(console)
+    out, took = _start_and_interrupt(console, "stress 7 10000000", r"stress: seed 7, 10000000 operations",
+                                     r"stress: stopped by Ctrl-C")
+    assert took < 30, out
+    assert "stress: leaks: free pages 0, slab objects 0, slab pages 0, vmalloc bytes 0" in out, out
+    assert "stress: seed 7 STOPPED" in out, out
+    assert status(console) == 1
+    assert memfree(console) == before
+    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+
+
+def test_bench_stops_on_ctrl_c(console):
+    out, _ = _start_and_interrupt(console, "bench", r"BENCH name=", r"bench: stopped by Ctrl-C")
+    assert status(console) == 1
+
+
+@pytest.mark.qemu_only
+def test_selftest_mm_exhaust_stops_on_ctrl_c(fresh_target):
+    # -m 3G: the walk over every free page takes well over the second before Ctrl-C.
+    console = fresh_target(memory="3G")
+    before = memfree(console)
+    out, _ = _start_and_interrupt(console, "selftest mm_exhaust", r"# mm_exhaust",
+                                  r"stopped by Ctrl-C; giving the pages back")
+    assert "0 passed, 1 failed" in out, out
+    assert status(console) == 1
+    assert memfree(console) == before
+    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+
+
+# ---------------------------------------------------------------------------
+# self tests under allocation-failure injection
+# ---------------------------------------------------------------------------
+
+INJECTIONS = ["nth 1", "nth 2", "nth 3", "nth 7", "random 4 11", "random 9 12345"]
+
+
+@pytest.fixture(scope="module")
+def small(hil):
+    """-m 128M: no high memory, so each full selftest run is quick."""
+    t = hil.new_target("shell-guards-128M", memory="128M")
+    t.boot()
+    yield t
+    hil.release(t)
+
+
+def test_every_selftest_survives_allocation_failures(small):
+    names = re.findall(r"^# (\w+)$", small.cmd("selftest", timeout=300), re.MULTILINE)
+    assert "mm_kmalloc" in names and len(names) >= 10, names
+    for inj in INJECTIONS:
+        small.cmd(f"failinject {inj}")
+        out = small.cmd("selftest", timeout=300)
+        small.cmd("failinject off")
+        assert not oops_lines(out), f"failinject {inj}:\n{out}"
+        m = SELFTEST_SUMMARY_RE.search(out)
+        assert m, f"failinject {inj}: no summary:\n{out}"
+        assert int(m.group(1)) + int(m.group(2)) == len(names), out
+        assert re.findall(r"^(?:not )?ok \d+ (\w+)$", out, re.MULTILINE) == names, out
+    # Nothing leaked and nothing broke: a clean run afterwards passes everything.
+    out = small.cmd("selftest", timeout=300)
+    assert f"{len(names)} passed, 0 failed" in out, out
+    assert MMCHECK_CLEAN in small.cmd("mmcheck")
+
+
+# ---------------------------------------------------------------------------
+# mw and the firmware's critical structures
+# ---------------------------------------------------------------------------
+
+
+def _symbols(image):
+    out = subprocess.run(["nm", image], check=True, capture_output=True, text=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms.setdefault(parts[2], int(parts[0], 16))
+    return syms
+
+
+@pytest.mark.qemu_only
+def test_mw_refuses_critical_structures_without_f(console):
+    syms = _symbols(console.image)
+    cr3 = int(re.search(r"CR3: ([0-9a-f]{8})", console.cmd("cpuinfo")).group(1), 16)
+    pgd = 0xC0000000 + (cr3 & ~0xfff)
+    cases = [
+        (syms["idt"] + 14 * 8, "the IDT"),
+        (syms["gdt"] + 8, "the GDT"),
+        (syms["tss"] + 4, "the TSS"),
+        (syms["__stack_chk_guard"], "the stack-protector canary"),
+        (pgd + 0xC00, "the kernel page directory"),
+        (syms["boot_stack_top"] - 64, "the stack the shell is running on"),
+    ]
+    for addr, what in cases:
+        out = console.cmd(f"mw 0x{addr:08x} 0")
+        assert what in out and "refused (add -f to write anyway)" in out, (hex(addr), out)
+        assert status(console) == 1
+    # A kernel page table, found through the directory entry of a vmalloc address.
+    assert "refused" in console.cmd(f"mw 0x{pgd + 0xC00:08x} 0 4")
+    # -f writes anyway: put the canary's own value back.
+    canary = syms["__stack_chk_guard"]
+    value = int(console.cmd(f"md 0x{canary:08x} 1").split()[1], 16)
+    out = console.cmd(f"mw -f 0x{canary:08x} 0x{value:08x}")
+    assert "-f: " in out and "writing it anyway" in out, out
+    assert status(console) == 0
+    # Ordinary memory is written as before.
+    buf = int(re.search(r"vmalloc: 0x([0-9a-f]+)", console.cmd("vmalloc 4K")).group(1), 16)
+    assert console.cmd(f"mw 0x{buf:08x} 0x12345678") == ""
+    assert "12345678" in console.cmd(f"md 0x{buf:08x} 1")
+    console.cmd(f"vfree 0x{buf:x}")
+    assert "gcc" in console.cmd("version").lower()
+
+
+def test_mw_usage_names_f(console):
+    out = console.cmd("help mw")
+    assert "[-f] ADDR VALUE [COUNT]" in out, out
+    out = console.cmd("mw 0 1 2 3")
+    assert "too many arguments" in out, out
+
+
+@pytest.mark.qemu_only
+def test_mmcheck_walks_live_user_page_tables(hil, fresh_target):
+    proctest = os.path.join(os.path.dirname(hil.image), "user", "proctest")
+    console = fresh_target(extra_args=f"-initrd {proctest}")
+    started = len(console.log)
+    console.cmd("run proctest munmap &")
+    deadline = time.monotonic() + 20
+    while not (m := re.search(r"munmap: pid (\d+) has 0x([0-9a-f]+)-", console.log[started:])):
+        assert time.monotonic() < deadline, console.log[started:]
+        console.drain(quiet=0.5, limit=2.0)
+    pid, start = m.group(1), m.group(2)
+    out = console.cmd("mmcheck pgtable")
+    assert re.search(r"^mmcheck: pgtable +ok$", out, re.MULTILINE), out
+    assert out.endswith(MMCHECK_CLEAN), out
+    # The frame behind a live user page is not the shell's to free.
+    table, page = frames_of(console.cmd(f"upt {pid} 0x{start}"))
+    for pfn in (table, page):
+        bad = console.cmd(f"pages free 0x{pfn:x} 0")
+        assert "was not handed out by 'pages alloc'" in bad, bad
+    deadline = time.monotonic() + 20
+    while "munmap: pass" not in console.log[started:]:
+        assert time.monotonic() < deadline, console.log[started:]
+        console.drain(quiet=0.5, limit=2.0)
+    console.resync()
+    assert MMCHECK_CLEAN in console.cmd("mmcheck")
