@@ -1,7 +1,7 @@
 /*
  * Open files, inodes' page caches and the fault operation of file regions. "By traversing
  * vm_file->f_dentry->d_inode->i_mapping, the associated address_space for the region may be
- * obtained" (Understanding the Linux Virtual Memory Manager, §4.2); here the chain is
+ * obtained" (Understanding the Linux Virtual Memory Manager, §5.2); here the chain is
  * vm_file->f_inode->i_mapping. A cached page holds one reference of the cache and one per
  * page-table entry, so two processes mapping the same file page map one physical page.
  */

@@ -1,7 +1,7 @@
 /*
  * Address spaces: their creation with a page directory of their own, the reference counts that let
  * threads share one ("threads are identified in the task list by finding all task_structs which
- * have pointers to the same mm_struct", Understanding the Linux Virtual Memory Manager, ch. 4), and
+ * have pointers to the same mm_struct", Understanding the Linux Virtual Memory Manager, ch. 5), and
  * fork's copy of every region with copy-on-write for private pages.
  */
 #include <string.h>

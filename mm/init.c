@@ -253,7 +253,7 @@ static int setup_bootmem(const struct mm_init_state *s)
 }
 
 /* Step 3, mem_map from bootmem, "usually at the 16MiB mark to keep memory reserved for ZONE_DMA"
- * (Understanding the Linux Virtual Memory Manager, §2.6), and the newlib heap arena next to it, at
+ * (Understanding the Linux Virtual Memory Manager, §3.6), and the newlib heap arena next to it, at
  * most an eighth of low memory; -1 when mem_map finds no room. */
 static int place_mem_map(struct mm_init_state *s)
 {

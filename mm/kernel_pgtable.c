@@ -2,7 +2,7 @@
  * The kernel page-table service of the vmalloc, PKMAP, fixmap and ioremap areas: map one page in
  * the kernel page directory (supplying a page table paging_init() should have made), check that a
  * table covers an address at boot, and unmap a range with the TLB flushes it needs
- * ("Understanding the Linux Virtual Memory Manager", §3.6 and §7.3).
+ * ("Understanding the Linux Virtual Memory Manager", §4.6 and §8.3).
  */
 #include <string.h>
 

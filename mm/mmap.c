@@ -1,7 +1,7 @@
 /*
  * The memory system calls of an address space, built from the region primitives of vma.c: mmap,
  * munmap, brk, plus finding room, the stack's growth and exit's teardown ("Understanding the Linux
- * Virtual Memory Manager", §4.4-§4.6).
+ * Virtual Memory Manager", §5.4-§5.6).
  *
  * Failure atomicity: every operation that can split regions allocates the
  * new vm_area_structs it may need (at most two) before its first change,

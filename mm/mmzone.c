@@ -1,6 +1,6 @@
 /*
  * The node, its zones and mem_map: "a struct page for every page frame" (Understanding the Linux
- * Virtual Memory Manager, ch. 2). mem_map starts at frame 0 and ends at max_pfn, holes included, so
+ * Virtual Memory Manager, ch. 3). mem_map starts at frame 0 and ends at max_pfn, holes included, so
  * a frame number indexes it directly (the flat memory model).
  */
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * The kernel page directory, swapper_pg_dir, built once at boot.
  *
  * "page table entries exist to map physical memory to the virtual address range beginning at
- * PAGE_OFFSET" (Understanding the Linux Virtual Memory Manager, §4.1): all of low memory, holes
+ * PAGE_OFFSET" (Understanding the Linux Virtual Memory Manager, §5.1): all of low memory, holes
  * included, at virt = phys + PAGE_OFFSET. Nothing is mapped below PAGE_OFFSET, so the boot identity
  * map is gone once we switch.
  *

@@ -1,7 +1,7 @@
 /*
  * The vmalloc area: an address-ordered list of vm_structs between VMALLOC_START and VMALLOC_END,
  * each followed by one unmapped guard page, found by first fit ("Understanding the Linux Virtual
- * Memory Manager", §7.1-§7.3), and vmalloc()/vfree()/vmap()/vunmap() on it.  Only four calls touch
+ * Memory Manager", §8.1-§8.3), and vmalloc()/vfree()/vmap()/vunmap() on it.  Only four calls touch
  * the list structure (vmlist_find_gap, vmlist_link, vmlist_unlink, vmlist_lookup, in
  * vmalloc_index.c); freeing is lazy about the TLB (vmalloc_purge.c); pages are mapped through the
  * kernel page-table service (kernel_pgtable.c).

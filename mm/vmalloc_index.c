@@ -6,7 +6,7 @@
  * First fit then walks down one or two root-to-leaf paths instead of the whole list, a new area is
  * linked right after the area whose gap it took (no second descent), and find_vm_area() and vfree()
  * find an area by descending the tree.  The linear walk of "Understanding the Linux Virtual Memory
- * Manager", §7.2 ("the vm_struct list is searched linearly by the function get_vm_area()") stays,
+ * Manager", §8.2 ("the vm_struct list is searched linearly by the function get_vm_area()") stays,
  * selected by vmalloc_linear_search, as the reference that must give the very same placements:
  * both searches share every other step, the tree upkeep included.
  */

@@ -1,7 +1,7 @@
 /*
  * The vmalloc allocator's parts and what they share (private to mm/): the area list and
  * vmalloc/vfree proper (vmalloc.c), the index that finds gaps and areas (vmalloc_index.c, with the
- * linear first fit of "Understanding the Linux Virtual Memory Manager", §7.2, behind the same
+ * linear first fit of "Understanding the Linux Virtual Memory Manager", §8.2, behind the same
  * calls), the lazy TLB purge (vmalloc_purge.c) and the kernel page-table service
  * (kernel_pgtable.c). Every function here is called with vmlist_lock held unless it says otherwise.
  */
@@ -27,7 +27,7 @@ extern struct rb_root vm_area_root;
  * tree's. */
 extern struct vm_struct *vm_last;
 /* True: find gaps and areas by walking vmlist as the 2.4 allocator does (Understanding the Linux
- * Virtual Memory Manager, §7.2); false: through the tree. */
+ * Virtual Memory Manager, §8.2); false: through the tree. */
 extern bool vmalloc_linear_search;
 
 static inline struct vm_struct *rb_area(const struct rb_node *n)

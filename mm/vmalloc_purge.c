@@ -5,7 +5,7 @@
  * (page by page, or by one global flush that empties the whole purge list), and one global flush
  * empties the list whenever more than vmalloc_lazy_max_pages pages (or LAZY_POOL ranges) wait.  So
  * no freed address is reused before its flush, and a run of vfree() calls costs one global flush
- * per 32 MiB ("Understanding the Linux Virtual Memory Manager", §3.8, on TLB flushing).
+ * per 32 MiB ("Understanding the Linux Virtual Memory Manager", §4.8, on TLB flushing).
  */
 #include <stdint.h>
 

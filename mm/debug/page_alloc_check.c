@@ -1,7 +1,7 @@
 /*
  * The buddy allocator's own invariant: every block on a free list is a buddy head of that order
  * in its zone, and the lists agree with nr_free and free_pages ("Understanding the Linux Virtual
- * Memory Manager", §6.1 and §6.2).
+ * Memory Manager", §7.1 and §7.2).
  */
 #include <stdio.h>
 

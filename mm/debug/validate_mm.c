@@ -2,7 +2,7 @@
  * validate_mm(): the consistency check of one address space.  The region list and the red-black
  * tree must hold the same regions in the same order, every region must be found by find_vma(),
  * sit on its anon_vma list and in its file's i_mmap tree, and the counters must agree with the
- * regions ("Understanding the Linux Virtual Memory Manager", §4.4, on the two structures).
+ * regions ("Understanding the Linux Virtual Memory Manager", §5.4, on the two structures).
  */
 #include <stdbool.h>
 #include <stdio.h>

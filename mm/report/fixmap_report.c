@@ -1,6 +1,6 @@
 /*
  * The fixmap table for a person (the `fixmap` command): every slot, its name, its address and what
- * it maps ("Understanding the Linux Virtual Memory Manager", §9.4, on the fixed virtual addresses).
+ * it maps ("Understanding the Linux Virtual Memory Manager", §10.4, on the fixed virtual addresses).
  */
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /*
  * The PKMAP window for a person (the `pkmap` command): the slot counts, the counters and every slot
- * that still maps a page ("Understanding the Linux Virtual Memory Manager", §9.1).
+ * that still maps a page ("Understanding the Linux Virtual Memory Manager", §10.1).
  */
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /*
  * /proc/PID/maps: one line per region of an address space, in the format of Linux's
- * fs/proc/task_mmu.c ("Understanding the Linux Virtual Memory Manager", §4.4, on the regions).
+ * fs/proc/task_mmu.c ("Understanding the Linux Virtual Memory Manager", §5.4, on the regions).
  */
 #include <stdio.h>
 

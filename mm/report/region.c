@@ -1,6 +1,6 @@
 /*
  * Naming the region of a kernel address for a person, from the bottom of the address space up
- * (the layout of "Understanding the Linux Virtual Memory Manager", §4.1 and §9.1).  Used by the
+ * (the layout of "Understanding the Linux Virtual Memory Manager", §5.1 and §10.1).  Used by the
  * oops handler and the `pt` command, so it takes no lock that a faulting path could hold for long
  * and never touches the memory it describes.
  */

@@ -1,5 +1,5 @@
 /*
- * /proc/slabinfo ("Understanding the Linux Virtual Memory Manager", §8.1.2, on the format).
+ * /proc/slabinfo ("Understanding the Linux Virtual Memory Manager", §9.1.2, on the format).
  */
 #include <stdio.h>
 

@@ -2,7 +2,7 @@
 
 import re
 
-#: The commands the console contract promises (issue 2), in help order.
+#: The commands the console contract promises, in help order.
 COMMANDS = ["help", "version", "e820", "cpuinfo", "poweroff", "reboot", "selftest"]
 
 _FEATURES_RE = re.compile(r"^CPU\b.*?features:\s*(.*?)\r?$", re.MULTILINE | re.IGNORECASE)

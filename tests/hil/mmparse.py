@@ -1,7 +1,7 @@
 """Parsers for the memory-management reports the firmware prints, and the
 values they must take for a given e820 map.
 
-Used by test_physmem.py (issue 3) and test_kernel_vm.py (issue 4).  Every
+Used by test_physmem.py and test_kernel_vm.py.  Every
 parser raises AssertionError with the text it could not read, so a changed
 format fails loudly instead of being read as zeros.
 """

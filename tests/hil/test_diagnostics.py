@@ -1,4 +1,4 @@
-"""Diagnostics that cannot take the firmware down (issue 5): md/mw/mdp through
+"""Diagnostics that cannot take the firmware down: md/mw/mdp through
 the exception-fixup table, fault containment (`fault KIND`), memtest, dmesg,
 uptime and usage messages.
 

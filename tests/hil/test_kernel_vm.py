@@ -21,7 +21,8 @@ from checks import cpu_features, help_commands
 
 CONFIGS = [(m, c) for c in ("qemu32", "486") for m in ("32M", "1G", "3G")]
 
-#: The literal numbers of the issue / DESIGN.md / the seed's worked example.
+#: The literal numbers of the layout's worked examples (Understanding the Linux Virtual Memory
+#: Manager, §5.1: 32 MiB gives VMALLOC_START 0xC2800000).
 SEED_LAYOUT = {
     32 << 20: {"vmalloc": (0xC2800000, 0xFDFFE000)},
     3 << 30: {"lowmem": (0xC0000000, 0xF8000000), "vmalloc": (0xF8800000, 0xFDFFE000),
@@ -92,7 +93,7 @@ def has_highmem(t):
 
 
 def has_md(t):
-    """md/mw (U-Boot style memory display) are not part of issue 4; use them when present."""
+    """md/mw (U-Boot style memory display) are optional here; use them when present."""
     if t.has_md is None:
         t.has_md = "md" in help_commands(t.cmd("help")) and "mw" in help_commands(t.cmd("help"))
     return t.has_md
@@ -196,7 +197,7 @@ def test_layout_seed_values(kvm):
     0xc0000000-0xf8000000, vmalloc 0xf8800000-0xfdffe000, pkmap 0xfe000000-0xfe400000."""
     want = SEED_LAYOUT.get(kvm.config.memory_bytes or 0)
     if want is None:
-        pytest.skip("the issue gives literal numbers for -m 32M and -m 3G only")
+        pytest.skip("literal layout numbers are known for -m 32M and -m 3G only")
     lay = mp.layout(kvm.cmd("layout"))
     for k, v in want.items():
         assert lay[k] == v, f"{k}: 0x{lay[k][0]:08x}-0x{lay[k][1]:08x}, want 0x{v[0]:08x}-0x{v[1]:08x}"

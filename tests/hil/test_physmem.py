@@ -3,7 +3,7 @@ allocator by hand, the exhaust-and-free self test and the linear map.
 
 One boot per configuration (a module-scoped, parametrized fixture); the tests
 run against it in file order and leave it as they found it.  On QEMU the
-configurations are the issue's memory sizes and CPU models (qemu_only); on a
+configurations are the chosen memory sizes and CPU models (qemu_only); on a
 serial target (pty or board) the same checks run once against the target as
 configured, with the e820 map read from the target itself.
 """

@@ -3,7 +3,7 @@
  * executable segment whose memory size runs past its file bytes has the rest of its last file
  * page cleared by the kernel (as Linux's padzero does), and the page the program then sees is
  * still read-only: the forced write lands in a private copy mapped without write permission
- * ("Understanding the Linux Virtual Memory Manager", §4.6, copy-on-write).
+ * ("Understanding the Linux Virtual Memory Manager", §5.6, copy-on-write).
  */
 #include "test_vma_fixture.h"
 

@@ -1,6 +1,6 @@
 /*
  * The kernel address map at 32 MiB and at 3 GiB: the worked example of Understanding the Linux
- * Virtual Memory Manager, §4.1, the layout figures, the printed layout block and the boot check.
+ * Virtual Memory Manager, §5.1, the layout figures, the printed layout block and the boot check.
  */
 #include "test_vm_boot.h"
 

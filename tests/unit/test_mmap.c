@@ -331,7 +331,7 @@ static void test_brk_and_stack(void **state)
 	fclose(out);
 	snprintf(buf, sizeof(buf), "%08x-%08x rw-p 00000000 00:00 0", 0x08050000u, 0x08052000u);
 	assert_non_null(strstr(text, buf));
-	/* 39 characters, padded to 48, one space, the name (as in the /proc/PID/maps example of Understanding the Linux Virtual Memory Manager, ch. 4). */
+	/* 39 characters, padded to 48, one space, the name (as in the /proc/PID/maps example of Understanding the Linux Virtual Memory Manager, ch. 5). */
 	strcat(buf, "          [heap]\n");
 	assert_non_null(strstr(text, buf));
 	assert_non_null(strstr(text, "[stack]\n"));

@@ -5,7 +5,7 @@
  * page table and before vmalloc (and so ioremap) exists.  Linux reads its
  * ACPI tables this way before its allocators are up ("Professional Linux
  * Kernel Architecture", ch. 3, on the fixmap area; "Understanding the Linux
- * Virtual Memory Manager", §4.2 on the fixed virtual addresses).
+ * Virtual Memory Manager", §5.1 on the fixed virtual addresses).
  *
  * A mapping spans one or more contiguous slots; the slots of a mapping are
  * consecutive indices, so its pages are consecutive virtual pages (the

@@ -2,7 +2,7 @@
  * Fixed virtual addresses: pages whose virtual address is known at compile
  * time.  "Fixed virtual addresses are needed for subsystems that need to
  * know the virtual address at compile time such as the Advanced
- * Programmable Interrupt Controller (APIC)." (Understanding the Linux Virtual Memory Manager, §4.1)
+ * Programmable Interrupt Controller (APIC)." (Understanding the Linux Virtual Memory Manager, §5.1)
  *
  * Index 0 is the page at FIXADDR_TOP; index i is i pages below it.  All the
  * fixmaps share the last page table of the address space, which
@@ -20,7 +20,7 @@
 #include <hal/page.h>
 
 /* "FIXADDR_TOP is statically defined to be 0xFFFFE000 on the x86 which is one page before the end
- * of the virtual address space." (Understanding the Linux Virtual Memory Manager, §4.1) */
+ * of the virtual address space." (Understanding the Linux Virtual Memory Manager, §5.1) */
 #define FIXADDR_TOP 0xFFFFE000u
 
 /* kmap_atomic slot types, one fixmap page each (one CPU). */
@@ -54,7 +54,7 @@ enum fixed_addresses {
 
 /* "The size of the fixed mapping region is calculated at compile time in __FIXADDR_SIZE and used to
  * index back from FIXADDR_TOP to give the start of the region FIXADDR_START" (Understanding the
- * Linux Virtual Memory Manager, §4.1). */
+ * Linux Virtual Memory Manager, §5.1). */
 #define __FIXADDR_SIZE ((vaddr_t)__end_of_fixed_addresses << PAGE_SHIFT)
 /* The first address past the fixmaps: the last page of the address space, never mapped. */
 #define FIXADDR_END (FIXADDR_TOP + PAGE_SIZE)

@@ -2,7 +2,7 @@
  * Files for mmap: inodes with an address_space page cache, open files, and the tiny read-only file
  * system over the boot modules (ramfs). "If the region is backed by a file, the struct file is
  * available through the vm_file field which has a pointer to the struct inode. The inode is used to
- * get the struct address_space" (Understanding the Linux Virtual Memory Manager, ch. 4). A page of
+ * get the struct address_space" (Understanding the Linux Virtual Memory Manager, ch. 5). A page of
  * a file lives once in its page cache, so two processes mapping it share one physical page.
  */
 #ifndef MM_FS_H

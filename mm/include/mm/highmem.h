@@ -4,7 +4,7 @@
  * table) until kunmap(); kmap_atomic() (mm/fixmap.h) maps one into a
  * per-type fixmap slot.
  *
- * pkmap_count[i] follows the 2.4 kernels (Understanding the Linux Virtual Memory Manager, §9.1): 0
+ * pkmap_count[i] follows the 2.4 kernels (Understanding the Linux Virtual Memory Manager, §10.1): 0
  * means slot i is free and no TLB holds it; 1 means it still maps a page that nobody uses, and its
  * TLB entry may be stale until the next flush_all_zero_pkmaps(); n > 1 means n - 1 users. A page
  * that is still mapped (count 1 or more) is found through page->virtual and its count raised: no

@@ -54,7 +54,7 @@ struct mm_boot_info {
 
 /*
  * "8MiB (the amount of memory addressed by two PGDs) is reserved at PAGE_OFFSET for loading the
- * kernel image to run." (Understanding the Linux Virtual Memory Manager, §4.1)
+ * kernel image to run." (Understanding the Linux Virtual Memory Manager, §5.1)
  */
 #define BOOT_MAPPED_DEFAULT (8u << 20)
 

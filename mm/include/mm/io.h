@@ -3,7 +3,7 @@
  * made reachable through a VM_IOREMAP area of the vmalloc range.  "When the
  * virtual area is used for remapping an area for IO (commonly referred to
  * as ioremapping), this function [get_vm_area()] will be called directly to
- * map the requested area." (Understanding the Linux Virtual Memory Manager, ch. 7)
+ * map the requested area." (Understanding the Linux Virtual Memory Manager, ch. 8)
  */
 #ifndef MM_IO_H
 #define MM_IO_H

@@ -1,7 +1,7 @@
 /*
  * The kernel page-table service: mapping and unmapping pages of the kernel page directory
  * (swapper_pg_dir) for the vmalloc, PKMAP, fixmap and ioremap areas ("Understanding the Linux
- * Virtual Memory Manager", §3.6).
+ * Virtual Memory Manager", §4.6).
  */
 #ifndef MM_KERNEL_PGTABLE_H
 #define MM_KERNEL_PGTABLE_H

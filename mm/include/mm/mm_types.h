@@ -5,7 +5,7 @@
  *
  * "Each address space consists of a number of page-aligned regions of memory that are in use. They
  * never overlap and represent a set of addresses which contain pages that are related to each other
- * in terms of protection and purpose." (Understanding the Linux Virtual Memory Manager, §4.2)
+ * in terms of protection and purpose." (Understanding the Linux Virtual Memory Manager, §5.2)
  * Regions are kept twice, in address order on the vm_next/vm_prev list and in the mm_rb red-black
  * tree keyed by address: "The linear linking of all vm_area_struct instances of a process is
  * achieved using vm_next, whereas incorporation in the red-black tree is the responsibility of
@@ -131,7 +131,7 @@ struct inode {
 };
 
 /* An open file: "struct file { struct inode *f_inode; }" (Understanding the Linux Virtual Memory
- * Manager, ch. 4). */
+ * Manager, ch. 5). */
 struct file {
 	struct inode *f_inode;
 	unsigned f_mode;                 /* FMODE_READ | FMODE_WRITE */
@@ -174,7 +174,7 @@ struct vm_area_struct {
 /*
  * One address space. "The process address space is described by the mm_struct struct meaning that
  * only one exists for each process and is shared between userspace threads." (Understanding the
- * Linux Virtual Memory Manager, ch. 4) mm_users counts the tasks using it (threads made by clone
+ * Linux Virtual Memory Manager, ch. 5) mm_users counts the tasks using it (threads made by clone
  * share it); mm_count counts references to the structure itself (1 for all the users together, plus
  * any reader that must keep it while the users go away).
  */

@@ -1,7 +1,7 @@
 /*
  * The system calls of an address space and the region operations behind them: "A number of system
  * calls are provided which affect the address space and regions. These are listed in Table 5.1"
- * (Understanding the Linux Virtual Memory Manager, §4.2) -- mmap, munmap, mprotect, mremap, brk --
+ * (Understanding the Linux Virtual Memory Manager, §5.2) -- mmap, munmap, mprotect, mremap, brk --
  * plus fork's copy and exit's teardown.
  *
  * Every call returns what Linux returns: an address or 0 on success, and

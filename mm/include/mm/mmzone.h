@@ -3,7 +3,7 @@
  *
  * "On UMA machines there is a single pglist_data which describes the whole memory. Memory
  * statistics and page replacement data structures are maintained on a per-zone basis."
- * (Understanding the Linux Virtual Memory Manager, ch. 2) This machine is UMA, so there is one
+ * (Understanding the Linux Virtual Memory Manager, ch. 3) This machine is UMA, so there is one
  * pg_data_t, contig_page_data, with three zones split at 16 MiB (MAX_DMA_ADDRESS) and at the end of
  * low memory (max_low_pfn, at most MAXMEM = 896 MiB). Each zone keeps its buddy free lists in
  * free_area[MAX_ORDER].

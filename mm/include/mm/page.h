@@ -1,6 +1,6 @@
 /*
  * struct page: one per physical page frame ("a struct page for every page frame", Understanding the
- * Linux Virtual Memory Manager, ch. 2), and the conversions between pages, frame numbers, physical
+ * Linux Virtual Memory Manager, ch. 3), and the conversions between pages, frame numbers, physical
  * and kernel virtual addresses. Implemented in mm/mmzone.c (mem_map and the conversions),
  * mm/page_alloc.c (buddy) and mm/highmem.c (page_address of high pages).
  */

@@ -4,7 +4,7 @@
  * vm_struct.  "The vmalloc address space is managed with a resource map
  * allocator [...] They are ordered by address and the list is protected by
  * the vmlist_lock lock. [...] Each area is separated by at least one page to
- * protect against overruns." (Understanding the Linux Virtual Memory Manager, §7.1)
+ * protect against overruns." (Understanding the Linux Virtual Memory Manager, §8.1)
  *
  * Addresses are vaddr_t, not pointers: the kernel reaches vmalloc memory a
  * page at a time through hal_va_ptr(), because on the host (and in any

@@ -2,7 +2,7 @@
  * The vmalloc allocator's test switches and index check.  How the gap search and the lookups run:
  * VMALLOC_SEARCH_INDEXED (the default, and what every boot starts with) through the tree in
  * O(log n), VMALLOC_SEARCH_LINEAR by walking vmlist ("the vm_struct list is searched linearly by
- * the function get_vm_area()", Understanding the Linux Virtual Memory Manager, §7.2), kept as the
+ * the function get_vm_area()", Understanding the Linux Virtual Memory Manager, §8.2), kept as the
  * reference the benchmark and the tests compare with.  Both give the same placements; the switch
  * may be flipped at any time.
  */
