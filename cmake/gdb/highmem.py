@@ -207,6 +207,11 @@ def fixmap_lines():
         _, _, pa = walk(pgd, va)
         phys = f"0x{pa:08x}" if pa is not None else "-"
         lines.append(f"{idx:5d}  {fixmap_name(idx, fx, km):<26} 0x{va:08x}  {phys}")
+    st = _global("fixmap_stats")
+    depth = st["atomic_depth"]
+    slots = "".join(f" {km[t]} {_int(depth[t])}" for t in range(_array_len(depth)))
+    lines.append(f"kmap_atomic: {_int(st['atomic_maps'])} high maps, {_int(st['atomic_overwrites'])} nested "
+                 f"uses of a busy slot, {_int(st['atomic_unbalanced'])} unbalanced kunmaps; slots in use:{slots}")
     return lines
 
 
@@ -232,6 +237,8 @@ def zone_lines():
                 f"        spanned  {_int(zone['spanned_pages'])}",
                 f"        present  {_int(zone['present_pages'])}",
                 f"        managed  {_int(zone['managed_pages'])}",
+                "        protection: (" + ", ".join(
+                    str(_int(zone["lowmem_reserve"][j])) for j in range(_array_len(zone["lowmem_reserve"]))) + ")",
                 f"      nr_free_pages {_int(zone['free_pages'])}",
                 f"      nr_alloc_fail {_int(zone['alloc_fail'])}",
                 f"  start_pfn:           {_int(zone['zone_start_pfn'])}",

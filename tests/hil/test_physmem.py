@@ -426,7 +426,9 @@ def test_pages_bad_arguments_change_nothing(mm):
     # A second free of the same block is a double free: reported, nothing changes.
     before, _ = snapshot(mm)
     out = mm.cmd(f"pages free 0x{pfn:x} 3")
-    assert re.search(r"double free", out, re.IGNORECASE), out
+    # The shell frees only what `pages alloc` handed out and is still held, so the second free is
+    # refused before it reaches the allocator (whose own double-free check test_buddy covers).
+    assert re.search(r"double free|was not handed out", out, re.IGNORECASE), out
     assert snapshot(mm)[0] == before
 
 
