@@ -17,6 +17,11 @@ extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 #define PROMPT "highmem> "
 /* How long a lone ESC waits for the rest of its key sequence (GNU Readline's keyseq-timeout). */
 #define ESC_TIMEOUT_MS 500u
+/*
+ * After input was dropped, a line whose Enter may have been among the dropped bytes ends when
+ * nothing more arrives for this long: reported and discarded now, not at some later Enter.
+ */
+#define LOST_QUIET_MS 200u
 
 static struct line_editor editor;
 static int last_status;
@@ -168,13 +173,18 @@ void shell_loop(void)
 		fputs(PROMPT, stdout);
 		do {
 			unsigned long lost = 0;
-			int c = console_read(le_escape_pending(&editor) ? ESC_TIMEOUT_MS : 0, &lost);
+			unsigned timeout = le_escape_pending(&editor) ? ESC_TIMEOUT_MS
+					   : editor.damaged		? LOST_QUIET_MS
+									: 0;
+			int c = console_read(timeout, &lost);
 
 			r = LE_MORE;
 			if (c == CONSOLE_RX_LOST)
 				le_input_lost(&editor, lost);
-			else if (c < 0)
+			else if (c < 0 && le_escape_pending(&editor))
 				le_escape_timeout(&editor);
+			else if (c < 0)
+				r = LE_REJECT_LOST;
 			else
 				r = le_feed(&editor, (unsigned char)c);
 		} while (r == LE_MORE);

@@ -134,6 +134,21 @@ def test_overrun_reported_and_damaged_line_discarded(console):
     assert "gcc" in console.cmd("version")
 
 
+def test_overrun_that_took_the_enter_is_reported_without_another_key(console):
+    """Type-ahead beyond the ring whose last line's Enter was among the dropped bytes: the report
+    comes, and the prompt with it, without anyone pressing Enter again."""
+    console.resync()
+    blast(console, b"version\r" * 1500 + b"x" * 600)  # the last line never ends
+    time.sleep(1)
+    out = console.drain(quiet=3.0, limit=120.0)
+    out += console.log[-2000:]
+    assert OVERRUN_RE.search(out), "no overrun report until another key arrives"
+    assert out.rstrip().endswith("highmem>"), ht.printable(out[-400:])
+    assert "unknown command" not in out, ht.printable(out[-2000:])
+    console.resync()
+    assert "gcc" in console.cmd("version")
+
+
 def hmp(path: str, command: str) -> str:
     """One QEMU human-monitor command over a unix socket; returns its output."""
     with socket.socket(socket.AF_UNIX) as s:

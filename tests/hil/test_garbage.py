@@ -1,4 +1,5 @@
 """Binary garbage on the console must never take the firmware down."""
+import re
 
 import pytest
 
@@ -18,7 +19,9 @@ def test_10k_line_then_version(console):
     console.flush_input_buffer()
     console.send_raw(b"A" * 10 * 1024 + b"\r")
     out = console.wait_prompt(timeout=30)
-    assert "too long" in out
+    # Rejected as too long; or, where the firmware fell behind and its 4 KiB receive ring
+    # overflowed (a loaded host, a slow link), reported as dropped input and discarded.
+    assert "too long" in out or re.search(r"bytes of input dropped \(receive buffer full\)", out), out
     assert "gcc" in console.cmd("version").lower()
 
 
