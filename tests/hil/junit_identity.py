@@ -23,7 +23,7 @@ import os
 import re
 import socket
 
-BANNER_RE = re.compile(r"^highmem (\S+) \(git ([^)]+)\) on board (\S+)", re.MULTILINE)
+BANNER_RE = re.compile(r"^highmem (\S+) \(git ([^)]+)\) on board ([^,\s]+)", re.MULTILINE)
 VERSION_RE = re.compile(r"^highmem (\S+) \(git ([^)]+)\),.*\bboard (\S+)", re.MULTILINE)
 #: dmidecode-style identity lines worth a property (vendor, product, version, serial, date).
 DMI_LINE_RE = re.compile(r"^\s*(?:BIOS|System|Board|Base Board)?\s*(Vendor|Product Name|Version|Release Date|"
