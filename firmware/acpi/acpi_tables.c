@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <acpi.h>
+#include <le_bytes.h>
 
 #define CHUNK 256u
 /* Where the BIOS Data Area keeps the EBDA's real-mode segment. */
@@ -16,24 +17,9 @@
 #define BIOS_ROM_START 0xE0000u
 #define BIOS_ROM_END 0x100000u
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static struct acpi_gas get_gas(const uint8_t *p)
 {
-	return (struct acpi_gas){ p[0], p[1], p[2], p[3], get64(p + 4) };
+	return (struct acpi_gas){ p[0], p[1], p[2], p[3], le64_get(p + 4) };
 }
 
 static void warn(struct acpi_info *info, const char *fmt, ...)
@@ -47,15 +33,6 @@ static void warn(struct acpi_info *info, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(info->warnings[info->nr_warnings++], sizeof(info->warnings[0]), fmt, ap);
 	va_end(ap);
-}
-
-static uint8_t sum(const uint8_t *p, uint32_t len)
-{
-	uint8_t s = 0;
-
-	while (len--)
-		s = (uint8_t)(s + *p++);
-	return s;
 }
 
 /* Copy n characters of an ID field, printable ones only, NUL-terminated. */
@@ -78,12 +55,12 @@ bool acpi_rsdp_valid(const uint8_t *buf, uint32_t len)
 {
 	uint32_t xlen;
 
-	if (len < 20 || memcmp(buf, ACPI_SIG_RSDP, 8) != 0 || sum(buf, 20) != 0)
+	if (len < 20 || memcmp(buf, ACPI_SIG_RSDP, 8) != 0 || byte_sum(buf, 20) != 0)
 		return false;
 	if (buf[15] < 2)
 		return true;
-	xlen = get32(buf + 20);
-	return len >= 36 && xlen >= 36 && xlen <= len && sum(buf, xlen) == 0;
+	xlen = le32_get(buf + 20);
+	return len >= 36 && xlen >= 36 && xlen <= len && byte_sum(buf, xlen) == 0;
 }
 
 static void take_rsdp(struct acpi_info *info, const uint8_t *b)
@@ -91,8 +68,8 @@ static void take_rsdp(struct acpi_info *info, const uint8_t *b)
 	info->present = true;
 	info->rsdp_revision = b[15];
 	copy_id(info->rsdp_oem_id, b + 9, 6);
-	info->use_xsdt = b[15] >= 2 && get64(b + 24) != 0;
-	info->root.pa = info->use_xsdt ? get64(b + 24) : get32(b + 16);
+	info->use_xsdt = b[15] >= 2 && le64_get(b + 24) != 0;
+	info->root.pa = info->use_xsdt ? le64_get(b + 24) : le32_get(b + 16);
 }
 
 /* Look for a valid RSDP on 16-byte boundaries in [start, end). */
@@ -141,7 +118,7 @@ bool acpi_find_rsdp(const struct acpi_reader *r, const uint8_t *boot_rsdp, uint3
 	if (!scan)
 		return false;
 	if (r->read(r->ctx, BDA_EBDA_SEGMENT, seg, 2)) {
-		uint32_t ebda = (uint32_t)get16(seg) << 4;
+		uint32_t ebda = (uint32_t)le16_get(seg) << 4;
 
 		if (ebda >= 0x80000 && ebda < 0xA0000 && scan_area(r, ebda, ebda + 1024, info))
 			return true;
@@ -168,7 +145,7 @@ static bool check_table(const struct acpi_reader *r, uint64_t pa, const char *wa
 		     want ? want : "");
 		return false;
 	}
-	len = get32(h + 4);
+	len = le32_get(h + 4);
 	if (len < ACPI_HEADER_LEN || len > ACPI_MAX_TABLE_LEN) {
 		warn(info, "%.4s at 0x%llx has length %u; ignored", (const char *)h,
 		     (unsigned long long)pa, len);
@@ -185,7 +162,7 @@ static bool check_table(const struct acpi_reader *r, uint64_t pa, const char *wa
 			     (const char *)h, (unsigned long long)pa, len, off);
 			return false;
 		}
-		s = (uint8_t)(s + sum(buf, n));
+		s = (uint8_t)(s + byte_sum(buf, n));
 	}
 	if (s != 0) {
 		warn(info, "%.4s at 0x%llx: bad checksum (sum 0x%02x); ignored", (const char *)h,
@@ -199,9 +176,9 @@ static bool check_table(const struct acpi_reader *r, uint64_t pa, const char *wa
 	d->revision = h[8];
 	copy_id(d->oem_id, h + 10, 6);
 	copy_id(d->oem_table_id, h + 16, 8);
-	d->oem_revision = get32(h + 24);
+	d->oem_revision = le32_get(h + 24);
 	copy_id(d->creator_id, h + 28, 4);
-	d->creator_revision = get32(h + 32);
+	d->creator_revision = le32_get(h + 32);
 	return true;
 }
 
@@ -253,8 +230,8 @@ static void parse_madt(const struct acpi_reader *r, const struct acpi_table_desc
 		return;
 	}
 	info->have_madt = true;
-	info->lapic_pa = get32(e + 36);
-	info->madt_flags = get32(e + 40);
+	info->lapic_pa = le32_get(e + 36);
+	info->madt_flags = le32_get(e + 40);
 	while (off + 2 <= t->length) {
 		uint8_t type, len;
 
@@ -273,7 +250,7 @@ static void parse_madt(const struct acpi_reader *r, const struct acpi_table_desc
 			break;
 		switch (type) {
 		case 0: /* Processor Local APIC */
-			if (len >= 8 && (get32(e + 4) & 1) && info->nr_cpus < ACPI_MAX_CPUS)
+			if (len >= 8 && (le32_get(e + 4) & 1) && info->nr_cpus < ACPI_MAX_CPUS)
 				info->cpu_apic_id[info->nr_cpus++] = e[3];
 			break;
 		case 1: /* I/O APIC */
@@ -283,25 +260,25 @@ static void parse_madt(const struct acpi_reader *r, const struct acpi_table_desc
 				     off, len);
 			else if (info->nr_ioapics < ACPI_MAX_IOAPICS)
 				info->ioapics[info->nr_ioapics++] =
-					(struct acpi_ioapic){ e[2], get32(e + 4), get32(e + 8) };
+					(struct acpi_ioapic){ e[2], le32_get(e + 4), le32_get(e + 8) };
 			else
 				warn(info, "APIC: more than %u IO-APICs; 0x%x ignored",
-				     ACPI_MAX_IOAPICS, get32(e + 4));
+				     ACPI_MAX_IOAPICS, le32_get(e + 4));
 			break;
 		case 2: /* Interrupt Source Override */
 			if (len >= 10 && info->nr_overrides < ACPI_MAX_OVERRIDES)
 				info->overrides[info->nr_overrides++] =
-					(struct acpi_override){ e[3], get32(e + 4), get16(e + 8) };
+					(struct acpi_override){ e[3], le32_get(e + 4), le16_get(e + 8) };
 			break;
 		case 5: /* Local APIC Address Override */
 			if (len >= 12) {
-				info->lapic_pa = get64(e + 4);
+				info->lapic_pa = le64_get(e + 4);
 				info->lapic_override = true;
 			}
 			break;
 		case 9: /* Processor Local x2APIC */
-			if (len >= 16 && (get32(e + 8) & 1) && info->nr_cpus < ACPI_MAX_CPUS)
-				info->cpu_apic_id[info->nr_cpus++] = get32(e + 4);
+			if (len >= 16 && (le32_get(e + 8) & 1) && info->nr_cpus < ACPI_MAX_CPUS)
+				info->cpu_apic_id[info->nr_cpus++] = le32_get(e + 4);
 			break;
 		default:
 			break;
@@ -355,23 +332,23 @@ static void parse_fadt(const struct acpi_reader *r, const struct acpi_table_desc
 	}
 	info->have_fadt = true;
 	info->fadt_revision = t->revision;
-	info->sci_irq = get16(f + 46);
-	info->fadt_flags = get32(f + 112);
+	info->sci_irq = le16_get(f + 46);
+	info->fadt_flags = le32_get(f + 112);
 	info->pm1_cnt_len = f[89];
-	info->pm1a_cnt = io_gas(get32(f + 64), f[89]);
-	info->pm1b_cnt = io_gas(get32(f + 68), f[89]);
-	info->pm_tmr = io_gas(get32(f + 76), f[91]);
+	info->pm1a_cnt = io_gas(le32_get(f + 64), f[89]);
+	info->pm1b_cnt = io_gas(le32_get(f + 68), f[89]);
+	info->pm_tmr = io_gas(le32_get(f + 76), f[91]);
 	info->pm_tmr_32bit = (info->fadt_flags & (1u << 8)) != 0;
-	dsdt = get32(f + 40);
+	dsdt = le32_get(f + 40);
 	if (t->revision >= 2 && t->length >= 111)
-		info->iapc_boot_arch = get16(f + 109);
+		info->iapc_boot_arch = le16_get(f + 109);
 	if (t->length >= 129 && (info->fadt_flags & ACPI_FADT_RESET_REG_SUP)) {
 		info->reset_reg = get_gas(f + 116);
 		info->reset_value = f[128];
 		info->have_reset_reg = info->reset_reg.address != 0;
 	}
-	if (t->length >= 148 && get64(f + 140))
-		dsdt = get64(f + 140);
+	if (t->length >= 148 && le64_get(f + 140))
+		dsdt = le64_get(f + 140);
 	if (t->length >= 184 && get_gas(f + 172).address)
 		info->pm1a_cnt = get_gas(f + 172);
 	if (t->length >= 196 && get_gas(f + 184).address)
@@ -390,17 +367,17 @@ static void parse_fadt(const struct acpi_reader *r, const struct acpi_table_desc
 			warn(info, "DSDT: no \\_S5 package; poweroff cannot use ACPI S5");
 	}
 	{
-		uint32_t facs = get32(f + 36);
+		uint32_t facs = le32_get(f + 36);
 		uint8_t h[8];
 
-		if (t->length >= 140 && get64(f + 132))
-			facs = (uint32_t)get64(f + 132);
+		if (t->length >= 140 && le64_get(f + 132))
+			facs = (uint32_t)le64_get(f + 132);
 		if (facs && !listed(info, facs) && r->read(r->ctx, facs, h, 8) &&
-		    memcmp(h, "FACS", 4) == 0 && get32(h + 4) >= 64) {
+		    memcmp(h, "FACS", 4) == 0 && le32_get(h + 4) >= 64) {
 			memset(&d, 0, sizeof(d));
 			memcpy(d.sig, "FACS", 4);
 			d.pa = facs;
-			d.length = get32(h + 4);
+			d.length = le32_get(h + 4);
 			add_table(info, &d);
 		}
 	}
@@ -420,10 +397,10 @@ static void parse_spcr(const struct acpi_reader *r, const struct acpi_table_desc
 	info->spcr_base = get_gas(s + 40);
 	info->spcr_irq_type = s[52];
 	info->spcr_irq = s[53];
-	info->spcr_gsi = get32(s + 54);
+	info->spcr_gsi = le32_get(s + 54);
 	info->spcr_baud = s[58] < 8 ? bauds[s[58]] : 0;
 	if (t->revision >= 3 && t->length >= 80)
-		info->spcr_clock_hz = get32(s + 76);
+		info->spcr_clock_hz = le32_get(s + 76);
 	if (info->spcr_base.address == 0) {
 		warn(info, "SPCR: no base address (console redirection disabled); ignored");
 		return;
@@ -440,7 +417,7 @@ static void parse_mcfg(const struct acpi_reader *r, const struct acpi_table_desc
 		if (!r->read(r->ctx, t->pa + off, e, 16))
 			return;
 		info->mcfg[info->nr_mcfg++] =
-			(struct acpi_mcfg_entry){ get64(e), get16(e + 8), e[10], e[11] };
+			(struct acpi_mcfg_entry){ le64_get(e), le16_get(e + 8), e[10], e[11] };
 	}
 }
 
@@ -455,7 +432,7 @@ static void parse_hpet(const struct acpi_reader *r, const struct acpi_table_desc
 	}
 	info->hpet_base = get_gas(h + 40);
 	info->hpet_number = h[52];
-	info->hpet_min_tick = get16(h + 53);
+	info->hpet_min_tick = le16_get(h + 53);
 	info->have_hpet = info->hpet_base.address != 0;
 }
 
@@ -484,7 +461,7 @@ void acpi_parse_tables(const struct acpi_reader *r, struct acpi_info *info)
 
 		if (!r->read(r->ctx, root_pa + ACPI_HEADER_LEN + i * esize, e, esize))
 			break;
-		pa = esize == 8 ? get64(e) : get32(e);
+		pa = esize == 8 ? le64_get(e) : le32_get(e);
 		if (pa == root_pa) {
 			warn(info, "%s: entry %u points back at the %s itself (a loop); ignored",
 			     root, i, root);

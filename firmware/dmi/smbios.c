@@ -7,52 +7,34 @@
 #include <string.h>
 
 #include <smbios.h>
+#include <le_bytes.h>
 
 #define SCAN_START 0xF0000u
 #define SCAN_END 0x100000u
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint8_t sum(const uint8_t *p, uint32_t len)
-{
-	uint8_t s = 0;
-
-	while (len--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
 
 bool smbios_entry_parse(const uint8_t *b, uint32_t len, struct smbios_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	if (len >= 24 && !memcmp(b, "_SM3_", 5)) {
-		if (b[6] < 24 || b[6] > len || sum(b, b[6]) != 0)
+		if (b[6] < 24 || b[6] > len || byte_sum(b, b[6]) != 0)
 			return false;
 		e->v3 = true;
 		e->major = b[7];
 		e->minor = b[8];
 		e->docrev = b[9];
-		e->table_len = get32(b + 12);
-		e->table_pa = (uint64_t)get32(b + 16) | (uint64_t)get32(b + 20) << 32;
+		e->table_len = le32_get(b + 12);
+		e->table_pa = (uint64_t)le32_get(b + 16) | (uint64_t)le32_get(b + 20) << 32;
 		return e->table_len != 0;
 	}
 	if (len >= 31 && !memcmp(b, "_SM_", 4)) {
-		if (b[5] < 31 || b[5] > len || sum(b, b[5]) != 0 ||
-		    memcmp(b + 16, "_DMI_", 5) != 0 || sum(b + 16, 15) != 0)
+		if (b[5] < 31 || b[5] > len || byte_sum(b, b[5]) != 0 ||
+		    memcmp(b + 16, "_DMI_", 5) != 0 || byte_sum(b + 16, 15) != 0)
 			return false;
 		e->major = b[6];
 		e->minor = b[7];
-		e->table_len = get16(b + 22);
-		e->table_pa = get32(b + 24);
-		e->nr_structures = get16(b + 28);
+		e->table_len = le16_get(b + 22);
+		e->table_pa = le32_get(b + 24);
+		e->nr_structures = le16_get(b + 28);
 		return e->table_len != 0;
 	}
 	return false;
@@ -113,8 +95,8 @@ static const char *field_str(const struct dmi_struct *s, unsigned off)
 static void print_memory_device(FILE *out, const struct dmi_struct *s)
 {
 	const uint8_t *p = s->p;
-	uint16_t size = s->length >= 0x0E ? get16(p + 0x0C) : 0xFFFF;
-	uint16_t speed = s->length >= 0x17 ? get16(p + 0x15) : 0;
+	uint16_t size = s->length >= 0x0E ? le16_get(p + 0x0C) : 0xFFFF;
+	uint16_t speed = s->length >= 0x17 ? le16_get(p + 0x15) : 0;
 
 	fprintf(out, "Memory Device\n");
 	if (size == 0) {
@@ -125,7 +107,7 @@ static void print_memory_device(FILE *out, const struct dmi_struct *s)
 		uint64_t mb = size & 0x8000 ? 0 : size, kb = size & 0x8000 ? size & 0x7FFF : 0;
 
 		if (size == 0x7FFF && s->length >= 0x20)
-			mb = get32(p + 0x1C) & 0x7FFFFFFFu;
+			mb = le32_get(p + 0x1C) & 0x7FFFFFFFu;
 		if (kb)
 			fprintf(out, "\tSize: %llu kB\n", (unsigned long long)kb);
 		else if (mb % 1024 == 0)
@@ -188,7 +170,7 @@ static bool walk(const uint8_t *table, uint32_t len,
 		s.p = table + off;
 		s.type = s.p[0];
 		s.length = s.p[1];
-		s.handle = get16(s.p + 2);
+		s.handle = le16_get(s.p + 2);
 		if (s.length < 4 || off + s.length > len) {
 			snprintf(why, whylen,
 				 "handle 0x%04X, type %u, length %u at offset 0x%x (table is %u "
