@@ -11,6 +11,7 @@
 
 #include <fake_hal.h>
 #include <hal/irq.h>
+#include <hal/smp.h>
 #include <hal/pgtable_access.h>
 
 struct fake_hal_stats fake_hal_stats;
@@ -288,4 +289,26 @@ uint64_t hal_cycles(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+unsigned hal_smp_processor_id(void)
+{
+	return 0;
+}
+
+cpumask_t hal_cpu_online_mask(void)
+{
+	return 1u;
+}
+
+unsigned hal_flush_tlb_others(cpumask_t mask, vaddr_t start, vaddr_t end)
+{
+	(void)mask;
+	(void)start;
+	(void)end;
+	return 0;
+}
+
+void hal_cpu_relax(void)
+{
 }
