@@ -7,7 +7,8 @@ prompt on that pty, then types Ctrl-C at gdb's terminal, which the kernel delive
 terminal's foreground process group: that must be gdb's alone, so gdb stops the guest and
 QEMU, the script and its parents live on.  A line typed on the console while the guest is
 stopped gets no answer; after `continue` it does, and `ls` lists the same Multiboot modules as
-the `run` target boots with.  `quit` ends QEMU and removes the link.
+the `run` target boots with.  `quit` ends QEMU and removes the link.  Before the kernel runs
+(paging off) the gdb helpers say so rather than print the image's initial data.
 """
 
 from __future__ import annotations
@@ -117,6 +118,10 @@ def test_ctrl_c_in_gdb_stops_the_guest_not_qemu(hil, debug_session):
     assert pty.startswith("/dev/pts/"), pty
     con = serial.Serial(link, 115200, timeout=0.2)
     try:
+        # Halted at the reset vector: the helpers are loaded but have nothing to read yet.
+        child.sendline("highmem-vmallocinfo")
+        child.expect(r"highmem: the CPU runs without paging .*`continue` to kmain first")
+        child.expect(GDB_PROMPT)
         child.sendline("continue")
         child.expect(r"Breakpoint 1, kmain")
         child.expect(GDB_PROMPT)
