@@ -407,6 +407,8 @@ def ps_lines():
         mm_text = f"0x{mm:08x}" if mm else "-         "
         lines.append(f"{_int(t['pid']):5d} {_int(t['ppid']):5d} {letter} {_int(t['ticks']):7d} {vsz:5d}K "
                      f"{rss:5d}K {mm_text} {name}" + (" (thread)" if _int(t["thread"]) else ""))
+    if len(lines) == 1:
+        lines.append("(no tasks yet: proc_init runs at the first `run`, `ps` or other process command)")
     return lines
 
 

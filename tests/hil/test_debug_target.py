@@ -175,3 +175,51 @@ def test_ctrl_c_in_gdb_stops_the_guest_not_qemu(hil, debug_session):
         time.sleep(0.1)
     assert not alive(qemu_pid), "gdb's quit left QEMU running"
     assert not os.path.lexists(link), "the serial link outlived the session"
+
+
+def test_ctrl_c_does_not_end_the_build_tool(hil, tmp_path):
+    """The whole path a user takes: `cmake --build BUILD --target debug` (make, the script, gdb)."""
+    if not hil.tcfg.is_qemu_backed:
+        pytest.skip("starts its own QEMU")
+    if not shutil.which("gdb"):
+        pytest.skip("gdb not installed")
+    build = os.path.dirname(os.path.dirname(hil.image))
+    if not os.path.isfile(os.path.join(build, "CMakeCache.txt")):
+        pytest.skip(f"{hil.image} is not in a CMake build tree")
+    env = dict(os.environ, HIGHMEM_GDB_PORT=str(free_port()), HIGHMEM_MEM="256M", TERM="dumb")
+    child = pexpect.spawn("cmake", ["--build", build, "--target", "debug"], env=env, encoding="utf-8",
+                          codec_errors="replace", timeout=300, dimensions=(40, 200))
+    child.logfile_read = open(tmp_path / "cmake-debug.log", "w")
+    qemu_pid = None
+    try:
+        child.expect(r"QEMU \(pid (\d+)\) halted")
+        qemu_pid = int(child.match.group(1))
+        child.expect(GDB_PROMPT, timeout=60)
+        child.sendline("continue")
+        child.expect(r"Breakpoint 1, kmain", timeout=60)
+        child.expect(GDB_PROMPT)
+        child.sendline("continue")
+        child.expect("Continuing.")
+        time.sleep(2)
+        child.sendcontrol("c")
+        child.expect(r"received signal SIGINT", timeout=30)
+        child.expect(GDB_PROMPT)
+        time.sleep(0.5)
+        assert child.isalive(), "Ctrl-C in gdb ended cmake --build"
+        assert alive(qemu_pid), "Ctrl-C in gdb ended QEMU"
+        child.sendline("highmem-dmesg 2")
+        child.expect(r"highmem> ")
+        child.expect(GDB_PROMPT)
+        child.sendline("quit")
+        child.expect(pexpect.EOF, timeout=60)
+        child.close()
+        assert child.exitstatus == 0, f"cmake --build ended with {child.exitstatus}/{child.signalstatus}"
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+        if qemu_pid is not None and alive(qemu_pid):
+            time.sleep(2)
+            if alive(qemu_pid):
+                os.kill(qemu_pid, 9)
+                pytest.fail("QEMU outlived the debug session")
+        child.logfile_read.close()
