@@ -125,6 +125,10 @@ def test_ctrl_c_in_gdb_stops_the_guest_not_qemu(hil, debug_session):
         child.sendline("continue")
         child.expect(r"Breakpoint 1, kmain")
         child.expect(GDB_PROMPT)
+        # At kmain: paging is on (boot.S's tables) but mm has not built its own yet.
+        child.sendline("highmem-pkmap")
+        child.expect(r"highmem: paging_init has not built swapper_pg_dir yet")
+        child.expect(GDB_PROMPT)
         child.sendline("continue")
         child.expect("Continuing.")
         read_until(con, b"highmem> ", 120)
