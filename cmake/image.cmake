@@ -80,7 +80,7 @@ add_custom_target(debug
   DEPENDS image
   USES_TERMINAL
   VERBATIM
-  COMMENT "QEMU waits on :1234; the serial console is the pty ${CMAKE_BINARY_DIR}/serial.pty links to")
+  COMMENT "QEMU waits on :1234; the serial console: the pty ${CMAKE_BINARY_DIR}/serial.pty names")
 
 # The `pc` board (a GRUB-booted PC or SBC: no isa-debug-exit) in build/boards/pc/, the image a
 # board on the bench runs: highmem.elf, highmem.iso (GRUB, board/pc/grub.cfg) and highmem.img,

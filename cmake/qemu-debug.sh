@@ -46,7 +46,8 @@ launcher=$!
 # pid file before it listens for gdb.
 pty=
 for _ in $(seq 100); do
-	pty=$(sed -n 's|^char device redirected to \(/dev/[^ ]*\) (label serial0).*|\1|p' "$state/qemu.out")
+	pty=$(sed -n 's|^char device redirected to \(/dev/[^ ]*\) (label serial0).*|\1|p' \
+		"$state/qemu.out")
 	if [ -n "$pty" ] && [ -s "$state/qemu.pid" ]; then
 		break
 	fi
@@ -64,7 +65,8 @@ qemu_pid=$(cat "$state/qemu.pid")
 ln -sfn "$pty" "$serial_link"
 echo "highmem: serial console on $pty (link: $serial_link); open it in another terminal:"
 echo "highmem:   picocom -b 115200 $serial_link"
-echo "highmem: QEMU (pid $qemu_pid) halted, gdb stub on 127.0.0.1:$port; Ctrl-C in gdb stops the guest"
+echo "highmem: QEMU (pid $qemu_pid) halted, gdb stub on 127.0.0.1:$port;" \
+	"Ctrl-C in gdb stops the guest"
 
 # A job of its own, in the terminal's foreground: Ctrl-C goes to gdb only.
 set -m

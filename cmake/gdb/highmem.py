@@ -80,8 +80,8 @@ def _read(addr, size):
 
 def _read_phys(pa, size):
     if pa + size > LOWMEM_MAX:
-        raise HighmemError(f"highmem: physical 0x{pa:x} is not in low memory; the helpers read page tables "
-                           "through the linear map only")
+        raise HighmemError(f"highmem: physical 0x{pa:x} is not in low memory; the helpers read "
+                           "page tables through the linear map only")
     return _read(PAGE_OFFSET + pa, size)
 
 
@@ -109,19 +109,21 @@ def _register(name):
 
 
 def require_live(tables=True):
-    """Refuse, with the reason, unless a live stopped target runs the kernel (with its page tables)."""
+    """Refuse, saying why, unless a live stopped target runs the kernel (with its page tables)."""
     inf = gdb.selected_inferior()
     thread = gdb.selected_thread()
     if inf is None or inf.pid == 0 or thread is None:
-        raise HighmemError("highmem: the target is not running: gdb has only the ELF, whose data are the "
-                           "image's initial values, not the machine's. Attach first: target remote :1234 "
-                           "(QEMU's gdb stub; cmake --build build --target debug) or :3333 (OpenOCD)")
+        raise HighmemError("highmem: the target is not running: gdb has only the ELF, whose data "
+                           "are the image's initial values, not the machine's. Attach first: "
+                           "target remote :1234 (QEMU's gdb stub; cmake --build build --target "
+                           "debug) or :3333 (OpenOCD)")
     if thread.is_running():
         raise HighmemError("highmem: the target is running; stop it first (Ctrl-C or interrupt)")
     cr0 = _register("cr0")
     if cr0 is not None and not cr0 & CR0_PG:
-        raise HighmemError(f"highmem: the CPU runs without paging (pc 0x{int(gdb.parse_and_eval('$pc')):x}): "
-                           "the kernel has not started; `continue` to kmain first")
+        pc = int(gdb.parse_and_eval("$pc"))
+        raise HighmemError(f"highmem: the CPU runs without paging (pc 0x{pc:x}): the kernel has "
+                           "not started; `continue` to kmain first")
     if tables and swapper_pgd() == 0:
         raise HighmemError("highmem: paging_init has not built swapper_pg_dir yet; `continue` past "
                            "mm_init first")
@@ -333,7 +335,8 @@ def zone_lines():
 
 def _flags(e, is_pde):
     names = ["P", "RW", "US", "PWT", "PCD", "A", "D", "PS" if is_pde else "PAT", "G"]
-    return "".join(" " + n for i, n in enumerate(names) if e & (1 << i)) + (" NX" if e >> 63 else "")
+    text = "".join(" " + n for i, n in enumerate(names) if e & (1 << i))
+    return text + (" NX" if e >> 63 else "")
 
 
 def pt_lines(va, pgd):
@@ -405,10 +408,12 @@ def ps_lines():
         letter = "Z" if state == states["TASK_ZOMBIE"] else "R" if _int(t.address) == cur else "S"
         name = t["comm"].string() if i else "[shell]"
         mm_text = f"0x{mm:08x}" if mm else "-         "
-        lines.append(f"{_int(t['pid']):5d} {_int(t['ppid']):5d} {letter} {_int(t['ticks']):7d} {vsz:5d}K "
-                     f"{rss:5d}K {mm_text} {name}" + (" (thread)" if _int(t["thread"]) else ""))
+        lines.append(f"{_int(t['pid']):5d} {_int(t['ppid']):5d} {letter} {_int(t['ticks']):7d} "
+                     f"{vsz:5d}K {rss:5d}K {mm_text} {name}"
+                     + (" (thread)" if _int(t["thread"]) else ""))
     if len(lines) == 1:
-        lines.append("(no tasks yet: proc_init runs at the first `run`, `ps` or other process command)")
+        lines.append("(no tasks yet: proc_init runs at the first `run`, `ps` or other process "
+                     "command)")
     return lines
 
 
@@ -493,7 +498,9 @@ class Pt(_Command):
 
 
 class Dmesg(_Command):
-    """highmem-dmesg [N]: the console log since boot, oldest first (the shell's `dmesg`); N: the last N lines."""
+    """highmem-dmesg [N]: the console log since boot, oldest first (the shell's `dmesg`).
+
+    With N, only its last N lines."""
 
     def __init__(self):
         super().__init__("highmem-dmesg")
@@ -512,7 +519,9 @@ class Dmesg(_Command):
 
 
 class Ps(_Command):
-    """highmem-ps: the task table: pid, parent, state, ticks, sizes, mm_struct and name (`ps` plus MM)."""
+    """highmem-ps: the task table: pid, parent, state, ticks, sizes, mm_struct and name.
+
+    The shell's `ps` with an MM column (the task's mm_struct)."""
 
     def __init__(self):
         super().__init__("highmem-ps")

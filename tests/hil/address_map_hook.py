@@ -42,9 +42,14 @@ class MapSaver:
 
     def _ready(self, t) -> bool:
         child = getattr(t, "child", None)
-        return (child is not None and child.isalive() and getattr(t, "boot_time", None) is not None
-                and not getattr(t, "got_garbage", False) and getattr(t, "exit_status", None) is None
-                and not getattr(t, "_closed", False))
+        return (
+            child is not None
+            and child.isalive()
+            and getattr(t, "boot_time", None) is not None
+            and not getattr(t, "got_garbage", False)
+            and getattr(t, "exit_status", None) is None
+            and not getattr(t, "_closed", False)
+        )
 
     def _key(self, t) -> str | None:
         board = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.tcfg.name or self.tcfg.kind)

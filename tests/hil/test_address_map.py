@@ -62,9 +62,26 @@ def test_tool_reads_a_live_console_over_a_pyserial_url(hil, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    qemu = subprocess.Popen(["qemu-system-i386", "-machine", "pc", "-display", "none", "-no-reboot", "-m", "512M",
-                             "-kernel", hil.image, "-serial", f"tcp:127.0.0.1:{port},server=on,wait=off",
-                             "-monitor", "none"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    qemu = subprocess.Popen(
+        [
+            "qemu-system-i386",
+            "-machine",
+            "pc",
+            "-display",
+            "none",
+            "-no-reboot",
+            "-m",
+            "512M",
+            "-kernel",
+            hil.image,
+            "-serial",
+            f"tcp:127.0.0.1:{port},server=on,wait=off",
+            "-monitor",
+            "none",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         for _ in range(100):
             with socket.socket() as probe:
@@ -73,15 +90,30 @@ def test_tool_reads_a_live_console_over_a_pyserial_url(hil, tmp_path):
             time.sleep(0.1)
         time.sleep(0.5)  # QEMU takes one client: let the probe's go first
         svg, txt = tmp_path / "live.svg", tmp_path / "live.txt"
-        r = subprocess.run([sys.executable, TOOL, "--port", f"socket://127.0.0.1:{port}", "-o", str(svg),
-                            "--save-transcript", str(txt)], capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [
+                sys.executable,
+                TOOL,
+                "--port",
+                f"socket://127.0.0.1:{port}",
+                "-o",
+                str(svg),
+                "--save-transcript",
+                str(txt),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
         assert "of 31 fixmaps mapped" in r.stdout, r.stdout
         text = txt.read_text()
         assert "virtual kernel memory layout:" in text and "fixmap: 0x" in text
         # 512 MiB: lowmem ends at 0xe0000000, vmalloc starts 8 MiB above it.
-        assert any(e.get("data-name") == "vmalloc" and e.get("data-start") == "0xe0800000"
-                   for e in rects(svg, "region"))
+        assert any(
+            e.get("data-name") == "vmalloc" and e.get("data-start") == "0xe0800000"
+            for e in rects(svg, "region")
+        )
     finally:
         qemu.kill()
         qemu.wait(timeout=10)

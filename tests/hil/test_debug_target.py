@@ -83,8 +83,15 @@ def debug_session(hil, tmp_path):
     hil.check_image()
     link = str(tmp_path / "serial.pty")
     env = dict(os.environ, HIGHMEM_GDB_PORT=str(free_port()), HIGHMEM_MEM="256M", TERM="dumb")
-    child = pexpect.spawn("/bin/bash", [SCRIPT, hil.image, GDBINIT, link] + QEMU_FLAGS, env=env,
-                          encoding="utf-8", codec_errors="replace", timeout=60, dimensions=(40, 200))
+    child = pexpect.spawn(
+        "/bin/bash",
+        [SCRIPT, hil.image, GDBINIT, link] + QEMU_FLAGS,
+        env=env,
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=60,
+        dimensions=(40, 200),
+    )
     log = open(tmp_path / "gdb-terminal.log", "w")
     child.logfile_read = log
     qemu_pid = None
@@ -139,7 +146,9 @@ def test_ctrl_c_in_gdb_stops_the_guest_not_qemu(hil, debug_session):
         assert gdb_pids, "no gdb under the script"
         fg = os.tcgetpgrp(child.child_fd)
         assert fg == os.getpgid(gdb_pids[0]), "gdb is not the terminal's foreground process group"
-        assert fg != os.getpgid(child.pid), "the script shares gdb's process group: Ctrl-C would reach it"
+        assert fg != os.getpgid(
+            child.pid
+        ), "the script shares gdb's process group: Ctrl-C would reach it"
         assert os.getsid(qemu_pid) != os.getsid(child.pid), "QEMU is in the terminal's session"
 
         child.sendcontrol("c")
@@ -156,7 +165,9 @@ def test_ctrl_c_in_gdb_stops_the_guest_not_qemu(hil, debug_session):
         con.reset_input_buffer()
         con.write(b"help\r")
         silent = quiet_for(con, 3)
-        assert b"highmem> " not in silent, f"the guest answered while gdb had it stopped: {silent!r}"
+        assert (
+            b"highmem> " not in silent
+        ), f"the guest answered while gdb had it stopped: {silent!r}"
 
         child.sendline("continue")
         child.expect("Continuing.")
@@ -191,8 +202,15 @@ def test_ctrl_c_does_not_end_the_build_tool(hil, tmp_path):
     if not os.path.isfile(os.path.join(build, "CMakeCache.txt")):
         pytest.skip(f"{hil.image} is not in a CMake build tree")
     env = dict(os.environ, HIGHMEM_GDB_PORT=str(free_port()), HIGHMEM_MEM="256M", TERM="dumb")
-    child = pexpect.spawn("cmake", ["--build", build, "--target", "debug"], env=env, encoding="utf-8",
-                          codec_errors="replace", timeout=300, dimensions=(40, 200))
+    child = pexpect.spawn(
+        "cmake",
+        ["--build", build, "--target", "debug"],
+        env=env,
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=300,
+        dimensions=(40, 200),
+    )
     child.logfile_read = open(tmp_path / "cmake-debug.log", "w")
     qemu_pid = None
     try:
@@ -217,7 +235,9 @@ def test_ctrl_c_does_not_end_the_build_tool(hil, tmp_path):
         child.sendline("quit")
         child.expect(pexpect.EOF, timeout=60)
         child.close()
-        assert child.exitstatus == 0, f"cmake --build ended with {child.exitstatus}/{child.signalstatus}"
+        assert (
+            child.exitstatus == 0
+        ), f"cmake --build ended with {child.exitstatus}/{child.signalstatus}"
     finally:
         if child.isalive():
             child.terminate(force=True)

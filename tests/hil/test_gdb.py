@@ -36,7 +36,8 @@ ALL_HELPERS = ["highmem-vmallocinfo", "highmem-pkmap", "highmem-fixmap", "highme
                "highmem-pt 0xc0100000", "highmem-dmesg", "highmem-ps"]
 NOT_RUNNING = "highmem: the target is not running"
 # (label, image relative to the --image directory, memory, cpu)
-VARIANTS = [("2level", "highmem.elf", "3G", None), ("pae", "../image-pae/highmem-pae.elf", "6G", "max")]
+VARIANTS = [("2level", "highmem.elf", "3G", None),
+            ("pae", "../image-pae/highmem-pae.elf", "6G", "max")]
 
 
 def free_port() -> int:
@@ -182,7 +183,8 @@ def test_pkmap_reaches_above_4g_with_pae(gdb_target, compared):
     if gdb_target.variant != "pae":
         pytest.skip("2-level entries cannot name RAM above 4 GiB")
     _, g, _ = compared
-    assert any("pfn 0x140000" in x and "in use" in x for x in g["highmem-pkmap"]), g["highmem-pkmap"]
+    slots = g["highmem-pkmap"]
+    assert any("pfn 0x140000" in x and "in use" in x for x in slots), slots
 
 
 def test_pt_uses_the_format_of_the_image(gdb_target, state, compared):
@@ -201,7 +203,7 @@ CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def ps_fields(line, drop_mm):
-    """pid, ppid, state (Z or live), vsz, rss, name: what stays put between the shell's and gdb's look."""
+    """pid, ppid, state (Z or live), vsz, rss, name: what stays put between the two looks."""
     f = line.split()
     if drop_mm:
         del f[6]
@@ -246,8 +248,8 @@ def test_gdbinit_loads_helpers(hil):
     image = hil.image
     hil.check_image()
     r = subprocess.run(["gdb", "-batch", "-nx", "-q", image, "-x", os.path.join(REPO, "cmake", "gdbinit"),
-                        "-ex", "help highmem-pt", "-ex", "help highmem-dmesg", "-ex", "help highmem-ps"],
-                       capture_output=True, text=True, timeout=60)
+                        "-ex", "help highmem-pt", "-ex", "help highmem-dmesg",
+                        "-ex", "help highmem-ps"], capture_output=True, text=True, timeout=60)
     for usage in ("highmem-pt ADDR", "highmem-dmesg [N]", "highmem-ps:"):
         assert usage in r.stdout, r.stdout + r.stderr
 
@@ -258,9 +260,11 @@ def test_helpers_refuse_without_a_target(hil, cmd):
     if not shutil.which("gdb"):
         pytest.skip("gdb not installed")
     hil.check_image()
-    r = subprocess.run(["gdb", "-batch", "-nx", "-q", "-ex", "set architecture i386", "-ex", f"file {hil.image}",
-                        "-x", HELPERS, "-ex", cmd], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(["gdb", "-batch", "-nx", "-q", "-ex", "set architecture i386",
+                        "-ex", f"file {hil.image}", "-x", HELPERS, "-ex", cmd],
+                       capture_output=True, text=True, timeout=60)
     out = r.stdout + r.stderr
     assert NOT_RUNNING in out, out
     assert "Traceback" not in out and "Python Exception" not in out, out
-    assert not re.search(r"0x[0-9a-f]{8}-0x|slot|Node 0|PDE #|PID|virtual kernel", r.stdout), r.stdout
+    stale = re.search(r"0x[0-9a-f]{8}-0x|slot|Node 0|PDE #|PID|virtual kernel", r.stdout)
+    assert not stale, r.stdout

@@ -49,7 +49,7 @@ class MapError(Exception):
 @dataclass
 class VmArea:
     start: int
-    end: int        # end of the area including its guard page, as vmallocinfo prints it
+    end: int  # end of the area including its guard page, as vmallocinfo prints it
     size: int
     caller: str
     kind: str
@@ -66,7 +66,7 @@ class AddressMap:
     pkmap_range: tuple[int, int]
     pkmap_slots: list[tuple[int, int, int, str]]  # (slot, address, count, state)
     fixmap_range: tuple[int, int]
-    fixmaps: list[tuple[int, str, int, str]]      # (index, name, address, physical or "-")
+    fixmaps: list[tuple[int, str, int, str]]  # (index, name, address, physical or "-")
     title: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -99,13 +99,20 @@ def sections(text: str) -> dict[str, str]:
     return out
 
 
-LAYOUT_RE = re.compile(r"^\s*(fixmap|pkmap|vmalloc|lowmem|\.init|\.data|\.text)\s*:\s*0x([0-9a-f]{8})\s*-\s*"
-                       r"0x([0-9a-f]{8})", re.MULTILINE)
+LAYOUT_RE = re.compile(
+    r"^\s*(fixmap|pkmap|vmalloc|lowmem|\.init|\.data|\.text)\s*:\s*0x([0-9a-f]{8})\s*-\s*"
+    r"0x([0-9a-f]{8})",
+    re.MULTILINE,
+)
 VM_RE = re.compile(r"^0x([0-9a-f]{8})-0x([0-9a-f]{8})\s+(\d+)\s*(.*)$", re.MULTILINE)
 PKMAP_HEAD_RE = re.compile(r"^pkmap: 0x([0-9a-f]{8})-0x([0-9a-f]{8}), (\d+) slots", re.MULTILINE)
-PKMAP_SLOT_RE = re.compile(r"^\s+slot\s+(\d+) 0x([0-9a-f]{8}) count (\d+) \(([^)]*)\)", re.MULTILINE)
+PKMAP_SLOT_RE = re.compile(
+    r"^\s+slot\s+(\d+) 0x([0-9a-f]{8}) count (\d+) \(([^)]*)\)", re.MULTILINE
+)
 FIXMAP_HEAD_RE = re.compile(r"^fixmap: 0x([0-9a-f]{8})-0x([0-9a-f]{8}), (\d+) slots", re.MULTILINE)
-FIXMAP_ROW_RE = re.compile(r"^\s*(\d+)\s+(\S+)\s+0x([0-9a-f]{8})\s+(0x[0-9a-f]+|-)\s*$", re.MULTILINE)
+FIXMAP_ROW_RE = re.compile(
+    r"^\s*(\d+)\s+(\S+)\s+0x([0-9a-f]{8})\s+(0x[0-9a-f]+|-)\s*$", re.MULTILINE
+)
 
 
 def parse(text: str, title: str = "") -> AddressMap:
@@ -113,9 +120,19 @@ def parse(text: str, title: str = "") -> AddressMap:
     sec = sections(text)
     missing = [c for c in COMMANDS if c not in sec]
     if missing:
-        raise MapError("no output of " + ", ".join(f"`{c}`" for c in missing) + " after a '" + PROMPT.strip()
-                       + "' prompt in the transcript (run the four commands: " + ", ".join(COMMANDS) + ")")
-    layout = {m.group(1): (int(m.group(2), 16), int(m.group(3), 16)) for m in LAYOUT_RE.finditer(sec["layout"])}
+        raise MapError(
+            "no output of "
+            + ", ".join(f"`{c}`" for c in missing)
+            + " after a '"
+            + PROMPT.strip()
+            + "' prompt in the transcript (run the four commands: "
+            + ", ".join(COMMANDS)
+            + ")"
+        )
+    layout = {
+        m.group(1): (int(m.group(2), 16), int(m.group(3), 16))
+        for m in LAYOUT_RE.finditer(sec["layout"])
+    }
     for need in ("fixmap", "pkmap", "vmalloc", "lowmem"):
         if need not in layout:
             raise MapError(f"`layout` gave no '{need}' line")
@@ -124,20 +141,34 @@ def parse(text: str, title: str = "") -> AddressMap:
         rest = m.group(4).split()
         kind = next((w for w in reversed(rest) if w in ("vmalloc", "ioremap", "vmap")), "area")
         caller = rest[0] if rest and "+0x" in rest[0] else ""
-        areas.append(VmArea(int(m.group(1), 16), int(m.group(2), 16), int(m.group(3)), caller, kind))
+        areas.append(
+            VmArea(int(m.group(1), 16), int(m.group(2), 16), int(m.group(3)), caller, kind)
+        )
     head = PKMAP_HEAD_RE.search(sec["pkmap"])
     if not head:
         raise MapError("`pkmap` gave no 'pkmap: START-END, N slots' line")
-    slots = [(int(m.group(1)), int(m.group(2), 16), int(m.group(3)), m.group(4))
-             for m in PKMAP_SLOT_RE.finditer(sec["pkmap"])]
+    slots = [
+        (int(m.group(1)), int(m.group(2), 16), int(m.group(3)), m.group(4))
+        for m in PKMAP_SLOT_RE.finditer(sec["pkmap"])
+    ]
     fhead = FIXMAP_HEAD_RE.search(sec["fixmap"])
     if not fhead:
         raise MapError("`fixmap` gave no 'fixmap: START-END, N slots' line")
-    fix = [(int(m.group(1)), m.group(2), int(m.group(3), 16), m.group(4)) for m in FIXMAP_ROW_RE.finditer(sec["fixmap"])]
+    fix = [
+        (int(m.group(1)), m.group(2), int(m.group(3), 16), m.group(4))
+        for m in FIXMAP_ROW_RE.finditer(sec["fixmap"])
+    ]
     if len(fix) != int(fhead.group(3)):
         raise MapError(f"`fixmap` announced {fhead.group(3)} slots but listed {len(fix)}")
-    return AddressMap(layout, sorted(areas, key=lambda a: a.start), (int(head.group(1), 16), int(head.group(2), 16)),
-                      slots, (int(fhead.group(1), 16), int(fhead.group(2), 16)), fix, title)
+    return AddressMap(
+        layout,
+        sorted(areas, key=lambda a: a.start),
+        (int(head.group(1), 16), int(head.group(2), 16)),
+        slots,
+        (int(fhead.group(1), 16), int(fhead.group(2), 16)),
+        fix,
+        title,
+    )
 
 
 # -- capture -------------------------------------------------------------------------
@@ -161,7 +192,9 @@ def serial_runner(url: str, baud: int = 115200, timeout: float = 30.0):
             buf += port.read(4096)
             if buf.endswith(PROMPT.encode()) or buf.endswith(b"\n" + PROMPT.encode()):
                 return buf.decode("latin-1")
-        raise MapError(f"no '{PROMPT.strip()}' prompt on {url} within {timeout:.0f} s; got {buf[-200:]!r}")
+        raise MapError(
+            f"no '{PROMPT.strip()}' prompt on {url} within {timeout:.0f} s; got {buf[-200:]!r}"
+        )
 
     port.reset_input_buffer()
     port.write(b"\r")
@@ -182,10 +215,28 @@ def serial_runner(url: str, baud: int = 115200, timeout: float = 30.0):
 
 COL_W, BAR_W, TOP, H, LEFT = 300, 70, 70, 860, 90
 ZOOM_AT = 2  # zoom lines go right after the background, under everything else
-COLORS = {"user": "#dfe8f5", "lowmem": "#9cc3e6", "text": "#3c78b4", "data": "#5b93c7", "init": "#7aa9d6",
-          "gap": "#f4f4f4", "vmalloc-range": "#fbe3b5", "vmalloc": "#e8a33d", "area": "#e8a33d", "ioremap": "#c9742a", "vmap": "#d8923a",
-          "guard": "#c0392b", "free": "#fdf3e0", "pkmap": "#cfe8c8", "slot": "#2f8f3a", "pending": "#9bd08f",
-          "unused": "#ececec", "fixmap": "#e3d3ef", "fixmap-used": "#7d4fa3", "fixguard": "#c0392b"}
+COLORS = {
+    "user": "#dfe8f5",
+    "lowmem": "#9cc3e6",
+    "text": "#3c78b4",
+    "data": "#5b93c7",
+    "init": "#7aa9d6",
+    "gap": "#f4f4f4",
+    "vmalloc-range": "#fbe3b5",
+    "vmalloc": "#e8a33d",
+    "area": "#e8a33d",
+    "ioremap": "#c9742a",
+    "vmap": "#d8923a",
+    "guard": "#c0392b",
+    "free": "#fdf3e0",
+    "pkmap": "#cfe8c8",
+    "slot": "#2f8f3a",
+    "pending": "#9bd08f",
+    "unused": "#ececec",
+    "fixmap": "#e3d3ef",
+    "fixmap-used": "#7d4fa3",
+    "fixguard": "#c0392b",
+}
 
 
 class Column:
@@ -193,15 +244,21 @@ class Column:
 
     def __init__(self, svg: list[str], x: int, lo: int, hi: int, title: str):
         self.svg, self.x, self.lo, self.hi = svg, x, lo, hi
-        svg.append(f'<text class="column-title" x="{x}" y="{TOP - 30}" font-size="14" font-weight="bold">'
-                   f'{escape(title)}</text>')
-        svg.append(f'<text x="{x}" y="{TOP - 14}" font-size="11">0x{lo:08x} - 0x{(hi - 1) & 0xFFFFFFFF:08x}'
-                   f' ({human(hi - lo)})</text>')
+        svg.append(
+            f'<text class="column-title" x="{x}" y="{TOP - 30}" font-size="14" font-weight="bold">'
+            f"{escape(title)}</text>"
+        )
+        svg.append(
+            f'<text x="{x}" y="{TOP - 14}" font-size="11">'
+            f"0x{lo:08x} - 0x{(hi - 1) & 0xFFFFFFFF:08x} ({human(hi - lo)})</text>"
+        )
 
     def y(self, addr: int) -> float:
         return TOP + H - (addr - self.lo) * H / (self.hi - self.lo)
 
-    def rect(self, cls: str, lo: int, hi: int, color: str, label: str = "", tip: str = "", **data) -> None:
+    def rect(
+        self, cls: str, lo: int, hi: int, color: str, label: str = "", tip: str = "", **data
+    ) -> None:
         lo, hi = max(lo, self.lo), min(hi, self.hi)
         if hi <= lo:
             return
@@ -209,16 +266,20 @@ class Column:
         h = max(y1 - y0, 1.0)
         attrs = "".join(f' data-{k}="{escape(str(v))}"' for k, v in data.items())
         tip = tip or f"{label} 0x{lo:08x}-0x{hi & 0xFFFFFFFF:08x} ({human(hi - lo)})"
-        self.svg.append(f'<rect class="{cls}" x="{self.x}" y="{y0:.2f}" width="{BAR_W}" height="{h:.2f}" '
-                        f'fill="{color}" stroke="#555" stroke-width="0.3" data-start="0x{lo:08x}" '
-                        f'data-end="0x{hi & 0xFFFFFFFF:08x}"{attrs}><title>{escape(tip)}</title></rect>')
+        self.svg.append(
+            f'<rect class="{cls}" x="{self.x}" y="{y0:.2f}" width="{BAR_W}" height="{h:.2f}" '
+            f'fill="{color}" stroke="#555" stroke-width="0.3" data-start="0x{lo:08x}" '
+            f'data-end="0x{hi & 0xFFFFFFFF:08x}"{attrs}><title>{escape(tip)}</title></rect>'
+        )
 
     def label(self, lo: int, hi: int, text: str, min_h: float = 11.0, force: bool = False) -> None:
         y0, y1 = self.y(min(hi, self.hi)), self.y(max(lo, self.lo))
         if y1 - y0 < min_h and not force:
             return
-        self.svg.append(f'<text x="{self.x + BAR_W + 6}" y="{(y0 + y1) / 2 + 4:.1f}" font-size="11">'
-                        f'{escape(text)}</text>')
+        self.svg.append(
+            f'<text x="{self.x + BAR_W + 6}" y="{(y0 + y1) / 2 + 4:.1f}" font-size="11">'
+            f"{escape(text)}</text>"
+        )
 
     def stacked_labels(self, items: list[tuple[int, int, str]], limit: int = 40) -> None:
         """Labels for (lo, hi, text) items, moved up where they would overlap, with leader lines."""
@@ -230,18 +291,28 @@ class Column:
             y = min(want, last_y - 12.0)
             last_y = y
             x = self.x + BAR_W
-            self.svg.append(f'<line class="leader" x1="{x}" y1="{want:.2f}" x2="{x + 14}" y2="{y:.2f}" '
-                            f'stroke="#999" stroke-width="0.6"/>')
-            self.svg.append(f'<text x="{x + 16}" y="{y + 4:.1f}" font-size="11">{escape(text)}</text>')
+            self.svg.append(
+                f'<line class="leader" x1="{x}" y1="{want:.2f}" x2="{x + 14}" y2="{y:.2f}" '
+                f'stroke="#999" stroke-width="0.6"/>'
+            )
+            self.svg.append(
+                f'<text x="{x + 16}" y="{y + 4:.1f}" font-size="11">{escape(text)}</text>'
+            )
         if len(items) > limit:
-            self.svg.append(f'<text x="{self.x + BAR_W + 16}" y="{last_y - 12 + 4:.1f}" font-size="11">'
-                            f'... and {len(items) - limit} more</text>')
+            self.svg.append(
+                f'<text x="{self.x + BAR_W + 16}" y="{last_y - 12 + 4:.1f}" font-size="11">'
+                f"... and {len(items) - limit} more</text>"
+            )
 
     def tick(self, addr: int, text: str) -> None:
         y = self.y(addr)
-        self.svg.append(f'<line x1="{self.x - 4}" y1="{y:.2f}" x2="{self.x}" y2="{y:.2f}" stroke="#333"/>')
-        self.svg.append(f'<text x="{self.x - 6}" y="{y + 3:.2f}" font-size="9" text-anchor="end">'
-                        f'{escape(text)}</text>')
+        self.svg.append(
+            f'<line x1="{self.x - 4}" y1="{y:.2f}" x2="{self.x}" y2="{y:.2f}" stroke="#333"/>'
+        )
+        self.svg.append(
+            f'<text x="{self.x - 6}" y="{y + 3:.2f}" font-size="9" text-anchor="end">'
+            f"{escape(text)}</text>"
+        )
 
 
 def human(n: int) -> str:
@@ -255,15 +326,23 @@ def human(n: int) -> str:
 def zoom(svg: list[str], a: Column, lo: int, hi: int, b: Column) -> None:
     """Dashed lines from lo..hi on column a to the whole of column b (behind the bars)."""
     for addr, yb in ((hi, TOP), (lo, TOP + H)):
-        svg.insert(ZOOM_AT, f'<line class="zoom" x1="{a.x + BAR_W}" y1="{a.y(addr):.2f}" x2="{b.x}" y2="{yb}" '
-                   f'stroke="#888" stroke-dasharray="4,3"/>')
+        svg.insert(
+            ZOOM_AT,
+            f'<line class="zoom" x1="{a.x + BAR_W}" y1="{a.y(addr):.2f}" x2="{b.x}" y2="{yb}" '
+            f'stroke="#888" stroke-dasharray="4,3"/>',
+        )
 
 
 def pkmap_runs(slots: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
     """Labels for runs of neighbouring PKMAP slots in the same state: (lo, hi, text)."""
     runs: list[list] = []
     for slot, addr, count, state in slots:
-        if runs and runs[-1][1] == slot - 1 and runs[-1][4] == state and (count == 1) == (runs[-1][5] == 1):
+        if (
+            runs
+            and runs[-1][1] == slot - 1
+            and runs[-1][4] == state
+            and (count == 1) == (runs[-1][5] == 1)
+        ):
             runs[-1][1] = slot
             runs[-1][3] = addr + PAGE_SIZE
         else:
@@ -285,11 +364,13 @@ def render_svg(m: AddressMap) -> str:
     pk_lo, pk_hi = lay["pkmap"]
     fx_lo, fx_hi = lay["fixmap"]
     width = LEFT + 5 * COL_W + 80
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{TOP + H + 60}" '
-           f'viewBox="0 0 {width} {TOP + H + 60}" font-family="DejaVu Sans, sans-serif">',
-           f'<rect width="{width}" height="{TOP + H + 60}" fill="white"/>',
-           f'<text class="title" x="20" y="22" font-size="16" font-weight="bold">'
-           f'{escape(m.title or "highmem virtual address map")}</text>']
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{TOP + H + 60}" '
+        f'viewBox="0 0 {width} {TOP + H + 60}" font-family="DejaVu Sans, sans-serif">',
+        f'<rect width="{width}" height="{TOP + H + 60}" fill="white"/>',
+        f'<text class="title" x="20" y="22" font-size="16" font-weight="bold">'
+        f'{escape(m.title or "highmem virtual address map")}</text>',
+    ]
 
     def kernel_regions(c: Column, detail: bool) -> None:
         c.rect("region", low_lo, low_hi, COLORS["lowmem"], "lowmem", name="lowmem")
@@ -310,7 +391,13 @@ def render_svg(m: AddressMap) -> str:
         c.rect("region", fx_lo, fx_hi, COLORS["fixmap"], "fixmap", name="fixmap")
         c.rect("guard", fx_hi, FOUR_G, COLORS["fixguard"], "guard page", name="top-guard")
         for area in m.areas:
-            c.rect("vm-area", area.start, area.guard[0], COLORS.get(area.kind, COLORS["area"]), area.kind)
+            c.rect(
+                "vm-area",
+                area.start,
+                area.guard[0],
+                COLORS.get(area.kind, COLORS["area"]),
+                area.kind,
+            )
         if detail:
             c.label(pk_lo, FOUR_G, "PKMAP, fixmaps", force=True)
 
@@ -332,7 +419,10 @@ def render_svg(m: AddressMap) -> str:
     # 3: vmalloc in use, to scale: areas, guard pages and the free gaps between them.
     used_end = max([a.end for a in m.areas] + [vm_lo + 16 * PAGE_SIZE])
     span = used_end - vm_lo
-    hi3 = min(vm_hi, vm_lo + (max(span + span // 8, 16 * PAGE_SIZE) + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE)
+    hi3 = min(
+        vm_hi,
+        vm_lo + (max(span + span // 8, 16 * PAGE_SIZE) + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE,
+    )
     c3 = Column(svg, LEFT + 2 * COL_W, vm_lo, hi3, "vmalloc (in use)")
     cursor = vm_lo
     labels = []
@@ -340,12 +430,21 @@ def render_svg(m: AddressMap) -> str:
         if area.start > cursor:
             c3.rect("gap", cursor, area.start, COLORS["free"], "free", name="free")
             labels.append((cursor, area.start, f"free {human(area.start - cursor)}"))
-        c3.rect("vm-area", area.start, area.guard[0], COLORS.get(area.kind, COLORS["area"]), area.kind,
-                tip=f"{area.kind} 0x{area.start:08x}-0x{area.guard[0]:08x} {area.caller}", kind=area.kind,
-                caller=area.caller)
+        c3.rect(
+            "vm-area",
+            area.start,
+            area.guard[0],
+            COLORS.get(area.kind, COLORS["area"]),
+            area.kind,
+            tip=f"{area.kind} 0x{area.start:08x}-0x{area.guard[0]:08x} {area.caller}",
+            kind=area.kind,
+            caller=area.caller,
+        )
         c3.rect("guard", area.guard[0], area.guard[1], COLORS["guard"], "guard page", name="guard")
         name = area.caller.split("+")[0] if area.caller else ""
-        labels.append((area.start, area.end, f"{area.kind} {human(area.size - PAGE_SIZE)} {name} + guard"))
+        labels.append(
+            (area.start, area.end, f"{area.kind} {human(area.size - PAGE_SIZE)} {name} + guard")
+        )
         cursor = area.end
     c3.stacked_labels(labels)
     if cursor < hi3:
@@ -361,8 +460,16 @@ def render_svg(m: AddressMap) -> str:
     c4.rect("region", p_lo, p_hi, COLORS["pkmap"], "PKMAP", name="pkmap")
     for slot, addr, count, state in m.pkmap_slots:
         color = COLORS["slot"] if count > 1 else COLORS["pending"]
-        c4.rect("pkmap-slot", addr, addr + PAGE_SIZE, color, f"slot {slot}",
-                tip=f"slot {slot} 0x{addr:08x} count {count} ({state})", slot=slot, count=count)
+        c4.rect(
+            "pkmap-slot",
+            addr,
+            addr + PAGE_SIZE,
+            color,
+            f"slot {slot}",
+            tip=f"slot {slot} 0x{addr:08x} count {count} ({state})",
+            slot=slot,
+            count=count,
+        )
     c4.stacked_labels(pkmap_runs(m.pkmap_slots))
     if not m.pkmap_slots:
         c4.label(p_lo, p_hi, "no slots in use", force=True)
@@ -375,8 +482,17 @@ def render_svg(m: AddressMap) -> str:
     c5 = Column(svg, LEFT + 4 * COL_W, f_lo, FOUR_G, f"fixmaps ({len(m.fixmaps)})")
     for idx, name, addr, phys in m.fixmaps:
         used = phys != "-"
-        c5.rect("fixmap", addr, addr + PAGE_SIZE, COLORS["fixmap-used" if used else "fixmap"], name,
-                tip=f"{idx} {name} 0x{addr:08x} -> {phys}", index=idx, name=name, phys=phys)
+        c5.rect(
+            "fixmap",
+            addr,
+            addr + PAGE_SIZE,
+            COLORS["fixmap-used" if used else "fixmap"],
+            name,
+            tip=f"{idx} {name} 0x{addr:08x} -> {phys}",
+            index=idx,
+            name=name,
+            phys=phys,
+        )
         c5.label(addr, addr + PAGE_SIZE, f"{idx} {name}" + (f" -> {phys}" if used else ""), min_h=9)
     c5.rect("guard", f_hi, FOUR_G, COLORS["fixguard"], "unused page (guard)", name="top-guard")
     c5.label(f_hi, FOUR_G, "guard page", min_h=9)
@@ -384,9 +500,11 @@ def render_svg(m: AddressMap) -> str:
     c5.tick(f_hi, f"0x{f_hi:08x}")
     zoom(svg, c2, f_lo, FOUR_G, c5)
 
-    svg.append(f'<text x="20" y="{TOP + H + 40}" font-size="11">Each column is to scale within itself; '
-               'what is under a pixel is drawn one pixel high. Red: guard pages. vmallocinfo sizes include '
-               'the guard page.</text>')
+    svg.append(
+        f'<text x="20" y="{TOP + H + 40}" font-size="11">Each column is to scale within itself; '
+        "what is under a pixel is drawn one pixel high. Red: guard pages. vmallocinfo sizes "
+        "include the guard page.</text>"
+    )
     svg.append("</svg>")
     return "\n".join(svg) + "\n"
 
@@ -394,14 +512,18 @@ def render_svg(m: AddressMap) -> str:
 def write_png(svg_path: str, png_path: str) -> None:
     exe = shutil.which("rsvg-convert")
     if not exe:
-        raise MapError("rsvg-convert not found (apt-get install librsvg2-bin; cmake/setup.sh installs it)")
+        raise MapError(
+            "rsvg-convert not found (apt-get install librsvg2-bin; cmake/setup.sh installs it)"
+        )
     subprocess.run([exe, "-o", png_path, svg_path], check=True)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--transcript", help="a saved serial transcript with layout, vmallocinfo, pkmap, fixmap")
+    src.add_argument(
+        "--transcript", help="a saved serial transcript with layout, vmallocinfo, pkmap, fixmap"
+    )
     src.add_argument("--port", help="pyserial port or URL of a live target at its prompt")
     ap.add_argument("--baud", type=int, default=115200)
     ap.add_argument("--save-transcript", help="with --port: write what was read here")
@@ -431,9 +553,11 @@ def main(argv=None) -> int:
         print(f"address_map: {e}", file=sys.stderr)
         return 1
     busy = sum(1 for s in m.pkmap_slots if s[2] > 1)
-    print(f"address_map: {a.output}: {len(m.areas)} vmalloc areas, {busy} PKMAP slots in use, "
-          f"{len(m.pkmap_slots) - busy} awaiting a flush, "
-          f"{sum(1 for f in m.fixmaps if f[3] != '-')} of {len(m.fixmaps)} fixmaps mapped")
+    print(
+        f"address_map: {a.output}: {len(m.areas)} vmalloc areas, {busy} PKMAP slots in use, "
+        f"{len(m.pkmap_slots) - busy} awaiting a flush, "
+        f"{sum(1 for f in m.fixmaps if f[3] != '-')} of {len(m.fixmaps)} fixmaps mapped"
+    )
     return 0
 
 
