@@ -71,15 +71,16 @@ add_custom_target(run
   VERBATIM
   COMMENT "Booting highmem.elf in QEMU (Ctrl-A X quits)")
 
-# `debug`: QEMU halted at the first instruction with its gdb stub on :1234, and gdb attached with
-# symbols.
+# `debug`: QEMU halted at the first instruction with its gdb stub on :1234 (HIGHMEM_GDB_PORT) in a
+# session of its own, so Ctrl-C in gdb stops the guest and not QEMU; gdb attached with symbols; the
+# serial console on a pty linked from build/serial.pty; the Multiboot modules of `run`.
 add_custom_target(debug
   COMMAND ${PROJECT_SOURCE_DIR}/cmake/qemu-debug.sh ${HIGHMEM_IMAGE_ELF} ${PROJECT_SOURCE_DIR}/cmake/gdbinit
-          ${CMAKE_BINARY_DIR}/serial.log ${BOARD_QEMU_FLAGS}
+          ${CMAKE_BINARY_DIR}/serial.pty ${BOARD_QEMU_FLAGS}
   DEPENDS image
   USES_TERMINAL
   VERBATIM
-  COMMENT "QEMU waits on :1234; the serial console goes to ${CMAKE_BINARY_DIR}/serial.log")
+  COMMENT "QEMU waits on :1234; the serial console: the pty ${CMAKE_BINARY_DIR}/serial.pty names")
 
 # The `pc` board (a GRUB-booted PC or SBC: no isa-debug-exit) in build/boards/pc/, the image a
 # board on the bench runs: highmem.elf, highmem.iso (GRUB, board/pc/grub.cfg) and highmem.img,

@@ -8,6 +8,10 @@ halted target: QEMU's gdb stub (`cmake --build build --target debug`, or
     highmem-zones         contig_page_data's zones, as `zoneinfo` followed by `buddyinfo`
     highmem-pt ADDR [--cr3]  the page-directory and page-table entries of ADDR, as `pt`
                           (through swapper_pg_dir, or the directory in CR3 with --cr3)
+    highmem-dmesg [N]     the console log ring (log_ring), oldest first, as `dmesg`;
+                          with N, its last N lines only
+    highmem-ps            the task table (tasks[]): pid, parent, state, ticks, sizes,
+                          mm_struct and name, as `ps` with the mm column added
 
 Load it with `source cmake/gdb/highmem.py` (cmake/gdbinit does) after the
 image's symbols (gdb build/image/highmem.elf).  The structures are read
@@ -20,8 +24,19 @@ follows the shell's formats line for line, so the two can be compared
 gdb's symbols, and highmem-pt does not name the region.
 
 The anchors below are compile-time constants in mm/include/mm/layout.h and
-mm/include/mm/fixmap.h (macros, so not in the debug information); the
-page-table walk is the 2-level 32-bit format, the only one hal/i386 uses.
+mm/include/mm/fixmap.h (macros, so not in the debug information).  The
+page-table walk follows the format the CPU is in: 2-level with 32-bit entries,
+or PAE (CR4.PAE; highmem-pae.elf) with 64-bit entries in three levels, a
+4-entry PDPT, directories and tables of 512 entries ("Understanding the Linux
+Virtual Memory Manager", §3.2; Intel SDM vol. 3A, §4.4).  Where the stub does
+not show CR4 (OpenOCD), the format is the image's: PKMAP has 512 slots with
+PAE and 1024 without.
+
+Every command first checks that there is a live, stopped target whose kernel
+has built its page tables.  gdb with only the ELF (no `target remote`) would
+print the initial values of the image's .data, not the machine's: the helpers
+refuse and say so, as they do while the CPU still runs without paging (QEMU
+halted at the reset vector) or before paging_init has built swapper_pg_dir.
 """
 
 import struct
@@ -34,7 +49,11 @@ PAGE_SIZE = 1 << PAGE_SHIFT
 PKMAP_BASE = 0xFE000000
 FIXADDR_TOP = 0xFFFFE000
 VM_IOREMAP, VM_ALLOC, VM_MAP = 0x1, 0x2, 0x4
+CR0_PG = 0x80000000
 CR4_PAE = 0x20
+LOWMEM_MAX = 896 << 20  # MAXMEM: page tables live in low memory, under the linear map
+PAE_FRAME = 0x000FFFFFFFFFF000
+PAE_LARGE_FRAME = 0x000FFFFFFFE00000
 
 
 class HighmemError(gdb.GdbError):
@@ -59,9 +78,21 @@ def _read(addr, size):
         raise HighmemError(f"highmem: cannot read 0x{addr:08x}: {e}")
 
 
+def _read_phys(pa, size):
+    if pa + size > LOWMEM_MAX:
+        raise HighmemError(f"highmem: physical 0x{pa:x} is not in low memory; the helpers read "
+                           "page tables through the linear map only")
+    return _read(PAGE_OFFSET + pa, size)
+
+
 def read_phys_u32(pa):
     """A 32-bit word of physical memory, through the linear map."""
-    return struct.unpack("<I", _read(PAGE_OFFSET + pa, 4))[0]
+    return struct.unpack("<I", _read_phys(pa, 4))[0]
+
+
+def read_phys_u64(pa):
+    """A 64-bit word of physical memory, through the linear map."""
+    return struct.unpack("<Q", _read_phys(pa, 8))[0]
 
 
 def _array_len(v):
@@ -69,13 +100,44 @@ def _array_len(v):
     return t.sizeof // t.target().sizeof
 
 
-def _check_paging_format():
+def _register(name):
+    """A control register through the stub, or None where the stub does not show it (OpenOCD)."""
     try:
-        cr4 = int(gdb.parse_and_eval("$cr4"))
+        return int(gdb.parse_and_eval("$" + name)) & 0xFFFFFFFF
     except gdb.error:
-        return  # the stub does not expose CR4 (OpenOCD): assume the 2-level format
-    if cr4 & CR4_PAE:
-        raise HighmemError("highmem: CR4.PAE is set; these helpers walk 2-level tables only")
+        return None
+
+
+def require_live(tables=True):
+    """Refuse, saying why, unless a live stopped target runs the kernel (with its page tables)."""
+    inf = gdb.selected_inferior()
+    thread = gdb.selected_thread()
+    if inf is None or inf.pid == 0 or thread is None:
+        raise HighmemError("highmem: the target is not running: gdb has only the ELF, whose data "
+                           "are the image's initial values, not the machine's. Attach first: "
+                           "target remote :1234 (QEMU's gdb stub; cmake --build build --target "
+                           "debug) or :3333 (OpenOCD)")
+    if thread.is_running():
+        raise HighmemError("highmem: the target is running; stop it first (Ctrl-C or interrupt)")
+    cr0 = _register("cr0")
+    if cr0 is not None and not cr0 & CR0_PG:
+        pc = int(gdb.parse_and_eval("$pc"))
+        raise HighmemError(f"highmem: the CPU runs without paging (pc 0x{pc:x}): the kernel has "
+                           "not started; `continue` to kmain first")
+    if tables and swapper_pgd() == 0:
+        raise HighmemError("highmem: paging_init has not built swapper_pg_dir yet; `continue` past "
+                           "mm_init first")
+
+
+def is_pae():
+    cr4 = _register("cr4")
+    if cr4 is not None:
+        return bool(cr4 & CR4_PAE)
+    return _array_len(_global("pkmap_count")) == 512
+
+
+def table_span():
+    return 1 << 21 if is_pae() else 1 << 22
 
 
 def swapper_pgd():
@@ -83,7 +145,9 @@ def swapper_pgd():
 
 
 def walk(pgd, va):
-    """(pde, pte or None, pa or None) for va in the 2-level directory at physical pgd."""
+    """(pde, pte or None, pa or None) for va in the directory at physical pgd (2-level or PAE)."""
+    if is_pae():
+        return _walk_pae(pgd, va)
     pde = read_phys_u32(pgd + (va >> 22) * 4)
     if not pde & 1:
         return pde, None, None
@@ -93,6 +157,22 @@ def walk(pgd, va):
     if not pte & 1:
         return pde, pte, None
     return pde, pte, (pte & 0xFFFFF000) | (va & 0xFFF)
+
+
+def _walk_pae(pdpt, va):
+    """The PAE walk: PDPT entry (va bits 31:30), directory entry (29:21), table entry (20:12)."""
+    pdpte = read_phys_u64(pdpt + (va >> 30) * 8)
+    if not pdpte & 1:
+        return 0, None, None  # no directory for this gigabyte: as the shell, an empty PDE
+    pde = read_phys_u64((pdpte & PAE_FRAME) + ((va >> 21) & 0x1FF) * 8)
+    if not pde & 1:
+        return pde, None, None
+    if pde & 0x80:
+        return pde, None, (pde & PAE_LARGE_FRAME) | (va & 0x1FFFFF)
+    pte = read_phys_u64((pde & PAE_FRAME) + ((va >> PAGE_SHIFT) & 0x1FF) * 8)
+    if not pte & 1:
+        return pde, pte, None
+    return pde, pte, (pte & PAE_FRAME) | (va & 0xFFF)
 
 
 def symbolize(pc):
@@ -255,21 +335,23 @@ def zone_lines():
 
 def _flags(e, is_pde):
     names = ["P", "RW", "US", "PWT", "PCD", "A", "D", "PS" if is_pde else "PAT", "G"]
-    return "".join(" " + n for i, n in enumerate(names) if e & (1 << i))
+    text = "".join(" " + n for i, n in enumerate(names) if e & (1 << i))
+    return text + (" NX" if e >> 63 else "")
 
 
 def pt_lines(va, pgd):
     va &= 0xFFFFFFFF
+    span = table_span()
     pde, pte, pa = walk(pgd, va)
     lines = [f"pt 0x{va:08x} (page directory at phys 0x{pgd:08x})"]
-    line = f"  PDE #{va >> 22:<4d} = 0x{pde:08x}"
+    line = f"  PDE #{va // span:<4d} = 0x{pde:08x}"
     if not pde & 1:
         line += "  not present: no page table"
     else:
         line += _flags(pde, True) + ("  -> large page" if pde & 0x80 else "  -> page table")
     lines.append(line)
     if pte is not None:
-        line = f"  PTE #{(va >> PAGE_SHIFT) & 0x3FF:<4d} = 0x{pte:08x}"
+        line = f"  PTE #{(va % span) >> PAGE_SHIFT:<4d} = 0x{pte:08x}"
         line += _flags(pte, False) if pte & 1 else "  not present"
         lines.append(line)
     if pa is not None:
@@ -278,6 +360,60 @@ def pt_lines(va, pgd):
                      + (" user" if e & 4 else " kernel") + (" uncached" if e & 0x10 else ""))
     else:
         lines.append("  not mapped")
+    return lines
+
+
+# -- dmesg -----------------------------------------------------------------------
+
+
+def _static(name):
+    sym = gdb.lookup_static_symbol(name) if hasattr(gdb, "lookup_static_symbol") else None
+    if sym is not None:
+        return sym.value()
+    return _global(name)
+
+
+def dmesg_lines():
+    """The console log ring, oldest first, without the carriage returns the console adds."""
+    ring = _static("log_ring")
+    size = _array_len(ring)
+    pos = _int(_static("log_pos"))
+    wrapped = bool(_int(_static("log_wrapped")))
+    if not 0 <= pos < size:
+        raise HighmemError(f"highmem: log_pos {pos} is outside the {size}-byte ring (corrupt?)")
+    data = _read(_int(ring.address), size)
+    text = (data[pos:] + data[:pos]) if wrapped else data[:pos]
+    return text.decode("latin-1").replace("\r", "").split("\n")
+
+
+# -- ps ------------------------------------------------------------------------------
+
+
+def ps_lines():
+    tasks = _global("tasks")
+    states = _enum("enum task_state")
+    try:
+        cur = _int(gdb.parse_and_eval("current"))
+    except gdb.error:
+        cur = None  # no single `current` (per-CPU in an SMP build): running tasks show as S
+    lines = ["  PID  PPID S   TICKS    VSZ    RSS MM         COMMAND"]
+    for i in range(_array_len(tasks)):
+        t = tasks[i]
+        state = _int(t["state"])
+        if state == states["TASK_UNUSED"]:
+            continue
+        mm = _int(t["mm"])
+        vsz = _int(t["mm"]["total_vm"]) * 4 if mm else 0
+        rss = _int(t["mm"]["rss"]) * 4 if mm else 0
+        letter = "Z" if state == states["TASK_ZOMBIE"] else "R" if _int(t.address) == cur else "S"
+        name = t["comm"].string() if i else "[shell]"
+        mm_text = f"0x{mm:08x}" if mm else "-         "
+        lines.append(f"{_int(t['pid']):5d} {_int(t['ppid']):5d} {letter} {_int(t['ticks']):7d} "
+                     f"{vsz:5d}K {rss:5d}K {mm_text} {name}"
+                     + (" (thread)" if _int(t["thread"]) else ""))
+    if len(lines) == 1:
+        lines.append("(no tasks yet: proc_init runs at the first `run`, `ps` or other process "
+                     "command)")
     return lines
 
 
@@ -299,6 +435,7 @@ class VmallocInfo(_Command):
         super().__init__("highmem-vmallocinfo")
 
     def invoke(self, arg, from_tty):
+        require_live()
         self.out(vmallocinfo_lines())
 
 
@@ -309,7 +446,7 @@ class Pkmap(_Command):
         super().__init__("highmem-pkmap")
 
     def invoke(self, arg, from_tty):
-        _check_paging_format()
+        require_live()
         self.out(pkmap_lines())
 
 
@@ -320,7 +457,7 @@ class Fixmap(_Command):
         super().__init__("highmem-fixmap")
 
     def invoke(self, arg, from_tty):
-        _check_paging_format()
+        require_live()
         self.out(fixmap_lines())
 
 
@@ -331,6 +468,7 @@ class Zones(_Command):
         super().__init__("highmem-zones")
 
     def invoke(self, arg, from_tty):
+        require_live()
         zi, bi = zone_lines()
         self.out(zi + bi)
 
@@ -347,7 +485,7 @@ class Pt(_Command):
         argv = [a for a in argv if a != "--cr3"]
         if len(argv) != 1:
             raise HighmemError("usage: highmem-pt ADDR [--cr3]")
-        _check_paging_format()
+        require_live()
         va = int(gdb.parse_and_eval(argv[0])) & 0xFFFFFFFF
         if use_cr3:
             try:
@@ -359,8 +497,46 @@ class Pt(_Command):
         self.out(pt_lines(va, pgd))
 
 
+class Dmesg(_Command):
+    """highmem-dmesg [N]: the console log since boot, oldest first (the shell's `dmesg`).
+
+    With N, only its last N lines."""
+
+    def __init__(self):
+        super().__init__("highmem-dmesg")
+
+    def invoke(self, arg, from_tty):
+        argv = gdb.string_to_argv(arg)
+        if len(argv) > 1 or (argv and not argv[0].isdigit()):
+            raise HighmemError("usage: highmem-dmesg [N]  (N: how many of the last lines, decimal)")
+        require_live(tables=False)
+        lines = dmesg_lines()
+        if lines and lines[-1] == "":
+            lines.pop()
+        if argv:
+            lines = lines[-int(argv[0]):] if int(argv[0]) else []
+        self.out(lines)
+
+
+class Ps(_Command):
+    """highmem-ps: the task table: pid, parent, state, ticks, sizes, mm_struct and name.
+
+    The shell's `ps` with an MM column (the task's mm_struct)."""
+
+    def __init__(self):
+        super().__init__("highmem-ps")
+
+    def invoke(self, arg, from_tty):
+        if gdb.string_to_argv(arg):
+            raise HighmemError("usage: highmem-ps")
+        require_live(tables=False)
+        self.out(ps_lines())
+
+
 VmallocInfo()
 Pkmap()
 Fixmap()
 Zones()
 Pt()
+Dmesg()
+Ps()

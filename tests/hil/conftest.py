@@ -29,6 +29,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import address_map_hook  # noqa: E402
 import board_session  # noqa: E402
 import highmem_target as ht  # noqa: E402
 import junit_identity  # noqa: E402
@@ -133,6 +134,8 @@ class Hil:
         self._open_views: list = []
         self._n = 0
         self.identity = junit_identity.Identity(self.tcfg, self.image)
+        #: One address-map picture per board and memory size, into the transcript directory.
+        self.maps = address_map_hook.MapSaver(self.log_dir, self.tcfg, self.image)
 
     @property
     def can_reset(self) -> bool:
@@ -185,6 +188,7 @@ class Hil:
             self.release(t)
 
     def release(self, t) -> None:
+        self.maps.save(t)
         t.close()
         self._write_log(t)
 
