@@ -32,7 +32,8 @@ def main(argv):
     for d in image_dirs:
         path = os.path.join(d, "compile_commands.json")
         if not os.path.exists(path):
-            sys.stderr.write(f"merge_compile_commands: {path} does not exist (image not configured)\n")
+            sys.stderr.write(f"merge_compile_commands: {path} does not exist "
+                             "(the image is not configured yet)\n")
             return 1
         with open(path, encoding="utf-8") as f:
             merged.extend(json.load(f))

@@ -16,12 +16,14 @@
 #   tests/hil/                                       the HIL suite, its targets and inventory
 #                                                    examples (tests/hil/README.md)
 include(${PROJECT_SOURCE_DIR}/cmake/version.cmake)
-highmem_version(${PROJECT_SOURCE_DIR} ${PROJECT_VERSION} HIGHMEM_RELEASE_VERSION HIGHMEM_RELEASE_GIT)
+highmem_version(${PROJECT_SOURCE_DIR} ${PROJECT_VERSION}
+  HIGHMEM_RELEASE_VERSION HIGHMEM_RELEASE_GIT)
 message(STATUS "highmem version ${HIGHMEM_RELEASE_VERSION} (git ${HIGHMEM_RELEASE_GIT})")
 
 # Not /usr/local: the tree is firmware and its tools, not a host installation.
 if(CMAKE_INSTALL_PREFIX_INITIALIZED_TO_DEFAULT)
-  set(CMAKE_INSTALL_PREFIX ${CMAKE_BINARY_DIR}/install CACHE PATH "Where cmake --install puts the release tree" FORCE)
+  set(CMAKE_INSTALL_PREFIX ${CMAKE_BINARY_DIR}/install
+    CACHE PATH "Where cmake --install puts the release tree" FORCE)
 endif()
 
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md DESTINATION .)
@@ -94,7 +96,8 @@ install(CODE [[
 # taken again when cpack runs (cmake/cpack_version.cmake), so a commit since the configure shows.
 set(CPACK_PACKAGE_NAME highmem)
 set(CPACK_PACKAGE_VENDOR highmem)
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "highmem: the classic 32-bit Linux kernel memory layout on bare-metal i386")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+  "highmem: the classic 32-bit Linux kernel memory layout on bare-metal i386")
 set(CPACK_PACKAGE_VERSION ${HIGHMEM_RELEASE_VERSION})
 set(CPACK_PACKAGE_FILE_NAME highmem-${HIGHMEM_RELEASE_VERSION})
 set(CPACK_GENERATOR TGZ)

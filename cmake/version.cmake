@@ -26,7 +26,8 @@ function(highmem_version source_dir fallback out_version out_git)
     execute_process(COMMAND ${HIGHMEM_GIT_EXECUTABLE} -C "${source_dir}" describe --dirty
                             --abbrev=12 --match "v[0-9]*.[0-9]*.[0-9]*"
       OUTPUT_VARIABLE described RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-    if(rc EQUAL 0 AND described MATCHES "^v([0-9]+\\.[0-9]+\\.[0-9]+)(-[0-9]+-g[0-9a-f]+)?(-dirty)?$")
+    set(scheme "^v[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9]+-g[0-9a-f]+)?(-dirty)?$")
+    if(rc EQUAL 0 AND described MATCHES "${scheme}")
       set(version "${described}")
       string(REGEX REPLACE "^v" "" version "${version}")
     endif()

@@ -47,13 +47,15 @@ def main(argv):
             w = words(e)
             missing = [f for f in IMAGE_FLAGS if f not in w]
             if missing or not any("i686-elf/include" in x for x in w):
-                errors.append(f"{rel} (image): missing {missing or 'newlib headers'} in {e['command']}")
+                errors.append(f"{rel} (image): missing {missing or 'newlib headers'} "
+                              f"in {' '.join(w)}")
     host_mm = find("mm/vmalloc.c", False)
     if not host_mm or not all(any(x.startswith("-fsanitize=") for x in words(e)) for e in host_mm):
         errors.append("no host entry for mm/vmalloc.c built with the sanitizers")
+    unit_dir = os.path.join(source, "tests", "unit")
     host_tests = [e for e in entries if not in_image(e) and
                   os.path.basename(e["file"]).startswith("test_") and
-                  os.path.dirname(os.path.realpath(e["file"])) == os.path.join(source, "tests", "unit")]
+                  os.path.dirname(os.path.realpath(e["file"])) == unit_dir]
     if not host_tests:
         errors.append("no host entry for a tests/unit/test_*.c file")
     keys = [(e["directory"], e["file"], e.get("output", " ".join(words(e)))) for e in entries]
@@ -62,8 +64,8 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         copy = os.path.join(tmp, "compile_commands.json")
         shutil.copy(top, copy)
-        subprocess.run(["/usr/bin/python3", os.path.join(source, "cmake", "merge_compile_commands.py"),
-                        copy, image_dir], check=True)
+        merge = os.path.join(source, "cmake", "merge_compile_commands.py")
+        subprocess.run(["/usr/bin/python3", merge, copy, image_dir], check=True)
         if open(copy, encoding="utf-8").read() != open(top, encoding="utf-8").read():
             errors.append("merging again changed the file")
     for e in errors:

@@ -110,7 +110,10 @@ def main(argv):
             for member in tf.getmembers():
                 if not (member.name == name or member.name.startswith(name + "/")):
                     fail(f"{member.name} is outside {name}/")
-            tf.extractall(tmp, filter="tar") if hasattr(tarfile, "data_filter") else tf.extractall(tmp)
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(tmp, filter="tar")
+            else:
+                tf.extractall(tmp)
         os.remove(tarball)
         root = os.path.join(tmp, name)
         got = files_under(root)

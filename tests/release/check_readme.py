@@ -16,7 +16,8 @@ import re
 import subprocess
 import sys
 
-CMD_RE = re.compile(r'SHELL_CMD\(\s*\w+,\s*"([^"]+)"|SHELL_CMD_DESC\(\s*\w+,\s*\.name\s*=\s*"([^"]+)"')
+CMD_RE = re.compile(r'SHELL_CMD\(\s*\w+,\s*"([^"]+)"'
+                    r'|SHELL_CMD_DESC\(\s*\w+,\s*\.name\s*=\s*"([^"]+)"')
 
 
 def main(argv):
