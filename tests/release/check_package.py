@@ -10,7 +10,8 @@ board under board/ its highmem.elf, highmem.iso and user programs; the pc board'
 netboot tree; the Galileo's microSD image; the PAE image; cmake/gdbinit and cmake/gdb/; flash.sh;
 the HIL suite's files, without its CMakeLists.txt and caches); that the images are the
 build's, byte for byte; that SHA256SUMS lists every other file once; and that
-`sha256sum -c SHA256SUMS` passes in the unpacked tree. The tarball is removed afterwards.
+`sha256sum -c SHA256SUMS` passes in the unpacked tree. The tarball and CPack's staging tree
+are removed afterwards when everything passed.
 """
 import filecmp
 import glob
@@ -149,6 +150,8 @@ def main(argv):
             fail(f"sha256sum -c SHA256SUMS failed:\n{c.stdout}{c.stderr}")
         print(f"{name}.tar.gz: {len(got)} files, {len(sums)} in SHA256SUMS, "
               f"sha256sum -c status {c.returncode}")
+    if not errors:
+        shutil.rmtree(out, ignore_errors=True)   # CPack's staging tree, about 100 MB
     print(f"{len(errors)} problem(s)")
     return 1 if errors else 0
 
