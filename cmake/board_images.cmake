@@ -26,14 +26,18 @@ foreach(_board IN LISTS HIGHMEM_BOARDS)
         -DHIGHMEM_NEWLIB_PREFIX=${_image_newlib_prefix}
         -DHIGHMEM_BOARD=${_board}
         -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
-      BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR>
-        COMMAND ${CMAKE_COMMAND} -E copy_if_different <BINARY_DIR>/highmem.elf ${_dir}/highmem.elf
-        COMMAND ${CMAKE_COMMAND} -E copy_directory <BINARY_DIR>/user ${_dir}/user
       BUILD_ALWAYS ON
       INSTALL_COMMAND ""
       DEPENDS image
-      USES_TERMINAL_BUILD ON
-      BUILD_BYPRODUCTS ${_dir}/highmem.elf)
+      USES_TERMINAL_BUILD ON)
+    # A step of its own, so that the default build step keeps the sub-make in the jobserver.
+    ExternalProject_Add_Step(image-${_board} copy
+      COMMAND ${CMAKE_COMMAND} -E copy_if_different <BINARY_DIR>/highmem.elf ${_dir}/highmem.elf
+      COMMAND ${CMAKE_COMMAND} -E copy_directory <BINARY_DIR>/user ${_dir}/user
+      DEPENDEES build
+      DEPENDERS install
+      BYPRODUCTS ${_dir}/highmem.elf
+      ALWAYS ON)
   endif()
   highmem_board_media(${_board} ${_dir}/highmem.elf ${_dir}/user ${_dir} image-${_board})
 endforeach()

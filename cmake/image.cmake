@@ -49,14 +49,19 @@ ExternalProject_Add(image-pae
     -DHIGHMEM_BOARD=${HIGHMEM_BOARD}
     -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
-  BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR>
-    COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/highmem.elf ${HIGHMEM_PAE_IMAGE_ELF}
   BUILD_ALWAYS ON
   INSTALL_COMMAND ""
   DEPENDS image
   USES_TERMINAL_BUILD ON
-  BUILD_BYPRODUCTS ${HIGHMEM_PAE_IMAGE_ELF}
 )
+# The copy is a step of its own: a BUILD_COMMAND of `cmake --build` would run the sub-make
+# outside the make jobserver ("jobserver unavailable: using -j1"), the default build step does not.
+ExternalProject_Add_Step(image-pae copy
+  COMMAND ${CMAKE_COMMAND} -E copy_if_different <BINARY_DIR>/highmem.elf ${HIGHMEM_PAE_IMAGE_ELF}
+  DEPENDEES build
+  DEPENDERS install
+  BYPRODUCTS ${HIGHMEM_PAE_IMAGE_ELF}
+  ALWAYS ON)
 
 include(${PROJECT_SOURCE_DIR}/board/${HIGHMEM_BOARD}/board.cmake)
 include(${PROJECT_SOURCE_DIR}/cmake/iso.cmake)

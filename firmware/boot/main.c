@@ -18,6 +18,7 @@
 #include <hal/mmu.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
+#include <highmem_version.h>
 #include <mm/early_ioremap.h>
 #include <mm/init.h>
 #include <mm/layout.h>

@@ -6,6 +6,7 @@
 #include <hal/cpu.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
+#include <highmem_version.h>
 #include <shell.h>
 #include <timer.h>
 
