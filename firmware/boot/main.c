@@ -23,6 +23,7 @@
 #include <mm/layout.h>
 #include <recover.h>
 #include <shell.h>
+#include <smpboot.h>
 #include <task.h>
 #include <timer.h>
 
@@ -112,6 +113,7 @@ __init static void fill_mm_boot_info(struct mm_boot_info *bi)
 		r->end = boot_params.reserved[i].end;
 		r->name = boot_params.reserved[i].what;
 	}
+	smp_reserve_trampoline(bi);
 }
 
 __init void kmain(uint32_t magic, uint32_t mbi_pa)
@@ -172,6 +174,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	power_init();
 	timer_init_late();
 	console_setup_late();
+	smp_boot_cpus();
 
 	console_enable_rx_irq();
 	irq_enable();
