@@ -21,6 +21,7 @@
 #include <mm/early_ioremap.h>
 #include <mm/init.h>
 #include <mm/layout.h>
+#include <lock_report.h>
 #include <recover.h>
 #include <shell.h>
 #include <smpboot.h>
@@ -60,6 +61,8 @@ __init static void drop_identity_map(void)
  */
 static void do_exception(struct trap_frame *tf)
 {
+	if (tf->vector == 2 && lock_report_nmi(tf))
+		return;
 	if (handle_user_fault(tf))
 		return;
 	if (fixup_exception(tf))

@@ -4,7 +4,8 @@
  * checks a TLB shootdown the way it matters: every other CPU caches a kernel mapping, the boot
  * CPU points it at another frame, and each CPU must then read the new frame, which it does only
  * because hal_flush_tlb_others() reached it (the same change without the shootdown is shown
- * first, with the CPUs that still read the old frame).
+ * first, with the CPUs that still read the old frame); `smp stall CPU MS` makes CPU hold a
+ * spinlock with interrupts off while this CPU waits for it, for the lock debug report.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,10 @@
 #include <hal/mmu.h>
 #include <hal/ptr.h>
 #include <hal/smpboot.h>
+#include <hal/x86.h>
+#include <lock_report.h>
 #include <mm/paging.h>
+#include <mm/spinlock.h>
 #include <mm/vmalloc.h>
 #include <shell.h>
 #include <smp.h>
@@ -144,11 +148,83 @@ static int smp_tlb(const struct shell_call *call, int argc, char **argv)
 	return bad;
 }
 
+static spinlock_t stall_lock = SPIN_LOCK_UNLOCKED("smp_stall");
+
+struct stall {
+	unsigned holder;
+	uint32_t ms;
+	volatile bool held;
+};
+
+/* The stalled CPU: take stall_lock with interrupts off and keep it for s->ms. */
+__attribute__((noinline)) static void stall_hold(struct stall *s)
+{
+	unsigned long f = spin_lock_irqsave(&stall_lock);
+	uint64_t end = rdtsc() + hal_tsc_hz / 1000u * s->ms;
+
+	__atomic_store_n(&s->held, true, __ATOMIC_RELEASE);
+	while (rdtsc() < end)
+		__asm__ volatile("pause");
+	spin_unlock_irqrestore(&stall_lock, f);
+}
+
+/* The calling CPU: once the other holds it, take stall_lock too (and spin, and be reported). */
+__attribute__((noinline)) static void stall_wait(struct stall *s)
+{
+	unsigned long f;
+
+	while (!__atomic_load_n(&s->held, __ATOMIC_ACQUIRE))
+		hal_cpu_relax();
+	f = spin_lock_irqsave(&stall_lock);
+	spin_unlock_irqrestore(&stall_lock, f);
+}
+
+static void stall_fn(void *arg, unsigned cpu)
+{
+	struct stall *s = arg;
+
+	if (cpu == s->holder)
+		stall_hold(s);
+	else
+		stall_wait(s);
+}
+
+static int smp_stall(const struct shell_call *call, int argc, char **argv)
+{
+	struct stall s = { 0, 0, false };
+	unsigned self = hal_smp_processor_id();
+	uint32_t cpu, ms;
+
+	(void)argc;
+	if (!parse_u32(argv[1], &cpu) || !parse_u32(argv[2], &ms))
+		return shell_usage_error(call, "CPU and MS must be numbers");
+	if (cpu >= NR_CPUS || cpu == self || hal_smp_state(cpu) != HAL_CPU_ONLINE) {
+		printf("smp stall: CPU %u is not another online CPU\n", (unsigned)cpu);
+		return 1;
+	}
+	if (ms == 0 || ms > 60000u || !hal_tsc_hz) {
+		printf("smp stall: MS must be 1..60000 (and the TSC rate known)\n");
+		return 1;
+	}
+	s.holder = cpu;
+	s.ms = ms;
+	printf("smp stall: CPU %u takes '%s' with interrupts off for %u ms; CPU %u waits for it%s\n",
+	       (unsigned)cpu, stall_lock.name, (unsigned)ms, self,
+	       ms > LOCK_STUCK_MS ? " (expect a lock report)" : "");
+	smp_call_function_many((1u << cpu) | (1u << self), stall_fn, &s);
+	printf("smp stall: done\n");
+	return 0;
+}
+
 static const struct shell_cmd smp_subs[] = {
 	SHELL_SUB("call", "", 0, 0, "run a function on every online CPU at once and check each ran it",
 		  smp_call),
 	SHELL_SUB("tlb", "", 0, 0, "check that a TLB shootdown reaches every other CPU", smp_tlb),
+	SHELL_SUB("stall", "CPU MS", 2, 2,
+		  "CPU holds a spinlock with interrupts off for MS ms while this CPU waits for it "
+		  "(the lock debug report names both)",
+		  smp_stall),
 	{ 0 }
 };
 SHELL_CMD_DESC(smp, .name = "smp", .usage = "", .min_args = 0, .max_args = 0, .subs = smp_subs,
-	       .summary = "exercise the other CPUs: function calls, TLB shootdown", .fn = smp_call);
+	       .summary = "exercise the other CPUs: function calls, TLB shootdown, a stalled lock", .fn = smp_call);

@@ -17,6 +17,7 @@
 #include <hal/ptr.h>
 #include <hal/smpboot.h>
 #include <hal/x86.h>
+#include <lock_report.h>
 #include <mm/fixmap.h>
 #include <mm/layout.h>
 #include <mm/paging.h>
@@ -125,6 +126,7 @@ __init void smp_boot_cpus(void)
 	unsigned max = max_cpus();
 	uint32_t bsp_id;
 
+	lock_report_init();
 	hal_smp_init(fixmap_query(FIX_APIC_BASE, NULL) ? fix_to_virt(FIX_APIC_BASE) : 0);
 	smp_call_init();
 	bsp_id = hal_lapic_id();
