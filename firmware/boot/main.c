@@ -63,8 +63,19 @@ static void do_exception(struct trap_frame *tf)
 {
 	if (tf->vector == 2 && lock_report_nmi(tf))
 		return;
-	if (handle_user_fault(tf))
-		return;
+	if ((tf->cs & 3) == 3) {
+		bool handled;
+
+		/* A ring-3 fault is a kernel path of the task: under the kernel lock. */
+		kernel_lock();
+		handled = handle_user_fault(tf);
+		/* A write to a present page changed it (copy on write): siblings on other CPUs. */
+		if (handled && (tf->error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE))
+			flush_mm_others(current->mm);
+		kernel_unlock();
+		if (handled)
+			return;
+	}
 	if (fixup_exception(tf))
 		return;
 	if (recover_from_fault(tf))

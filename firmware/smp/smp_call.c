@@ -15,6 +15,7 @@
 #include <hal/smpboot.h>
 #include <hal/x86.h>
 #include <smp.h>
+#include <task.h>
 
 #include "internal.h"
 
@@ -59,6 +60,11 @@ static void call_ipi(struct trap_frame *tf)
 		run_pending(cpu);
 }
 
+void smp_call_poll(void)
+{
+	run_pending(hal_smp_processor_id());
+}
+
 void smp_call_init(void)
 {
 	hal_set_ipi_handler(HAL_IPI_CALL, call_ipi);
@@ -72,6 +78,14 @@ __attribute__((noreturn)) void smp_ap_idle(unsigned cpu)
 		if (__atomic_load_n(&slots[cpu].req, __ATOMIC_ACQUIRE) != slots[cpu].started) {
 			irq_enable();
 			run_pending(cpu);
+			continue;
+		}
+		if (sched_has_work()) {
+			/* Off to a task: work posted meanwhile runs in the IPI handler. */
+			idling[cpu] = false;
+			irq_enable();
+			sched_idle_step();
+			idling[cpu] = true;
 			continue;
 		}
 		/* sti takes effect after hlt starts: an IPI between the check and here still wakes it. */

@@ -4,9 +4,11 @@ Each boot: every CPU the MADT lists is online in ``cpus``; ``smp call`` runs a f
 CPU exactly once; ``smp tlb`` shows a shootdown reaching every other CPU (and that without it they
 keep the old translation); selftest, mmcheck and ptcheck pass with the other CPUs parked.  Apart
 from the matrix: ``maxcpus=2`` on four CPUs, and the lock debug report of one CPU stalled with
-interrupts off while another waits for its lock, naming both.
+interrupts off while another waits for its lock, naming both.  Threads of one process (proctest)
+run at once on two CPUs, and a page one unmaps faults at the other's next write.
 """
 
+import os
 import re
 
 import pytest
@@ -30,10 +32,18 @@ def cpus_summary(out):
     return [int(m.group(i)) for i in (1, 3, 4, 5, 6)], m.group(2)
 
 
+def proctest(hil):
+    path = os.path.join(os.path.dirname(hil.image), "user", "proctest")
+    if not os.path.isfile(path):
+        pytest.fail(f"user program not built: {path} (it is built with the image)", pytrace=False)
+    return path
+
+
 @pytest.fixture(scope="module", params=MATRIX, ids=[f"{m}-smp{n}" for m, n in MATRIX])
 def booted(request, hil):
     machine, n = request.param
-    yield from hil.booted(f"smp-{machine}-{n}", memory=MEMORY, machine=machine, smp=n)
+    yield from hil.booted(f"smp-{machine}-{n}", memory=MEMORY, machine=machine, smp=n,
+                          extra_args=f"-initrd {proctest(hil)}")
 
 
 def ncpus(t):
@@ -97,6 +107,20 @@ def test_selftest(booted):
     m = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
     assert m, out[-2000:]
     assert int(m.group(2)) == 0, [l for l in out.splitlines() if l.startswith("not ok")]
+
+
+def test_threads_of_one_mm(booted):
+    """clone threads share one mm whatever the CPU count; with two or more CPUs they run at once
+    on different CPUs, and a munmap in one is seen by the other at its very next write."""
+    out = booted.cmd("run proctest clone", timeout=60)
+    assert "clone: pass" in out, out
+    if ncpus(booted) == 1:
+        return
+    out = booted.cmd("run proctest smpthreads", timeout=60)
+    assert re.search(r"smpthreads: thread \d+ writes on CPU (\d+) while main \d+ runs on CPU (\d+)",
+                     out), out
+    assert "smpthreads: after main's munmap the thread's next write faulted (signal 11): pass" in out, out
+    assert out.endswith("exited with status 0"), out
 
 
 def test_maxcpus(hil):
