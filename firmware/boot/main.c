@@ -22,8 +22,10 @@
 #include <mm/early_ioremap.h>
 #include <mm/init.h>
 #include <mm/layout.h>
+#include <lock_report.h>
 #include <recover.h>
 #include <shell.h>
+#include <smpboot.h>
 #include <task.h>
 #include <timer.h>
 
@@ -60,8 +62,21 @@ __init static void drop_identity_map(void)
  */
 static void do_exception(struct trap_frame *tf)
 {
-	if (handle_user_fault(tf))
+	if (tf->vector == 2 && lock_report_nmi(tf))
 		return;
+	if ((tf->cs & 3) == 3) {
+		bool handled;
+
+		/* A ring-3 fault is a kernel path of the task: under the kernel lock. */
+		kernel_lock();
+		handled = handle_user_fault(tf);
+		/* A write to a present page changed it (copy on write): siblings on other CPUs. */
+		if (handled && (tf->error_code & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE))
+			flush_mm_others(current->mm);
+		kernel_unlock();
+		if (handled)
+			return;
+	}
 	if (fixup_exception(tf))
 		return;
 	if (recover_from_fault(tf))
@@ -113,6 +128,7 @@ __init static void fill_mm_boot_info(struct mm_boot_info *bi)
 		r->end = boot_params.reserved[i].end;
 		r->name = boot_params.reserved[i].what;
 	}
+	smp_reserve_trampoline(bi);
 }
 
 __init void kmain(uint32_t magic, uint32_t mbi_pa)
@@ -173,6 +189,7 @@ __init void kmain(uint32_t magic, uint32_t mbi_pa)
 	power_init();
 	timer_init_late();
 	console_setup_late();
+	smp_boot_cpus();
 
 	console_enable_rx_irq();
 	irq_enable();

@@ -17,6 +17,7 @@
 #include <mm/mm_types.h>
 #include <selftest.h>
 #include <shell.h>
+#include <smp.h>
 #include <task.h>
 
 /* mmcheck_pgtables on the kernel page directory and on every live task's address space. */
@@ -38,7 +39,7 @@ static unsigned long pgtables_in_use(FILE *out)
 	return n;
 }
 
-static int cmd_mmcheck(const struct shell_call *call, int argc, char **argv)
+static int mmcheck_parked(const struct shell_call *call, int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -78,10 +79,32 @@ static int cmd_mmcheck(const struct shell_call *call, int argc, char **argv)
 	printf("mmcheck: %lu violations\n", total);
 	return total != 0;
 }
+/*
+ * Run a checker with every other CPU parked (interrupts off, in a loop that only serves TLB
+ * shootdowns), so no CPU changes the structures it walks; the line before its report says how
+ * many were parked.
+ */
+static int run_parked(const char *name, int (*fn)(const struct shell_call *, int, char **),
+		      const struct shell_call *call, int argc, char **argv)
+{
+	cpumask_t parked = smp_park_others();
+	int r;
+
+	printf("%s: %d other CPU%s parked\n", name, __builtin_popcount(parked),
+	       __builtin_popcount(parked) == 1 ? "" : "s");
+	r = fn(call, argc, argv);
+	smp_unpark_others(parked);
+	return r;
+}
+
+static int cmd_mmcheck(const struct shell_call *call, int argc, char **argv)
+{
+	return run_parked("mmcheck", mmcheck_parked, call, argc, argv);
+}
 SHELL_CMD(mmcheck, "mmcheck", "[buddy|slab|vmalloc|pkmap|fixmap|pgtable|pt]", 0, 1,
 	  "check the memory manager's invariants (all parts, or one) and report every violation", cmd_mmcheck);
 
-static int cmd_ptcheck(const struct shell_call *call, int argc, char **argv)
+static int ptcheck_parked(const struct shell_call *call, int argc, char **argv)
 {
 	struct mmcheck_image img;
 	struct ptcheck_stats st;
@@ -97,6 +120,11 @@ static int cmd_ptcheck(const struct shell_call *call, int argc, char **argv)
 	       __stack_chk_guard ? "set" : "NOT SET");
 	return st.violations != 0;
 }
+
+static int cmd_ptcheck(const struct shell_call *call, int argc, char **argv)
+{
+	return run_parked("ptcheck", ptcheck_parked, call, argc, argv);
+}
 SHELL_CMD(ptcheck, "ptcheck", "", 0, 0,
 	  "walk the kernel page tables: every mapping in its region with its permissions, W+X, strays", cmd_ptcheck);
 
@@ -104,9 +132,11 @@ static int selftest_mmcheck(const struct selftest *t)
 {
 	struct mmcheck_image img;
 	unsigned long n;
+	cpumask_t parked = smp_park_others();
 
 	firmware_mmcheck_image(&img);
 	n = mmcheck_all(stdout, &img);
+	smp_unpark_others(parked);
 	if (n)
 		printf("# mmcheck: %lu violations\n", n);
 	return n != 0;

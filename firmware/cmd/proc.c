@@ -76,7 +76,9 @@ static int cmd_run(const struct shell_call *call, int argc, char **argv)
 			 * "sti; hlt" is atomic: the next interrupt (a tick lets the task run) wakes
 			 * us.
 			 */
+			kernel_unlock(); /* idle: the task may need it on another CPU */
 			__asm__ volatile("sti; hlt" ::: "memory");
+			kernel_lock();
 		} else {
 			irq_enable();
 		}
@@ -100,7 +102,7 @@ static int cmd_ps(const struct shell_call *call, int argc, char **argv)
 		if (t->state == TASK_UNUSED)
 			continue;
 		printf("%5d %5d %c %7lu %5luK %5luK %s%s\n", t->pid, t->ppid,
-		       t->state == TASK_ZOMBIE ? 'Z' : t == current ? 'R' : 'S', t->ticks,
+		       t->state == TASK_ZOMBIE ? 'Z' : t->running_on ? 'R' : 'S', t->ticks,
 		       t->mm ? t->mm->total_vm * 4 : 0, t->mm ? t->mm->rss * 4 : 0, i ? t->comm : "[shell]",
 		       t->thread ? " (thread)" : "");
 	}

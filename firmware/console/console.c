@@ -13,6 +13,7 @@
  */
 #include <board.h>
 #include <console.h>
+#include <task.h>
 #include <hal/irq.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
@@ -190,10 +191,18 @@ int console_read(unsigned timeout_ms, unsigned long *lost)
 			irq_enable();
 			return -1;
 		}
-		if (rx_irq_on)
+		if (rx_irq_on) {
+			/* Idle: the kernel lock goes to the other CPUs' tasks meanwhile. */
+			bool locked = kernel_lock_held();
+
+			if (locked)
+				kernel_unlock();
 			__asm__ volatile("sti; hlt" ::: "memory");
-		else
+			if (locked)
+				kernel_lock();
+		} else {
 			irq_enable();
+		}
 	}
 }
 

@@ -51,4 +51,10 @@ const char *recovery_refusal(void);
  */
 void oops_report(struct trap_frame *tf);
 
+/*
+ * Print "Call Trace:" and every word of the stack from stack up to its page's end that points into
+ * kernel text (at most 12), as an oops does.  Implemented in oops.c.
+ */
+void oops_call_trace(const uint32_t *stack);
+
 #endif

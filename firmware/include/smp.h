@@ -32,4 +32,7 @@ cpumask_t smp_park_others(void);
 /* Let the CPUs parked by smp_park_others() run on. */
 void smp_unpark_others(cpumask_t parked);
 
+/* Run the work another CPU posted to this one, if any (for CPUs spinning outside the idle loop). */
+void smp_call_poll(void);
+
 #endif

@@ -1,12 +1,15 @@
 /*
- * Tasks: ring-3 processes and threads on one CPU.  Task 0 is the shell,
+ * Tasks: ring-3 processes and threads, run on every online CPU.  Task 0 is the shell,
  * running on the boot stack with the kernel page directory; every other
  * task has an 8 KiB kernel stack, and an mm_struct that it may share with
  * other tasks (threads made by clone, counted by mm_users, as Understanding the Linux Virtual
- * Memory Manager, §5.3 describes).  Scheduling is round robin on the PIT tick: a task running in
- * ring 3 is preempted at every tick; in the kernel a task runs until it blocks (it then yields in a
- * loop), and the shell is preempted only while it idles in hlt waiting for input, so kernel data is
- * never touched by two tasks at once.
+ * Memory Manager, §5.3 describes).  Scheduling is round robin on each CPU's timer tick (the PIT
+ * on the boot CPU, the local APIC timer on the others) over one shared run queue, the task table:
+ * a task running in ring 3 is preempted at every tick; in the kernel a task runs until it blocks
+ * (it then yields in a loop), and the shell, which stays on the boot CPU, is preempted only while
+ * it idles in hlt waiting for input.  Kernel data is never touched by two tasks at once: every
+ * kernel path of a task holds the kernel lock below, so threads of one mm_struct run in ring 3 on
+ * several CPUs at once but enter the kernel one at a time.
  */
 #ifndef FIRMWARE_TASK_H
 #define FIRMWARE_TASK_H
@@ -14,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <hal/smp.h>
 #include <hal/trap.h>
 #include <mm/mm_types.h>
 
@@ -46,11 +50,48 @@ struct task {
 	int exit_status;       /* wait status: code << 8, or the signal number */
 	int kill_signal;       /* non-zero: die with this signal on the way back to ring 3 */
 	unsigned long ticks;   /* ticks spent running */
+	unsigned running_on;   /* CPU number + 1 while a CPU runs it, 0 otherwise */
 	struct file *files[NR_OPEN];
 };
 
 extern struct task tasks[NR_TASKS];
-extern struct task *current;
+/* The task each CPU runs (task 0 on the boot CPU, an idle task on an AP with nothing to run). */
+extern struct task *cpu_current[NR_CPUS];
+
+/* The task running on the calling CPU. */
+#define current (cpu_current[hal_smp_processor_id()])
+
+/*
+ * The kernel lock (the big kernel lock of Linux 2.0 SMP): held by a CPU whenever it runs the
+ * kernel on behalf of a task (system calls, user faults, scheduling) and by the shell except
+ * while it idles in hlt; the task table and run queue are under it.  Ring-3 code runs on every
+ * CPU at once.  Not recursive.
+ */
+void kernel_lock(void);
+
+/* Release the kernel lock this CPU holds. */
+void kernel_unlock(void);
+
+/* True when this CPU holds the kernel lock. */
+bool kernel_lock_held(void);
+
+/* True when another CPU waits for the kernel lock. */
+bool kernel_lock_contended(void);
+
+/*
+ * An idle step of the calling CPU outside any task (an AP's idle loop): run a runnable task that
+ * no CPU runs, if there is one; returns when this CPU goes idle again.
+ */
+void sched_idle_step(void);
+
+/*
+ * Flush the TLBs of the other CPUs that run a task of mm now, after its mappings changed (a
+ * stand-in for mm's flush_tlb_mm over cpu_vm_mask, which this calls once mm keeps the mask).
+ */
+void flush_mm_others(const struct mm_struct *mm);
+
+/* True when some task could run on an AP (runnable, not task 0, on no CPU). */
+bool sched_has_work(void);
 
 /*
  * Bring up tasks, ramfs over the boot modules, the syscall gate and the tick hook (once; later

@@ -189,8 +189,11 @@ static long sys_nanosleep(uint32_t ureq)
 			return -EINTR;
 		schedule();
 		if (hal_ticks() < until) {
+			/* Not asleep holding the kernel lock: other CPUs' tasks may need it. */
+			kernel_unlock();
 			irq_enable();
 			cpu_halt();
+			kernel_lock();
 		}
 	}
 	return 0;
@@ -238,6 +241,8 @@ static long sys_hm_stat(uint32_t what, uint32_t arg)
 		return what == 4 ? (long)page_to_pfn(page) : (long)page_mapcount(page);
 	case 5:
 		return (long)proc_mm_objects();
+	case 7:
+		return (long)hal_smp_processor_id();
 	default:
 		return -EINVAL;
 	}
@@ -328,6 +333,19 @@ void syscall_dispatch(struct trap_frame *tf)
 		break;
 	default:
 		r = -LINUX_ENOSYS;
+		break;
+	}
+	/* Mappings changed while sibling threads may run on other CPUs: their TLBs go too. */
+	switch (tf->eax) {
+	case NR_munmap:
+	case NR_mprotect:
+	case NR_brk:
+	case NR_mremap:
+	case NR_mmap2:
+	case NR_shmdt:
+		flush_mm_others(current->mm);
+		break;
+	default:
 		break;
 	}
 	tf->eax = (uint32_t)r;

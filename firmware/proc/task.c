@@ -89,6 +89,7 @@ static void task_prepare_stack(struct task *t)
 	uint32_t *sp = (uint32_t *)task_frame(t);
 
 	*--sp = (uint32_t)(uintptr_t)hal_trap_return;
+	*--sp = (uint32_t)(uintptr_t)sched_ret_from_fork;
 	*--sp = 0; /* ebp */
 	*--sp = 0; /* ebx */
 	*--sp = 0; /* esi */

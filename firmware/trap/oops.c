@@ -59,7 +59,7 @@ static const char *image_section(uint32_t addr)
  * ("? " marks a guess: without frame-pointer unwinding a stale return
  * address looks the same as a live one).
  */
-static void call_trace(const uint32_t *stack)
+void oops_call_trace(const uint32_t *stack)
 {
 	char sym[96];
 	int shown = 0;
@@ -120,7 +120,7 @@ void oops_report(struct trap_frame *tf)
 			out("%s %08x", i % 8 ? "" : "\n ", (unsigned)stack[i]);
 		}
 		out("\n");
-		call_trace(stack);
+		oops_call_trace(stack);
 	}
 	nested--;
 }

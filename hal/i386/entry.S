@@ -1,7 +1,8 @@
 /*
  * Entry stubs for the 32 exceptions and 16 PIC interrupts.  Each pushes a
  * zero where the CPU pushes no error code, then its vector, and joins
- * trap_common, which saves the registers as struct trap_frame.
+ * trap_common, which saves the registers as struct trap_frame and points %fs at the CPU's
+ * per-CPU data.
  *
  * EFLAGS.AC: ring 3 may set it (popf), and neither int 0x80 nor an
  * interrupt or exception clears it, so with SMAP on a task could enter the
@@ -70,6 +71,20 @@ exc_stub_\n:
 	jmp trap_common
 .endr
 
+/* The local APIC vectors (hal/i386/internal.h): timer, IPIs, spurious. */
+.macro LAPIC_STUB name, n
+	.globl \name
+\name:
+	pushl $0
+	pushl $\n
+	jmp trap_common
+.endm
+
+LAPIC_STUB lapic_timer_stub, 0xF0
+LAPIC_STUB ipi_call_stub, 0xF1
+LAPIC_STUB ipi_tlb_stub, 0xF2
+LAPIC_STUB spurious_stub, 0xFF
+
 	/* int 0x80 from ring 3. */
 	.globl syscall_stub
 syscall_stub:
@@ -86,6 +101,9 @@ trap_common:
 	movl $0x10, %eax
 	movl %eax, %ds
 	movl %eax, %es
+	/* %fs: this CPU's per-CPU data (PERCPU_SEL), whatever ring 3 left in it. */
+	movl $0x30, %eax
+	movl %eax, %fs
 	cmpb $0, hal_smap_enabled
 	je 1f
 	clac

@@ -9,6 +9,7 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/pgtable_access.h>
+#include <hal/smpboot.h>
 
 #include "pte_flags.h"
 
@@ -175,4 +176,15 @@ int hal_enable_pae_and_switch(paddr_t pgd)
 {
 	(void)pgd;
 	return HAL_ENOTSUPP;
+}
+
+/* The kernel half of kernel_pgd, and directory slot 0 = the PAGE_OFFSET slot (low 4 MiB 1:1). */
+void hal_make_ap_boot_pgd(paddr_t dst, paddr_t kernel_pgd)
+{
+	uint32_t *d = hal_table_ptr(dst);
+	const uint32_t *s = hal_table_ptr(kernel_pgd);
+
+	for (unsigned i = 0; i < 1024; i++)
+		d[i] = i >= (PAGE_OFFSET >> 22) ? s[i] : 0;
+	d[0] = s[PAGE_OFFSET >> 22];
 }

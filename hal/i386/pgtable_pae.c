@@ -33,6 +33,7 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/pgtable_access.h>
+#include <hal/smpboot.h>
 
 #include "pte_flags.h"
 
@@ -244,4 +245,23 @@ void hal_copy_kernel_pgd(paddr_t dst, paddr_t src)
 		if (!(d[i] & PTE_P))
 			d[i] = (dst + (paddr_t)(i + 1) * PAGE_SIZE) | PTE_P;
 	d[KERNEL_PDPT_ENTRY] = s[KERNEL_PDPT_ENTRY];
+}
+
+/*
+ * PDPT entry 3 (the kernel directory) as it is, and entry 0 a directory of its own in the next
+ * page whose first entry is one executable 2 MiB page at 0: the linear map's entries for low
+ * memory carry NX, so they cannot serve as the trampoline's alias.
+ */
+void hal_make_ap_boot_pgd(paddr_t dst, paddr_t kernel_pgd)
+{
+	uint64_t *d = pdpt_of(dst), *s = pdpt_of(kernel_pgd);
+	uint64_t *pd = hal_table_ptr(dst + PAGE_SIZE);
+
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
+		pd[i] = 0;
+	pd[0] = PTE_P | PTE_RW | PDE_PS;
+	d[0] = (dst + PAGE_SIZE) | PTE_P;
+	d[1] = 0;
+	d[2] = 0;
+	d[3] = s[KERNEL_PDPT_ENTRY];
 }

@@ -1,5 +1,6 @@
 /* The GDT, the IDT and the dispatch of exceptions and IRQs. */
 #include <stddef.h>
+#include <string.h>
 
 #include <hal/io.h>
 #include <hal/trap.h>
@@ -37,20 +38,76 @@ struct tss {
 	uint16_t trap, iomap_base;
 } __attribute__((packed));
 
-static struct tss tss = { .ss0 = KERNEL_DS, .iomap_base = sizeof(struct tss) };
+/* One TSS per CPU: each CPU takes its own kernel stack on a trap from ring 3. */
+static struct tss tss[NR_CPUS];
 
-static struct gdt_entry gdt[] = {
+#define GDT_ENTRIES 7
+
+static const struct gdt_entry gdt_template[GDT_ENTRIES] = {
 	{ 0, 0, 0, 0, 0, 0 },
 	GDT_FLAT(0x9A), /* kernel code */
 	GDT_FLAT(0x92), /* kernel data */
 	GDT_FLAT(0xFA), /* user code */
 	GDT_FLAT(0xF2), /* user data */
-	{ 0, 0, 0, 0x89, 0, 0 }, /* TSS (32-bit, available), base and limit set at init */
+	{ 0, 0, 0, 0x89, 0, 0 }, /* TSS (32-bit, available), base and limit set per CPU */
+	{ 0, 0, 0, 0x92, 0, 0 }, /* per-CPU data (PERCPU_SEL), base and limit set per CPU */
 };
+
+/* One GDT per CPU (its TSS descriptor and per-CPU segment differ); the IDT is shared. */
+static struct gdt_entry gdt[NR_CPUS][GDT_ENTRIES];
 
 static struct idt_entry idt[256];
 extern const uint32_t exc_stub_table[IRQ_BASE + NR_IRQS];
 extern const char syscall_stub[];
+extern const char lapic_timer_stub[], ipi_call_stub[], ipi_tlb_stub[], spurious_stub[];
+
+static void set_base_limit(struct gdt_entry *e, uint32_t base, uint32_t limit)
+{
+	e->base_lo = (uint16_t)base;
+	e->base_mid = (uint8_t)(base >> 16);
+	e->base_hi = (uint8_t)(base >> 24);
+	e->limit_lo = (uint16_t)limit;
+}
+
+static void set_gate(unsigned v, const void *stub, uint8_t type_attr)
+{
+	uint32_t off = (uint32_t)(uintptr_t)stub;
+
+	idt[v].off_lo = (uint16_t)off;
+	idt[v].off_hi = (uint16_t)(off >> 16);
+	idt[v].sel = KERNEL_CS;
+	idt[v].type_attr = type_attr;
+}
+
+void hal_trap_init_cpu(unsigned cpu)
+{
+	struct gdt_entry *g = gdt[cpu];
+	struct desc_ptr gp = { sizeof(gdt[0]) - 1, (uint32_t)(uintptr_t)g };
+	struct desc_ptr ip = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+
+	memcpy(g, gdt_template, sizeof(gdt_template));
+	tss[cpu] = (struct tss){ .ss0 = KERNEL_DS, .iomap_base = sizeof(struct tss) };
+	set_base_limit(&g[TSS_SEL >> 3], (uint32_t)(uintptr_t)&tss[cpu], sizeof(struct tss) - 1);
+	hal_percpu[cpu].cpu = cpu;
+	hal_percpu[cpu].self = &hal_percpu[cpu];
+	set_base_limit(&g[PERCPU_SEL >> 3], (uint32_t)(uintptr_t)&hal_percpu[cpu],
+		       sizeof(struct hal_percpu) - 1);
+	__asm__ volatile("lgdt %0\n\t"
+			 "ljmp $0x08, $1f\n"
+			 "1:\n\t"
+			 "movl $0x10, %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%gs\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "movl %1, %%eax\n\t"
+			 "movl %%eax, %%fs"
+			 : : "m"(gp), "i"(PERCPU_SEL) : "eax", "memory");
+	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
+	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
+	if (cpu == 0)
+		hal_percpu_ready = true;
+}
 
 static void (*exception_handler)(struct trap_frame *);
 static void (*irq_handlers[NR_IRQS])(unsigned);
@@ -59,48 +116,23 @@ static void (*trap_exit_hook)(struct trap_frame *);
 
 void hal_trap_init(void)
 {
-	struct desc_ptr gp = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
-	struct desc_ptr ip = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
-	uint32_t tss_base = (uint32_t)(uintptr_t)&tss;
-
-	gdt[TSS_SEL >> 3].base_lo = (uint16_t)tss_base;
-	gdt[TSS_SEL >> 3].base_mid = (uint8_t)(tss_base >> 16);
-	gdt[TSS_SEL >> 3].base_hi = (uint8_t)(tss_base >> 24);
-	gdt[TSS_SEL >> 3].limit_lo = sizeof(struct tss) - 1;
-
-	__asm__ volatile("lgdt %0\n\t"
-			 "ljmp $0x08, $1f\n"
-			 "1:\n\t"
-			 "movl $0x10, %%eax\n\t"
-			 "movl %%eax, %%ds\n\t"
-			 "movl %%eax, %%es\n\t"
-			 "movl %%eax, %%fs\n\t"
-			 "movl %%eax, %%gs\n\t"
-			 "movl %%eax, %%ss"
-			 : : "m"(gp) : "eax", "memory");
-	for (unsigned v = 0; v < IRQ_BASE + NR_IRQS; v++) {
-		uint32_t off = exc_stub_table[v];
-
-		idt[v].off_lo = (uint16_t)off;
-		idt[v].off_hi = (uint16_t)(off >> 16);
-		idt[v].sel = KERNEL_CS;
-		idt[v].type_attr = 0x8E; /* present, ring 0, 32-bit interrupt gate */
-	}
+	for (unsigned v = 0; v < IRQ_BASE + NR_IRQS; v++)
+		set_gate(v, (const void *)(uintptr_t)exc_stub_table[v], 0x8E); /* ring 0 interrupt gate */
 	/*
 	 * int 0x80: an interrupt gate ring 3 may use (DPL 3); interrupts stay off until the handler
 	 * allows them.
 	 */
-	idt[SYSCALL_VECTOR].off_lo = (uint16_t)(uintptr_t)syscall_stub;
-	idt[SYSCALL_VECTOR].off_hi = (uint16_t)((uintptr_t)syscall_stub >> 16);
-	idt[SYSCALL_VECTOR].sel = KERNEL_CS;
-	idt[SYSCALL_VECTOR].type_attr = 0xEE;
-	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
-	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
+	set_gate(SYSCALL_VECTOR, syscall_stub, 0xEE);
+	set_gate(LAPIC_TIMER_VECTOR, lapic_timer_stub, 0x8E);
+	set_gate(IPI_CALL_VECTOR, ipi_call_stub, 0x8E);
+	set_gate(IPI_TLB_VECTOR, ipi_tlb_stub, 0x8E);
+	set_gate(SPURIOUS_VECTOR, spurious_stub, 0x8E);
+	hal_trap_init_cpu(0);
 }
 
 void hal_set_kernel_stack(uint32_t esp0)
 {
-	tss.esp0 = esp0;
+	tss[hal_smp_processor_id()].esp0 = esp0;
 }
 
 void hal_set_syscall_handler(void (*handler)(struct trap_frame *tf))
@@ -128,6 +160,8 @@ static void trap_dispatch(struct trap_frame *tf);
 
 void hal_trap_dispatch(struct trap_frame *tf)
 {
+	if (tf->vector == IRQ_BASE || tf->vector == 2)
+		hal_smp_count_trap(tf->vector);
 	trap_dispatch(tf);
 	/* Every trap, after its EOI: the scheduler may switch tasks here. */
 	if (trap_exit_hook)
@@ -136,6 +170,10 @@ void hal_trap_dispatch(struct trap_frame *tf)
 
 static void trap_dispatch(struct trap_frame *tf)
 {
+	if (tf->vector >= LAPIC_TIMER_VECTOR) {
+		hal_smp_dispatch(tf);
+		return;
+	}
 	if (tf->vector == SYSCALL_VECTOR) {
 		if (syscall_handler)
 			syscall_handler(tf);

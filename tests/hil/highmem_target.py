@@ -198,7 +198,8 @@ class TargetConfig:
     """A parsed ``targets/*.ini`` file: the ``[target]`` section, typed.
 
     Keys (all kinds): kind, name, prompt, boot_timeout, cmd_timeout, write_chunk, write_delay.
-    qemu / qemu-pty: qemu (binary), machine, memory, cpu, extra_args.
+    qemu / qemu-pty: qemu (binary), machine, memory, cpu, smp (CPUs; multi-threaded TCG when
+            set), append (the kernel command line), extra_args.
     serial / qemu-pty: baud.
     serial: port (a device or any pyserial URL: rfc2217://host:port, socket://host:port;
             ``device`` is the older name), reset_command, power_on_command, power_off_command.
@@ -545,10 +546,12 @@ def qemu_binary(config: TargetConfig) -> str:
 
 
 def qemu_argv(config: TargetConfig, image: str, serial: str, no_reboot=True, extra=()) -> list[str]:
+    smp = config.get("smp")
     argv = [
         qemu_binary(config),
         "-machine", config.get("machine", "pc"),
-        "-accel", "tcg",
+        # With CPUs to spare, one host thread per guest CPU (multi-threaded TCG).
+        "-accel", "tcg,thread=multi" if smp else "tcg",
         "-m", config.get("memory", "1G"),
         "-cpu", config.get("cpu", "qemu32"),
         "-kernel", image,
@@ -556,6 +559,10 @@ def qemu_argv(config: TargetConfig, image: str, serial: str, no_reboot=True, ext
         "-display", "none",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
     ]
+    if smp:
+        argv += ["-smp", str(smp)]
+    if config.get("append"):
+        argv += ["-append", config.get("append")]
     if no_reboot:
         argv.append("-no-reboot")
     argv += list(extra)

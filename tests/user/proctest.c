@@ -247,6 +247,87 @@ static int t_clone(void)
 	return 0;
 }
 
+static volatile int *smp_page;
+static volatile long smp_thread_cpu = -1;
+static volatile unsigned long smp_writes;
+
+/* The thread: write the shared page in ring 3 without end; only a fault stops it. */
+static int smp_writer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		for (int i = 0; i < 1000; i++)
+			smp_page[1]++;
+		smp_writes++;
+		smp_thread_cpu = hm_stat(HM_CPU, 0);
+	}
+	return 0;
+}
+
+/*
+ * Two threads of one mm on two CPUs: the thread writes a page, the main thread (on another CPU)
+ * unmaps it; the thread's next write must fault (its CPU's TLB entry was shot down), within 3 s.
+ */
+static int t_smpthreads(void)
+{
+	char *stack = malloc(16384);
+	long me = -1;
+	unsigned long seen;
+	int tid, status = 0, r = 0;
+
+	smp_page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (smp_page == MAP_FAILED)
+		return fail("smpthreads", "mmap");
+	smp_page[0] = 1;
+	tid = hm_thread(smp_writer, NULL, stack + 16384);
+	if (tid < 0)
+		return fail("smpthreads", "clone");
+	/* Wait until both run at once, on different CPUs. */
+	for (int i = 0; i < 2000; i++) {
+		me = hm_stat(HM_CPU, 0);
+		seen = smp_writes;
+		if (smp_thread_cpu >= 0 && smp_thread_cpu != me) {
+			/* Still running there while this thread does not yield: writes keep coming. */
+			for (volatile int spin = 0; spin < 200000 && smp_writes == seen; spin++)
+				;
+			if (smp_writes != seen)
+				break;
+		}
+		msleep(10);
+	}
+	if (smp_thread_cpu < 0 || smp_thread_cpu == me || smp_writes == seen) {
+		printf("smpthreads: the threads never ran at once on two CPUs (thread CPU %ld, main CPU "
+		       "%ld)\n", smp_thread_cpu, me);
+		kill(tid, 9);
+		waitpid(tid, &status, 0);
+		return 1;
+	}
+	printf("smpthreads: thread %d writes on CPU %ld while main %d runs on CPU %ld\n", tid,
+	       smp_thread_cpu, getpid(), me);
+	munmap((void *)smp_page, 4096);
+	/* From here on every write of the thread faults: at most the batch in flight completes. */
+	seen = smp_writes;
+	for (int i = 0; i < 300 && (r = waitpid(tid, &status, WNOHANG)) == 0; i++)
+		msleep(10);
+	if (r != tid) {
+		printf("smpthreads: the thread still runs 3 s after munmap (stale TLB entry)\n");
+		kill(tid, 9);
+		waitpid(tid, &status, 0);
+		return 1;
+	}
+	if (status != 11 /* killed by SIGSEGV: the wait status is the signal */) {
+		printf("smpthreads: the thread ended with status 0x%x, not by SIGSEGV\n", status);
+		return 1;
+	}
+	if (smp_writes - seen > 1) {
+		printf("smpthreads: the thread wrote %lu more batches after munmap returned (stale TLB "
+		       "entry on its CPU)\n", smp_writes - seen);
+		return 1;
+	}
+	printf("smpthreads: after main's munmap the thread's next write faulted (signal 11): pass\n");
+	return 0;
+}
+
 static int t_shm(void)
 {
 	int id = shmget(IPC_PRIVATE, 3 * PG, IPC_CREAT | 0600), pid, status;
@@ -399,6 +480,8 @@ int main(int argc, char **argv)
 		return t_clone();
 	if (!strcmp(mode, "shm"))
 		return t_shm();
+	if (!strcmp(mode, "smpthreads"))
+		return t_smpthreads();
 	if (!strcmp(mode, "forkloop"))
 		return t_forkloop(argc > 2 ? atoi(argv[2]) : 100);
 	if (!strcmp(mode, "bad") && argc > 2)
@@ -419,7 +502,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	printf("usage: proctest malloc|mmap|mprotect|munmap|mremap|fork|stack [KB]|clone|shm|forkloop [N]|"
-	       "bad null|kernel|stackoverflow|syscalls|forkbomb|sleep [MS]\n");
+	       "bad null|kernel|stackoverflow|syscalls|forkbomb|sleep [MS]|smpthreads\n");
 	printf("hello from pid %d, argc %d\n", getpid(), argc);
 	return argc > 1 ? 2 : 0;
 }

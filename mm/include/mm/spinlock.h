@@ -9,6 +9,7 @@
 #define MM_SPINLOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <hal/irq.h>
 #include <hal/smp.h>
@@ -41,6 +42,13 @@ bool spin_trylock_irqsave(spinlock_t *l, unsigned long *flags);
 
 /* True while some CPU holds l. */
 bool spin_is_locked(const spinlock_t *l);
+
+/*
+ * Call fn(l, owner_cpu) once when a CPU has spun on a spinlock l for more than stuck_cycles
+ * (hal_cycles() units) without getting it; the firmware's fn prints the stacks of the spinning
+ * CPU and of the holder.  fn NULL: no report.
+ */
+void spin_debug_set_reporter(void (*fn)(const spinlock_t *l, int owner_cpu), uint64_t stuck_cycles);
 
 /* Take l for reading (other readers may hold it too) with interrupts disabled. */
 unsigned long read_lock_irqsave(rwlock_t *l);

@@ -30,6 +30,7 @@
 #define HM_PFN 4         /* the frame mapped at arg */
 #define HM_MM_OBJS 5     /* regions, mms, anon_vmas and files in existence */
 #define HM_MAPCOUNT 6    /* page-table entries that map the frame at arg */
+#define HM_CPU 7         /* the number of the CPU running the caller */
 
 /* The raw system call: the result, or -errno. */
 long hm_syscall(long nr, long a, long b, long c, long d, long e, long f);
@@ -42,6 +43,7 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...);
 int brk(void *addr);
 int fork(void);
 int waitpid(int pid, int *status, int options);
+int kill(int pid, int sig);
 int execve(const char *path, char *const argv[], char *const envp[]);
 int sched_yield(void);
 int msleep(unsigned ms);

@@ -1,0 +1,71 @@
+/*
+ * The "both CPUs' stacks" report of a stuck spinlock.  mm/spinlock.c calls report() on the CPU
+ * that has spun past LOCK_STUCK_MS; it prints that CPU's stack, then asks the holder for its own
+ * with an NMI (delivered whatever the holder's interrupt flag, Intel SDM vol. 3A, §6.7.1) and
+ * waits for it to finish printing, so the two reports never interleave on the console.
+ */
+#include <stdio.h>
+
+#include <hal/smpboot.h>
+#include <hal/x86.h>
+#include <kallsyms.h>
+#include <lock_report.h>
+#include <mm/spinlock.h>
+#include <recover.h>
+
+static volatile bool dump_asked[NR_CPUS];
+static volatile bool dump_done[NR_CPUS];
+
+bool lock_report_nmi(struct trap_frame *tf)
+{
+	unsigned cpu = hal_smp_processor_id();
+	char sym[96];
+
+	if (!__atomic_load_n(&dump_asked[cpu], __ATOMIC_ACQUIRE))
+		return false;
+	dump_asked[cpu] = false;
+	kallsyms_format(tf->eip, sym, sizeof(sym));
+	printf("CPU %u (holder, interrupts %s): EIP %08x %s\n", cpu,
+	       tf->eflags & EFLAGS_IF ? "on" : "off", (unsigned)tf->eip, sym);
+	/* A kernel-mode trap pushes no ESP: the interrupted stack continues where user_esp sits. */
+	oops_call_trace((tf->cs & 3) ? (const uint32_t *)tf->user_esp : &tf->user_esp);
+	__atomic_store_n(&dump_done[cpu], true, __ATOMIC_RELEASE);
+	return true;
+}
+
+static void report(const spinlock_t *l, int owner)
+{
+	unsigned self = hal_smp_processor_id();
+	char sym[96] = "?";
+	uint64_t t0;
+
+	if (l->owner_pc)
+		kallsyms_format((uintptr_t)l->owner_pc, sym, sizeof(sym));
+	printf("BUG: spinlock '%s' stuck: CPU %u has spun on it for over %u ms; held by CPU %d "
+	       "(taken at %s)\n",
+	       l->name ? l->name : "?", self, LOCK_STUCK_MS, owner, sym);
+	printf("CPU %u (waiting):\n", self);
+	oops_call_trace(__builtin_frame_address(0));
+	if (owner < 0 || owner >= NR_CPUS || (unsigned)owner == self) {
+		printf("lock report: no other CPU to ask (owner %d)\n", owner);
+		return;
+	}
+	dump_done[owner] = false;
+	__atomic_store_n(&dump_asked[owner], true, __ATOMIC_RELEASE);
+	hal_send_ipi((unsigned)owner, HAL_IPI_NMI);
+	t0 = rdtsc();
+	while (!__atomic_load_n(&dump_done[owner], __ATOMIC_ACQUIRE)) {
+		hal_cpu_relax();
+		if (hal_tsc_hz && rdtsc() - t0 > hal_tsc_hz) {
+			printf("lock report: CPU %d did not answer the NMI within 1000 ms\n", owner);
+			dump_asked[owner] = false;
+			return;
+		}
+	}
+}
+
+void lock_report_init(void)
+{
+	if (hal_tsc_hz)
+		spin_debug_set_reporter(report, hal_tsc_hz / 1000u * LOCK_STUCK_MS);
+}

@@ -1,0 +1,153 @@
+"""SMP on QEMU (multi-threaded TCG): the image at -smp 1, 2 and 4 on pc and q35.
+
+Each boot: every CPU the MADT lists is online in ``cpus``; ``smp call`` runs a function on every
+CPU exactly once; ``smp tlb`` shows a shootdown reaching every other CPU (and that without it they
+keep the old translation); selftest, mmcheck and ptcheck pass with the other CPUs parked.  Apart
+from the matrix: ``maxcpus=2`` on four CPUs, and the lock debug report of one CPU stalled with
+interrupts off while another waits for its lock, naming both.  Threads of one process (proctest)
+run at once on two CPUs, and a page one unmaps faults at the other's next write.
+"""
+
+import os
+import re
+
+import pytest
+
+from checks import oops_lines
+
+pytestmark = pytest.mark.qemu_only(reason="starts QEMU with -smp")
+
+MEMORY = "256M"
+SELFTEST_TIMEOUT = 300
+CHECK_TIMEOUT = 120
+MATRIX = [("pc", 1), ("pc", 2), ("pc", 4), ("q35", 1), ("q35", 2), ("q35", 4)]
+CPUS_LINE = re.compile(
+    r"^cpus: (\d+) found \(([^)]*)\), (\d+) online, (\d+) parked, (\d+) not responding, "
+    r"(\d+) offline$", re.M)
+
+
+def cpus_summary(out):
+    m = CPUS_LINE.search(out)
+    assert m, out
+    return [int(m.group(i)) for i in (1, 3, 4, 5, 6)], m.group(2)
+
+
+def proctest(hil):
+    path = os.path.join(os.path.dirname(hil.image), "user", "proctest")
+    if not os.path.isfile(path):
+        pytest.fail(f"user program not built: {path} (it is built with the image)", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="module", params=MATRIX, ids=[f"{m}-smp{n}" for m, n in MATRIX])
+def booted(request, hil):
+    machine, n = request.param
+    yield from hil.booted(f"smp-{machine}-{n}", memory=MEMORY, machine=machine, smp=n,
+                          extra_args=f"-initrd {proctest(hil)}")
+
+
+def ncpus(t):
+    return int(t.config.get("smp"))
+
+
+def test_boot_log(booted):
+    n = ncpus(booted)
+    assert f"SMP: {n} of {n} CPU{'s' if n > 1 else ''} online" in booted.boot_log
+    assert not oops_lines(booted.boot_log)
+
+
+def test_every_cpu_online(booted):
+    n = ncpus(booted)
+    out = booted.cmd("cpus")
+    counts, source = cpus_summary(out)
+    assert counts == [n, n, 0, 0, 0], out
+    assert source == "ACPI MADT"
+    rows = [l.split() for l in out.splitlines() if re.match(r"^\s+\d+\s+\d+\s+online", l)]
+    assert sorted(int(r[0]) for r in rows) == list(range(n))
+    assert len({r[1] for r in rows}) == n, "APIC IDs must differ"
+
+
+def test_call_function(booted):
+    n = ncpus(booted)
+    assert booted.cmd("smp call").endswith(f"smp call: {n} CPUs ran the function, 0 errors")
+
+
+def test_tlb_shootdown(booted):
+    n = ncpus(booted)
+    out = booted.cmd("smp tlb")
+    assert out.endswith("smp tlb: ok"), out
+    assert f"after a shootdown ({n - 1} IPIs) {n - 1} of {n - 1} other CPUs read the new frame" in out
+    # The shootdowns counted per CPU: every other CPU served at least the two of 'smp tlb'.
+    rows = [l.split() for l in booted.cmd("cpus").splitlines() if re.match(r"^\s+\d+\s+\d+\s+online", l)]
+    for r in rows:
+        if r[0] != "0":
+            assert int(r[-1]) >= 2 and int(r[-3]) >= 2, r
+
+
+def test_ticks_on_every_cpu(booted):
+    rows = [l.split() for l in booted.cmd("cpus").splitlines() if re.match(r"^\s+\d+\s+\d+\s+online", l)]
+    assert all(int(r[-5]) > 0 for r in rows), rows
+
+
+def test_mmcheck_parks_others(booted):
+    n = ncpus(booted)
+    out = booted.cmd("mmcheck", timeout=CHECK_TIMEOUT)
+    assert f"mmcheck: {n - 1} other CPU{'' if n - 1 == 1 else 's'} parked" in out
+    assert out.endswith("mmcheck: 0 violations"), out
+    assert cpus_summary(booted.cmd("cpus"))[0][1:3] == [n, 0], "every CPU back online after it"
+
+
+def test_ptcheck(booted):
+    out = booted.cmd("ptcheck", timeout=CHECK_TIMEOUT)
+    assert "ptcheck: 0 violations" in out, out
+
+
+def test_selftest(booted):
+    out = booted.cmd("selftest", timeout=SELFTEST_TIMEOUT)
+    m = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
+    assert m, out[-2000:]
+    assert int(m.group(2)) == 0, [l for l in out.splitlines() if l.startswith("not ok")]
+
+
+def test_threads_of_one_mm(booted):
+    """clone threads share one mm whatever the CPU count; with two or more CPUs they run at once
+    on different CPUs, and a munmap in one is seen by the other at its very next write."""
+    out = booted.cmd("run proctest clone", timeout=60)
+    assert "clone: pass" in out, out
+    if ncpus(booted) == 1:
+        return
+    out = booted.cmd("run proctest smpthreads", timeout=60)
+    assert re.search(r"smpthreads: thread \d+ writes on CPU (\d+) while main \d+ runs on CPU (\d+)",
+                     out), out
+    assert "smpthreads: after main's munmap the thread's next write faulted (signal 11): pass" in out, out
+    assert out.endswith("exited with status 0"), out
+
+
+def test_maxcpus(hil):
+    t = hil.booted("smp-maxcpus", memory=MEMORY, machine="q35", smp=4, append="maxcpus=2")
+    for booted in t:
+        out = booted.cmd("cpus")
+        assert cpus_summary(out)[0] == [4, 2, 0, 0, 2], out
+        assert out.count("(maxcpus=)") == 2
+        assert booted.cmd("smp call").endswith("smp call: 2 CPUs ran the function, 0 errors")
+
+
+def test_maxcpus_bad_value(hil):
+    for booted in hil.booted("smp-maxcpus-bad", memory=MEMORY, smp=2, append="maxcpus=two"):
+        assert "SMP: maxcpus=two is not a number; ignored" in booted.boot_log
+        assert cpus_summary(booted.cmd("cpus"))[0] == [2, 2, 0, 0, 0]
+
+
+def test_stall_report_names_both_cpus(hil):
+    for booted in hil.booted("smp-stall", memory=MEMORY, smp=2):
+        out = booted.cmd("smp stall 1 3000", timeout=60)
+        assert re.search(r"BUG: spinlock 'smp_stall' stuck: CPU 0 has spun on it for over \d+ ms; "
+                         r"held by CPU 1 \(taken at stall_hold\+", out), out
+        assert "CPU 0 (waiting):" in out
+        assert re.search(r"^CPU 1 \(holder, interrupts off\): EIP [0-9a-f]{8} stall_hold\+", out, re.M), out
+        assert out.count("Call Trace:") == 2
+        assert out.endswith("smp stall: done")
+        # Bad input changes nothing.
+        assert "is not another online CPU" in booted.cmd("smp stall 0 100")
+        assert "is not another online CPU" in booted.cmd("smp stall 7 100")
+        assert booted.cmd("smp call").endswith("smp call: 2 CPUs ran the function, 0 errors")
