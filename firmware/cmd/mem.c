@@ -126,8 +126,10 @@ static int pages_free(const struct shell_call *call, int argc, char **argv)
 	unsigned long dbl = page_alloc_stats.double_free, bad = page_alloc_stats.bad_free;
 	int slot;
 
-	if (!parse_u32(argv[1], &pfn) || !parse_u32(argv[2], &order))
-		return shell_usage_error(call, "PFN and ORDER must be numbers");
+	if (shell_arg_pfn(call, argv[1], "PFN", &pfn))
+		return SHELL_STATUS_USAGE;
+	if (!parse_u32(argv[2], &order))
+		return shell_usage_error(call, "ORDER must be a number");
 	if (!pfn_valid(pfn)) {
 		printf("pages: pfn 0x%x is beyond mem_map (max_pfn 0x%x)\n", pfn, max_pfn);
 		return 1;

@@ -192,8 +192,8 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 	a->has_inject = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "--inject-at=", 12)) {
-			if (!parse_size(argv[i] + 12, &a->inject))
-				return shell_usage_error(call, "--inject-at= needs a physical address");
+			if (shell_arg_addr(call, argv[i] + 12, "--inject-at=PHYS", UINT64_MAX, &a->inject))
+				return SHELL_STATUS_USAGE;
 			a->has_inject = true;
 		} else if (!strncmp(argv[i], "--seed=", 7)) {
 			if (!parse_u32(argv[i] + 7, &a->seed))
@@ -207,8 +207,9 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 		}
 	}
 	if (npos >= 2) {
-		if (!parse_size(pos[0], &a->start) || !parse_size(pos[1], &a->end))
-			return shell_usage_error(call, "START and END must be addresses (decimal, 0x-hex, K/M/G)");
+		if (shell_arg_addr(call, pos[0], "START", UINT64_MAX, &a->start) ||
+		    shell_arg_addr(call, pos[1], "END", UINT64_MAX, &a->end))
+			return SHELL_STATUS_USAGE;
 		if (a->start >= a->end)
 			return shell_usage_error(call, "START must be below END");
 		a->start &= ~(uint64_t)(PAGE_SIZE - 1);
@@ -219,7 +220,7 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 			a->end = (a->end + PAGE_SIZE - 1) & PAGE_MASK64;
 	}
 	if (npos == 1 || npos == 3) {
-		if (!parse_size(pos[npos - 1], &v) || v == 0 || v > MAX_PASSES)
+		if (!parse_u64(pos[npos - 1], &v) || v == 0 || v > MAX_PASSES)
 			return shell_usage_error(call, "PASSES must be a number from 1 to 1000");
 		a->passes = (unsigned)v;
 	}
@@ -270,9 +271,10 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	uint64_t pages = 0, us;
 	unsigned done = 0;
 	char size[32];
+	int st;
 
-	if (parse_args(call, argc, argv, &a))
-		return 1;
+	if ((st = parse_args(call, argc, argv, &a)))
+		return st;
 	max = count_free_blocks();
 	blocks = malloc(max * sizeof(*blocks) + 1);
 	ranges = malloc(max * sizeof(*ranges) + 1);
@@ -356,4 +358,4 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	return res.errors || res.stopped;
 }
 SHELL_CMD(memtest, "memtest", "[--seed=N] [--inject-at=PHYS] [START END] [PASSES]", 0, 5,
-	  "test the free physical RAM (high memory too; END exclusive; Ctrl-C stops)", cmd_memtest);
+	  "test the free physical RAM (high memory too; START, END and PHYS hex, 0x optional; END exclusive; Ctrl-C stops)", cmd_memtest);

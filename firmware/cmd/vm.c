@@ -20,12 +20,15 @@
 #include <mm/vmalloc.h>
 #include <shell.h>
 
-static int arg_u32(char **argv, int i, uint32_t *v, const char *what)
+/* A virtual address argument (hex, 0x optional) into *va; 0, or the usage error's status. */
+static int arg_va(const struct shell_call *call, const char *s, uint32_t *va)
 {
-	if (parse_u32(argv[i], v))
-		return 0;
-	printf("%s: bad %s '%s'\n", argv[0], what, argv[i]);
-	return 1;
+	uint64_t v;
+
+	if (shell_arg_addr(call, s, "ADDR", UINT32_MAX, &v))
+		return SHELL_STATUS_USAGE;
+	*va = (uint32_t)v;
+	return 0;
 }
 
 static int cmd_layout(const struct shell_call *call, int argc, char **argv)
@@ -66,8 +69,8 @@ static int cmd_pt(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t va;
 
-	if (arg_u32(argv, 1, &va, "address"))
-		return 1;
+	if (arg_va(call, argv[1], &va))
+		return SHELL_STATUS_USAGE;
 	pt_show(stdout, hal_current_pgd(), va);
 	return 0;
 }
@@ -79,10 +82,8 @@ static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)
 	uint64_t size;
 	vaddr_t va;
 
-	if (!parse_size(argv[1], &size) || size > UINT32_MAX) {
-		printf("vmalloc: bad size '%s'\n", argv[1]);
-		return 1;
-	}
+	if (shell_arg_count(call, argv[1], "SIZE", UINT32_MAX, &size))
+		return SHELL_STATUS_USAGE;
 	va = vmalloc((unsigned long)size);
 	if (!va)
 		return 1;
@@ -92,15 +93,15 @@ static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)
 	return 0;
 }
 SHELL_CMD(vmalloc, "vmalloc", "SIZE", 1, 1,
-	  "allocate SIZE bytes (K/M suffixes) with vmalloc and print the address", cmd_vmalloc);
+	  "allocate SIZE bytes (decimal with K/M/G, or 0x-hex) with vmalloc and print the address", cmd_vmalloc);
 
 static int cmd_vfree(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t va;
 	unsigned long bad = vmalloc_stats.bad_frees;
 
-	if (arg_u32(argv, 1, &va, "address"))
-		return 1;
+	if (arg_va(call, argv[1], &va))
+		return SHELL_STATUS_USAGE;
 	if (!va) {
 		printf("vfree: 0 is no vmalloc area; nothing freed ('vmallocinfo' lists the areas)\n");
 		return 1;
@@ -115,10 +116,9 @@ static int cmd_ioremap(const struct shell_call *call, int argc, char **argv)
 	uint64_t phys, size;
 	vaddr_t va;
 
-	if (!parse_u64(argv[1], &phys) || !parse_size(argv[2], &size) || size > UINT32_MAX) {
-		printf("ioremap: bad physical address or size\n");
-		return 1;
-	}
+	if (shell_arg_addr(call, argv[1], "PHYS", UINT64_MAX, &phys) ||
+	    shell_arg_count(call, argv[2], "SIZE", UINT32_MAX, &size))
+		return SHELL_STATUS_USAGE;
 	va = ioremap(phys, (unsigned long)size);
 	if (!va)
 		return 1;
@@ -132,8 +132,8 @@ static int cmd_iounmap(const struct shell_call *call, int argc, char **argv)
 	uint32_t va;
 	unsigned long bad = vmalloc_stats.bad_frees;
 
-	if (arg_u32(argv, 1, &va, "address"))
-		return 1;
+	if (arg_va(call, argv[1], &va))
+		return SHELL_STATUS_USAGE;
 	if (!va) {
 		printf("iounmap: 0 is no ioremap area; nothing unmapped ('vmallocinfo' lists the areas)\n");
 		return 1;
@@ -143,15 +143,19 @@ static int cmd_iounmap(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD(iounmap, "iounmap", "ADDR", 1, 1, "undo an ioremap", cmd_iounmap);
 
-/* The struct page of the frame named by argv[1], or NULL after saying why. */
-static struct page *arg_page(char **argv)
+/*
+ * The struct page of the frame named by argv[1] (hex, 0x optional), or NULL after saying why with
+ * the status to return in *status.
+ */
+static struct page *arg_page(const struct shell_call *call, char **argv, int *status)
 {
 	uint32_t pfn;
 
-	if (arg_u32(argv, 1, &pfn, "frame number"))
+	if ((*status = shell_arg_pfn(call, argv[1], "PFN", &pfn)))
 		return NULL;
 	if (!pfn_valid(pfn)) {
 		printf("%s: no frame 0x%lx (max_pfn 0x%lx)\n", argv[0], (unsigned long)pfn, (unsigned long)max_pfn);
+		*status = SHELL_STATUS_FAIL;
 		return NULL;
 	}
 	return pfn_to_page(pfn);
@@ -162,9 +166,10 @@ static int cmd_kmap(const struct shell_call *call, int argc, char **argv)
 	struct page *page;
 	vaddr_t va;
 	char region[160];
+	int status;
 
-	if (!(page = arg_page(argv)))
-		return 1;
+	if (!(page = arg_page(call, argv, &status)))
+		return status;
 	va = kmap(page);
 	if (!va)
 		return 1;
@@ -177,9 +182,10 @@ SHELL_CMD(kmap, "kmap", "PFN", 1, 1, "map frame PFN with kmap (a low frame gives
 static int cmd_kunmap(const struct shell_call *call, int argc, char **argv)
 {
 	struct page *page;
+	int status;
 
-	if (!(page = arg_page(argv)))
-		return 1;
+	if (!(page = arg_page(call, argv, &status)))
+		return status;
 	if (!PageHighMem(page)) {
 		printf("kunmap: pfn 0x%lx is low memory, always mapped at 0x%08lx: there is no kmap to drop\n",
 		       (unsigned long)page_to_pfn(page), (unsigned long)lowmem_page_address(page));
