@@ -174,7 +174,7 @@ static int failinject_nth(const struct shell_call *call, int argc, char **argv)
 	uint64_t n;
 
 	if (parse_n(call, argv[1], &n))
-		return 1;
+		return SHELL_STATUS_USAGE;
 	fault_inject_set(FAULT_INJECT_NTH, (unsigned long)n, 0);
 	fault_inject_show(stdout);
 	return 0;
@@ -185,7 +185,7 @@ static int failinject_random(const struct shell_call *call, int argc, char **arg
 	uint64_t n, seed = 1;
 
 	if (parse_n(call, argv[1], &n))
-		return 1;
+		return SHELL_STATUS_USAGE;
 	if (argc == 3 && !parse_u64(argv[2], &seed))
 		return shell_usage_error(call, "bad seed");
 	fault_inject_set(FAULT_INJECT_RANDOM, (unsigned long)n, seed);

@@ -6,12 +6,15 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <firmware.h>
 #include <hal/mmu.h>
+#include <json.h>
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
 #include <mm/io.h>
+#include <mm/irqlock.h>
 #include <mm/layout.h>
 #include <mm/layout_report.h>
 #include <mm/page.h>
@@ -31,39 +34,202 @@ static int arg_va(const struct shell_call *call, const char *s, uint32_t *va)
 	return 0;
 }
 
+/* Violation messages of a -j report, kept out of its one line and listed in it instead. */
+static char messages[2048];
+
+/* A FILE that collects messages[] (NULL if none could be opened: the messages are then lost). */
+static FILE *messages_open(void)
+{
+	memset(messages, 0, sizeof(messages));
+	return fmemopen(messages, sizeof(messages) - 1, "w");
+}
+
+static void range(struct json_writer *w, const char *name, vaddr_t start, vaddr_t end)
+{
+	json_array(w, name);
+	json_uint(w, NULL, start);
+	json_uint(w, NULL, end);
+	json_end(w);
+}
+
+/* show_layout()'s ranges as [start, end] and layout_check()'s verdict and messages. */
+static int layout_json(const struct kernel_sections *ks)
+{
+	struct json_writer w;
+	FILE *f = messages_open();
+	int bad = layout_check(f, ks);
+
+	if (f)
+		fclose(f);
+	json_begin(&w, stdout);
+	range(&w, "fixmap", FIXADDR_START, FIXADDR_END);
+	range(&w, "pkmap", PKMAP_BASE, PKMAP_END);
+	range(&w, "vmalloc", VMALLOC_START, VMALLOC_END);
+	range(&w, "lowmem", PAGE_OFFSET, high_memory);
+	range(&w, ".init", ks->init_start, ks->init_end);
+	range(&w, ".data", ks->data_start, ks->data_end);
+	range(&w, ".text", ks->text_start, ks->text_end);
+	json_string(&w, "check", bad ? "FAILED" : "ok");
+	json_uint(&w, "violations", (unsigned)bad);
+	json_lines(&w, "messages", messages);
+	json_finish(&w);
+	return bad != 0;
+}
+
 static int cmd_layout(const struct shell_call *call, int argc, char **argv)
 {
 	struct kernel_sections ks;
+	bool json;
 	int bad;
 
+	if ((bad = shell_json_flag(call, argc, argv, &json)))
+		return bad;
 	firmware_kernel_sections(&ks);
+	if (json)
+		return layout_json(&ks);
 	show_layout(stdout, &ks);
 	bad = layout_check(stdout, &ks);
 	printf("layout check: %s\n", bad ? "FAILED" : "ok");
 	return bad != 0;
 }
-SHELL_CMD(layout, "layout", "", 0, 0, "print the virtual kernel memory layout and check it", cmd_layout);
+SHELL_CMD(layout, "layout", "[-j]", 0, 1, "print the virtual kernel memory layout and check it (-j: JSON)", cmd_layout);
+
+/* /proc/vmallocinfo's fields of every area, in address order. */
+static void vmallocinfo_json(struct json_writer *w)
+{
+	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	char caller[96];
+
+	json_array(w, "areas");
+	for (struct vm_struct *v = vmlist; v; v = v->next) {
+		json_object(w, NULL);
+		json_uint(w, "start", v->addr);
+		json_uint(w, "end", v->addr + v->size);
+		json_uint(w, "size", v->size);
+		json_string(w, "caller", v->caller ? mm_caller_name(v->caller, caller, sizeof(caller)) : NULL);
+		if (v->nr_pages)
+			json_uint(w, "pages", v->nr_pages);
+		else
+			json_null(w, "pages");
+		if (v->flags & VM_IOREMAP)
+			json_uint(w, "phys", v->phys_addr);
+		else
+			json_null(w, "phys");
+		/* The kinds in the order the human line prints them; "kind" is its last word. */
+		json_array(w, "flags");
+		if (v->flags & VM_IOREMAP)
+			json_string(w, NULL, "ioremap");
+		if (v->flags & VM_ALLOC)
+			json_string(w, NULL, "vmalloc");
+		if (v->flags & VM_MAP)
+			json_string(w, NULL, "vmap");
+		json_end(w);
+		json_string(w, "kind", v->flags & VM_MAP ? "vmap" : v->flags & VM_ALLOC ? "vmalloc"
+					: v->flags & VM_IOREMAP ? "ioremap" : NULL);
+		json_end(w);
+	}
+	json_end(w);
+	irqlock_release(&vmlist_lock, irq);
+}
 
 static int cmd_vmallocinfo(const struct shell_call *call, int argc, char **argv)
 {
-	vmallocinfo_show(stdout);
-	return 0;
+	return shell_report(call, argc, argv, vmallocinfo_show, vmallocinfo_json);
 }
-SHELL_CMD(vmallocinfo, "vmallocinfo", "", 0, 0, "list the vmalloc areas as /proc/vmallocinfo does", cmd_vmallocinfo);
+SHELL_CMD(vmallocinfo, "vmallocinfo", "[-j]", 0, 1, "list the vmalloc areas as /proc/vmallocinfo does (-j: JSON)",
+	  cmd_vmallocinfo);
+
+/* fixmap_show()'s header, slots and kmap_atomic counters. */
+static void fixmap_json(struct json_writer *w)
+{
+	char name[48];
+
+	json_uint(w, "start", FIXADDR_START);
+	json_uint(w, "end", FIXADDR_END);
+	json_uint(w, "slots", (unsigned)__end_of_fixed_addresses);
+	json_uint(w, "top", FIXADDR_TOP);
+	json_array(w, "entries");
+	for (unsigned idx = 0; idx < __end_of_fixed_addresses; idx++) {
+		paddr_t pa;
+
+		json_object(w, NULL);
+		json_uint(w, "index", idx);
+		json_string(w, "name", fixmap_name(idx, name, sizeof(name)));
+		json_uint(w, "virt", __fix_to_virt(idx));
+		if (fixmap_query(idx, &pa))
+			json_uint(w, "phys", pa);
+		else
+			json_null(w, "phys");
+		json_end(w);
+	}
+	json_end(w);
+	json_object(w, "kmap_atomic");
+	json_uint(w, "high_maps", fixmap_stats.atomic_maps);
+	json_uint(w, "nested", fixmap_stats.atomic_overwrites);
+	json_uint(w, "unbalanced", fixmap_stats.atomic_unbalanced);
+	json_object(w, "in_use");
+	for (unsigned t = 0; t < KM_TYPE_NR; t++)
+		json_uint(w, km_type_name(t), fixmap_stats.atomic_depth[t]);
+	json_end(w);
+	json_end(w);
+}
 
 static int cmd_fixmap(const struct shell_call *call, int argc, char **argv)
 {
-	fixmap_show(stdout);
-	return 0;
+	return shell_report(call, argc, argv, fixmap_show, fixmap_json);
 }
-SHELL_CMD(fixmap, "fixmap", "", 0, 0, "list the fixmap slots: index, name, virtual and physical address", cmd_fixmap);
+SHELL_CMD(fixmap, "fixmap", "[-j]", 0, 1,
+	  "list the fixmap slots: index, name, virtual and physical address (-j: JSON)", cmd_fixmap);
+
+/* pkmap_show()'s counts, counters and every slot with a non-zero count. */
+static void pkmap_json(struct json_writer *w)
+{
+	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned in_use = 0, pending = 0;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++) {
+		in_use += pkmap_count[i] > 1;
+		pending += pkmap_count[i] == 1;
+	}
+	json_uint(w, "start", PKMAP_BASE);
+	json_uint(w, "end", PKMAP_END);
+	json_uint(w, "slots", LAST_PKMAP);
+	json_uint(w, "in_use", in_use);
+	json_uint(w, "pending", pending);
+	json_uint(w, "free", LAST_PKMAP - in_use - pending);
+	json_uint(w, "last_pkmap_nr", last_pkmap_nr);
+	json_uint(w, "fresh", pkmap_stats.fresh_maps);
+	json_uint(w, "reused", pkmap_stats.reuses);
+	json_uint(w, "wraps", pkmap_stats.wraps);
+	json_uint(w, "flushes", pkmap_stats.flushes);
+	json_uint(w, "slots_freed", pkmap_stats.slots_freed);
+	json_uint(w, "out_of_slots", pkmap_stats.exhausted);
+	json_uint(w, "bad_kunmaps", pkmap_stats.bad_kunmaps);
+	json_array(w, "used");
+	for (unsigned i = 0; i < LAST_PKMAP; i++) {
+		struct page *page;
+
+		if (pkmap_count[i] == 0)
+			continue;
+		page = pkmap_page(i);
+		json_object(w, NULL);
+		json_uint(w, "slot", i);
+		json_uint(w, "virt", PKMAP_ADDR(i));
+		json_int(w, "count", pkmap_count[i]);
+		json_string(w, "state", pkmap_count[i] > 1 ? "in use" : "unused, flush pending");
+		json_uint(w, "pfn", page ? (unsigned long)page_to_pfn(page) : 0ul);
+		json_end(w);
+	}
+	json_end(w);
+	irqlock_release(&kmap_lock, irq);
+}
 
 static int cmd_pkmap(const struct shell_call *call, int argc, char **argv)
 {
-	pkmap_show(stdout);
-	return 0;
+	return shell_report(call, argc, argv, pkmap_show, pkmap_json);
 }
-SHELL_CMD(pkmap, "pkmap", "", 0, 0, "show the PKMAP slots in use, their counts and the flushes so far", cmd_pkmap);
+SHELL_CMD(pkmap, "pkmap", "[-j]", 0, 1, "show the PKMAP slots in use, their counts and the flushes so far (-j: JSON)",
+	  cmd_pkmap);
 
 static int cmd_pt(const struct shell_call *call, int argc, char **argv)
 {

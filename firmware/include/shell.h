@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SHELL_MAX_ARGS 16
 
@@ -96,6 +97,22 @@ bool parse_size(const char *s, uint64_t *out);
  * SHELL_STATUS_USAGE (for argument errors).
  */
 int shell_usage_error(const struct shell_call *call, const char *message);
+
+/*
+ * For a report that takes "-j" (one JSON object on one line instead of the human text) and no
+ * other word: *json set from argv, 0, or shell_usage_error() for any other word.
+ */
+int shell_json_flag(const struct shell_call *call, int argc, char **argv, bool *json);
+
+struct json_writer;
+
+/*
+ * A report with a -j form: show(stdout) without arguments, or with "-j" one JSON object on one
+ * line written by json_fn between json_begin() and json_finish().  Returns SHELL_STATUS_OK, or the
+ * usage error for another word.
+ */
+int shell_report(const struct shell_call *call, int argc, char **argv, void (*show)(FILE *),
+		 void (*json_fn)(struct json_writer *));
 
 /*
  * Parse word s as the address argument called what ("ADDR", "PHYS": hex, 0x optional, at most

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json.h>
 #include <parse.h>
 
 #include "internal.h"
@@ -165,6 +166,32 @@ int shell_usage_error(const struct shell_call *call, const char *message)
 	printf("%s: %s\n", call->name, message);
 	shell_print_usage(call->cmd, call->parent);
 	return SHELL_STATUS_USAGE;
+}
+
+int shell_json_flag(const struct shell_call *call, int argc, char **argv, bool *json)
+{
+	*json = argc == 2 && !strcmp(argv[1], "-j");
+	if (argc > 2 || (argc == 2 && !*json))
+		return shell_usage_error(call, "the only option is -j (one JSON object on one line)");
+	return 0;
+}
+
+int shell_report(const struct shell_call *call, int argc, char **argv, void (*show)(FILE *),
+		 void (*json_fn)(struct json_writer *))
+{
+	struct json_writer w;
+	bool json;
+	int st = shell_json_flag(call, argc, argv, &json);
+
+	if (st)
+		return st;
+	if (!json) {
+		show(stdout);
+		return SHELL_STATUS_OK;
+	}
+	json_begin(&w, stdout);
+	json_fn(&w);
+	return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
 }
 
 int shell_arg_addr(const struct shell_call *call, const char *s, const char *what, uint64_t max, uint64_t *out)

@@ -15,9 +15,9 @@ import time
 
 import pytest
 
+import mmparse as mp
 from checks import oops_lines
 
-MMCHECK_CLEAN = "mmcheck: 0 violations"
 SELFTEST_SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
 
 
@@ -29,9 +29,7 @@ def status(t):
 
 
 def memfree(t):
-    m = re.search(r"^MemFree:\s+(\d+) kB", t.cmd("meminfo"), re.MULTILINE)
-    assert m
-    return int(m.group(1))
+    return mp.meminfo_of(t)["MemFree"]
 
 
 def frames_of(pt_text):
@@ -68,7 +66,7 @@ def test_pages_free_takes_only_what_pages_alloc_handed_out(console):
     assert "was not handed out by 'pages alloc'" in bad, bad
     assert status(console) == 1
     # The vmalloc page still has one owner.
-    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+    mp.assert_mm_clean(console)
     console.cmd(f"vfree 0x{va:x}")
 
     got = console.cmd("pages alloc 1")
@@ -82,7 +80,7 @@ def test_pages_free_takes_only_what_pages_alloc_handed_out(console):
     assert "was not handed out" in again, again
     assert status(console) == 1
     assert memfree(console) == before
-    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+    mp.assert_mm_clean(console)
 
 
 @pytest.mark.parametrize("line, says", [
@@ -145,7 +143,7 @@ def test_stress_stops_on_ctrl_c(console):
     assert "stress: seed 7 STOPPED" in out, out
     assert status(console) == 1
     assert memfree(console) == before
-    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+    mp.assert_mm_clean(console)
 
 
 def test_bench_stops_on_ctrl_c(console):
@@ -163,7 +161,7 @@ def test_selftest_mm_exhaust_stops_on_ctrl_c(fresh_target):
     assert "0 passed, 1 failed" in out, out
     assert status(console) == 1
     assert memfree(console) == before
-    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+    mp.assert_mm_clean(console)
 
 
 # ---------------------------------------------------------------------------
@@ -197,7 +195,7 @@ def test_every_selftest_survives_allocation_failures(small):
     # Nothing leaked and nothing broke: a clean run afterwards passes everything.
     out = small.cmd("selftest", timeout=300)
     assert f"{len(names)} passed, 0 failed" in out, out
-    assert MMCHECK_CLEAN in small.cmd("mmcheck")
+    mp.assert_mm_clean(small)
 
 
 # ---------------------------------------------------------------------------
@@ -266,9 +264,7 @@ def test_mmcheck_walks_live_user_page_tables(hil, fresh_target):
         assert time.monotonic() < deadline, console.log[started:]
         console.drain(quiet=0.5, limit=2.0)
     pid, start = m.group(1), m.group(2)
-    out = console.cmd("mmcheck pgtable")
-    assert re.search(r"^mmcheck: pgtable +ok$", out, re.MULTILINE), out
-    assert out.endswith(MMCHECK_CLEAN), out
+    assert mp.assert_mm_clean(console, "pgtable")["parts"] == {"pgtable": 0}
     # The frame behind a live user page is not the shell's to free.
     table, page = frames_of(console.cmd(f"upt {pid} 0x{start}"))
     for pfn in (table, page):
@@ -279,4 +275,4 @@ def test_mmcheck_walks_live_user_page_tables(hil, fresh_target):
         assert time.monotonic() < deadline, console.log[started:]
         console.drain(quiet=0.5, limit=2.0)
     console.resync()
-    assert MMCHECK_CLEAN in console.cmd("mmcheck")
+    mp.assert_mm_clean(console)

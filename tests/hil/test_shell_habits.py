@@ -172,3 +172,97 @@ def test_tab_list_redraws_prompt_and_line(console):
     console.send_raw("eminfo\r")
     console.expect("\n" + re.escape(console.prompt))
     assert re.search(r"^MemTotal:", ht._text(console.child.before), re.M)
+
+
+# ---------------------------------------------------------------------------
+# -j: one JSON object on one line that agrees with the human report
+# ---------------------------------------------------------------------------
+
+import mmparse as mp  # noqa: E402
+
+
+def test_meminfo_zoneinfo_buddyinfo_json_agree(console):
+    j = console.json("meminfo")
+    assert j == mp.meminfo(console.cmd("meminfo"))
+    assert list(j) == ["MemTotal", "MemFree", "HighTotal", "HighFree", "LowTotal", "LowFree", "Slab",
+                       "PageTables", "VmallocTotal", "VmallocUsed", "VmallocChunk"]
+    z = console.json("zoneinfo")
+    text = mp.zoneinfo(console.cmd("zoneinfo"))
+    assert set(z["zones"]) == set(text)
+    for name, fields in text.items():
+        for k, v in fields.items():
+            assert z["zones"][name][k] == v, (name, k)
+        assert len(z["zones"][name]["protection"]) == 3
+    b = console.json("buddyinfo")
+    assert b["zones"] == mp.buddyinfo(console.cmd("buddyinfo"))
+    assert all(len(v) == mp.MAX_ORDER for v in b["zones"].values())
+
+
+def test_layout_vmallocinfo_pkmap_fixmap_json_agree(console):
+    out = console.cmd("vmalloc 8K")
+    addr = int(re.search(r"vmalloc: 0x([0-9a-f]+)", out).group(1), 16)
+    io = console.cmd("ioremap fec00000 4K")
+    io_addr = int(re.search(r"at 0x([0-9a-f]+)", io).group(1), 16)
+    try:
+        lay = console.json("layout")
+        assert {k: tuple(lay[k]) for k in mp.LAYOUT_NAMES} == mp.layout(console.cmd("layout"))
+        assert lay["check"] == "ok" and lay["violations"] == 0 and lay["messages"] == []
+
+        areas = console.json("vmallocinfo")["areas"]
+        text = mp.vmallocinfo(console.cmd("vmallocinfo"))
+        assert len(areas) == len(text)
+        for a, t in zip(areas, text):
+            for k in ("start", "end", "size", "caller", "pages", "phys", "kind"):
+                assert a[k] == t[k], (k, a, t["line"])
+            assert a["flags"] == t["line"].split()[-len(a["flags"]):]
+        mine = [a for a in areas if a["start"] == addr][0]
+        assert mine["kind"] == "vmalloc" and mine["pages"] == 2 and mine["size"] == 3 * mp.PAGE
+        ioa = [a for a in areas if a["start"] == io_addr][0]
+        assert ioa["kind"] == "ioremap" and ioa["phys"] == 0xFEC00000
+
+        pk = console.json("pkmap")
+        text = console.cmd("pkmap")
+        head = mp.pkmap_header(text)
+        assert {k: pk[k] for k in head} == head
+        assert {s["slot"]: {k: s[k] for k in ("virt", "count", "state", "pfn")} for s in pk["used"]} \
+            == mp.pkmap_slots(text)
+        assert pk["in_use"] + pk["pending"] + pk["free"] == pk["slots"] == mp.LAST_PKMAP
+
+        fx = console.json("fixmap")
+        head, rows = mp.fixmap(console.cmd("fixmap"))
+        assert {k: fx[k] for k in head} == head
+        assert fx["entries"] == rows
+        assert set(fx["kmap_atomic"]) == {"high_maps", "nested", "unbalanced", "in_use"}
+    finally:
+        console.cmd(f"iounmap {io_addr:x}")
+        console.cmd(f"vfree {addr:x}")
+
+
+def test_mmcheck_and_ptcheck_json_agree(console):
+    text = console.cmd("mmcheck")
+    j = console.json("mmcheck")
+    parts = dict(re.findall(r"^mmcheck: (\S+)\s+(ok|FAILED)$", text, re.M))
+    assert {k: "FAILED" if v else "ok" for k, v in j["parts"].items()} == parts
+    assert j["violations"] == int(re.search(r"^mmcheck: (\d+) violations$", text, re.M).group(1)) == 0
+    assert j["messages"] == []
+    assert console.json("mmcheck buddy")["parts"] == {"buddy": 0}
+    assert console.cmd("mmcheck nothing -j").startswith("mmcheck: no such part")
+    assert _status(console) == 2
+
+    text = console.cmd("ptcheck")
+    p = console.json("ptcheck")
+    m = re.search(r"^ptcheck: (\d+) page tables, (\d+) large pages", text, re.M)
+    assert m and (p["tables"], p["large_pages"]) == (int(m.group(1)), int(m.group(2))), text
+    assert p["violations"] == int(re.search(r"^ptcheck: (\d+) violations$", text, re.M).group(1)) == 0
+    assert f"CR0.WP {p['protections']['cr0_wp']}, SMEP {p['protections']['smep']}," in text
+
+
+@pytest.mark.parametrize("name", ["meminfo", "zoneinfo", "buddyinfo", "layout", "vmallocinfo", "pkmap",
+                                  "fixmap", "mmcheck", "ptcheck"])
+def test_every_json_report_is_one_line_and_refuses_other_options(console, name):
+    out = console.cmd(f"{name} -j")
+    assert "\n" not in out and out.startswith("{") and out.endswith("}"), out
+    assert _status(console) == 0
+    bad = console.cmd(f"{name} -x")
+    assert bad.startswith(f"{name}: ") and "usage: " in bad, bad
+    assert _status(console) == 2
