@@ -365,6 +365,13 @@ def assert_mm_clean(t, part: str | None = None, timeout=None) -> dict:
     return j
 
 
+def assert_pt_clean(t, timeout=None) -> dict:
+    """Run `ptcheck -j` and fail with its messages unless it found no violation."""
+    j = t.json("ptcheck", timeout=timeout)
+    assert j["violations"] == 0, "ptcheck: " + "\n".join(j["messages"])
+    return j
+
+
 def hexnum(word: str) -> int:
     return int(word, 0)
 

@@ -266,3 +266,26 @@ def test_every_json_report_is_one_line_and_refuses_other_options(console, name):
     bad = console.cmd(f"{name} -x")
     assert bad.startswith(f"{name}: ") and "usage: " in bad, bad
     assert _status(console) == 2
+
+
+def test_memtest_json_agrees(console):
+    mem = console.config.memory_bytes or (1 << 30)
+    start = mem - (8 << 20)
+    phys = start + 0x1234
+    line = f"memtest --inject-at={phys:x} {start:x} {start + 0x80000:x} 1"
+    text = console.cmd(line, timeout=120)
+    if "that word is not under test" in text:
+        pytest.skip(f"0x{phys:x} is in use on this target")
+    j = console.json(line, timeout=120)
+    assert _status(console) == 1  # the injected errors fail the run, as without -j
+    m = re.search(r"^memtest: (\w+): (\d+) KiB, (\d+) pass, (\d+) errors", text, re.M)
+    assert m, text
+    assert (j["result"], j["bytes"] >> 10, j["passes"], j["errors"]) == \
+        (m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4)))
+    assert j["result"] == "FAILED" and j["errors"] == 7 and not j["leaked"]
+    bad = re.findall(r"^memtest: bad word at phys 0x([0-9a-f]+): expected ([0-9a-f]{8}), read ([0-9a-f]{8}) "
+                     r"\(bits [0-9a-f]{8} differ\) \[([a-z ]+)\]$", text, re.M)
+    assert [(b["phys"], b["pattern"]) for b in j["bad"]] == [(int(p, 16), n) for p, _, _, n in bad]
+    assert all(b["expected"] ^ b["actual"] == 0x10 for b in j["bad"])
+    clean = console.json(f"memtest {start:x} {start + 0x80000:x} 1", timeout=120)
+    assert clean["result"] == "PASSED" and clean["errors"] == 0 and clean["bad"] == [], clean
