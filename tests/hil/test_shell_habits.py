@@ -289,3 +289,18 @@ def test_memtest_json_agrees(console):
     assert all(b["expected"] ^ b["actual"] == 0x10 for b in j["bad"])
     clean = console.json(f"memtest {start:x} {start + 0x80000:x} 1", timeout=120)
     assert clean["result"] == "PASSED" and clean["errors"] == 0 and clean["bad"] == [], clean
+
+
+def test_stress_json_agrees(console):
+    text = console.cmd("stress 5 3000 1000", timeout=300)
+    j = console.json("stress 5 3000 1000", timeout=300)
+    assert _status(console) == 0
+    assert re.search(r"^stress: seed 5 PASSED", text, re.M), text
+    assert j["seed"] == 5 and j["result"] == "PASSED" and j["ok"] and j["ops_done"] == j["ops"] == 3000
+    m = re.search(r"stress: (\d+) allocations failed \((\d+) injected\), most pages held (\d+); "
+                  r"(\d+) checks, (\d+) violations, (\d+) corruptions", text)
+    assert m, text
+    assert (j["injected"], j["checks"], j["violations"], j["corruptions"]) == \
+        (int(m.group(2)), int(m.group(4)), int(m.group(5)), int(m.group(6)))
+    assert all(v == 0 for v in j["leaks"].values()), j["leaks"]
+    assert "stress: leaks: free pages 0, slab objects 0" in text
