@@ -30,8 +30,8 @@
 /* mdp: 4 GiB with 2-level paging; with PAE 64 GiB or the CPU's physical width */
 #define PHYS_LIMIT hal_phys_limit()
 
-/* Reads one unit at addr into *v; 0, or non-zero after printing why it could not. */
-typedef int (*read_fn)(void *ctx, uint64_t addr, unsigned width, uint32_t *v);
+/* Reads one unit at addr into *v; 0, or non-zero with the line saying why written to why. */
+typedef int (*read_fn)(void *ctx, uint64_t addr, unsigned width, uint32_t *v, char *why, size_t len);
 
 static void print_line(uint64_t addr, unsigned width, const uint32_t *vals, unsigned n)
 {
@@ -55,7 +55,8 @@ static void print_line(uint64_t addr, unsigned width, const uint32_t *vals, unsi
 
 /*
  * Print count units from addr a line at a time; returns the address after the last unit shown, with
- * *status set to 0 or 1.
+ * *status set to 0 or 1.  A unit that cannot be read ends the dump: the units of its line read
+ * before it are shown first, then why it could not be read.
  */
 static uint64_t dump(uint64_t addr, unsigned width, uint32_t count, read_fn rd, void *ctx, int *status)
 {
@@ -65,13 +66,15 @@ static uint64_t dump(uint64_t addr, unsigned width, uint32_t count, read_fn rd, 
 	while (count) {
 		uint32_t vals[LINE_BYTES];
 		unsigned n = count < per_line ? count : per_line, got = 0;
+		char why[320];
 
-		while (got < n && rd(ctx, addr + (uint64_t)got * width, width, &vals[got]) == 0)
+		while (got < n && rd(ctx, addr + (uint64_t)got * width, width, &vals[got], why, sizeof(why)) == 0)
 			got++;
 		if (got)
 			print_line(addr, width, vals, got);
 		addr += (uint64_t)got * width;
 		if (got < n) {
+			printf("%s\n", why);
 			*status = 1;
 			break;
 		}
@@ -89,9 +92,13 @@ static uint64_t dump(uint64_t addr, unsigned width, uint32_t count, read_fn rd, 
 static int parse_range(const struct shell_call *call, int argc, char **argv, int i, uint64_t addr, unsigned width,
 		       uint64_t limit, uint32_t dflt, uint32_t *count)
 {
-	*count = dflt;
-	if (argc > i && (!parse_u32(argv[i], count) || *count == 0))
+	uint64_t n = dflt;
+
+	if (argc > i && shell_arg_count(call, argv[i], "COUNT", UINT32_MAX, &n))
+		return SHELL_STATUS_USAGE;
+	if (n == 0)
 		return shell_usage_error(call, "COUNT must be a number from 1 up");
+	*count = (uint32_t)n;
 	if (addr % width) {
 		printf("%s: address 0x%llx is not %u-byte aligned\n", call->name, (unsigned long long)addr, width);
 		return 1;
@@ -104,13 +111,14 @@ static int parse_range(const struct shell_call *call, int argc, char **argv, int
 	return 0;
 }
 
-static int read_virt(void *ctx, uint64_t addr, unsigned width, uint32_t *v)
+static int read_virt(void *ctx, uint64_t addr, unsigned width, uint32_t *v, char *why, size_t len)
 {
-	char why[256];
+	char region[256];
 
 	if (probe_read((vaddr_t)addr, width, v) == 0)
 		return 0;
-	printf("%s: %s\n", (const char *)ctx, extable_fault_describe(false, (vaddr_t)addr, why, sizeof(why)));
+	snprintf(why, len, "%s: %s", (const char *)ctx,
+		 extable_fault_describe(false, (vaddr_t)addr, region, sizeof(region)));
 	return 1;
 }
 
@@ -125,20 +133,21 @@ static struct {
 static int cmd_md(const struct shell_call *call, int argc, char **argv)
 {
 	unsigned width = call->width ? call->width : 4;
-	uint32_t addr, count;
+	uint64_t addr;
+	uint32_t count;
 	int status;
 
 	if (argc == 1) {
 		if (!md_last.valid)
 			return shell_usage_error(call, "no address given and no previous md to continue");
-		addr = (uint32_t)md_last.next;
+		addr = md_last.next;
 		count = md_last.count;
 		width = md_last.width;
 	} else {
-		if (!parse_u32(argv[1], &addr))
-			return shell_usage_error(call, "ADDR must be a number (decimal or 0x-hex)");
-		if (parse_range(call, argc, argv, 2, addr, width, VIRT_LIMIT, DEFAULT_UNITS, &count))
-			return 1;
+		if (shell_arg_addr(call, argv[1], "ADDR", VIRT_LIMIT - 1, &addr))
+			return SHELL_STATUS_USAGE;
+		if ((status = parse_range(call, argc, argv, 2, addr, width, VIRT_LIMIT, DEFAULT_UNITS, &count)))
+			return status;
 	}
 	md_last.next = dump(addr, width, count, read_virt, argv[0], &status);
 	md_last.width = width;
@@ -146,16 +155,20 @@ static int cmd_md(const struct shell_call *call, int argc, char **argv)
 	md_last.valid = md_last.next < VIRT_LIMIT;
 	return status;
 }
-SHELL_CMD_DESC(md, .name = "md", .usage = "ADDR [COUNT]", .min_args = 0, .max_args = 2, .widths = SHELL_WIDTHS_BWL,
-	       .summary = "display COUNT (default 64) 32-bit words (.b/.w: bytes/16-bit) at virtual ADDR, U-Boot style",
+SHELL_CMD_DESC(md, .name = "md", .usage = "ADDR [COUNT]", .min_args = 0, .max_args = 2,
+	       .widths = SHELL_WIDTHS_BWL, .repeat = true,
+	       .summary = "display COUNT (decimal, default 64) 32-bit words (.b/.w: bytes/16-bit) at virtual ADDR "
+			  "(hex, 0x optional), U-Boot style; no ADDR, or Enter on an empty line, continues",
 	       .fn = cmd_md);
 
 static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 {
 	unsigned width = call->width ? call->width : 4;
-	uint32_t addr, value, count;
+	uint64_t addr;
+	uint32_t value, count;
 	char why[256];
 	bool force = false;
+	int status;
 
 	if (!strcmp(argv[1], "-f")) {
 		force = true;
@@ -166,8 +179,8 @@ static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 	} else if (argc > 4) {
 		return shell_usage_error(call, "too many arguments (takes at most 3 without -f)");
 	}
-	if (!parse_u32(argv[1], &addr))
-		return shell_usage_error(call, "ADDR must be a number (decimal or 0x-hex)");
+	if (shell_arg_addr(call, argv[1], "ADDR", VIRT_LIMIT - 1, &addr))
+		return SHELL_STATUS_USAGE;
 	if (!parse_u32(argv[2], &value))
 		return shell_usage_error(call, "VALUE must be a number (decimal or 0x-hex)");
 	if (width < 4 && value >> (8 * width)) {
@@ -175,8 +188,8 @@ static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 		       width > 1 ? "s" : "");
 		return 1;
 	}
-	if (parse_range(call, argc, argv, 3, addr, width, VIRT_LIMIT, 1, &count))
-		return 1;
+	if ((status = parse_range(call, argc, argv, 3, addr, width, VIRT_LIMIT, 1, &count)))
+		return status;
 	if (firmware_critical_range(addr, (uint64_t)count * width, why, sizeof(why))) {
 		if (!force) {
 			printf("%s: %s; writing it can take the firmware down: refused (add -f to write anyway)\n",
@@ -186,7 +199,7 @@ static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 		printf("%s: -f: %s; writing it anyway\n", call->name, why);
 	}
 	for (uint32_t i = 0; i < count; i++) {
-		vaddr_t a = addr + i * width;
+		vaddr_t a = (vaddr_t)addr + i * width;
 
 		if (probe_write(a, width, value) != 0) {
 			printf("%s: %s\n", argv[0], extable_fault_describe(true, a, why, sizeof(why)));
@@ -199,7 +212,8 @@ static int cmd_mw(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD_DESC(mw, .name = "mw", .usage = "[-f] ADDR VALUE [COUNT]", .min_args = 2, .max_args = 4,
 	       .widths = SHELL_WIDTHS_BWL,
-	       .summary = "write VALUE to COUNT (default 1) 32-bit words (.b/.w: bytes/16-bit) at virtual ADDR; "
+	       .summary = "write VALUE (decimal or 0x-hex) to COUNT (decimal, default 1) 32-bit words (.b/.w: "
+			  "bytes/16-bit) at virtual ADDR (hex, 0x optional); "
 			  "the IDT, GDT, TSS, kernel page tables, canary and stack only with -f",
 	       .fn = cmd_mw);
 
@@ -226,7 +240,8 @@ static void window_close(struct phys_window *w)
 	w->va = 0;
 }
 
-static int window_open(struct phys_window *w, uint64_t page)
+/* Map the page at physical page; 0, or 1 with why[0..len) saying why it could not. */
+static int window_open(struct phys_window *w, uint64_t page, char *why, size_t len)
 {
 	pfn_t pfn = (pfn_t)(page >> PAGE_SHIFT);
 
@@ -240,29 +255,29 @@ static int window_open(struct phys_window *w, uint64_t page)
 		w->ioremapped = true;
 	}
 	if (!w->va) {
-		printf("%s: cannot map phys 0x%08llx: %s\n", w->cmd, (unsigned long long)page,
-		       w->ioremapped ? "it is not RAM and ioremap refused it" : "kmap_atomic failed");
+		snprintf(why, len, "%s: cannot map phys 0x%08llx: %s", w->cmd, (unsigned long long)page,
+			 w->ioremapped ? "it is not RAM and ioremap refused it" : "kmap_atomic failed");
 		return 1;
 	}
 	w->page = page;
 	return 0;
 }
 
-static int read_phys(void *ctx, uint64_t addr, unsigned width, uint32_t *v)
+static int read_phys(void *ctx, uint64_t addr, unsigned width, uint32_t *v, char *why, size_t len)
 {
 	struct phys_window *w = ctx;
 	uint64_t page = addr & ~(uint64_t)(PAGE_SIZE - 1);
 	vaddr_t va;
-	char why[256];
+	char region[256];
 
-	if ((!w->va || w->page != page) && window_open(w, page))
+	if ((!w->va || w->page != page) && window_open(w, page, why, len))
 		return 1;
 	va = w->va + (vaddr_t)(addr - page);
 	if (probe_read(va, width, v) == 0)
 		return 0;
-	printf("%s: phys 0x%08llx (mapped at 0x%08lx through %s): %s\n", w->cmd, (unsigned long long)addr,
-	       (unsigned long)va, w->ioremapped ? "ioremap" : "kmap_atomic",
-	       extable_fault_describe(false, va, why, sizeof(why)));
+	snprintf(why, len, "%s: phys 0x%08llx (mapped at 0x%08lx through %s): %s", w->cmd,
+		 (unsigned long long)addr, (unsigned long)va, w->ioremapped ? "ioremap" : "kmap_atomic",
+		 extable_fault_describe(false, va, region, sizeof(region)));
 	return 1;
 }
 
@@ -281,16 +296,16 @@ static int cmd_mdp(const struct shell_call *call, int argc, char **argv)
 		count = mdp_last.count;
 		width = mdp_last.width;
 	} else {
-		if (!parse_u64(argv[1], &addr))
-			return shell_usage_error(call, "PHYS must be a number (decimal or 0x-hex)");
+		if (shell_arg_addr(call, argv[1], "PHYS", UINT64_MAX, &addr))
+			return SHELL_STATUS_USAGE;
 		if (addr >= PHYS_LIMIT) {
 			printf("%s: phys 0x%llx is above %llu GiB, which %s cannot map\n", argv[0],
 			       (unsigned long long)addr, (unsigned long long)(PHYS_LIMIT >> 30),
 			       HAL_PHYS_LIMIT == 1ull << 32 ? "2-level paging" : "PAE paging on this CPU");
 			return 1;
 		}
-		if (parse_range(call, argc, argv, 2, addr, width, PHYS_LIMIT, DEFAULT_UNITS, &count))
-			return 1;
+		if ((status = parse_range(call, argc, argv, 2, addr, width, PHYS_LIMIT, DEFAULT_UNITS, &count)))
+			return status;
 	}
 	mdp_last.next = dump(addr, width, count, read_phys, &w, &status);
 	window_close(&w);
@@ -300,9 +315,10 @@ static int cmd_mdp(const struct shell_call *call, int argc, char **argv)
 	return status;
 }
 SHELL_CMD_DESC(mdp, .name = "mdp", .usage = "PHYS [COUNT]", .min_args = 0, .max_args = 2,
-	       .widths = SHELL_WIDTHS_BWL,
-	       .summary = "display COUNT (default 64) 32-bit words (.b/.w: bytes/16-bit) at physical PHYS "
-			  "(RAM through kmap_atomic, MMIO through ioremap)",
+	       .widths = SHELL_WIDTHS_BWL, .repeat = true,
+	       .summary = "display COUNT (decimal, default 64) 32-bit words (.b/.w: bytes/16-bit) at physical "
+			  "PHYS (hex, 0x optional; RAM through kmap_atomic, MMIO through ioremap); no PHYS, or "
+			  "Enter on an empty line, continues",
 	       .fn = cmd_mdp);
 
 /*

@@ -8,42 +8,112 @@
 #include <string.h>
 
 #include <hal/mmu.h>
+#include <json.h>
 #include <mm/debug/mmcheck.h>
+#include <mm/layout.h>
 #include <mm/meminfo.h>
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/paging.h>
 #include <mm/slab.h>
+#include <mm/vmalloc.h>
 #include <shell.h>
 
-static int report(void (*show)(FILE *))
+#define K(pages) ((unsigned long)(pages) << (PAGE_SHIFT - 10))
+
+/* The fields of show_meminfo(), in kB, under their /proc/meminfo names. */
+static void meminfo_json(struct json_writer *w)
 {
-	show(stdout);
-	return 0;
+	unsigned long free = nr_free_pages(), high_free = nr_free_highpages(), used, chunk;
+
+	vmalloc_usage(&used, &chunk, NULL);
+	json_uint(w, "MemTotal", K(totalram_pages));
+	json_uint(w, "MemFree", K(free));
+	json_uint(w, "HighTotal", K(totalhigh_pages));
+	json_uint(w, "HighFree", K(high_free));
+	json_uint(w, "LowTotal", K(totalram_pages - totalhigh_pages));
+	json_uint(w, "LowFree", K(free - high_free));
+	json_uint(w, "Slab", K(slab_stats.slab_pages));
+	json_uint(w, "PageTables", K(nr_pagetable_pages()));
+	json_uint(w, "VmallocTotal", (unsigned long)(VMALLOC_END - VMALLOC_START) >> 10);
+	json_uint(w, "VmallocUsed", used >> 10);
+	json_uint(w, "VmallocChunk", chunk >> 10);
 }
 
 static int cmd_meminfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(show_meminfo);
+	return shell_report(call, argc, argv, show_meminfo, meminfo_json);
 }
-SHELL_CMD(meminfo, "meminfo", "", 0, 0, "memory totals as /proc/meminfo prints them", cmd_meminfo);
+SHELL_CMD(meminfo, "meminfo", "[-j]", 0, 1, "memory totals as /proc/meminfo prints them (-j: JSON, in kB)",
+	  cmd_meminfo);
+
+/* The fields of show_zoneinfo() per zone: {"zones": {"DMA": {"free": ..., ...}, ...}}. */
+static void zoneinfo_json(struct json_writer *w)
+{
+	json_uint(w, "node", (uint64_t)contig_page_data.node_id);
+	json_object(w, "zones");
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+
+		if (!zone->zone_pgdat)
+			continue;
+		json_object(w, zone->name);
+		json_uint(w, "free", zone->free_pages);
+		json_uint(w, "min", zone->watermark[WMARK_MIN]);
+		json_uint(w, "low", zone->watermark[WMARK_LOW]);
+		json_uint(w, "high", zone->watermark[WMARK_HIGH]);
+		json_uint(w, "spanned", zone->spanned_pages);
+		json_uint(w, "present", zone->present_pages);
+		json_uint(w, "managed", zone->managed_pages);
+		json_array(w, "protection");
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			json_uint(w, NULL, zone->lowmem_reserve[j]);
+		json_end(w);
+		json_uint(w, "nr_free_pages", zone->free_pages);
+		json_uint(w, "nr_alloc_fail", zone->alloc_fail);
+		json_uint(w, "start_pfn", (uint64_t)zone->zone_start_pfn);
+		json_end(w);
+	}
+	json_end(w);
+}
 
 static int cmd_zoneinfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(show_zoneinfo);
+	return shell_report(call, argc, argv, show_zoneinfo, zoneinfo_json);
 }
-SHELL_CMD(zoneinfo, "zoneinfo", "", 0, 0, "per zone: free pages, watermarks, spanned/present/managed (/proc/zoneinfo)",
-	  cmd_zoneinfo);
+SHELL_CMD(zoneinfo, "zoneinfo", "[-j]", 0, 1,
+	  "per zone: free pages, watermarks, spanned/present/managed (/proc/zoneinfo; -j: JSON)", cmd_zoneinfo);
+
+/* show_buddyinfo()'s counts: {"zones": {"DMA": [free blocks of order 0, 1, ...], ...}}. */
+static void buddyinfo_json(struct json_writer *w)
+{
+	json_uint(w, "node", (uint64_t)contig_page_data.node_id);
+	json_object(w, "zones");
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+
+		if (!populated_zone(zone))
+			continue;
+		json_array(w, zone->name);
+		for (int o = 0; o < MAX_ORDER; o++)
+			json_uint(w, NULL, zone->free_area[o].nr_free);
+		json_end(w);
+	}
+	json_end(w);
+}
 
 static int cmd_buddyinfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(show_buddyinfo);
+	return shell_report(call, argc, argv, show_buddyinfo, buddyinfo_json);
 }
-SHELL_CMD(buddyinfo, "buddyinfo", "", 0, 0, "free blocks of each order in each zone (/proc/buddyinfo)", cmd_buddyinfo);
+SHELL_CMD(buddyinfo, "buddyinfo", "[-j]", 0, 1, "free blocks of each order in each zone (/proc/buddyinfo; -j: JSON)",
+	  cmd_buddyinfo);
 
 static int cmd_slabinfo(const struct shell_call *call, int argc, char **argv)
 {
-	return report(show_slabinfo);
+	show_slabinfo(stdout);
+	return SHELL_STATUS_OK;
 }
 SHELL_CMD(slabinfo, "slabinfo", "", 0, 0, "object caches and their slabs (/proc/slabinfo)", cmd_slabinfo);
 
@@ -126,8 +196,10 @@ static int pages_free(const struct shell_call *call, int argc, char **argv)
 	unsigned long dbl = page_alloc_stats.double_free, bad = page_alloc_stats.bad_free;
 	int slot;
 
-	if (!parse_u32(argv[1], &pfn) || !parse_u32(argv[2], &order))
-		return shell_usage_error(call, "PFN and ORDER must be numbers");
+	if (shell_arg_pfn(call, argv[1], "PFN", &pfn))
+		return SHELL_STATUS_USAGE;
+	if (!parse_u32(argv[2], &order))
+		return shell_usage_error(call, "ORDER must be a number");
 	if (!pfn_valid(pfn)) {
 		printf("pages: pfn 0x%x is beyond mem_map (max_pfn 0x%x)\n", pfn, max_pfn);
 		return 1;

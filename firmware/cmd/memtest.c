@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <firmware.h>
+#include <json.h>
 #include <hal/cpu.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
@@ -37,6 +38,12 @@ struct session {
 	unsigned pass, passes;
 	uint64_t shown;
 	uint64_t t0;
+	FILE *out; /* the human report: stdout, or a sink that drops it under -j */
+	struct {
+		uint64_t phys;
+		uint32_t expected, actual;
+		const char *pattern;
+	} bad[MAX_SHOWN]; /* the first bad words, for -j */
 };
 
 static uint64_t now_us(void)
@@ -70,18 +77,24 @@ static void mt_progress(void *ctx, unsigned percent, const char *pattern)
 	struct session *s = ctx;
 	uint64_t us = now_us() - s->t0;
 
-	printf("memtest: pass %u/%u %3u%% (%s), %llu.%llu s\n", s->pass, s->passes, percent, pattern,
-	       (unsigned long long)(us / 1000000), (unsigned long long)(us / 100000 % 10));
+	fprintf(s->out, "memtest: pass %u/%u %3u%% (%s), %llu.%llu s\n", s->pass, s->passes, percent, pattern,
+		(unsigned long long)(us / 1000000), (unsigned long long)(us / 100000 % 10));
 }
 
 static void mt_bad(void *ctx, uint64_t phys, uint32_t expected, uint32_t actual, const char *pattern)
 {
 	struct session *s = ctx;
 
-	if (s->shown++ < MAX_SHOWN)
-		printf("memtest: bad word at phys 0x%08llx: expected %08lx, read %08lx (bits %08lx differ) [%s]\n",
-		       (unsigned long long)phys, (unsigned long)expected, (unsigned long)actual,
-		       (unsigned long)(expected ^ actual), pattern);
+	if (s->shown < MAX_SHOWN) {
+		s->bad[s->shown].phys = phys;
+		s->bad[s->shown].expected = expected;
+		s->bad[s->shown].actual = actual;
+		s->bad[s->shown].pattern = pattern;
+		fprintf(s->out, "memtest: bad word at phys 0x%08llx: expected %08lx, read %08lx (bits %08lx differ) [%s]\n",
+			(unsigned long long)phys, (unsigned long)expected, (unsigned long)actual,
+			(unsigned long)(expected ^ actual), pattern);
+	}
+	s->shown++;
 }
 
 /* Bytes of usable RAM (e820) in [start, end) that the memory manager manages (below max_pfn). */
@@ -177,6 +190,7 @@ struct memtest_args {
 	uint32_t seed;
 	uint64_t inject;
 	bool has_inject;
+	bool json;
 };
 
 static int parse_args(const struct shell_call *call, int argc, char **argv, struct memtest_args *a)
@@ -190,10 +204,13 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 	a->passes = 1;
 	a->seed = 0;
 	a->has_inject = false;
+	a->json = false;
 	for (int i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "--inject-at=", 12)) {
-			if (!parse_size(argv[i] + 12, &a->inject))
-				return shell_usage_error(call, "--inject-at= needs a physical address");
+		if (!strcmp(argv[i], "-j")) {
+			a->json = true;
+		} else if (!strncmp(argv[i], "--inject-at=", 12)) {
+			if (shell_arg_addr(call, argv[i] + 12, "--inject-at=PHYS", UINT64_MAX, &a->inject))
+				return SHELL_STATUS_USAGE;
 			a->has_inject = true;
 		} else if (!strncmp(argv[i], "--seed=", 7)) {
 			if (!parse_u32(argv[i] + 7, &a->seed))
@@ -207,8 +224,9 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 		}
 	}
 	if (npos >= 2) {
-		if (!parse_size(pos[0], &a->start) || !parse_size(pos[1], &a->end))
-			return shell_usage_error(call, "START and END must be addresses (decimal, 0x-hex, K/M/G)");
+		if (shell_arg_addr(call, pos[0], "START", UINT64_MAX, &a->start) ||
+		    shell_arg_addr(call, pos[1], "END", UINT64_MAX, &a->end))
+			return SHELL_STATUS_USAGE;
 		if (a->start >= a->end)
 			return shell_usage_error(call, "START must be below END");
 		a->start &= ~(uint64_t)(PAGE_SIZE - 1);
@@ -219,7 +237,7 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 			a->end = (a->end + PAGE_SIZE - 1) & PAGE_MASK64;
 	}
 	if (npos == 1 || npos == 3) {
-		if (!parse_size(pos[npos - 1], &v) || v == 0 || v > MAX_PASSES)
+		if (!parse_u64(pos[npos - 1], &v) || v == 0 || v > MAX_PASSES)
 			return shell_usage_error(call, "PASSES must be a number from 1 to 1000");
 		a->passes = (unsigned)v;
 	}
@@ -244,16 +262,45 @@ static void print_summary(const struct session *s, const struct memtest_result *
 
 	char size[32];
 
-	printf("memtest: %s: %s, %u pass%s, %llu error%s, %llu.%03llu s\n",
+	fprintf(s->out, "memtest: %s: %s, %u pass%s, %llu error%s, %llu.%03llu s\n",
 	       res->stopped ? "INTERRUPTED" : res->errors ? "FAILED" : "PASSED",
 	       amount(size, sizeof(size), pages * PAGE_SIZE), passes_done, passes_done == 1 ? "" : "es",
 	       (unsigned long long)res->errors, res->errors == 1 ? "" : "s", (unsigned long long)(ms / 1000),
 	       (unsigned long long)(ms % 1000));
 	if (s->shown > MAX_SHOWN)
-		printf("memtest: %llu more bad words not shown\n", (unsigned long long)(s->shown - MAX_SHOWN));
-	printf("memtest: throughput %llu MB/s (%llu MiB written, %llu MiB read; timed with %s)\n",
+		fprintf(s->out, "memtest: %llu more bad words not shown\n", (unsigned long long)(s->shown - MAX_SHOWN));
+	fprintf(s->out, "memtest: throughput %llu MB/s (%llu MiB written, %llu MiB read; timed with %s)\n",
 	       (unsigned long long)(bytes / 1000 / ms), (unsigned long long)(res->bytes_written >> 20),
 	       (unsigned long long)(res->bytes_read >> 20), hal_tsc_hz ? "the TSC" : "PIT ticks");
+}
+
+/* The summary of a run as one JSON object (memtest -j). */
+static void print_json(const struct session *s, const struct memtest_result *res, uint64_t pages, uint64_t us,
+		       unsigned passes_done, bool leaked)
+{
+	struct json_writer w;
+
+	json_begin(&w, stdout);
+	json_string(&w, "result", res->stopped ? "INTERRUPTED" : res->errors ? "FAILED" : "PASSED");
+	json_uint(&w, "bytes", pages * PAGE_SIZE);
+	json_uint(&w, "passes", passes_done);
+	json_uint(&w, "errors", res->errors);
+	json_uint(&w, "us", us);
+	json_uint(&w, "bytes_written", res->bytes_written);
+	json_uint(&w, "bytes_read", res->bytes_read);
+	json_bool(&w, "leaked", leaked);
+	json_array(&w, "bad");
+	for (uint64_t i = 0; i < s->shown && i < MAX_SHOWN; i++) {
+		json_object(&w, NULL);
+		json_uint(&w, "phys", s->bad[i].phys);
+		json_uint(&w, "expected", s->bad[i].expected);
+		json_uint(&w, "actual", s->bad[i].actual);
+		json_string(&w, "pattern", s->bad[i].pattern);
+		json_end(&w);
+	}
+	json_end(&w);
+	json_uint(&w, "bad_not_shown", s->shown > MAX_SHOWN ? s->shown - MAX_SHOWN : 0);
+	json_finish(&w);
 }
 
 static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
@@ -261,7 +308,7 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	struct memtest_args a;
 	struct memtest_config cfg;
 	struct memtest_result res;
-	struct session s = { 0, 0, 0, 0 };
+	struct session s = { 0 };
 	struct memtest_ops ops = { &s, mt_map, mt_unmap, mt_stop, mt_progress, mt_bad };
 	unsigned long free_before = nr_free_pages();
 	struct memtest_range *ranges;
@@ -270,9 +317,17 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	uint64_t pages = 0, us;
 	unsigned done = 0;
 	char size[32];
+	static char sink[256]; /* under -j the human report goes here and is dropped */
+	bool leaked;
+	int st;
 
-	if (parse_args(call, argc, argv, &a))
-		return 1;
+	if ((st = parse_args(call, argc, argv, &a)))
+		return st;
+	s.out = a.json ? fmemopen(sink, sizeof(sink), "w") : stdout;
+	if (!s.out) {
+		printf("memtest: cannot open the sink for -j\n");
+		return SHELL_STATUS_FAIL;
+	}
 	max = count_free_blocks();
 	blocks = malloc(max * sizeof(*blocks) + 1);
 	ranges = malloc(max * sizeof(*ranges) + 1);
@@ -302,7 +357,7 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	cfg.nr_ranges = nr;
 	cfg.inject_phys = a.inject & ~3ull;
 	cfg.inject_mask = a.has_inject ? INJECT_MASK : 0;
-	printf("memtest: %s of free RAM in %lu range%s (%llu KiB in use by the firmware skipped), %u pass%s of %u "
+	fprintf(s.out, "memtest: %s of free RAM in %lu range%s (%llu KiB in use by the firmware skipped), %u pass%s of %u "
 	       "patterns; Ctrl-C stops\n",
 	       amount(size, sizeof(size), pages * PAGE_SIZE), (unsigned long)nr, nr == 1 ? "" : "s",
 	       (unsigned long long)((ram_in(a.start, a.end) - pages * PAGE_SIZE) >> 10), a.passes,
@@ -310,19 +365,19 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	for (size_t i = 0; i < nr && i < 8; i++) {
 		uint64_t s0 = ranges[i].start, e0 = s0 + ranges[i].pages * PAGE_SIZE, low = (uint64_t)max_low_pfn << PAGE_SHIFT;
 
-		printf("  [mem 0x%016llx-0x%016llx] %6llu KiB", (unsigned long long)s0, (unsigned long long)(e0 - 1),
-		       (unsigned long long)(ranges[i].pages * PAGE_SIZE >> 10));
+		fprintf(s.out, "  [mem 0x%016llx-0x%016llx] %6llu KiB", (unsigned long long)s0,
+			(unsigned long long)(e0 - 1), (unsigned long long)(ranges[i].pages * PAGE_SIZE >> 10));
 		if (s0 >= low)
-			printf(" (high memory)\n");
+			fprintf(s.out, " (high memory)\n");
 		else if (e0 > low)
-			printf(" (high memory from 0x%llx)\n", (unsigned long long)low);
+			fprintf(s.out, " (high memory from 0x%llx)\n", (unsigned long long)low);
 		else
-			printf("\n");
+			fprintf(s.out, "\n");
 	}
 	if (nr > 8)
-		printf("  ... and %lu more ranges\n", (unsigned long)(nr - 8));
+		fprintf(s.out, "  ... and %lu more ranges\n", (unsigned long)(nr - 8));
 	if (a.has_inject)
-		printf("memtest: test hook: every read back of phys 0x%08llx flips bits %08lx%s\n",
+		fprintf(s.out, "memtest: test hook: every read back of phys 0x%08llx flips bits %08lx%s\n",
 		       (unsigned long long)cfg.inject_phys, (unsigned long)INJECT_MASK,
 		       build_ranges(blocks, n, cfg.inject_phys, cfg.inject_phys + 4, ranges + nr) ? ""
 		       : " (that word is not under test: in use or outside the range)");
@@ -338,22 +393,28 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 		if (res.stopped)
 			break;
 		done++;
-		printf("memtest: pass %u/%u done, %llu error%s\n", s.pass, a.passes, (unsigned long long)bad,
-		       bad == 1 ? "" : "s");
+		fprintf(s.out, "memtest: pass %u/%u done, %llu error%s\n", s.pass, a.passes, (unsigned long long)bad,
+			bad == 1 ? "" : "s");
 	}
 	us = now_us() - s.t0;
 	if (res.stopped)
-		printf("^C\nmemtest: stopped by Ctrl-C\n");
+		fprintf(s.out, "^C\nmemtest: stopped by Ctrl-C\n");
 
 	for (size_t i = 0; i < n; i++)
 		__free_pages(pfn_to_page(blocks[i].pfn), blocks[i].order);
 	free(blocks);
 	free(ranges);
 	print_summary(&s, &res, pages, us, done);
-	if (nr_free_pages() != free_before)
-		printf("memtest: free pages %lu before, %lu after: some were not given back\n", free_before,
-		       nr_free_pages());
+	leaked = nr_free_pages() != free_before;
+	if (leaked)
+		fprintf(s.out, "memtest: free pages %lu before, %lu after: some were not given back\n", free_before,
+			nr_free_pages());
+	if (a.json) {
+		fclose(s.out);
+		print_json(&s, &res, pages, us, done, leaked);
+	}
 	return res.errors || res.stopped;
 }
-SHELL_CMD(memtest, "memtest", "[--seed=N] [--inject-at=PHYS] [START END] [PASSES]", 0, 5,
-	  "test the free physical RAM (high memory too; END exclusive; Ctrl-C stops)", cmd_memtest);
+SHELL_CMD(memtest, "memtest", "[--seed=N] [--inject-at=PHYS] [-j] [START END] [PASSES]", 0, 6,
+	  "test the free physical RAM (high memory too; START, END and PHYS hex, 0x optional; END exclusive; "
+	  "Ctrl-C stops; -j: the summary as JSON)", cmd_memtest);

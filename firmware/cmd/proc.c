@@ -160,8 +160,8 @@ static int cmd_rmap(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t pfn;
 
-	if (!parse_u32(argv[1], &pfn))
-		return shell_usage_error(call, "which frame number?");
+	if (shell_arg_pfn(call, argv[1], "PFN", &pfn))
+		return SHELL_STATUS_USAGE;
 	if (!pfn_valid(pfn)) {
 		printf("rmap: no frame 0x%lx (max_pfn 0x%lx)\n", (unsigned long)pfn, (unsigned long)max_pfn);
 		return 1;
@@ -175,15 +175,15 @@ SHELL_CMD(rmap, "rmap", "PFN", 1, 1, "every (pid, address, region) that maps a p
 static int cmd_upt(const struct shell_call *call, int argc, char **argv)
 {
 	struct task *t;
-	uint32_t va;
+	uint64_t addr;
+	vaddr_t va;
 	struct vm_area_struct *vma;
 
 	if (!(t = arg_task(argv, 1)))
 		return 1;
-	if (!parse_u32(argv[2], &va)) {
-		printf("upt: bad address '%s'\n", argv[2]);
-		return 1;
-	}
+	if (shell_arg_addr(call, argv[2], "ADDR", UINT32_MAX, &addr))
+		return SHELL_STATUS_USAGE;
+	va = (vaddr_t)addr;
 	pt_show(stdout, t->mm->pgd, va);
 	vma = find_vma(t->mm, va);
 	if (vma && vma->vm_start <= va)

@@ -17,6 +17,7 @@
 #include <firmware.h>
 #include <hal/cpu.h>
 #include <hal/x86.h>
+#include <json.h>
 #include <mm/debug/fault_inject.h>
 #include <mm/debug/mmcheck.h>
 #include <mm/debug/stress.h>
@@ -71,6 +72,65 @@ static FILE *sink_file(void)
 	return f;
 }
 
+static int discard_write(void *cookie, const char *buf, int n)
+{
+	(void)cookie;
+	(void)buf;
+	return n;
+}
+
+/* Where the human report goes under -j: nowhere (NULL if no FILE could be made). */
+static FILE *discard_file(void)
+{
+	static FILE *f;
+
+	if (!f)
+		f = fwopen(NULL, discard_write);
+	return f;
+}
+
+/* The run's result as one JSON object (stress -j). */
+static void stress_json(const struct stress_config *cfg, const struct stress_result *res, unsigned long ms)
+{
+	struct json_writer w;
+
+	json_begin(&w, stdout);
+	json_uint(&w, "seed", cfg->seed);
+	json_string(&w, "result", res->ok ? "PASSED" : res->stopped ? "INTERRUPTED" : "FAILED");
+	json_bool(&w, "ok", res->ok);
+	json_uint(&w, "ops", cfg->ops);
+	json_uint(&w, "ops_done", res->ops_done);
+	json_uint(&w, "proc_percent", cfg->proc_percent);
+	json_uint(&w, "failures", res->failures);
+	json_uint(&w, "injected", res->injected);
+	json_uint(&w, "checks", res->checks);
+	json_uint(&w, "violations", res->violations);
+	json_uint(&w, "corruptions", res->corruptions);
+	json_uint(&w, "max_live_pages", res->max_live_pages);
+	json_object(&w, "leaks");
+	json_int(&w, "free_pages", res->leak_free_pages);
+	json_int(&w, "slab_objects", res->leak_slab_objects);
+	json_int(&w, "slab_pages", res->leak_slab_pages);
+	json_int(&w, "vmalloc_bytes", res->leak_vmalloc_bytes);
+	json_int(&w, "vmalloc_areas", res->leak_vmalloc_areas);
+	json_int(&w, "pkmap_slots", res->leak_pkmap_slots);
+	json_int(&w, "kmap_atomic", res->leak_kmap_atomic);
+	json_int(&w, "pagetables", res->leak_pagetables);
+	json_int(&w, "mm_structs", res->leak_mm_structs);
+	json_int(&w, "vmas", res->leak_vmas);
+	json_int(&w, "anon_vmas", res->leak_anon_vmas);
+	json_int(&w, "files", res->leak_files);
+	json_end(&w);
+	json_uint(&w, "cow_checks", res->cow_checks);
+	json_uint(&w, "max_mms", res->max_mms);
+	json_uint(&w, "max_rss", res->max_rss);
+	json_uint(&w, "failure_messages", sink.lines);
+	json_string(&w, "last_failure_message", sink.last);
+	json_uint(&w, "ms", ms);
+	json_bool(&w, "stopped", res->stopped);
+	json_finish(&w);
+}
+
 static bool stop_on_ctrl_c(void *ctx)
 {
 	(void)ctx;
@@ -86,7 +146,23 @@ static int cmd_stress(const struct shell_call *call, int argc, char **argv)
 	uint64_t v;
 	uint64_t t0;
 	int rc;
+	bool json = false;
+	FILE *out = stdout;
+	unsigned long ms = 0;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-j")) {
+			json = true;
+			for (int j = i; j < argc - 1; j++)
+				argv[j] = argv[j + 1];
+			argc--;
+			break;
+		}
+	if (json && !(out = discard_file())) {
+		printf("stress: cannot open the sink for -j\n");
+		return SHELL_STATUS_FAIL;
+	}
+	cfg.out = out;
 	if (argc > 1 && !strncmp(argv[1], "--procs", 7)) {
 		cfg.proc_percent = DEFAULT_PROC_PERCENT;
 		if (argv[1][7] == '=') {
@@ -122,29 +198,34 @@ static int cmd_stress(const struct shell_call *call, int argc, char **argv)
 	cfg.quiet = sink_file();
 	cfg.stop = stop_on_ctrl_c;
 	if (cfg.proc_percent)
-		printf("stress: seed %llu, %lu operations (%u%% process mix), checks every %lu (replay: stress "
-		       "--procs=%u %llu %lu %lu); Ctrl-C stops\n",
-		       (unsigned long long)cfg.seed, cfg.ops, cfg.proc_percent, cfg.check_every, cfg.proc_percent,
-		       (unsigned long long)cfg.seed, cfg.ops, cfg.check_every);
+		fprintf(out, "stress: seed %llu, %lu operations (%u%% process mix), checks every %lu (replay: stress "
+			"--procs=%u %llu %lu %lu); Ctrl-C stops\n",
+			(unsigned long long)cfg.seed, cfg.ops, cfg.proc_percent, cfg.check_every, cfg.proc_percent,
+			(unsigned long long)cfg.seed, cfg.ops, cfg.check_every);
 	else
-		printf("stress: seed %llu, %lu operations, checks every %lu (replay: stress %llu %lu %lu); Ctrl-C "
-		       "stops\n",
-		       (unsigned long long)cfg.seed, cfg.ops, cfg.check_every, (unsigned long long)cfg.seed, cfg.ops,
-		       cfg.check_every);
+		fprintf(out, "stress: seed %llu, %lu operations, checks every %lu (replay: stress %llu %lu %lu); "
+			"Ctrl-C stops\n",
+			(unsigned long long)cfg.seed, cfg.ops, cfg.check_every, (unsigned long long)cfg.seed, cfg.ops,
+			cfg.check_every);
 	if (fault_inject.mode != FAULT_INJECT_OFF)
-		fault_inject_show(stdout);
+		fault_inject_show(out);
 	t0 = hal_cycles();
 	rc = stress_run(&cfg, &res);
 	if (res.stopped)
-		printf("^C\nstress: stopped by Ctrl-C\n");
-	printf("stress: %lu failure messages while running%s%s\n", sink.lines, sink.lines ? ", the last: " : "",
-	       sink.last);
-	if (hal_cpu_has(HAL_FEAT_TSC) && hal_tsc_hz >= 1000)
-		printf("stress: %llu ms\n", (unsigned long long)((hal_cycles() - t0) / (hal_tsc_hz / 1000)));
+		fprintf(out, "^C\nstress: stopped by Ctrl-C\n");
+	fprintf(out, "stress: %lu failure messages while running%s%s\n", sink.lines, sink.lines ? ", the last: " : "",
+		sink.last);
+	if (hal_cpu_has(HAL_FEAT_TSC) && hal_tsc_hz >= 1000) {
+		ms = (unsigned long)((hal_cycles() - t0) / (hal_tsc_hz / 1000));
+		fprintf(out, "stress: %lu ms\n", ms);
+	}
+	if (json)
+		stress_json(&cfg, &res, ms);
 	return rc;
 }
-SHELL_CMD(stress, "stress", "[--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY]", 0, 4,
-	  "random alloc/free/map mix (--procs: mmap/fork/exit too), invariant checks, exact leak accounting",
+SHELL_CMD(stress, "stress", "[--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY] [-j]", 0, 5,
+	  "random alloc/free/map mix (--procs: mmap/fork/exit too), invariant checks, exact leak accounting "
+	  "(-j: the result as JSON)",
 	  cmd_stress);
 
 static int cmd_failinject(const struct shell_call *call, int argc, char **argv)
@@ -174,7 +255,7 @@ static int failinject_nth(const struct shell_call *call, int argc, char **argv)
 	uint64_t n;
 
 	if (parse_n(call, argv[1], &n))
-		return 1;
+		return SHELL_STATUS_USAGE;
 	fault_inject_set(FAULT_INJECT_NTH, (unsigned long)n, 0);
 	fault_inject_show(stdout);
 	return 0;
@@ -185,7 +266,7 @@ static int failinject_random(const struct shell_call *call, int argc, char **arg
 	uint64_t n, seed = 1;
 
 	if (parse_n(call, argv[1], &n))
-		return 1;
+		return SHELL_STATUS_USAGE;
 	if (argc == 3 && !parse_u64(argv[2], &seed))
 		return shell_usage_error(call, "bad seed");
 	fault_inject_set(FAULT_INJECT_RANDOM, (unsigned long)n, seed);

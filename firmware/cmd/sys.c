@@ -1,4 +1,4 @@
-/* System commands: version, cmdline, e820, cpuinfo, uptime, status, poweroff, reboot. */
+/* System commands: version, cmdline, e820, cpuinfo, uptime, echo, status, poweroff, reboot. */
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +52,16 @@ static int cmd_uptime(const struct shell_call *call, int argc, char **argv)
 	return 0;
 }
 SHELL_CMD(uptime, "uptime", "", 0, 0, "time since the timer started", cmd_uptime);
+
+static int cmd_echo(const struct shell_call *call, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+	printf("\n");
+	return SHELL_STATUS_OK;
+}
+SHELL_CMD(echo, "echo", "[WORDS]", 0, SHELL_ARGS_ANY,
+	  "print the words separated by one space ($? is the previous command's status)", cmd_echo);
 
 /* Prints the previous command's status and returns it again, so `status` twice says the same. */
 static int cmd_status(const struct shell_call *call, int argc, char **argv)

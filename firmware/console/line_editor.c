@@ -76,6 +76,20 @@ void le_history_add(struct line_editor *le, const char *line)
 	le->hist_next = (le->hist_next + 1) % LINE_HISTORY;
 	if (le->hist_count < LINE_HISTORY)
 		le->hist_count++;
+	le->hist_total++;
+}
+
+const char *le_history_get(const struct line_editor *le, unsigned i, unsigned long *number)
+{
+	if (i >= le->hist_count)
+		return NULL;
+	*number = le->hist_total - le->hist_count + i + 1;
+	return le->history[(le->hist_next + LINE_HISTORY - le->hist_count + i) % LINE_HISTORY];
+}
+
+void le_set_prompt(struct line_editor *le, const char *prompt)
+{
+	le->prompt = prompt;
 }
 
 static void history_step(struct line_editor *le, int dir)
@@ -152,9 +166,12 @@ static void tab(struct line_editor *le)
 		emit(le, le->buf + old, le->len - old);
 		le->cur = le->len;
 	} else if (list) {
+		/* The list ends the line: draw the prompt and the line again below it. */
 		emits(le, "\n");
 		emits(le, list);
 		emits(le, "\n");
+		if (le->prompt)
+			emits(le, le->prompt);
 		emit(le, le->buf, le->len);
 	}
 }

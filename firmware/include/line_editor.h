@@ -33,6 +33,8 @@ struct line_editor {
 	bool esc_ignore;    /* private (?, <, =, >) or intermediate bytes: consume, do nothing */
 	char history[LINE_HISTORY][LINE_MAX_CHARS + 1];
 	unsigned hist_count, hist_next, hist_browse; /* hist_browse 0: editing a new line */
+	unsigned long hist_total; /* lines ever added: the number of the newest, as `history` shows */
+	const char *prompt;       /* drawn again before the line after Tab lists the candidates */
 	void (*out)(void *ctx, const char *s, size_t n);
 	/*
 	 * Optional: complete buf[0..len) in place (a command name); returns the candidates to list,
@@ -63,5 +65,14 @@ void le_escape_timeout(struct line_editor *le);
 
 /* Append line to the history (not empty, not a repeat of the newest). */
 void le_history_add(struct line_editor *le, const char *line);
+
+/*
+ * The i-th line of the history, oldest first (i below le->hist_count), with its number (1 for
+ * the first line ever added) in *number; NULL when i is out of range.
+ */
+const char *le_history_get(const struct line_editor *le, unsigned i, unsigned long *number);
+
+/* Set the prompt that Tab draws again after listing candidates (NULL: none). */
+void le_set_prompt(struct line_editor *le, const char *prompt);
 
 #endif

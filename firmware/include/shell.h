@@ -13,8 +13,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SHELL_MAX_ARGS 16
+
+/* Exit statuses a command returns (what `status` prints and "$?" expands to). */
+#define SHELL_STATUS_OK 0
+#define SHELL_STATUS_FAIL 1      /* the command ran and failed (it said why) */
+#define SHELL_STATUS_USAGE 2     /* the words did not fit the command; nothing was done */
+#define SHELL_STATUS_UNKNOWN 127 /* no command by that name (as in POSIX sh) */
 /* max_args of a command that takes as many words as the line holds. */
 #define SHELL_ARGS_ANY (SHELL_MAX_ARGS - 1)
 
@@ -33,10 +40,14 @@ struct shell_cmd {
 	/* How many words may follow the name (the subcommand's name, for a subcommand). */
 	unsigned char min_args, max_args;
 	unsigned char widths; /* SHELL_WIDTH_* suffixes accepted; 0 for none */
+	/* Enter on an empty line right after it succeeded runs it again without arguments, as
+	 * U-Boot repeats `md` (the command continues where it stopped). */
+	bool repeat;
 	/* Subcommands, ended by an entry without a name; NULL for none.  With subcommands, fn (if
 	 * any) runs when no subcommand word is given, and min_args/max_args apply to that case. */
 	const struct shell_cmd *subs;
-	/* Run the command; return 0 on success, non-zero after printing why it failed.  argv[0] is
+	/* Run the command; return SHELL_STATUS_OK, or another SHELL_STATUS_* after printing why it
+	 * failed.  argv[0] is
 	 * the word that named it (the subcommand's word for a subcommand). */
 	int (*fn)(const struct shell_call *call, int argc, char **argv);
 };
@@ -81,8 +92,42 @@ bool parse_u32(const char *s, uint32_t *out);
  */
 bool parse_size(const char *s, uint64_t *out);
 
-/* Print "CMD: MESSAGE" and the usage of the descriptor call dispatched, and return 1 (for argument errors). */
+/*
+ * Print "CMD: MESSAGE" and the usage of the descriptor call dispatched, and return
+ * SHELL_STATUS_USAGE (for argument errors).
+ */
 int shell_usage_error(const struct shell_call *call, const char *message);
+
+/*
+ * For a report that takes "-j" (one JSON object on one line instead of the human text) and no
+ * other word: *json set from argv, 0, or shell_usage_error() for any other word.
+ */
+int shell_json_flag(const struct shell_call *call, int argc, char **argv, bool *json);
+
+struct json_writer;
+
+/*
+ * A report with a -j form: show(stdout) without arguments, or with "-j" one JSON object on one
+ * line written by json_fn between json_begin() and json_finish().  Returns SHELL_STATUS_OK, or the
+ * usage error for another word.
+ */
+int shell_report(const struct shell_call *call, int argc, char **argv, void (*show)(FILE *),
+		 void (*json_fn)(struct json_writer *));
+
+/*
+ * Parse word s as the address argument called what ("ADDR", "PHYS": hex, 0x optional, at most
+ * max) into *out: 0, or shell_usage_error() with the reason and how to write it.
+ */
+int shell_arg_addr(const struct shell_call *call, const char *s, const char *what, uint64_t max, uint64_t *out);
+
+/* Parse word s as the page frame number called what (hex, 0x optional) as shell_arg_addr() does. */
+int shell_arg_pfn(const struct shell_call *call, const char *s, const char *what, uint32_t *out);
+
+/*
+ * Parse word s as the count or size called what (decimal with K/M/G, or 0x-hex; at most max) into
+ * *out: 0, or shell_usage_error() with the reason.
+ */
+int shell_arg_count(const struct shell_call *call, const char *s, const char *what, uint64_t max, uint64_t *out);
 
 /*
  * True when Ctrl-C was typed since the last look (other bytes typed meanwhile are dropped): a long

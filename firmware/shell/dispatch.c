@@ -5,8 +5,13 @@
  * as typed and prints the usage of the descriptor it was checked against.
  * No hardware and no linker sections here, so the host tests run it.
  */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <json.h>
+#include <parse.h>
 
 #include "internal.h"
 
@@ -94,10 +99,54 @@ void shell_print_usage(const struct shell_cmd *cmd, const struct shell_cmd *pare
 	}
 }
 
+/* True when the usage of cmd or of one of its subcommands names the argument word. */
+static bool usage_names(const struct shell_cmd *cmd, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cmd->usage; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == cmd->usage || !isupper((unsigned char)p[-1])) && !isupper((unsigned char)p[n]))
+			return true;
+	for (const struct shell_cmd *s = cmd->subs; s && s->name; s++)
+		if (usage_names(s, word))
+			return true;
+	return false;
+}
+
+/* The line of `help CMD` that says how the command's numbers are written. */
+static void print_number_forms(const struct shell_cmd *cmd)
+{
+	static const char *const addrs[] = { "ADDR", "PHYS", "PFN", "START", "END" };
+	static const char *const counts[] = { "COUNT", "SIZE" };
+	const char *sep = "  ";
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
+		if (usage_names(cmd, addrs[i])) {
+			printf("%s%s", sep, addrs[i]);
+			sep = "/";
+			any = true;
+		}
+	if (any)
+		printf(" hex, 0x optional");
+	sep = any ? "; " : "  ";
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (usage_names(cmd, counts[i])) {
+			printf("%s%s", sep, counts[i]);
+			sep = "/";
+			any = true;
+		}
+	if (sep[0] == '/')
+		printf(" decimal with K/M/G, or 0x-hex");
+	if (any)
+		printf("\n");
+}
+
 void shell_print_help(const struct shell_cmd *cmd)
 {
 	shell_print_usage(cmd, NULL);
 	printf("  %s\n", cmd->summary);
+	print_number_forms(cmd);
 	for (const struct shell_cmd *s = cmd->subs; s && s->name; s++)
 		printf("    %-10s %s\n", s->name, s->summary);
 	if (cmd->widths) {
@@ -116,10 +165,57 @@ int shell_usage_error(const struct shell_call *call, const char *message)
 {
 	printf("%s: %s\n", call->name, message);
 	shell_print_usage(call->cmd, call->parent);
-	return 1;
+	return SHELL_STATUS_USAGE;
 }
 
-/* Refuse a word count outside the descriptor's [min_args, max_args]; 0 when it fits. */
+int shell_json_flag(const struct shell_call *call, int argc, char **argv, bool *json)
+{
+	*json = argc == 2 && !strcmp(argv[1], "-j");
+	if (argc > 2 || (argc == 2 && !*json))
+		return shell_usage_error(call, "the only option is -j (one JSON object on one line)");
+	return 0;
+}
+
+int shell_report(const struct shell_call *call, int argc, char **argv, void (*show)(FILE *),
+		 void (*json_fn)(struct json_writer *))
+{
+	struct json_writer w;
+	bool json;
+	int st = shell_json_flag(call, argc, argv, &json);
+
+	if (st)
+		return st;
+	if (!json) {
+		show(stdout);
+		return SHELL_STATUS_OK;
+	}
+	json_begin(&w, stdout);
+	json_fn(&w);
+	return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+}
+
+int shell_arg_addr(const struct shell_call *call, const char *s, const char *what, uint64_t max, uint64_t *out)
+{
+	char why[160];
+
+	return parse_addr(s, what, max, out, why, sizeof(why)) ? 0 : shell_usage_error(call, why);
+}
+
+int shell_arg_pfn(const struct shell_call *call, const char *s, const char *what, uint32_t *out)
+{
+	char why[160];
+
+	return parse_pfn(s, what, out, why, sizeof(why)) ? 0 : shell_usage_error(call, why);
+}
+
+int shell_arg_count(const struct shell_call *call, const char *s, const char *what, uint64_t max, uint64_t *out)
+{
+	char why[160];
+
+	return parse_count(s, what, max, out, why, sizeof(why)) ? 0 : shell_usage_error(call, why);
+}
+
+/* Refuse a word count outside the descriptor's [min_args, max_args] (SHELL_STATUS_USAGE); 0 when it fits. */
 static int check_counts(const struct shell_call *call, int nargs)
 {
 	const struct shell_cmd *c = call->cmd;
@@ -149,7 +245,7 @@ int shell_dispatch(const struct shell_cmd *begin, const struct shell_cmd *end, i
 	call.cmd = shell_table_find(begin, end, argv[0], &call.width);
 	if (!call.cmd) {
 		printf("unknown command '%s': type 'help' for a list\n", argv[0]);
-		return 1;
+		return SHELL_STATUS_UNKNOWN;
 	}
 	if (call.width == -1u) {
 		snprintf(why, sizeof(why), "unknown width suffix '%s'", strchr(argv[0], '.'));
@@ -172,6 +268,6 @@ int shell_dispatch(const struct shell_cmd *begin, const struct shell_cmd *end, i
 		return shell_usage_error(&call, "which subcommand?");
 	}
 	if (check_counts(&call, argc - 1))
-		return 1;
+		return SHELL_STATUS_USAGE;
 	return run(&call, argc, argv);
 }

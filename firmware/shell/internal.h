@@ -15,7 +15,8 @@ const struct shell_cmd *shell_table_find(const struct shell_cmd *begin, const st
 
 /* Check words argv[0..argc) against the command table [begin, end): base name, width suffix,
  * subcommand, argument counts; print "CMD: why" and the usage of the descriptor at fault and return
- * 1 if they do not fit, else return run() of the dispatched descriptor.  argc is at least 1. */
+ * SHELL_STATUS_USAGE if they do not fit (SHELL_STATUS_UNKNOWN for no such command), else return
+ * run() of the dispatched descriptor.  argc is at least 1. */
 int shell_dispatch(const struct shell_cmd *begin, const struct shell_cmd *end, int argc, char **argv,
 		   shell_run_fn run);
 

@@ -2,6 +2,8 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <parse.h>
 #include <shell.h>
@@ -75,6 +77,195 @@ bool parse_size(const char *s, uint64_t *out)
 	if (!parse_u64(num, &v) || (shift && v > (UINT64_MAX >> shift)))
 		return false;
 	*out = v << shift;
+	return true;
+}
+
+/* The shift of a K, M or G suffix (powers of 1024); 0 for any other character. */
+static unsigned suffix_shift(char c)
+{
+	switch (c) {
+	case 'k': case 'K': return 10;
+	case 'm': case 'M': return 20;
+	case 'g': case 'G': return 30;
+	default: return 0;
+	}
+}
+
+static bool has_0x(const char *s)
+{
+	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+}
+
+/* True when s[0..n) is n >= 1 characters of the class (decimal or hex digits). */
+static bool all_digits(const char *s, size_t n, bool hex)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i])))
+			return false;
+	return true;
+}
+
+/* Read n >= 1 digits of s in base into *v; false on overflow. */
+static bool digits_value(const char *s, size_t n, unsigned base, uint64_t *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = isdigit((unsigned char)s[i]) ? (unsigned)(s[i] - '0')
+							  : (unsigned)(tolower((unsigned char)s[i]) - 'a' + 10);
+
+		if (*v > (UINT64_MAX - d) / base)
+			return false;
+		*v = *v * base + d;
+	}
+	return true;
+}
+
+/* parse_addr() and parse_pfn(): noun names the kind of number in the messages. */
+static bool parse_hex(const char *s, const char *what, const char *noun, uint64_t max, uint64_t *out, char *why,
+		      size_t len)
+{
+	const char *digits;
+	size_t n;
+	uint64_t v;
+
+	if (!s || !*s) {
+		snprintf(why, len, "%s is missing: write it in hex, 0x optional", what);
+		return false;
+	}
+	digits = has_0x(s) ? s + 2 : s;
+	n = strlen(digits);
+	if (n > 1 && suffix_shift(digits[n - 1]) && all_digits(digits, n - 1, true)) {
+		/* "16K" or "0x10M": a size, not an address. */
+		if (digits_value(digits, n - 1, digits == s ? 10 : 16, &v) &&
+		    v <= UINT64_MAX >> suffix_shift(digits[n - 1]) && all_digits(digits, n - 1, digits != s))
+			snprintf(why, len,
+				 "%s '%.40s' has a size suffix: %s are hex, 0x optional, without K/M/G "
+				 "(write 0x%llx)",
+				 what, s, noun, (unsigned long long)(v << suffix_shift(digits[n - 1])));
+		else
+			snprintf(why, len,
+				 "%s '%.40s' has a size suffix: %s are hex, 0x optional, without K/M/G",
+				 what, s, noun);
+		return false;
+	}
+	if (!all_digits(digits, n, true)) {
+		snprintf(why, len, "%s '%.40s' is not a hex number: %s are hex, 0x optional (%s)", what, s,
+			 noun, noun[0] == 'a' ? "f8800000 or 0xf8800000" : "40000 or 0x40000");
+		return false;
+	}
+	if (!digits_value(digits, n, 16, &v) || v > max) {
+		snprintf(why, len, "%s '%.40s' is too large (at most 0x%llx)", what, s, (unsigned long long)max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool parse_addr(const char *s, const char *what, uint64_t max, uint64_t *out, char *why, size_t len)
+{
+	return parse_hex(s, what, "addresses", max, out, why, len);
+}
+
+bool parse_pfn(const char *s, const char *what, uint32_t *out, char *why, size_t len)
+{
+	uint64_t v;
+
+	if (!parse_hex(s, what, "frame numbers", UINT32_MAX, &v, why, len))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+bool parse_count(const char *s, const char *what, uint64_t max, uint64_t *out, char *why, size_t len)
+{
+	size_t n;
+	unsigned shift;
+	uint64_t v;
+
+	if (!s || !*s) {
+		snprintf(why, len, "%s is missing: write it in decimal (K/M/G allowed) or 0x-hex", what);
+		return false;
+	}
+	n = strlen(s);
+	shift = suffix_shift(s[n - 1]);
+	if (has_0x(s)) {
+		if (shift && all_digits(s + 2, n - 3, true)) {
+			/* "0x10K": hex with a size suffix; say both ways it can be written. */
+			if (digits_value(s + 2, n - 3, 16, &v) && v <= UINT64_MAX >> shift)
+				snprintf(why, len,
+					 "%s '%.40s' mixes 0x-hex and a K/M/G suffix: write %llu%c or 0x%llx", what,
+					 s, (unsigned long long)v, toupper((unsigned char)s[n - 1]),
+					 (unsigned long long)(v << shift));
+			else
+				snprintf(why, len, "%s '%.40s' mixes 0x-hex and a K/M/G suffix: use one or the other",
+					 what, s);
+			return false;
+		}
+		if (!all_digits(s + 2, n - 2, true)) {
+			snprintf(why, len, "%s '%.40s' is not a hex number after 0x", what, s);
+			return false;
+		}
+		if (!digits_value(s + 2, n - 2, 16, &v) || v > max)
+			goto too_large;
+		*out = v;
+		return true;
+	}
+	if (shift)
+		n--;
+	if (!all_digits(s, n, false)) {
+		if (all_digits(s, n, true))
+			snprintf(why, len, "%s '%.40s' is decimal here%s: write 0x%.*s for hex", what, s,
+				 shift ? " (a K/M/G size)" : "", (int)n, s);
+		else
+			snprintf(why, len, "%s '%.40s' is not a number: write it in decimal (K/M/G allowed) "
+				 "or 0x-hex", what, s);
+		return false;
+	}
+	if (!digits_value(s, n, 10, &v) || v > UINT64_MAX >> shift || (v << shift) > max)
+		goto too_large;
+	*out = v << shift;
+	return true;
+too_large:
+	snprintf(why, len, "%s '%.40s' is too large (at most %llu)", what, s, (unsigned long long)max);
+	return false;
+}
+
+char *shell_next_command(char *line)
+{
+	char *semi = strchr(line, ';');
+
+	if (!semi)
+		return NULL;
+	*semi = '\0';
+	return semi + 1;
+}
+
+bool shell_expand_status(const char *line, int status, char *out, size_t len)
+{
+	char num[16];
+	size_t used = 0, numlen = (size_t)snprintf(num, sizeof(num), "%d", status);
+
+	if (!len)
+		return false;
+	for (const char *p = line; *p; p++) {
+		const char *piece = p;
+		size_t n = 1;
+
+		if (p[0] == '$' && p[1] == '?') {
+			piece = num;
+			n = numlen;
+			p++;
+		}
+		if (used + n >= len) {
+			out[used] = '\0';
+			return false;
+		}
+		memcpy(out + used, piece, n);
+		used += n;
+	}
+	out[used] = '\0';
 	return true;
 }
 

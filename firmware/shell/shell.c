@@ -25,6 +25,8 @@ extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 
 static struct line_editor editor;
 static int last_status;
+/* The command word ("md.b") that Enter on an empty line runs again, or "" (U-Boot's repeat). */
+static char repeat_word[16];
 
 int shell_last_status(void)
 {
@@ -68,13 +70,16 @@ static int cmd_help(const struct shell_call *call, int argc, char **argv)
 
 		if (!c) {
 			printf("help: no command '%s'; type 'help' for a list\n", argv[1]);
-			return 1;
+			return SHELL_STATUS_FAIL;
 		}
 		shell_print_help(c);
 		return 0;
 	}
 	n = sorted_commands(list, MAX_COMMANDS);
-	printf("Commands (numbers are decimal or 0x-hex; 'help CMD' shows the usage):\n");
+	printf("Commands ('help CMD' shows the usage):\n"
+	       "ADDR, PHYS and PFN are hex, 0x optional (md f8800000; md 100 reads 0x100).\n"
+	       "COUNT and SIZE are decimal with K/M/G (16K), or 0x-hex; other numbers decimal or 0x-hex.\n"
+	       "'A; B' runs A then B; $? is the last status; Enter after md/mdp continues the dump.\n");
 	for (size_t i = 0; i < n; i++)
 		printf("  %-12s %s\n", list[i]->name, list[i]->summary);
 	return 0;
@@ -140,32 +145,89 @@ static __attribute__((noinline)) int run_recoverable(const struct shell_call *ca
 
 	if (setjmp(recovery_env)) {
 		printf("%s: aborted by the fault above\n", recovery_aborted_command());
-		return 1;
+		return SHELL_STATUS_FAIL;
 	}
 	recovery_arm(call->name);
 	r = call->cmd->fn(call, argc, argv);
 	recovery_disarm();
+	/* Only a command that succeeded and says it can be repeated is run again by an empty line. */
+	if (r == SHELL_STATUS_OK && call->cmd->repeat && strlen(call->name) < sizeof(repeat_word))
+		strcpy(repeat_word, call->name);
 	return r;
 }
 
-/* Run one command line; returns the command's status (or 1 for a line that ran nothing). */
-static int shell_run_line(char *line)
+/*
+ * Run one command (the text between two ';'): "$?" replaced by the status so far, then split
+ * and dispatched.  Returns its status; an empty command leaves status as it is.
+ */
+static int run_command(const char *text, int status)
 {
+	char line[LINE_MAX_CHARS + 1 + 64];
 	char *argv[SHELL_MAX_ARGS];
-	int argc = shell_split(line, argv, SHELL_MAX_ARGS);
+	int argc;
 
+	if (!shell_expand_status(text, status, line, sizeof(line))) {
+		printf("line too long once $? is expanded (max %zu characters), not run\n", sizeof(line) - 1);
+		return SHELL_STATUS_USAGE;
+	}
+	argc = shell_split(line, argv, SHELL_MAX_ARGS);
 	if (argc < 0) {
-		printf("too many arguments (at most %d words), line discarded\n", SHELL_MAX_ARGS);
-		return 1;
+		printf("too many arguments (at most %d words), not run\n", SHELL_MAX_ARGS);
+		return SHELL_STATUS_USAGE;
 	}
 	if (argc == 0)
-		return 0;
+		return status;
 	return shell_dispatch(__start_shell_cmds, __stop_shell_cmds, argc, argv, run_recoverable);
 }
+
+/*
+ * Run a command line: its ';'-separated commands in order, each seeing the status of the one
+ * before as "$?".  Returns the status of the last command run.
+ */
+static int shell_run_line(char *line)
+{
+	int status = last_status;
+
+	repeat_word[0] = '\0';
+	for (char *next; line; line = next) {
+		next = shell_next_command(line);
+		repeat_word[0] = '\0'; /* only the last command of the line may be repeated */
+		status = run_command(line, status);
+		last_status = status;
+	}
+	return status;
+}
+
+/* Enter on an empty line: run the repeatable command of the previous line again, else nothing. */
+static int shell_repeat(void)
+{
+	char line[sizeof(repeat_word)];
+
+	if (!repeat_word[0])
+		return last_status;
+	strcpy(line, repeat_word);
+	return shell_run_line(line);
+}
+
+static int cmd_history(const struct shell_call *call, int argc, char **argv)
+{
+	unsigned long number;
+	const char *line;
+
+	(void)call;
+	(void)argc;
+	(void)argv;
+	for (unsigned i = 0; (line = le_history_get(&editor, i, &number)) != NULL; i++)
+		printf("%5lu  %s\n", number, line);
+	return SHELL_STATUS_OK;
+}
+SHELL_CMD(history, "history", "", 0, 0, "the last 16 command lines, numbered (Up and Down recall them)",
+	  cmd_history);
 
 void shell_loop(void)
 {
 	le_init(&editor, editor_out, complete_command, NULL);
+	le_set_prompt(&editor, PROMPT);
 	for (;;) {
 		enum le_result r;
 
@@ -193,19 +255,25 @@ void shell_loop(void)
 			       r == LE_REJECT_LOST ? ", line discarded" : "");
 		switch (r) {
 		case LE_LINE:
+			if (!editor.buf[0]) {
+				last_status = shell_repeat();
+				break;
+			}
 			le_history_add(&editor, editor.buf);
 			last_status = shell_run_line(editor.buf);
 			break;
 		case LE_REJECT_LONG:
 			printf("line too long (max %d characters), discarded\n", LINE_MAX_CHARS);
-			last_status = 1;
+			last_status = SHELL_STATUS_USAGE;
 			break;
 		case LE_REJECT_BYTE:
 			printf("line contains NUL, control or non-ASCII bytes, discarded\n");
-			last_status = 1;
+			last_status = SHELL_STATUS_USAGE;
 			break;
 		default:
 			break;
 		}
+		if (r != LE_LINE)
+			repeat_word[0] = '\0'; /* Ctrl-C or a rejected line: Enter repeats nothing */
 	}
 }

@@ -50,6 +50,7 @@ from __future__ import annotations
 import configparser
 import errno
 import fcntl
+import json
 import os
 import random
 import re
@@ -458,6 +459,23 @@ class Target:
                 f"{self.kind}: echo of {line!r} was {first.rstrip(chr(13))!r} (console must echo typed characters)"
             )
         return rest.replace("\r\n", "\n").rstrip("\r\n")
+
+    def json(self, line: str, timeout=None) -> dict:
+        """Run ``line -j`` (a report's machine-readable form) and return its one JSON object.
+
+        The output must be exactly one line holding one JSON object; anything else (a usage
+        error, a stray message) fails with the text that came back.
+        """
+        out = self.cmd(f"{line} -j", timeout=timeout)
+        try:
+            if "\n" in out:
+                raise ValueError("more than one line")
+            obj = json.loads(out)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            raise TargetError(f"{self.kind}: `{line} -j` did not print one JSON object ({e}):\n{out}") from None
+        return obj
 
     def resync(self, timeout=None) -> None:
         """Get back to a clean, quiet prompt after garbage."""

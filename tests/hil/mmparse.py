@@ -1,9 +1,12 @@
-"""Parsers for the memory-management reports the firmware prints, and the
+"""Readers of the memory-management reports the firmware prints, and the
 values they must take for a given e820 map.
 
-Used by test_physmem.py and test_kernel_vm.py.  Every
-parser raises AssertionError with the text it could not read, so a changed
-format fails loudly instead of being read as zeros.
+Used by test_physmem.py and test_kernel_vm.py.  The live reports are read in
+their machine-readable form (``CMD -j``: one JSON object) by the *_of(target)
+functions; the text parsers remain for the boot log (which has no -j form)
+and for checking that the two forms agree.  Every text parser raises
+AssertionError with the text it could not read, so a changed format fails
+loudly instead of being read as zeros.
 """
 
 from __future__ import annotations
@@ -303,6 +306,70 @@ def ktap(text: str) -> dict:
     return {"passed": int(m.group(1)), "failed": int(m.group(2)),
             "ok": re.findall(r"^ok \d+ (\S+)", text, re.MULTILINE),
             "not_ok": re.findall(r"^not ok \d+ (\S+)", text, re.MULTILINE)}
+
+
+# ---------------------------------------------------------------------------
+# The -j forms, read from a live target
+# ---------------------------------------------------------------------------
+
+def meminfo_of(t) -> dict[str, int]:
+    """{field: kB} as meminfo() returns, from `meminfo -j`."""
+    return t.json("meminfo")
+
+
+def zoneinfo_of(t) -> dict[str, dict[str, int]]:
+    """{zone: {field: value}} as zoneinfo() returns, from `zoneinfo -j`."""
+    return t.json("zoneinfo")["zones"]
+
+
+def buddyinfo_of(t) -> dict[str, list[int]]:
+    """{zone: [free blocks of order 0..10]} as buddyinfo() returns, from `buddyinfo -j`."""
+    return t.json("buddyinfo")["zones"]
+
+
+LAYOUT_NAMES = ("fixmap", "pkmap", "vmalloc", "lowmem", ".init", ".data", ".text")
+
+
+def layout_of(t) -> dict[str, tuple[int, int]]:
+    """{name: (start, end)} as layout() returns, from `layout -j`."""
+    j = t.json("layout")
+    return {k: tuple(j[k]) for k in LAYOUT_NAMES}
+
+
+def vmallocinfo_of(t) -> list[dict]:
+    """The areas as vmallocinfo() returns them, from `vmallocinfo -j` ('line' is the JSON of the
+    area, for assertion messages)."""
+    import json
+    areas = t.json("vmallocinfo")["areas"]
+    for a in areas:
+        a["line"] = json.dumps(a)
+    return areas
+
+
+def pkmap_of(t) -> tuple[dict, dict[int, dict]]:
+    """`pkmap -j`: (header as pkmap_header() returns plus the counters, slots as pkmap_slots())."""
+    j = t.json("pkmap")
+    return j, {s["slot"]: {k: s[k] for k in ("virt", "count", "state", "pfn")} for s in j["used"]}
+
+
+def fixmap_of(t) -> tuple[dict, list[dict]]:
+    """`fixmap -j`: (header, rows) as fixmap() returns them."""
+    j = t.json("fixmap")
+    return {k: j[k] for k in ("start", "end", "slots", "top")}, j["entries"]
+
+
+def assert_mm_clean(t, part: str | None = None, timeout=None) -> dict:
+    """Run `mmcheck [PART] -j` and fail with its messages unless it found no violation."""
+    j = t.json("mmcheck" + (f" {part}" if part else ""), timeout=timeout)
+    assert j["violations"] == 0, "mmcheck: " + "\n".join(j["messages"]) + f"\n{j['parts']}"
+    return j
+
+
+def assert_pt_clean(t, timeout=None) -> dict:
+    """Run `ptcheck -j` and fail with its messages unless it found no violation."""
+    j = t.json("ptcheck", timeout=timeout)
+    assert j["violations"] == 0, "ptcheck: " + "\n".join(j["messages"])
+    return j
 
 
 def hexnum(word: str) -> int:

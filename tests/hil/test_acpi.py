@@ -145,7 +145,7 @@ def test_apic_fixmaps_from_madt(hil, machine):
     try:
         lapic, ioapics = _madt(_dump_bytes(t.cmd("acpi dump APIC")))
         assert ioapics, "QEMU's MADT lists an IO-APIC"
-        _, rows = mp.fixmap(t.cmd("fixmap"))
+        _, rows = mp.fixmap_of(t)
         fix = {r["name"]: r for r in rows}
         assert fix["FIX_APIC_BASE"]["phys"] == lapic
         for i, pa in enumerate(ioapics):

@@ -14,6 +14,7 @@ import re
 import pytest
 
 import highmem_target as ht
+import mmparse as mp
 from checks import STRESS_LEAKS_ZERO as LEAKS_ZERO
 from checks import STRESS_MS_RE as MS_RE
 from checks import STRESS_SUMMARY_RE as SUMMARY_RE
@@ -36,10 +37,8 @@ def _no_oops(t):
 
 
 def test_mmcheck_clean_after_boot(booted):
-    out = booted.cmd("mmcheck", timeout=CHECK_TIMEOUT)
-    for part in ("buddy", "slab", "vmalloc", "pkmap", "fixmap", "pgtable", "pt"):
-        assert re.search(rf"^mmcheck: {part}\s+ok$", out, re.M), out
-    assert out.endswith("mmcheck: 0 violations")
+    j = mp.assert_mm_clean(booted, timeout=CHECK_TIMEOUT)
+    assert j["parts"] == {part: 0 for part in ("buddy", "slab", "vmalloc", "pkmap", "fixmap", "pgtable", "pt")}
 
 
 def test_ptcheck_regions_and_wx_verdict(booted):
@@ -84,7 +83,7 @@ def test_stress_million_ops_with_injection_no_leak(booted, record_property):
     out = booted.cmd("failinject off")
     m = re.search(r"(\d+) page allocations \((\d+) failed\), (\d+) object allocations \((\d+) failed\)", out)
     assert m and int(m.group(2)) > 0 and int(m.group(4)) > 0, out
-    assert booted.cmd("mmcheck", timeout=CHECK_TIMEOUT).endswith("mmcheck: 0 violations")
+    mp.assert_mm_clean(booted, timeout=CHECK_TIMEOUT)
 
 
 def test_injected_failures_reach_the_user(booted):
@@ -96,7 +95,7 @@ def test_injected_failures_reach_the_user(booted):
     out = booted.cmd("ioremap 0xfebf0000 8K")
     assert "failure" in out or "no memory" in out, out
     booted.cmd("failinject off")
-    assert booted.cmd("mmcheck", timeout=CHECK_TIMEOUT).endswith("mmcheck: 0 violations")
+    mp.assert_mm_clean(booted, timeout=CHECK_TIMEOUT)
     free = lambda text: int(re.search(r"MemFree:\s+(\d+) kB", text).group(1))  # noqa: E731
     assert free(booted.cmd("meminfo")) == free(before)
     _no_oops(booted)
@@ -119,7 +118,7 @@ def test_user_program_cannot_touch_kernel_memory(hil, cpu):
         assert "syscalls: pass" in out, out
         prot = next(l for l in t.cmd("ptcheck", timeout=CHECK_TIMEOUT).splitlines() if l.startswith("protections:"))
         assert ("SMEP on, SMAP on" in prot) == (cpu == "max"), prot
-        assert t.cmd("mmcheck", timeout=CHECK_TIMEOUT).endswith("mmcheck: 0 violations")
-        assert "stress: seed 9 PASSED" in t.cmd("stress 9 20000", timeout=CHECK_TIMEOUT)
+        mp.assert_mm_clean(t, timeout=CHECK_TIMEOUT)
+        assert t.json("stress 9 20000", timeout=CHECK_TIMEOUT)["result"] == "PASSED"
     finally:
         hil.release(t)

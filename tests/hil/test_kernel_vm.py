@@ -107,11 +107,11 @@ def md_word(t, va):
 
 
 def vmi(t):
-    return mp.vmallocinfo(t.cmd("vmallocinfo"))
+    return mp.vmallocinfo_of(t)
 
 
 def vm_meminfo(t):
-    mi = mp.meminfo(t.cmd("meminfo"))
+    mi = mp.meminfo_of(t)
     return {k: mi.get(k) for k in ("VmallocTotal", "VmallocUsed", "VmallocChunk", "HighFree")}
 
 
@@ -175,9 +175,9 @@ def check_vmlist(t, entries):
 def test_layout_matches_design(kvm):
     """`layout` (and the boot block) derive every boundary from the anchors and the real
     high_memory; `layout` checks itself."""
-    out = kvm.cmd("layout")
-    lay = mp.layout(out)
-    assert re.search(r"^layout check: ok\s*$", out, re.MULTILINE), out
+    j = kvm.json("layout")
+    lay = mp.layout_of(kvm)
+    assert j["check"] == "ok" and j["violations"] == 0, j
     assert lay["lowmem"] == (mp.PAGE_OFFSET, kvm.high_memory)
     assert lay["vmalloc"] == (kvm.vstart, kvm.vend)
     assert lay["pkmap"] == (mp.PKMAP_BASE, mp.PKMAP_BASE + mp.LAST_PKMAP * mp.PAGE)
@@ -198,7 +198,7 @@ def test_layout_seed_values(kvm):
     want = SEED_LAYOUT.get(kvm.config.memory_bytes or 0)
     if want is None:
         pytest.skip("literal layout numbers are known for -m 32M and -m 3G only")
-    lay = mp.layout(kvm.cmd("layout"))
+    lay = mp.layout_of(kvm)
     for k, v in want.items():
         assert lay[k] == v, f"{k}: 0x{lay[k][0]:08x}-0x{lay[k][1]:08x}, want 0x{v[0]:08x}-0x{v[1]:08x}"
     assert lay["fixmap"][1] == 0xFFFFF000
@@ -288,7 +288,7 @@ def test_vmalloc_vfree_errors_change_nothing(kvm):
     addr, _, guard = vmalloc(kvm, "8192")
     try:
         base = kvm.cmd("vmallocinfo")
-        mi0 = mp.meminfo(kvm.cmd("meminfo"))
+        mi0 = mp.meminfo_of(kvm)
         total = (kvm.vend - kvm.vstart)
         bad = [
             f"vfree 0x{addr + mp.PAGE:08x}",            # inside an area
@@ -321,7 +321,7 @@ def test_vmalloc_vfree_errors_change_nothing(kvm):
                 f"{line!r} succeeded:\n{out}"
             now = kvm.cmd("vmallocinfo")
             assert now == base, f"{line!r} changed vmallocinfo:\n{out}\n--- before\n{base}\n--- after\n{now}"
-            mi = mp.meminfo(kvm.cmd("meminfo"))
+            mi = mp.meminfo_of(kvm)
             changed = {k: (mi0[k], mi[k]) for k in mi0 if mi0[k] != mi.get(k)}
             assert not changed, f"{line!r} changed meminfo (before, after): {changed}"
     finally:
@@ -361,7 +361,7 @@ def test_vmalloc_largest_area_and_exhaustion(kvm):
     then nothing more fits; one byte more than that is refused; a request larger than the
     free memory fails cleanly and gives back the pages it took."""
     base = vmi(kvm)
-    mi0 = mp.meminfo(kvm.cmd("meminfo"))
+    mi0 = mp.meminfo_of(kvm)
     chunk = largest_gap(kvm, base)
     assert mi0["VmallocChunk"] * 1024 == chunk
     biggest = chunk - mp.GUARD
@@ -377,7 +377,7 @@ def test_vmalloc_largest_area_and_exhaustion(kvm):
         out = kvm.cmd(f"vmalloc {req}", timeout=120)
         assert not _VMALLOC_OK_RE.search(out) and out.strip(), out
         assert vmi(kvm) == base
-        mi1 = mp.meminfo(kvm.cmd("meminfo"))
+        mi1 = mp.meminfo_of(kvm)
         assert (mi1["MemFree"], mi1["VmallocUsed"]) == (mi0["MemFree"], mi0["VmallocUsed"]), \
             f"a failed vmalloc of {req} bytes leaked memory: MemFree {mi0['MemFree']} -> {mi1['MemFree']} kB"
         return
@@ -392,7 +392,7 @@ def test_vmalloc_largest_area_and_exhaustion(kvm):
     finally:
         vfree(kvm, addr)
     assert vmi(kvm) == base
-    mi2 = mp.meminfo(kvm.cmd("meminfo"))
+    mi2 = mp.meminfo_of(kvm)
     assert (mi2["VmallocUsed"], mi2["VmallocChunk"], mi2["HighFree"]) == \
         (mi0["VmallocUsed"], mi0["VmallocChunk"], mi0["HighFree"])
 
@@ -476,10 +476,10 @@ def kmap(t, pfn):
 
 
 def test_kmap_low_pfn_is_linear(kvm):
-    pk0 = mp.pkmap_header(kvm.cmd("pkmap"))
+    pk0 = mp.pkmap_of(kvm)[0]
     assert kmap(kvm, 0x100) == mp.PAGE_OFFSET + 0x100000
     kvm.cmd("kunmap 0x100")
-    assert mp.pkmap_header(kvm.cmd("pkmap"))["in_use"] == pk0["in_use"]
+    assert mp.pkmap_of(kvm)[0]["in_use"] == pk0["in_use"]
 
 
 def test_kmap_high_pfn_shows_in_pkmap(kvm):
@@ -487,9 +487,9 @@ def test_kmap_high_pfn_shows_in_pkmap(kvm):
     the same frame raises its count instead of taking a second slot; kunmap drops it."""
     if not has_highmem(kvm):
         pytest.skip("no high memory in this configuration")
-    zi = mp.zoneinfo(kvm.cmd("zoneinfo"))
+    zi = mp.zoneinfo_of(kvm)
     first, last = zi["HighMem"]["start_pfn"], kvm.max_pfn - 1
-    pk0 = mp.pkmap_header(kvm.cmd("pkmap"))
+    pk0 = mp.pkmap_of(kvm)[0]
     assert (pk0["start"], pk0["end"], pk0["slots"]) == (mp.PKMAP_BASE, 0xFE400000, mp.LAST_PKMAP)
     mapped = []
     try:
@@ -497,16 +497,16 @@ def test_kmap_high_pfn_shows_in_pkmap(kvm):
         mapped.append(first)
         assert mp.PKMAP_BASE <= va < 0xFE400000 and va % mp.PAGE == 0
         slot = (va - mp.PKMAP_BASE) // mp.PAGE
-        out = kvm.cmd("pkmap")
-        s = mp.pkmap_slots(out).get(slot)
-        assert s and s["pfn"] == first and s["count"] == 2 and "in use" in s["state"], out
-        assert mp.pkmap_header(out)["in_use"] == pk0["in_use"] + 1
+        head, slots = mp.pkmap_of(kvm)
+        s = slots.get(slot)
+        assert s and s["pfn"] == first and s["count"] == 2 and "in use" in s["state"], head
+        assert head["in_use"] == pk0["in_use"] + 1
         p = mp.pt(kvm.cmd(f"pt 0x{va:08x}"))
         assert p["mapped"] and p["phys"] == first << 12 and re.search("PKMAP", p["region"]), p["text"]
 
         assert kmap(kvm, first) == va, "a mapped high page must reuse its slot"
         mapped.append(first)
-        assert mp.pkmap_slots(kvm.cmd("pkmap"))[slot]["count"] == 3
+        assert mp.pkmap_of(kvm)[1][slot]["count"] == 3
 
         va2 = kmap(kvm, last)
         mapped.append(last)
@@ -517,10 +517,10 @@ def test_kmap_high_pfn_shows_in_pkmap(kvm):
         for pfn in (first, first):
             kvm.cmd(f"kunmap 0x{pfn:x}")
             mapped.remove(pfn)
-        out = kvm.cmd("pkmap")
-        s = mp.pkmap_slots(out).get(slot)
-        assert s is None or (s["count"] == 1 and "in use" not in s["state"]), out
-        assert mp.pkmap_header(out)["in_use"] == pk0["in_use"] + 1  # `last` is still mapped
+        head, slots = mp.pkmap_of(kvm)
+        s = slots.get(slot)
+        assert s is None or (s["count"] == 1 and "in use" not in s["state"]), head
+        assert head["in_use"] == pk0["in_use"] + 1  # `last` is still mapped
         bad = kvm.cmd(f"kunmap 0x{first:x}")
         assert re.search(r"not kmapped", bad), f"kunmap of an unmapped frame must say so:\n{bad}"
         bad = kvm.cmd(f"kmap 0x{kvm.max_pfn:x}")
@@ -528,7 +528,7 @@ def test_kmap_high_pfn_shows_in_pkmap(kvm):
     finally:
         for pfn in mapped:
             kvm.cmd(f"kunmap 0x{pfn:x}")
-    assert mp.pkmap_header(kvm.cmd("pkmap"))["in_use"] == pk0["in_use"]
+    assert mp.pkmap_of(kvm)[0]["in_use"] == pk0["in_use"]
 
 
 def test_kmap_out_of_slots_is_an_error(kvm):
@@ -537,38 +537,37 @@ def test_kmap_out_of_slots_is_an_error(kvm):
     of them the slots are free again."""
     if not has_highmem(kvm):
         pytest.skip("no high memory in this configuration")
-    zi = mp.zoneinfo(kvm.cmd("zoneinfo"))
+    zi = mp.zoneinfo_of(kvm)
     first = zi["HighMem"]["start_pfn"]
     assert kvm.max_pfn - first > mp.LAST_PKMAP
-    pk0 = kvm.cmd("pkmap")
-    errs0 = int(re.search(r"(\d+) out of slots", pk0).group(1))
-    need = mp.LAST_PKMAP - mp.pkmap_header(pk0)["in_use"]
+    pk0, _ = mp.pkmap_of(kvm)
+    errs0 = pk0["out_of_slots"]
+    need = mp.LAST_PKMAP - pk0["in_use"]
     pfns = [first + i for i in range(need)]
     done = []
     try:
         for pfn in pfns:
             kmap(kvm, pfn)
             done.append(pfn)
-        pk = kvm.cmd("pkmap")
-        assert mp.pkmap_header(pk)["in_use"] == mp.LAST_PKMAP, pk[:300]
+        pk, _ = mp.pkmap_of(kvm)
+        assert pk["in_use"] == mp.LAST_PKMAP, {k: v for k, v in pk.items() if k != "used"}
         extra = first + need
         out = kvm.cmd(f"kmap 0x{extra:x}")
         assert not _KMAP_RE.search(out) and out.strip(), f"kmap with no free slot:\n{out}"
-        pk = kvm.cmd("pkmap")
-        assert int(re.search(r"(\d+) out of slots", pk).group(1)) == errs0 + 1
+        assert mp.pkmap_of(kvm)[0]["out_of_slots"] == errs0 + 1
         assert kmap(kvm, pfns[0]) > 0, "an already mapped frame must still map"
         done.append(pfns[0])
     finally:
         for pfn in done:
             kvm.cmd(f"kunmap 0x{pfn:x}")
-    assert mp.pkmap_header(kvm.cmd("pkmap"))["in_use"] == mp.pkmap_header(pk0)["in_use"]
+    assert mp.pkmap_of(kvm)[0]["in_use"] == pk0["in_use"]
 
 
 def test_highmem_every_page(kvm):
     """selftest highmem_every_page: a pattern written and read back in every free high
     page through kmap and through kmap_atomic; free counts back afterwards."""
-    zi = mp.zoneinfo(kvm.cmd("zoneinfo"))
-    mi0 = mp.meminfo(kvm.cmd("meminfo"))
+    zi = mp.zoneinfo_of(kvm)
+    mi0 = mp.meminfo_of(kvm)
     out = kvm.cmd("selftest highmem_every_page", timeout=SLOW_SELFTEST_TIMEOUT)
     k = mp.ktap(out)
     assert k["ok"] == ["highmem_every_page"] and (k["passed"], k["failed"]) == (1, 0), out
@@ -581,7 +580,7 @@ def test_highmem_every_page(kvm):
     if has_highmem(kvm):
         assert n > 0
     assert int(m.group(2)) == 0
-    mi1 = mp.meminfo(kvm.cmd("meminfo"))
+    mi1 = mp.meminfo_of(kvm)
     assert (mi1["MemFree"], mi1["HighFree"]) == (mi0["MemFree"], mi0["HighFree"])
 
 
@@ -592,7 +591,7 @@ def test_highmem_every_page(kvm):
 def test_fixmap_listing(kvm):
     """`fixmap`: index i at FIXADDR_TOP - i*4K, FIX_APIC_BASE first, IO-APIC and KMAP slots,
     the range ending at 0xfffff000 and matching the layout."""
-    head, rows = mp.fixmap(kvm.cmd("fixmap"))
+    head, rows = mp.fixmap_of(kvm)
     assert head["top"] == mp.FIXADDR_TOP and head["end"] == 0xFFFFF000
     assert head["start"] == 0xFFFFF000 - head["slots"] * mp.PAGE
     assert [r["index"] for r in rows] == list(range(head["slots"]))
@@ -602,14 +601,14 @@ def test_fixmap_listing(kvm):
     assert names[0] == "FIX_APIC_BASE"
     assert "FIX_IO_APIC_BASE_0" in names
     assert any(n.startswith("FIX_KMAP_BEGIN") for n in names)
-    assert mp.layout(kvm.cmd("layout"))["fixmap"] == (head["start"], head["end"])
+    assert mp.layout_of(kvm)["fixmap"] == (head["start"], head["end"])
 
 
 def test_local_apic(kvm):
     """With an APIC (qemu32) the local APIC and IO-APIC are mapped through their fixmaps and
     the version register reads what QEMU's APIC reports; without one (486) nothing is."""
     feats = cpu_features(kvm.boot_log if kvm.boot_log_available else kvm.cmd("cpuinfo")) or set()
-    _, rows = mp.fixmap(kvm.cmd("fixmap"))
+    _, rows = mp.fixmap_of(kvm)
     fix = {r["name"]: r for r in rows}
     lapic_va = fix["FIX_APIC_BASE"]["virt"]
     ioapic_va = fix["FIX_IO_APIC_BASE_0"]["virt"]

@@ -34,6 +34,7 @@ import re
 import pytest
 
 import highmem_target as ht
+import mmparse as mp
 from checks import STRESS_LEAKS_ZERO, STRESS_PROC_LEAKS_ZERO, SUMMARY_RE
 
 pytestmark = pytest.mark.qemu_only(reason="boots highmem-pae.elf at -m 6G and 1G on several CPU models")
@@ -140,15 +141,12 @@ def test_selftest_passes_every_high_page(pae):
 
 
 def test_checkers_clean_and_no_wx(pae):
-    out = pae.cmd("mmcheck", timeout=CHECK_TIMEOUT)
-    assert out.endswith("mmcheck: 0 violations"), out
-    out = pae.cmd("ptcheck", timeout=CHECK_TIMEOUT)
-    assert "ptcheck: 0 violations" in out, out
+    mp.assert_mm_clean(pae, timeout=CHECK_TIMEOUT)
+    j = mp.assert_pt_clean(pae, timeout=CHECK_TIMEOUT)
     if pae.pae_nx:
-        assert "W+X: 0 writable+executable pages (NX in use: enforced)" in out, out
-        assert "NX on" in out
+        assert j["wx_enforced"] and j["writable_exec"] == 0 and j["protections"]["nx"] == "on", j
     else:
-        assert "W+X: not enforceable without NX" in out, out
+        assert not j["wx_enforced"], j
 
 
 def test_mdp_above_the_cpu_width_is_refused(pae):
@@ -195,8 +193,7 @@ def test_user_program_forks(pae):
         pytest.skip("proctest not built next to the PAE image")
     out = pae.cmd("run proctest fork", timeout=60)
     assert "fork: pass" in out and re.search(r"\[\d+\] proctest exited with status 0", out), out
-    out = pae.cmd("mmcheck", timeout=CHECK_TIMEOUT)
-    assert out.endswith("mmcheck: 0 violations"), out
+    mp.assert_mm_clean(pae, timeout=CHECK_TIMEOUT)
 
 
 def test_nopse_builds_the_linear_map_from_page_tables(hil):
@@ -206,9 +203,9 @@ def test_nopse_builds_the_linear_map_from_page_tables(hil):
     try:
         log = t.boot()
         assert "4 KiB pages (no PSE)" in log
-        out = t.cmd("ptcheck", timeout=CHECK_TIMEOUT)
-        assert re.search(r"ptcheck: 512 page tables, 0 large pages", out), out
-        assert "ptcheck: 0 violations" in out and "(NX in use: enforced)" in out, out
+        j = mp.assert_pt_clean(t, timeout=CHECK_TIMEOUT)
+        assert (j["tables"], j["large_pages"]) == (512, 0), j
+        assert j["wx_enforced"], j
         out = t.cmd("selftest highmem_every_page", timeout=SELFTEST_TIMEOUT)
         assert "1 passed, 0 failed" in out, out
     finally:
@@ -239,8 +236,7 @@ def test_nx_exec_of_user_data_kills_the_program(hil):
         assert re.search(rf"kprobe\[\d+\]: page fault at 0x{m.group(1)} \(exec\).*region is not executable.*"
                          r"killed \(signal 11\)", out), out
         assert "kprobe: FAIL" not in out, out
-        out = t.cmd("mmcheck", timeout=CHECK_TIMEOUT)
-        assert out.endswith("mmcheck: 0 violations"), out
+        mp.assert_mm_clean(t, timeout=CHECK_TIMEOUT)
     finally:
         hil.release(t)
 
@@ -263,5 +259,5 @@ def test_stress_with_processes_leaves_nothing_behind(pae, inject):
             pae.cmd("failinject off")
     assert f"stress: seed {31 + inject} PASSED" in out, out[-3000:]
     assert STRESS_LEAKS_ZERO in out and STRESS_PROC_LEAKS_ZERO in out, out[-2000:]
-    assert pae.cmd("mmcheck", timeout=CHECK_TIMEOUT).endswith("mmcheck: 0 violations")
-    assert "ptcheck: 0 violations" in pae.cmd("ptcheck", timeout=CHECK_TIMEOUT)
+    mp.assert_mm_clean(pae, timeout=CHECK_TIMEOUT)
+    mp.assert_pt_clean(pae, timeout=CHECK_TIMEOUT)

@@ -81,9 +81,9 @@ def _need_boot_log(t):
 
 def snapshot(t):
     """meminfo, the free pages of each zone (zoneinfo) and buddyinfo, read back to back."""
-    mi = mp.meminfo(t.cmd("meminfo"))
-    zi = mp.zoneinfo(t.cmd("zoneinfo"))
-    bi = mp.buddyinfo(t.cmd("buddyinfo"))
+    mi = mp.meminfo_of(t)
+    zi = mp.zoneinfo_of(t)
+    bi = mp.buddyinfo_of(t)
     return {"meminfo": mi, "free": {z: v["free"] for z, v in zi.items()}, "buddyinfo": bi}, zi
 
 
@@ -150,8 +150,8 @@ def test_lowmem_is_896_mib_with_highmem(mm):
     HighTotal is all usable RAM above 896 MiB (the -m 3G 'Done means')."""
     if not has_highmem(mm):
         pytest.skip("no RAM above 896 MiB in this configuration")
-    mi = mp.meminfo(mm.cmd("meminfo"))
-    zi = mp.zoneinfo(mm.cmd("zoneinfo"))
+    mi = mp.meminfo_of(mm)
+    zi = mp.zoneinfo_of(mm)
     assert zi["Normal"]["start_pfn"] + zi["Normal"]["spanned"] == 0x38000
     assert zi["HighMem"]["start_pfn"] == 0x38000
     assert mi["HighTotal"] == mp.expected_high_kb(mm.e820)
@@ -167,8 +167,8 @@ def test_lowmem_is_896_mib_with_highmem(mm):
 
 def test_meminfo_totals_match_e820(mm):
     """HighTotal = usable RAM above 896 MiB; LowTotal = usable low RAM less what is reserved."""
-    mi = mp.meminfo(mm.cmd("meminfo"))
-    zi = mp.zoneinfo(mm.cmd("zoneinfo"))
+    mi = mp.meminfo_of(mm)
+    zi = mp.zoneinfo_of(mm)
     assert mi["HighTotal"] == mp.expected_high_kb(mm.e820)
     low_usable = mp.expected_low_usable_kb(mm.e820)
     assert 0 < mi["LowTotal"] <= low_usable
@@ -184,7 +184,7 @@ def test_meminfo_totals_match_e820(mm):
 
 
 def test_zoneinfo_sizes_match_e820(mm):
-    zi = mp.zoneinfo(mm.cmd("zoneinfo"))
+    zi = mp.zoneinfo_of(mm)
     want = mp.expected_zone_ranges(mm.e820)
     for z in mp.ZONES:
         assert z in zi, f"zoneinfo has no zone {z} (it lists {list(zi)})"
@@ -213,8 +213,8 @@ def test_boot_memory_line_agrees_with_meminfo(mm):
     _need_boot_log(mm)
     ml = mp.memory_line(mm.boot_log)
     assert ml, "no 'Memory: ...K/...K available' line at boot"
-    mi = mp.meminfo(mm.cmd("meminfo"))
-    zi = mp.zoneinfo(mm.cmd("zoneinfo"))
+    mi = mp.meminfo_of(mm)
+    zi = mp.zoneinfo_of(mm)
     assert ml["available"] == mi["MemTotal"]
     assert ml["total"] == sum(v.get("present", 0) for v in zi.values()) * 4
     assert ml["reserved"] == ml["total"] - ml["available"]
@@ -247,7 +247,7 @@ def test_meminfo_zoneinfo_buddyinfo_agree(mm):
 
 def test_buddyinfo_zones(mm):
     """DMA and Normal always; HighMem exactly when there is RAM above 896 MiB (3 zones at 3G)."""
-    bi = mp.buddyinfo(mm.cmd("buddyinfo"))
+    bi = mp.buddyinfo_of(mm)
     want = ["DMA", "Normal"] + (["HighMem"] if has_highmem(mm) else [])
     assert list(bi) == want
 

@@ -162,6 +162,49 @@ static void tab_completes_command_names(void **state)
 	assert_non_null(memmem(screen, screen_len, "vmallocinfo", 11));
 }
 
+/* After the list of candidates, the prompt and the line typed so far are drawn again. */
+static void tab_list_redraws_prompt_and_line(void **state)
+{
+	static const char want[] = "vm\nvmalloc  vmallocinfo  version\nhighmem> vm";
+
+	(void)state;
+	le_set_prompt(&le, "highmem> ");
+	assert_int_equal(FEED(&le, "vm"), LE_MORE);
+	/* "vm" matches two names that share "vmalloc": the test completer lists instead of extending. */
+	assert_int_equal(FEED(&le, "\t"), LE_MORE);
+	assert_int_equal(screen_len, sizeof(want) - 1);
+	assert_memory_equal(screen, want, sizeof(want) - 1);
+	/* The line is still there to finish. */
+	assert_int_equal(FEED(&le, "alloc\r"), LE_LINE);
+	assert_string_equal(le.buf, "vmalloc");
+}
+
+/* The history numbers its lines from the first ever added, oldest first, as `history` prints them. */
+static void history_numbers_lines(void **state)
+{
+	char line[16];
+	unsigned long number = 0;
+
+	(void)state;
+	assert_null(le_history_get(&le, 0, &number));
+	le_history_add(&le, "md 100");
+	le_history_add(&le, "md 100"); /* a repeat of the newest is not added */
+	le_history_add(&le, "");
+	assert_int_equal(le.hist_count, 1);
+	assert_string_equal(le_history_get(&le, 0, &number), "md 100");
+	assert_int_equal(number, 1);
+	for (int i = 0; i < LINE_HISTORY + 4; i++) {
+		snprintf(line, sizeof(line), "cmd%d", i);
+		le_history_add(&le, line);
+	}
+	/* 21 lines added, the newest 16 kept: numbers 6 to 21. */
+	assert_string_equal(le_history_get(&le, 0, &number), "cmd4");
+	assert_int_equal(number, 6);
+	assert_string_equal(le_history_get(&le, LINE_HISTORY - 1, &number), "cmd19");
+	assert_int_equal(number, LINE_HISTORY + 5);
+	assert_null(le_history_get(&le, LINE_HISTORY, &number));
+}
+
 static void overlong_line_rejected(void **state)
 {
 	char big[10 * 1024];
@@ -356,6 +399,8 @@ int main(void)
 		cmocka_unit_test_setup(history_up_and_down, setup),
 		cmocka_unit_test_setup(history_keeps_only_the_newest, setup),
 		cmocka_unit_test_setup(tab_completes_command_names, setup),
+		cmocka_unit_test_setup(tab_list_redraws_prompt_and_line, setup),
+		cmocka_unit_test_setup(history_numbers_lines, setup),
 		cmocka_unit_test_setup(overlong_line_rejected, setup),
 		cmocka_unit_test_setup(control_and_binary_bytes_rejected, setup),
 		cmocka_unit_test_setup(random_bytes_never_overrun, setup),

@@ -16,7 +16,7 @@
 #include <shell.h>
 #include <shell/internal.h>
 
-#define RAN 7 /* what the recording handler returns, so a refusal (1) cannot pass for a run */
+#define RAN 7 /* what the recording handler returns, so a refusal (2 or 127) cannot pass for a run */
 
 static struct {
 	int runs;
@@ -113,18 +113,18 @@ static void runs_a_command_whose_counts_fit(void **state)
 
 static void refuses_wrong_counts_with_the_usage(void **state)
 {
-	assert_int_equal(dispatch("ps now"), 1);
+	assert_int_equal(dispatch("ps now"), SHELL_STATUS_USAGE);
 	assert_int_equal(seen.runs, 0);
 	assert_string_equal(out, "ps: takes no arguments\nusage: ps\n");
-	assert_int_equal(dispatch("kill"), 1);
+	assert_int_equal(dispatch("kill"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "kill: too few arguments (takes 1)\nusage: kill PID\n");
-	assert_int_equal(dispatch("kill 1 2"), 1);
+	assert_int_equal(dispatch("kill 1 2"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "kill: too many arguments (takes 1)\nusage: kill PID\n");
-	assert_int_equal(dispatch("upt 1"), 1);
+	assert_int_equal(dispatch("upt 1"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "upt: too few arguments (takes 2)\nusage: upt PID ADDR\n");
-	assert_int_equal(dispatch("md 1 2 3"), 1);
+	assert_int_equal(dispatch("md 1 2 3"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "md: too many arguments (takes at most 2)\nusage: md[.b|.w|.l] ADDR [COUNT]\n");
-	assert_int_equal(dispatch("run"), 1);
+	assert_int_equal(dispatch("run"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "run: too few arguments (takes at least 1)\nusage: run PROG [ARGS]\n");
 	assert_int_equal(seen.runs, 0);
 }
@@ -145,22 +145,22 @@ static void strips_the_width_suffix(void **state)
 		assert_string_equal(seen.argv0, seen.name);
 	}
 	/* Counts are checked after the suffix is stripped, with the suffixed name in the message. */
-	assert_int_equal(dispatch("md.w 1 2 3"), 1);
+	assert_int_equal(dispatch("md.w 1 2 3"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "md.w: too many arguments (takes at most 2)\nusage: md[.b|.w|.l] ADDR [COUNT]\n");
 }
 
 static void refuses_a_bad_suffix(void **state)
 {
-	assert_int_equal(dispatch("md.q 0x10"), 1);
+	assert_int_equal(dispatch("md.q 0x10"), SHELL_STATUS_USAGE);
 	assert_int_equal(seen.runs, 0);
 	assert_string_equal(out, "md.q: unknown width suffix '.q'\nusage: md[.b|.w|.l] ADDR [COUNT]\n");
-	assert_int_equal(dispatch("md. 0x10"), 1);
+	assert_int_equal(dispatch("md. 0x10"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "md.: unknown width suffix '.'\nusage: md[.b|.w|.l] ADDR [COUNT]\n");
-	assert_int_equal(dispatch("md.bw 0x10"), 1);
-	assert_int_equal(dispatch("wl.b 1"), 1);
+	assert_int_equal(dispatch("md.bw 0x10"), SHELL_STATUS_USAGE);
+	assert_int_equal(dispatch("wl.b 1"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "wl.b: unknown width suffix '.b'\nusage: wl[.w|.l] X\n");
 	/* A command that takes no suffix does not answer to one: the word names no command. */
-	assert_int_equal(dispatch("ps.w"), 1);
+	assert_int_equal(dispatch("ps.w"), SHELL_STATUS_UNKNOWN);
 	assert_string_equal(out, "unknown command 'ps.w': type 'help' for a list\n");
 	assert_int_equal(seen.runs, 0);
 }
@@ -184,12 +184,12 @@ static void dispatches_subcommands(void **state)
 
 static void subcommand_usage_comes_from_the_subcommand(void **state)
 {
-	assert_int_equal(dispatch("pages alloc"), 1);
+	assert_int_equal(dispatch("pages alloc"), SHELL_STATUS_USAGE);
 	assert_int_equal(seen.runs, 0);
 	assert_string_equal(out, "pages: too few arguments (takes at least 1)\nusage: pages alloc ORDER [ZONE]\n");
-	assert_int_equal(dispatch("pages free 1 2 3"), 1);
+	assert_int_equal(dispatch("pages free 1 2 3"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "pages: too many arguments (takes 2)\nusage: pages free PFN ORDER\n");
-	assert_int_equal(dispatch("pages list x"), 1);
+	assert_int_equal(dispatch("pages list x"), SHELL_STATUS_USAGE);
 	assert_string_equal(out, "pages: takes no arguments\nusage: pages list\n");
 }
 
@@ -200,23 +200,23 @@ static void refuses_an_unknown_subcommand(void **state)
 				  "       pages alloc ORDER [ZONE]\n"
 				  "       pages free PFN ORDER\n";
 
-	assert_int_equal(dispatch("pages grab 3"), 1);
+	assert_int_equal(dispatch("pages grab 3"), SHELL_STATUS_USAGE);
 	assert_int_equal(seen.runs, 0);
 	assert_int_equal(strncmp(out, "pages: unknown subcommand 'grab'\n", 33), 0);
 	assert_string_equal(out + 33, all);
 	/* A command made only of subcommands needs one. */
-	assert_int_equal(dispatch("only"), 1);
+	assert_int_equal(dispatch("only"), SHELL_STATUS_USAGE);
 	assert_int_equal(strncmp(out, "only: which subcommand?\nusage: only list\n", 41), 0);
 	assert_int_equal(dispatch("only list"), RAN);
 }
 
 static void unknown_command(void **state)
 {
-	assert_int_equal(dispatch("frobnicate 1"), 1);
+	assert_int_equal(dispatch("frobnicate 1"), SHELL_STATUS_UNKNOWN);
 	assert_string_equal(out, "unknown command 'frobnicate': type 'help' for a list\n");
 	/* A prefix of a name is not the name. */
-	assert_int_equal(dispatch("m 1"), 1);
-	assert_int_equal(dispatch("pag"), 1);
+	assert_int_equal(dispatch("m 1"), SHELL_STATUS_UNKNOWN);
+	assert_int_equal(dispatch("pag"), SHELL_STATUS_UNKNOWN);
 	assert_int_equal(seen.runs, 0);
 }
 
@@ -253,6 +253,7 @@ static void help_lists_subcommands_and_suffixes(void **state)
 	fclose(tmp);
 	assert_string_equal(out, "usage: md[.b|.w|.l] ADDR [COUNT]\n"
 				 "  display memory\n"
+				 "  ADDR hex, 0x optional; COUNT decimal with K/M/G, or 0x-hex\n"
 				 "  suffixes: .b 8-bit bytes, .w 16-bit words, .l 32-bit words "
 				 "(no suffix: 32-bit words)\n"
 				 "usage: pages\n"
@@ -260,6 +261,7 @@ static void help_lists_subcommands_and_suffixes(void **state)
 				 "       pages alloc ORDER [ZONE]\n"
 				 "       pages free PFN ORDER\n"
 				 "  pages\n"
+				 "  PFN hex, 0x optional\n"
 				 "    list       list\n"
 				 "    alloc      allocate\n"
 				 "    free       free\n");
