@@ -3,12 +3,14 @@
  * engine in memtest.c.  The memory under test is taken from the buddy
  * allocator (every free block of every zone), so whatever the firmware uses
  * (the image, page tables, mem_map, the heap, slabs, vmalloc pages) is
- * never touched, and given back at the end.  The low pages the firmware
- * keeps reserved but does not use once it runs (below 1 MiB: page 0 with the
- * real-mode vector table and BIOS data area, and any other whole page of RAM
- * there that is not loader data) are lent: saved to the heap, tested and
- * put back.  The image, its page tables and the boot allocator's bitmap
- * above 1 MiB are in use while the firmware runs and are not tested.
+ * never touched, and given back at the end.  The low pages the memory
+ * manager keeps out of the allocator only because the BIOS owned them at
+ * boot (page 0 with the real-mode vector table and the BIOS data area, and
+ * whole pages of RAM from 0x9f000 up to 1 MiB, below the EBDA) are lent:
+ * saved to the heap, tested and put back.  Nothing else is borrowed: the
+ * other reserved low pages hold boot allocations (page tables, mem_map,
+ * the boot allocator's bitmap, an SMP trampoline), loader data or the image
+ * at 1 MiB, all in use while the firmware runs.
  *
  * The memory is split into one share per online CPU and each pattern runs
  * on every CPU at once (on_each_cpu), each CPU reaching its pages one at a
@@ -43,6 +45,7 @@
 #define MAX_FADE 86400u      /* bit fade's wait, at most a day */
 #define DEFAULT_FADE 300u    /* seconds */
 #define LOW_LIMIT 0x100000ull /* lent pages are looked for below 1 MiB */
+#define BIOS_LOW 0x9f000ull   /* the top of conventional memory the BIOS may use (EBDA below 640 KiB) */
 #define PAGE_MASK64 (~(uint64_t)(PAGE_SIZE - 1))
 
 struct block {
@@ -243,9 +246,9 @@ static bool lendable(uint64_t phys)
 }
 
 /*
- * Lend the low pages in [start, end) below 1 MiB that the firmware reserved but does not use while
- * it runs: RAM pages outside the buddy allocator that hold no loader data.  Each is saved to the
- * heap and appended to blocks[] (room for max); returns how many were added.
+ * Lend the low pages in [start, end) that the firmware reserved for the BIOS and does not use
+ * while it runs (page 0, and whole RAM pages from BIOS_LOW to 1 MiB) and that hold no loader data.
+ * Each is saved to the heap and appended to blocks[] (room for max); returns how many were added.
  */
 static size_t lend_low_pages(struct block *blocks, size_t max, uint64_t start, uint64_t end)
 {
@@ -256,7 +259,8 @@ static size_t lend_low_pages(struct block *blocks, size_t max, uint64_t start, u
 		uint32_t *save;
 		void *p;
 
-		if (pfn >= max_pfn || !PageReserved(pfn_to_page(pfn)) || !lendable(phys))
+		if ((phys != 0 && phys < BIOS_LOW) || pfn >= max_pfn || !PageReserved(pfn_to_page(pfn)) ||
+		    !lendable(phys))
 			continue;
 		save = malloc(PAGE_SIZE);
 		if (!save)
