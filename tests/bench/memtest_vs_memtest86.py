@@ -113,7 +113,14 @@ def main():
     ap.add_argument("--fade", type=int, default=0, help="highmem's bit fade wait (s)")
     ap.add_argument("--smp-tests", default="mi,mi8,randseq", help="tests of the -smp 1 vs 2 run")
     ap.add_argument("--skip-mt86", action="store_true")
+    ap.add_argument("--mt86-only", action="store_true", help="only watch memtest86+ and print its times")
     a = ap.parse_args()
+
+    if a.mt86_only:
+        times, mib, titles = memtest86_session(a.mt86_limit)
+        for (p, t), s in sorted(times.items()):
+            print(f"memtest86+ pass {p} test {t} [{titles[t]}] {s:.1f} s over {mib.get(t, '?')} MB")
+        return 0
 
     if a.cmd:
         for cmd, text, wall in highmem_session(a.image, a.cmd, a.smp):
