@@ -178,10 +178,10 @@ static __attribute__((noinline)) void bad(struct run *r, uint64_t phys, uint32_t
 	r->ops->bad_word(r->ops->ctx, phys, expected, actual, r->pattern);
 }
 
+/* x rotated left by n (mod 32) bits: the idiom compilers turn into one rotate, no branch. */
 static inline uint32_t rotl(uint32_t x, unsigned n)
 {
-	n &= 31u;
-	return n ? (x << n) | (x >> (32u - n)) : x;
+	return (x << (n & 31u)) | (x >> (-n & 31u));
 }
 
 /* A hash of a word's address and the seed: the "random" value of that word, from either side. */
@@ -214,49 +214,87 @@ static inline uint32_t own_address(uint64_t phys)
 
 /*
  * The value generators of the write/check loops.  Each is a constant-folded kind so the compiler
- * makes one tight loop per kind: the first word's value from the page address, the next one's
- * from the previous (or from the address for the hash).
+ * makes one tight loop per kind.  All but G_SEQ give word i of a page from the page alone, so
+ * they run in either direction.
  */
 enum gen { G_CONST, G_ROT, G_HASH, G_ADDR, G_SEQ };
 
 struct genstate {
-	uint32_t v;    /* G_CONST: the value; G_ROT: the first word's; G_SEQ: the xorshift state */
+	uint32_t v;    /* G_CONST: the value; G_ROT: the value of word index 0; G_SEQ: xorshift state */
 	uint32_t seed; /* G_HASH */
 	uint32_t inv;  /* 0 or ~0: xor into every value */
 };
+
+/*
+ * The words are checked a cache line (16 words) at a time: the differences are or-ed together
+ * without a branch, and only a line that differs is looked at word by word.  Under an emulator
+ * that translates code in blocks ending at each branch (QEMU's TCG) that makes the loops several
+ * times faster; on hardware the memory sees the same line reads and writes.
+ */
+#define LINE 16u
+
+/*
+ * What word i of a line depends on, computed once per line (the line at word index i of the page
+ * whose first word has index w): for G_ROT the line's first value (one rotate by a variable count
+ * per line, which emulators translate expensively), for G_HASH the first word's index.
+ */
+static inline __attribute__((always_inline)) uint32_t line_base(enum gen g, const struct genstate *s, uint32_t w,
+							       uint32_t i)
+{
+	return g == G_ROT ? rotl(s->v, w + i) : w + i;
+}
+
+/* Word j (a constant in the unrolled loops) of the line at word i with base lb; a: page address. */
+static inline __attribute__((always_inline)) uint32_t gen_at(enum gen g, const struct genstate *s, uint32_t lb,
+							    uint32_t a, uint32_t i, uint32_t j)
+{
+	switch (g) {
+	case G_CONST:
+		return s->v ^ s->inv;
+	case G_ROT:
+		return rotl(lb, j) ^ s->inv;
+	case G_HASH:
+		return hash_word(lb + j, s->seed) ^ s->inv;
+	default: /* G_ADDR */
+		return (a + 4u * (i + j)) ^ s->inv;
+	}
+}
 
 /* Write every word of the page at phys with generator g. */
 static inline __attribute__((always_inline)) void fill_words(uint32_t *p, uint64_t phys, enum gen g,
 							    struct genstate *s)
 {
-	uint32_t w = (uint32_t)(phys >> 2), v = s->v, inv = s->inv;
+	uint32_t w = (uint32_t)(phys >> 2), a = own_address(phys), v = s->v;
 
-	switch (g) {
-	case G_CONST:
-		for (uint32_t i = 0; i < WORDS; i++)
-			p[i] = v ^ inv;
-		break;
-	case G_ROT:
-		v = rotl(v, w);
-		for (uint32_t i = 0; i < WORDS; i++, v = rotl(v, 1))
-			p[i] = v ^ inv;
-		break;
-	case G_HASH:
-		for (uint32_t i = 0; i < WORDS; i++)
-			p[i] = hash_word(w + i, s->seed) ^ inv;
-		break;
-	case G_ADDR: {
-		uint32_t a = own_address(phys);
-
-		for (uint32_t i = 0; i < WORDS; i++, a += 4)
-			p[i] = a ^ inv;
-		break;
-	}
-	case G_SEQ:
-		for (uint32_t i = 0; i < WORDS; i++)
-			p[i] = memtest_xorshift32(&v) ^ inv;
+	if (g == G_SEQ) {
+		for (uint32_t i = 0; i < WORDS; i += LINE) {
+#pragma GCC unroll 16
+			for (uint32_t j = 0; j < LINE; j++)
+				p[i + j] = memtest_xorshift32(&v) ^ s->inv;
+		}
 		s->v = v;
-		break;
+		return;
+	}
+	for (uint32_t i = 0; i < WORDS; i += LINE) {
+		uint32_t lb = line_base(g, s, w, i);
+
+#pragma GCC unroll 16
+		for (uint32_t j = 0; j < LINE; j++)
+			p[i + j] = gen_at(g, s, lb, a, i, j);
+	}
+}
+
+/* Report the words of the line at word i that differ from generator g (the slow path). */
+static __attribute__((noinline)) void bad_line(struct run *r, const uint32_t *p, uint64_t phys, enum gen g,
+					       const struct genstate *s, uint32_t seq, uint32_t i)
+{
+	uint32_t a = own_address(phys), lb = line_base(g, s, (uint32_t)(phys >> 2), i);
+
+	for (uint32_t j = 0; j < LINE; j++) {
+		uint32_t want = g == G_SEQ ? memtest_xorshift32(&seq) ^ s->inv : gen_at(g, s, lb, a, i, j);
+
+		if (p[i + j] != want)
+			bad(r, phys + 4u * (i + j), want, p[i + j]);
 	}
 }
 
@@ -264,48 +302,29 @@ static inline __attribute__((always_inline)) void fill_words(uint32_t *p, uint64
 static inline __attribute__((always_inline)) void check_words(struct run *r, const uint32_t *p, uint64_t phys,
 							     enum gen g, struct genstate *s)
 {
-	uint32_t w = (uint32_t)(phys >> 2), v = s->v, inv = s->inv, want;
+	uint32_t w = (uint32_t)(phys >> 2), a = own_address(phys), v = s->v;
 
-	switch (g) {
-	case G_CONST:
-		want = v ^ inv;
-		for (uint32_t i = 0; i < WORDS; i++)
-			if (__builtin_expect(p[i] != want, 0))
-				bad(r, phys + 4u * i, want, p[i]);
-		break;
-	case G_ROT:
-		v = rotl(v, w);
-		for (uint32_t i = 0; i < WORDS; i++, v = rotl(v, 1))
-			if (__builtin_expect(p[i] != (v ^ inv), 0))
-				bad(r, phys + 4u * i, v ^ inv, p[i]);
-		break;
-	case G_HASH:
-		for (uint32_t i = 0; i < WORDS; i++) {
-			want = hash_word(w + i, s->seed) ^ inv;
-			if (__builtin_expect(p[i] != want, 0))
-				bad(r, phys + 4u * i, want, p[i]);
-		}
-		break;
-	case G_ADDR: {
-		uint32_t a = own_address(phys);
+	for (uint32_t i = 0; i < WORDS; i += LINE) {
+		uint32_t acc = 0, v0 = v;
 
-		for (uint32_t i = 0; i < WORDS; i++, a += 4)
-			if (__builtin_expect(p[i] != (a ^ inv), 0))
-				bad(r, phys + 4u * i, a ^ inv, p[i]);
-		break;
-	}
-	case G_SEQ:
-		for (uint32_t i = 0; i < WORDS; i++) {
-			want = memtest_xorshift32(&v) ^ inv;
-			if (__builtin_expect(p[i] != want, 0))
-				bad(r, phys + 4u * i, want, p[i]);
+		if (g == G_SEQ) {
+#pragma GCC unroll 16
+			for (uint32_t j = 0; j < LINE; j++)
+				acc |= p[i + j] ^ memtest_xorshift32(&v) ^ s->inv;
+		} else {
+			uint32_t lb = line_base(g, s, w, i);
+
+#pragma GCC unroll 16
+			for (uint32_t j = 0; j < LINE; j++)
+				acc |= p[i + j] ^ gen_at(g, s, lb, a, i, j);
 		}
-		s->v = v;
-		break;
+		if (__builtin_expect(acc != 0, 0))
+			bad_line(r, p, phys, g, s, v0, i);
 	}
+	s->v = v;
 }
 
-/* Write generator g over every range, then read it all back. */
+/* Write g over every range, then read it all back. */
 static void write_then_check(struct run *r, enum gen g, struct genstate s0)
 {
 	struct genstate s = s0;
@@ -333,11 +352,44 @@ static void write_then_check(struct run *r, enum gen g, struct genstate s0)
 }
 
 /*
+ * One moving-inversions step over the page at phys: check each line for generator g (s, its
+ * complement when s->inv), then write the complement; upwards, or downwards (lines and words from
+ * the top).
+ */
+static inline __attribute__((always_inline)) void mi_step(struct run *r, uint32_t *p, uint64_t phys, enum gen g,
+							 const struct genstate *s, bool down)
+{
+	uint32_t w = (uint32_t)(phys >> 2), a = own_address(phys);
+
+	for (uint32_t n = 0; n < WORDS; n += LINE) {
+		uint32_t i = down ? WORDS - LINE - n : n, acc = 0, lb = line_base(g, s, w, i);
+
+#pragma GCC unroll 16
+		for (uint32_t k = 0; k < LINE; k++) {
+			uint32_t j = down ? LINE - 1 - k : k;
+
+			acc |= p[i + j] ^ gen_at(g, s, lb, a, i, j);
+		}
+		if (__builtin_expect(acc != 0, 0))
+			bad_line(r, p, phys, g, s, 0, i);
+#pragma GCC unroll 16
+		for (uint32_t k = 0; k < LINE; k++) {
+			uint32_t j = down ? LINE - 1 - k : k;
+
+			p[i + j] = ~gen_at(g, s, lb, a, i, j);
+		}
+	}
+}
+
+/*
  * Moving inversions with generator g: fill with the pattern; upwards, check each word and write
  * its complement; downwards, check the complement and write the pattern back.
  */
 static void moving_inversions(struct run *r, enum gen g, struct genstate s)
 {
+	struct genstate c = s;
+
+	c.inv = ~s.inv;
 	FOR_EACH_PAGE(r, phys) {
 		uint32_t *p;
 
@@ -348,71 +400,23 @@ static void moving_inversions(struct run *r, enum gen g, struct genstate s)
 		unmap(r, p, phys, false, true);
 	}
 	FOR_EACH_PAGE(r, phys) {
-		uint32_t *p, w = (uint32_t)(phys >> 2), v = s.v, want;
+		uint32_t *p;
 
 		if (!visit_begins(r))
 			return;
 		p = map(r, phys);
 		inject(r, p, phys);
-		switch (g) {
-		case G_CONST:
-			for (uint32_t i = 0; i < WORDS; i++) {
-				if (__builtin_expect(p[i] != v, 0))
-					bad(r, phys + 4u * i, v, p[i]);
-				p[i] = ~v;
-			}
-			break;
-		case G_ROT:
-			v = rotl(v, w);
-			for (uint32_t i = 0; i < WORDS; i++, v = rotl(v, 1)) {
-				if (__builtin_expect(p[i] != v, 0))
-					bad(r, phys + 4u * i, v, p[i]);
-				p[i] = ~v;
-			}
-			break;
-		default:
-			for (uint32_t i = 0; i < WORDS; i++) {
-				want = hash_word(w + i, s.seed);
-				if (__builtin_expect(p[i] != want, 0))
-					bad(r, phys + 4u * i, want, p[i]);
-				p[i] = ~want;
-			}
-			break;
-		}
+		mi_step(r, p, phys, g, &s, false);
 		unmap(r, p, phys, true, true);
 	}
 	FOR_EACH_PAGE_DOWN(r, phys) {
-		uint32_t *p, w = (uint32_t)(phys >> 2), v = s.v, want;
+		uint32_t *p;
 
 		if (!visit_begins(r))
 			return;
 		p = map(r, phys);
 		inject(r, p, phys);
-		switch (g) {
-		case G_CONST:
-			for (uint32_t i = WORDS; i-- > 0;) {
-				if (__builtin_expect(p[i] != ~v, 0))
-					bad(r, phys + 4u * i, ~v, p[i]);
-				p[i] = v;
-			}
-			break;
-		case G_ROT:
-			v = rotl(v, w + WORDS - 1);
-			for (uint32_t i = WORDS; i-- > 0; v = rotl(v, 31)) {
-				if (__builtin_expect(p[i] != ~v, 0))
-					bad(r, phys + 4u * i, ~v, p[i]);
-				p[i] = v;
-			}
-			break;
-		default:
-			for (uint32_t i = WORDS; i-- > 0;) {
-				want = hash_word(w + i, s.seed);
-				if (__builtin_expect(p[i] != ~want, 0))
-					bad(r, phys + 4u * i, ~want, p[i]);
-				p[i] = want;
-			}
-			break;
-		}
+		mi_step(r, p, phys, g, &c, true);
 		unmap(r, p, phys, true, true);
 	}
 }
@@ -608,12 +612,18 @@ static void random_sequence(struct run *r)
 			return;
 		p = map(r, phys);
 		inject(r, p, phys);
-		for (uint32_t i = 0; i < WORDS; i++) {
-			uint32_t want = memtest_xorshift32(&v);
+		for (uint32_t i = 0; i < WORDS; i += LINE) {
+			uint32_t v0 = v, acc = 0;
 
-			if (__builtin_expect(p[i] != want, 0))
-				bad(r, phys + 4u * i, want, p[i]);
-			p[i] = ~want;
+#pragma GCC unroll 16
+			for (uint32_t j = 0; j < LINE; j++)
+				acc |= p[i + j] ^ memtest_xorshift32(&v);
+			if (__builtin_expect(acc != 0, 0))
+				bad_line(r, p, phys, G_SEQ, &s, v0, i);
+			v = v0;
+#pragma GCC unroll 16
+			for (uint32_t j = 0; j < LINE; j++)
+				p[i + j] = ~memtest_xorshift32(&v);
 		}
 		s.v = v;
 		unmap(r, p, phys, true, true);
@@ -641,6 +651,25 @@ static inline uint32_t first_mod20(uint64_t phys, uint32_t off)
 }
 
 /*
+ * Write v to every word of the page but those at first, first + 20, ... (first < 20): straight
+ * runs of 19 stores between two of them, so the loop branches once per 20 words.
+ */
+static void fill_others(uint32_t *p, uint32_t first, uint32_t v)
+{
+	uint32_t o = first;
+
+	for (uint32_t i = 0; i < first; i++)
+		p[i] = v;
+	for (; o + 20u <= WORDS; o += 20u) {
+#pragma GCC unroll 19
+		for (uint32_t j = 1; j < 20u; j++)
+			p[o + j] = v;
+	}
+	for (uint32_t i = o + 1; i < WORDS; i++)
+		p[i] = v;
+}
+
+/*
  * Modulo 20: for the pattern and then its complement, for each offset 0-19: the words whose
  * index (physical address / 4) is that offset modulo 20 get the pattern, then every other word
  * gets the complement, then the offset's words are checked.
@@ -662,18 +691,12 @@ static void modulo20(struct run *r)
 				unmap(r, p, phys, false, true);
 			}
 			FOR_EACH_PAGE(r, phys) {
-				uint32_t *p, j;
+				uint32_t *p;
 
 				if (!visit_begins(r))
 					return;
 				p = map(r, phys);
-				j = (uint32_t)((phys >> 2) % 20u);
-				for (uint32_t i = 0; i < WORDS; i++) {
-					if (j != off)
-						p[i] = ~pat;
-					if (++j == 20)
-						j = 0;
-				}
+				fill_others(p, first_mod20(phys, off), ~pat);
 				unmap(r, p, phys, false, true);
 			}
 			FOR_EACH_PAGE(r, phys) {
