@@ -11,7 +11,7 @@ in one run for the MB/s comparison.  Times are turned into seconds per GiB
 (each tool's own count of the memory it tested) and printed as a Markdown
 table for tests/BENCHMARKS.md.
 
-usage: memtest_vs_memtest86.py IMAGE [--mt86-limit S] [--fade S] [--smp-tests TESTS]
+usage: memtest_vs_memtest86.py IMAGE [--mt86-limit S] [--fade S] [--smp-tests TESTS] [--window 'START END']
        memtest_vs_memtest86.py IMAGE --cmd "memtest list" [--smp N]   (run commands, print output)
 """
 import argparse
@@ -54,7 +54,7 @@ def highmem_session(image, cmds, smp=1, timeout=7200):
     return out
 
 
-SCREEN_RE = re.compile(r"#(\d+)\s+\[([^\]]*)\]|Pass:\s+(\d+)|Testing: \S+ - \S+ \[(\d+)MB of")
+SCREEN_RE = re.compile(r"#(\d+)\s+\[([^\]]*)\]|Pass:\s+(\d+)|ing: \S+ - \S+ \[(\d+)MB of")
 
 
 def memtest86_session(limit):
@@ -113,6 +113,8 @@ def main():
     ap.add_argument("--fade", type=int, default=0, help="highmem's bit fade wait (s)")
     ap.add_argument("--smp-tests", default="mi,mi8,randseq", help="tests of the -smp 1 vs 2 run")
     ap.add_argument("--skip-mt86", action="store_true")
+    ap.add_argument("--window", default="", help="START END for highmem's runs (e.g. '16M 80M'); "
+                    "times are scaled to 1 GiB from the MiB it reports")
     ap.add_argument("--mt86-only", action="store_true", help="only watch memtest86+ and print its times")
     a = ap.parse_args()
 
@@ -128,12 +130,12 @@ def main():
         return 0
 
     mt_times, mt_mib, titles = ({}, {}, {}) if a.skip_mt86 else memtest86_session(a.mt86_limit)
-    (_, text, wall), = highmem_session(a.image, [f"memtest -t all --fade={a.fade}"])
+    (_, text, wall), = highmem_session(a.image, [f"memtest -t all --fade={a.fade} --no-low {a.window}"])
     print(text, file=sys.stderr)
     hm_times, hm_mib = highmem_times(text)
 
-    print(f"memtest86+ 6.10 watched for {a.mt86_limit:.0f} s; highmem `memtest -t all --fade={a.fade}` "
-          f"over {hm_mib} MiB ({wall:.0f} s wall)\n")
+    print(f"memtest86+ 6.10 watched for {a.mt86_limit:.0f} s; highmem `memtest -t all --fade={a.fade} --no-low "
+          f"{a.window}` over {hm_mib} MiB ({wall:.0f} s wall)\n")
     passes = sorted({p for p, _ in mt_times})
     hdr = "| test | " + " | ".join(f"memtest86+ pass {p} s/GiB" for p in passes) + " | highmem s/GiB | ratio |"
     print(hdr)
@@ -164,7 +166,7 @@ def main():
 
     out = []
     for smp in (1, 2):
-        (_, text, wall), = highmem_session(a.image, [f"memtest -t {a.smp_tests}"], smp)
+        (_, text, wall), = highmem_session(a.image, [f"memtest -t {a.smp_tests} --no-low {a.window}"], smp)
         m = TPUT_RE.search(text)
         cpu_lines = re.findall(r"^memtest: cpu \d+: .*$", text, re.MULTILINE)
         out.append((smp, int(m.group(1)) if m else None, cpu_lines))
