@@ -9,7 +9,7 @@ qemu-system-x86
 python3 python3-pytest python3-pexpect python3-serial python3-yaml
 grub-pc-bin grub-common xorriso mtools grub-efi-ia32-bin grub-efi-amd64-bin dosfstools
 ipxe-qemu ovmf ovmf-ia32 ser2net python3-labgrid
-gdb openocd librsvg2-bin
+gdb openocd librsvg2-bin memtest86+
 clang libclang-rt-14-dev"
 
 missing=""

@@ -3,8 +3,20 @@
  * engine in memtest.c.  The memory under test is taken from the buddy
  * allocator (every free block of every zone), so whatever the firmware uses
  * (the image, page tables, mem_map, the heap, slabs, vmalloc pages) is
- * never touched, and given back at the end.  Pages are reached one at a
- * time through kmap_atomic slot KM_MEMTEST.
+ * never touched, and given back at the end.  The low pages the memory
+ * manager keeps out of the allocator only because the BIOS owned them at
+ * boot (page 0 with the real-mode vector table and the BIOS data area, and
+ * whole pages of RAM from 0x9f000 up to 1 MiB, below the EBDA) are lent:
+ * saved to the heap, tested and put back.  Nothing else is borrowed: the
+ * other reserved low pages hold boot allocations (page tables, mem_map,
+ * the boot allocator's bitmap, an SMP trampoline), loader data or the image
+ * at 1 MiB, all in use while the firmware runs.
+ *
+ * The memory is split into one share per online CPU and each pattern runs
+ * on every CPU at once (on_each_cpu), each CPU reaching its pages one at a
+ * time through its own kmap_atomic slot KM_MEMTEST; the patterns that work
+ * across all the memory at once (memtest_pattern_serial) run on this CPU
+ * over everything.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +25,7 @@
 #include <firmware.h>
 #include <json.h>
 #include <hal/cpu.h>
+#include <hal/smp.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
 #include <memtest.h>
@@ -22,29 +35,64 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/spinlock.h>
+#include <multiboot.h>
 #include <shell.h>
+#include <smp.h>
 
 #define MAX_SHOWN 20         /* bad words printed; the rest are counted */
 #define INJECT_MASK 0x00000010u
 #define MAX_PASSES 1000u
+#define MAX_FADE 86400u      /* bit fade's wait, at most a day */
+#define DEFAULT_FADE 300u    /* seconds */
+#define LOW_LIMIT 0x100000ull /* lent pages are looked for below 1 MiB */
+#define BIOS_LOW 0x9f000ull   /* the top of conventional memory the BIOS may use (EBDA below 640 KiB) */
 #define PAGE_MASK64 (~(uint64_t)(PAGE_SIZE - 1))
 
 struct block {
 	pfn_t pfn;
 	unsigned order;
+	uint32_t *saved; /* a lent low page: its contents while it is under test; NULL: from the buddy */
+};
+
+struct session;
+
+/* One CPU's share of the memory and what it did with it. */
+struct cpu_work {
+	struct session *s;
+	unsigned cpu;
+	struct memtest_range *ranges;
+	size_t nr;
+	uint64_t pages;
+	struct memtest_config cfg;
+	struct memtest_ops ops;
+	struct memtest_result res;
+	uint64_t us;     /* time spent running patterns */
+	uint64_t visits; /* progress base: visits of the earlier patterns of this pass (caller only) */
 };
 
 struct session {
 	unsigned pass, passes;
+	unsigned caller;       /* the CPU that runs the command (prints progress, polls Ctrl-C) */
+	unsigned pattern;      /* the pattern running */
+	uint64_t pages;        /* under test, on all CPUs */
+	uint64_t pass_visits;  /* the caller's page visits in one pass */
+	unsigned next_tenth;
 	uint64_t shown;
 	uint64_t t0;
-	FILE *out; /* the human report: stdout, or a sink that drops it under -j */
 	struct {
 		uint64_t phys;
 		uint32_t expected, actual;
 		const char *pattern;
 	} bad[MAX_SHOWN]; /* the first bad words, for -j */
+	volatile bool stop;
+	spinlock_t print_lock;
+	struct memtest_config all; /* every range, for the serial patterns */
+	struct cpu_work work[NR_CPUS];
 };
+
+/* Where the human report goes: stdout, or under -j a sink that drops it (set per command). */
+static FILE *report;
 
 static uint64_t now_us(void)
 {
@@ -66,35 +114,63 @@ static void mt_unmap(void *ctx, uint32_t *p, uint64_t phys)
 	kunmap_atomic((vaddr_t)(uintptr_t)p, KM_MEMTEST);
 }
 
+/* The caller's CPU polls the console for Ctrl-C; every CPU sees the stop it sets. */
 static bool mt_stop(void *ctx)
 {
-	(void)ctx;
-	return shell_interrupted();
+	struct cpu_work *w = ctx;
+
+	if (w->cpu == w->s->caller && !w->s->stop && shell_interrupted())
+		w->s->stop = true;
+	return w->s->stop;
 }
 
-static void mt_progress(void *ctx, unsigned percent, const char *pattern)
+static void mt_progress(void *ctx, uint64_t visits, const char *pattern)
 {
-	struct session *s = ctx;
-	uint64_t us = now_us() - s->t0;
+	struct cpu_work *w = ctx;
+	struct session *s = w->s;
+	uint64_t us;
 
-	fprintf(s->out, "memtest: pass %u/%u %3u%% (%s), %llu.%llu s\n", s->pass, s->passes, percent, pattern,
-		(unsigned long long)(us / 1000000), (unsigned long long)(us / 100000 % 10));
+	if (w->cpu != s->caller || !s->pass_visits)
+		return;
+	visits += w->visits;
+	if (s->next_tenth >= 10 || visits * 10 < s->pass_visits * s->next_tenth)
+		return;
+	while (s->next_tenth < 10 && visits * 10 >= s->pass_visits * s->next_tenth)
+		s->next_tenth++;
+	us = now_us() - s->t0;
+	fprintf(report, "memtest: pass %u/%u %3u%% (%s), %llu.%llu s\n", s->pass, s->passes, (s->next_tenth - 1) * 10,
+	       pattern, (unsigned long long)(us / 1000000), (unsigned long long)(us / 100000 % 10));
 }
 
 static void mt_bad(void *ctx, uint64_t phys, uint32_t expected, uint32_t actual, const char *pattern)
 {
-	struct session *s = ctx;
+	struct cpu_work *w = ctx;
+	struct session *s = w->s;
+	unsigned long flags = spin_lock_irqsave(&s->print_lock);
 
 	if (s->shown < MAX_SHOWN) {
 		s->bad[s->shown].phys = phys;
 		s->bad[s->shown].expected = expected;
 		s->bad[s->shown].actual = actual;
 		s->bad[s->shown].pattern = pattern;
-		fprintf(s->out, "memtest: bad word at phys 0x%08llx: expected %08lx, read %08lx (bits %08lx differ) [%s]\n",
-			(unsigned long long)phys, (unsigned long)expected, (unsigned long)actual,
-			(unsigned long)(expected ^ actual), pattern);
 	}
-	s->shown++;
+	if (s->shown++ < MAX_SHOWN)
+		fprintf(report, "memtest: bad word at phys 0x%08llx: expected %08lx, read %08lx (bits %08lx differ) [%s]\n",
+		       (unsigned long long)phys, (unsigned long)expected, (unsigned long)actual,
+		       (unsigned long)(expected ^ actual), pattern);
+	spin_unlock_irqrestore(&s->print_lock, flags);
+}
+
+static bool mt_sleep(void *ctx, unsigned seconds)
+{
+	uint64_t end = now_us() + (uint64_t)seconds * 1000000u;
+
+	while (now_us() < end) {
+		if (mt_stop(ctx))
+			return false;
+		hal_cpu_relax();
+	}
+	return true;
 }
 
 /* Bytes of usable RAM (e820) in [start, end) that the memory manager manages (below max_pfn). */
@@ -146,6 +222,7 @@ static size_t take_free_blocks(struct block *blocks, size_t max)
 				if (!page)
 					break;
 				blocks[n].pfn = page_to_pfn(page);
+				blocks[n].saved = NULL;
 				blocks[n++].order = (unsigned)k;
 			}
 	}
@@ -160,6 +237,75 @@ static size_t count_free_blocks(void)
 		for (int k = 0; k < MAX_ORDER; k++)
 			n += contig_page_data.node_zones[z].free_area[k].nr_free;
 	return n;
+}
+
+/* True when the page at phys is wholly usable RAM in the e820 map and holds no loader data. */
+static bool lendable(uint64_t phys)
+{
+	bool ram = false;
+
+	for (unsigned i = 0; i < boot_params.e820.nr_entries; i++) {
+		const struct e820_entry *e = &boot_params.e820.entries[i];
+
+		if (e->addr < phys + PAGE_SIZE && e820_entry_end(e) > phys) {
+			if (e->type != E820_RAM)
+				return false;
+			if (e->addr <= phys && e820_entry_end(e) >= phys + PAGE_SIZE)
+				ram = true;
+		}
+	}
+	for (unsigned i = 0; i < boot_params.nr_reserved; i++)
+		if (boot_params.reserved[i].start < phys + PAGE_SIZE && boot_params.reserved[i].end > phys)
+			return false;
+	return ram;
+}
+
+/*
+ * Lend the low pages in [start, end) that the firmware reserved for the BIOS and does not use
+ * while it runs (page 0, and whole RAM pages from BIOS_LOW to 1 MiB) and that hold no loader data.
+ * Each is saved to the heap and appended to blocks[] (room for max); returns how many were added.
+ */
+static size_t lend_low_pages(struct block *blocks, size_t max, uint64_t start, uint64_t end)
+{
+	size_t n = 0;
+
+	for (uint64_t phys = start; phys < end && phys < LOW_LIMIT && n < max; phys += PAGE_SIZE) {
+		pfn_t pfn = (pfn_t)(phys >> PAGE_SHIFT);
+		uint32_t *save;
+		void *p;
+
+		if ((phys != 0 && phys < BIOS_LOW) || pfn >= max_pfn || !PageReserved(pfn_to_page(pfn)) ||
+		    !lendable(phys))
+			continue;
+		save = malloc(PAGE_SIZE);
+		if (!save)
+			break;
+		p = (void *)(uintptr_t)kmap_atomic(pfn_to_page(pfn), KM_MEMTEST);
+		memcpy(save, p, PAGE_SIZE);
+		kunmap_atomic((vaddr_t)(uintptr_t)p, KM_MEMTEST);
+		blocks[n].pfn = pfn;
+		blocks[n].order = 0;
+		blocks[n++].saved = save;
+	}
+	return n;
+}
+
+/* Give every block back: lent pages get their contents again, buddy blocks go to the allocator. */
+static void give_back(struct block *blocks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct page *page = pfn_to_page(blocks[i].pfn);
+
+		if (blocks[i].saved) {
+			void *p = (void *)(uintptr_t)kmap_atomic(page, KM_MEMTEST);
+
+			memcpy(p, blocks[i].saved, PAGE_SIZE);
+			kunmap_atomic((vaddr_t)(uintptr_t)p, KM_MEMTEST);
+			free(blocks[i].saved);
+		} else {
+			__free_pages(page, blocks[i].order);
+		}
+	}
 }
 
 /* The parts of the blocks (sorted) inside [start, end), merged into ranges; returns how many. */
@@ -188,8 +334,11 @@ struct memtest_args {
 	uint64_t start, end;
 	unsigned passes;
 	uint32_t seed;
+	uint32_t mask;
+	unsigned fade;
 	uint64_t inject;
 	bool has_inject;
+	bool no_low;
 	bool json;
 };
 
@@ -203,7 +352,10 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 	a->end = UINT64_MAX;
 	a->passes = 1;
 	a->seed = 0;
+	a->mask = MEMTEST_DEFAULT;
+	a->fade = DEFAULT_FADE;
 	a->has_inject = false;
+	a->no_low = false;
 	a->json = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-j")) {
@@ -215,6 +367,18 @@ static int parse_args(const struct shell_call *call, int argc, char **argv, stru
 		} else if (!strncmp(argv[i], "--seed=", 7)) {
 			if (!parse_u32(argv[i] + 7, &a->seed))
 				return shell_usage_error(call, "--seed= needs a 32-bit number");
+		} else if (!strncmp(argv[i], "--fade=", 7)) {
+			if (!parse_size(argv[i] + 7, &v) || v > MAX_FADE)
+				return shell_usage_error(call, "--fade= needs seconds from 0 to 86400");
+			a->fade = (unsigned)v;
+		} else if (!strcmp(argv[i], "--no-low")) {
+			a->no_low = true;
+		} else if (!strcmp(argv[i], "-t") || !strncmp(argv[i], "--tests=", 8)) {
+			const char *sel = argv[i][1] == 't' ? (i + 1 < argc ? argv[++i] : NULL) : argv[i] + 8;
+
+			if (!sel || !memtest_parse_selection(sel, &a->mask) || !a->mask)
+				return shell_usage_error(call, "-t needs test numbers or names, comma separated "
+							       "(`memtest list` shows them)");
 		} else if (argv[i][0] == '-') {
 			return shell_usage_error(call, "unknown option");
 		} else if (npos == 3) {
@@ -254,29 +418,152 @@ static const char *amount(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
+static void print_list(void)
+{
+	fprintf(report, "memtest: tests (numbers as memtest86+ 6.10's; * = run when -t is not given)\n");
+	for (unsigned i = 0; i < MEMTEST_NR_PATTERNS; i++)
+		fprintf(report, "  %2u %-10s %c %s%s\n", i, memtest_pattern_name(i), MEMTEST_DEFAULT & (1u << i) ? '*' : ' ',
+		       memtest_pattern_title(i), memtest_pattern_serial(i) ? " (one CPU over all the memory)" : "");
+}
+
+/* "0,3-5,mi32" style list of the selected tests, into buf. */
+static const char *selection(char *buf, size_t len, uint32_t mask)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < MEMTEST_NR_PATTERNS && at < len; i++)
+		if (mask & (1u << i))
+			at += (size_t)snprintf(buf + at, len - at, "%s%u", at ? "," : "", i);
+	return buf;
+}
+
 static void print_summary(const struct session *s, const struct memtest_result *res, uint64_t pages, uint64_t us,
-			  unsigned passes_done)
+			  unsigned passes_done, unsigned cpus)
 {
 	uint64_t bytes = res->bytes_read + res->bytes_written;
 	uint64_t ms = us / 1000 ? us / 1000 : 1;
-
 	char size[32];
 
-	fprintf(s->out, "memtest: %s: %s, %u pass%s, %llu error%s, %llu.%03llu s\n",
+	fprintf(report, "memtest: %s: %s, %u pass%s, %llu error%s, %llu.%03llu s\n",
 	       res->stopped ? "INTERRUPTED" : res->errors ? "FAILED" : "PASSED",
 	       amount(size, sizeof(size), pages * PAGE_SIZE), passes_done, passes_done == 1 ? "" : "es",
 	       (unsigned long long)res->errors, res->errors == 1 ? "" : "s", (unsigned long long)(ms / 1000),
 	       (unsigned long long)(ms % 1000));
 	if (s->shown > MAX_SHOWN)
-		fprintf(s->out, "memtest: %llu more bad words not shown\n", (unsigned long long)(s->shown - MAX_SHOWN));
-	fprintf(s->out, "memtest: throughput %llu MB/s (%llu MiB written, %llu MiB read; timed with %s)\n",
-	       (unsigned long long)(bytes / 1000 / ms), (unsigned long long)(res->bytes_written >> 20),
-	       (unsigned long long)(res->bytes_read >> 20), hal_tsc_hz ? "the TSC" : "PIT ticks");
+		fprintf(report, "memtest: %llu more bad words not shown\n", (unsigned long long)(s->shown - MAX_SHOWN));
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		const struct cpu_work *w = &s->work[c];
+		uint64_t b = w->res.bytes_read + w->res.bytes_written, wms = w->us / 1000 ? w->us / 1000 : 1;
+
+		if (!w->s)
+			continue;
+		fprintf(report, "memtest: cpu %u: %s share, %llu MiB moved in %llu.%03llu s, %llu MB/s\n", c,
+		       amount(size, sizeof(size), w->pages * PAGE_SIZE), (unsigned long long)(b >> 20),
+		       (unsigned long long)(wms / 1000), (unsigned long long)(wms % 1000),
+		       (unsigned long long)(b / 1000 / wms));
+	}
+	fprintf(report, "memtest: throughput %llu MB/s on %u CPU%s (%llu MiB written, %llu MiB read; timed with %s)\n",
+	       (unsigned long long)(bytes / 1000 / ms), cpus, cpus == 1 ? "" : "s",
+	       (unsigned long long)(res->bytes_written >> 20), (unsigned long long)(res->bytes_read >> 20),
+	       hal_tsc_hz ? "the TSC" : "PIT ticks");
+}
+
+/* on_each_cpu(): this CPU's share of the pattern the session is running. */
+static void run_share(void *arg, unsigned cpu)
+{
+	struct session *s = arg;
+	struct cpu_work *w = &s->work[cpu];
+	uint64_t t;
+
+	if (cpu >= NR_CPUS || !w->s || !w->nr)
+		return;
+	t = now_us();
+	memtest_pattern(s->pattern, &w->cfg, &w->ops, &w->res);
+	w->us += now_us() - t;
+}
+
+/* Run one pattern: on this CPU over everything when it is serial, else on every CPU's share. */
+static uint64_t run_one(struct session *s, unsigned i)
+{
+	struct cpu_work *me = &s->work[s->caller];
+	uint64_t before = 0, after = 0, t = now_us(), ms;
+
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		before += s->work[c].res.errors;
+	s->pattern = i;
+	if (i == 10)
+		fprintf(report, "memtest: %s: waits %u s after each fill\n", memtest_pattern_name(i), s->all.fade_seconds);
+	if (memtest_pattern_serial(i)) {
+		memtest_pattern(i, &s->all, &me->ops, &me->res);
+		me->us += now_us() - t;
+		me->visits += memtest_pattern_visits(i, s->pages);
+	} else {
+		on_each_cpu(run_share, s);
+		me->visits += memtest_pattern_visits(i, me->pages);
+	}
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		after += s->work[c].res.errors;
+		s->work[c].res.stopped |= s->stop;
+	}
+	ms = (now_us() - t) / 1000;
+	if (!s->stop)
+		fprintf(report, "memtest: test %u (%s) done in %llu.%03llu s, %llu error%s\n", i, memtest_pattern_name(i),
+		       (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+		       (unsigned long long)(after - before), after - before == 1 ? "" : "s");
+	return after - before;
+}
+
+/* Give every online CPU its share of the ranges; false when the heap has no room for the lists. */
+static bool split_work(struct session *s, const struct memtest_range *ranges, size_t nr)
+{
+	cpumask_t online = hal_cpu_online_mask();
+	unsigned parts = (unsigned)__builtin_popcount(online), part = 0;
+
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		struct cpu_work *w = &s->work[c];
+
+		if (!(online & (1u << c)))
+			continue;
+		w->s = s;
+		w->cpu = c;
+		w->ranges = malloc((nr + 1) * sizeof(*w->ranges));
+		if (!w->ranges)
+			return false;
+		w->nr = memtest_split(ranges, nr, parts, part++, w->ranges);
+		w->cfg = s->all;
+		w->cfg.ranges = w->ranges;
+		w->cfg.nr_ranges = w->nr;
+		w->ops = (struct memtest_ops){ w, mt_map, mt_unmap, mt_stop, mt_progress, mt_bad, mt_sleep };
+		for (size_t k = 0; k < w->nr; k++)
+			w->pages += w->ranges[k].pages;
+	}
+	return true;
+}
+
+static void print_ranges(const struct memtest_range *ranges, size_t nr)
+{
+	uint64_t low = (uint64_t)max_low_pfn << PAGE_SHIFT;
+
+	for (size_t i = 0; i < nr && i < 8; i++) {
+		uint64_t s0 = ranges[i].start, e0 = s0 + ranges[i].pages * PAGE_SIZE;
+
+		fprintf(report, "  [mem 0x%016llx-0x%016llx] %6llu KiB", (unsigned long long)s0, (unsigned long long)(e0 - 1),
+		       (unsigned long long)(ranges[i].pages * PAGE_SIZE >> 10));
+		if (s0 >= low)
+			fprintf(report, " (high memory)\n");
+		else if (e0 > low)
+			fprintf(report, " (high memory from 0x%llx)\n", (unsigned long long)low);
+		else
+			fprintf(report, "\n");
+	}
+	if (nr > 8)
+		fprintf(report, "  ... and %lu more ranges\n", (unsigned long)(nr - 8));
 }
 
 /* The summary of a run as one JSON object (memtest -j). */
 static void print_json(const struct session *s, const struct memtest_result *res, uint64_t pages, uint64_t us,
-		       unsigned passes_done, bool leaked)
+		       unsigned passes_done, unsigned cpus, bool leaked)
 {
 	struct json_writer w;
 
@@ -288,6 +575,7 @@ static void print_json(const struct session *s, const struct memtest_result *res
 	json_uint(&w, "us", us);
 	json_uint(&w, "bytes_written", res->bytes_written);
 	json_uint(&w, "bytes_read", res->bytes_read);
+	json_uint(&w, "cpus", cpus);
 	json_bool(&w, "leaked", leaked);
 	json_array(&w, "bad");
 	for (uint64_t i = 0; i < s->shown && i < MAX_SHOWN; i++) {
@@ -306,115 +594,153 @@ static void print_json(const struct session *s, const struct memtest_result *res
 static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 {
 	struct memtest_args a;
-	struct memtest_config cfg;
 	struct memtest_result res;
-	struct session s = { 0 };
-	struct memtest_ops ops = { &s, mt_map, mt_unmap, mt_stop, mt_progress, mt_bad };
+	struct session *s;
 	unsigned long free_before = nr_free_pages();
 	struct memtest_range *ranges;
 	struct block *blocks;
-	size_t max, n, nr;
+	size_t max, n, lent = 0, nr;
 	uint64_t pages = 0, us;
-	unsigned done = 0;
-	char size[32];
+	unsigned done = 0, cpus = num_online_cpus();
+	char size[32], sel[64];
+	int rc;
+
 	static char sink[256]; /* under -j the human report goes here and is dropped */
-	bool leaked;
+	bool leaked, ran = false;
 	int st;
 
+	report = stdout;
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		print_list();
+		return 0;
+	}
 	if ((st = parse_args(call, argc, argv, &a)))
 		return st;
-	s.out = a.json ? fmemopen(sink, sizeof(sink), "w") : stdout;
-	if (!s.out) {
-		printf("memtest: cannot open the sink for -j\n");
-		return SHELL_STATUS_FAIL;
-	}
-	max = count_free_blocks();
+	max = count_free_blocks() + LOW_LIMIT / PAGE_SIZE;
 	blocks = malloc(max * sizeof(*blocks) + 1);
 	ranges = malloc(max * sizeof(*ranges) + 1);
-	if (!blocks || !ranges) {
+	s = calloc(1, sizeof(*s));
+	if (!blocks || !ranges || !s) {
 		free(blocks);
 		free(ranges);
+		free(s);
 		printf("memtest: no heap for the list of %lu free blocks\n", (unsigned long)max);
 		return 1;
 	}
 	n = take_free_blocks(blocks, max);
+	if (!a.no_low)
+		lent = lend_low_pages(blocks + n, max - n, a.start, a.end);
+	n += lent;
 	qsort(blocks, n, sizeof(*blocks), by_pfn);
 	nr = build_ranges(blocks, n, a.start, a.end, ranges);
 	for (size_t i = 0; i < nr; i++)
 		pages += ranges[i].pages;
 
 	if (!pages) {
-		for (size_t i = 0; i < n; i++)
-			__free_pages(pfn_to_page(blocks[i].pfn), blocks[i].order);
+		give_back(blocks, n);
 		free(blocks);
 		free(ranges);
+		free(s);
 		printf("memtest: no free RAM in [0x%llx, 0x%llx): it is all in use by the firmware or not RAM\n",
 		       (unsigned long long)a.start, (unsigned long long)a.end);
 		return 1;
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.ranges = ranges;
-	cfg.nr_ranges = nr;
-	cfg.inject_phys = a.inject & ~3ull;
-	cfg.inject_mask = a.has_inject ? INJECT_MASK : 0;
-	fprintf(s.out, "memtest: %s of free RAM in %lu range%s (%llu KiB in use by the firmware skipped), %u pass%s of %u "
-	       "patterns; Ctrl-C stops\n",
+	if (a.json && !(report = fmemopen(sink, sizeof(sink), "w"))) {
+		report = stdout;
+		printf("memtest: cannot open the sink for -j\n");
+		rc = SHELL_STATUS_FAIL;
+		goto out;
+	}
+	s->print_lock = (spinlock_t)SPIN_LOCK_UNLOCKED("memtest print");
+	s->caller = hal_smp_processor_id();
+	s->all.ranges = ranges;
+	s->all.nr_ranges = nr;
+	s->pages = pages;
+	s->all.fade_seconds = a.fade;
+	s->all.inject_phys = a.inject & ~3ull;
+	s->all.inject_mask = a.has_inject ? INJECT_MASK : 0;
+	if (!split_work(s, ranges, nr)) {
+		printf("memtest: no heap for the CPUs' shares\n");
+		rc = 1;
+		goto out;
+	}
+	for (unsigned i = 0; i < MEMTEST_NR_PATTERNS; i++)
+		if (a.mask & (1u << i))
+			s->pass_visits += memtest_pattern_visits(i, memtest_pattern_serial(i) ? pages : s->work[s->caller].pages);
+	fprintf(report, "memtest: %s of free RAM in %lu range%s (%llu KiB in use by the firmware skipped), %u pass%s of "
+	       "tests %s on %u CPU%s; Ctrl-C stops\n",
 	       amount(size, sizeof(size), pages * PAGE_SIZE), (unsigned long)nr, nr == 1 ? "" : "s",
 	       (unsigned long long)((ram_in(a.start, a.end) - pages * PAGE_SIZE) >> 10), a.passes,
-	       a.passes == 1 ? "" : "es", MEMTEST_NR_PATTERNS);
-	for (size_t i = 0; i < nr && i < 8; i++) {
-		uint64_t s0 = ranges[i].start, e0 = s0 + ranges[i].pages * PAGE_SIZE, low = (uint64_t)max_low_pfn << PAGE_SHIFT;
-
-		fprintf(s.out, "  [mem 0x%016llx-0x%016llx] %6llu KiB", (unsigned long long)s0,
-			(unsigned long long)(e0 - 1), (unsigned long long)(ranges[i].pages * PAGE_SIZE >> 10));
-		if (s0 >= low)
-			fprintf(s.out, " (high memory)\n");
-		else if (e0 > low)
-			fprintf(s.out, " (high memory from 0x%llx)\n", (unsigned long long)low);
-		else
-			fprintf(s.out, "\n");
+	       a.passes == 1 ? "" : "es", selection(sel, sizeof(sel), a.mask), cpus, cpus == 1 ? "" : "s");
+	print_ranges(ranges, nr);
+	if (lent) {
+		fprintf(report, "memtest: %lu KiB of low memory lent by the firmware (saved, tested, put back):",
+		       (unsigned long)(lent * PAGE_SIZE >> 10));
+		for (size_t i = 0; i < n; i++)
+			if (blocks[i].saved)
+				fprintf(report, " 0x%05llx", (unsigned long long)blocks[i].pfn << PAGE_SHIFT);
+		fprintf(report, "\n");
 	}
-	if (nr > 8)
-		fprintf(s.out, "  ... and %lu more ranges\n", (unsigned long)(nr - 8));
 	if (a.has_inject)
-		fprintf(s.out, "memtest: test hook: every read back of phys 0x%08llx flips bits %08lx%s\n",
-		       (unsigned long long)cfg.inject_phys, (unsigned long)INJECT_MASK,
-		       build_ranges(blocks, n, cfg.inject_phys, cfg.inject_phys + 4, ranges + nr) ? ""
+		fprintf(report, "memtest: test hook: before each read of phys 0x%08llx bits %08lx are flipped%s\n",
+		       (unsigned long long)s->all.inject_phys, (unsigned long)INJECT_MASK,
+		       build_ranges(blocks, n, s->all.inject_phys, s->all.inject_phys + 4, ranges + nr) ? ""
 		       : " (that word is not under test: in use or outside the range)");
 
-	memset(&res, 0, sizeof(res));
-	s.passes = a.passes;
-	s.t0 = now_us();
-	for (s.pass = 1; s.pass <= a.passes && !res.stopped; s.pass++) {
-		uint64_t bad;
+	s->passes = a.passes;
+	s->t0 = now_us();
+	for (s->pass = 1; s->pass <= a.passes && !s->stop; s->pass++) {
+		uint64_t bad = 0;
 
-		cfg.seed = a.seed + s.pass;
-		bad = memtest_pass(&cfg, &ops, &res);
-		if (res.stopped)
+		s->all.seed = a.seed + s->pass;
+		for (unsigned c = 0; c < NR_CPUS; c++) {
+			s->work[c].cfg.seed = s->all.seed;
+			s->work[c].visits = 0;
+		}
+		s->next_tenth = 1;
+		for (unsigned i = 0; i < MEMTEST_NR_PATTERNS && !s->stop; i++)
+			if (a.mask & (1u << i))
+				bad += run_one(s, i);
+		if (s->stop)
 			break;
 		done++;
-		fprintf(s.out, "memtest: pass %u/%u done, %llu error%s\n", s.pass, a.passes, (unsigned long long)bad,
-			bad == 1 ? "" : "s");
+		fprintf(report, "memtest: pass %u/%u done, %llu error%s\n", s->pass, a.passes, (unsigned long long)bad,
+		       bad == 1 ? "" : "s");
 	}
-	us = now_us() - s.t0;
-	if (res.stopped)
-		fprintf(s.out, "^C\nmemtest: stopped by Ctrl-C\n");
-
-	for (size_t i = 0; i < n; i++)
-		__free_pages(pfn_to_page(blocks[i].pfn), blocks[i].order);
+	us = now_us() - s->t0;
+	if (s->stop)
+		fprintf(report, "^C\nmemtest: stopped by Ctrl-C\n");
+	memset(&res, 0, sizeof(res));
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		res.errors += s->work[c].res.errors;
+		res.bytes_read += s->work[c].res.bytes_read;
+		res.bytes_written += s->work[c].res.bytes_written;
+	}
+	res.stopped = s->stop;
+	print_summary(s, &res, pages, us, done, cpus);
+	rc = res.errors || res.stopped;
+	ran = true;
+out:
+	give_back(blocks, n);
 	free(blocks);
 	free(ranges);
-	print_summary(&s, &res, pages, us, done);
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		free(s->work[c].ranges);
 	leaked = nr_free_pages() != free_before;
 	if (leaked)
-		fprintf(s.out, "memtest: free pages %lu before, %lu after: some were not given back\n", free_before,
+		fprintf(report, "memtest: free pages %lu before, %lu after: some were not given back\n", free_before,
 			nr_free_pages());
-	if (a.json) {
-		fclose(s.out);
-		print_json(&s, &res, pages, us, done, leaked);
+	if (report != stdout) {
+		fclose(report);
+		report = stdout;
+		if (ran)
+			print_json(s, &res, pages, us, done, cpus, leaked);
 	}
-	return res.errors || res.stopped;
+	free(s);
+	return rc;
 }
-SHELL_CMD(memtest, "memtest", "[--seed=N] [--inject-at=PHYS] [-j] [START END] [PASSES]", 0, 6,
-	  "test the free physical RAM (high memory too; START, END and PHYS hex, 0x optional; END exclusive; "
-	  "Ctrl-C stops; -j: the summary as JSON)", cmd_memtest);
+SHELL_CMD(memtest, "memtest",
+	  "[list] [-t TESTS] [--fade=S] [--no-low] [--seed=N] [--inject-at=PHYS] [-j] [START END] [PASSES]", 0, 11,
+	  "test the free physical RAM (high memory and lendable low pages too; START, END and PHYS hex, 0x "
+	  "optional; END exclusive; Ctrl-C stops; -j: the summary as JSON)",
+	  cmd_memtest);

@@ -8,7 +8,9 @@
  * allocation failures they provoke (expected ones, injected or real) go to
  * a counting sink instead of the console, which would otherwise spend
  * minutes printing them; the summary says how many there were and shows
- * the last one, so the errors still reach the user.
+ * the last one, so the errors still reach the user.  One worker runs on
+ * every online CPU (on_each_cpu), all on the shared allocators, each with
+ * its own share of the operations; the summary sums their counts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include <mm/debug/mmcheck.h>
 #include <mm/debug/stress.h>
 #include <shell.h>
+#include <smp.h>
 #include <task.h>
 
 #define DEFAULT_OPS 100000ul
@@ -197,6 +200,8 @@ static int cmd_stress(const struct shell_call *call, int argc, char **argv)
 	memset(&sink, 0, sizeof(sink));
 	cfg.quiet = sink_file();
 	cfg.stop = stop_on_ctrl_c;
+	cfg.on_each_cpu = on_each_cpu;
+	printf("stress: one worker on each of %u CPU%s\n", num_online_cpus(), num_online_cpus() == 1 ? "" : "s");
 	if (cfg.proc_percent)
 		fprintf(out, "stress: seed %llu, %lu operations (%u%% process mix), checks every %lu (replay: stress "
 			"--procs=%u %llu %lu %lu); Ctrl-C stops\n",

@@ -27,7 +27,24 @@
 
 #include "stress_internal.h"
 
-struct stress_state stress_st;
+/* Every worker's state and result, in static tables (a run allocates nothing for itself). */
+static struct stress_state states[STRESS_MAX_WORKERS];
+static struct stress_result worker_res[STRESS_MAX_WORKERS];
+struct stress_state *stress_cur[NR_CPUS];
+
+_Static_assert(STRESS_MAX_WORKERS == NR_CPUS, "one stress worker per CPU");
+
+/* A run split between workers: what the round asks of them and what they share. */
+struct run_ctx {
+	const struct stress_config *cfg;
+	unsigned workers;             /* registered in the first round */
+	int rank[NR_CPUS];            /* worker number of each CPU that registered, -1 for none */
+	unsigned caller;              /* the CPU that started the run: it polls cfg->stop */
+	unsigned long chunk;          /* operations of this round, all workers together */
+	unsigned long done;           /* operations done before this round, all workers */
+	volatile bool stop;           /* cfg->stop said so, or a worker saw too many corruptions */
+	bool release;                 /* the last round: free everything held */
+};
 
 /* What is counted for the leak check. */
 struct snapshot {
@@ -210,18 +227,19 @@ static void settle(void)
 	vmalloc_purge_lazy();
 }
 
-static void run_checks(void)
+/* Run every checker (this CPU alone: the workers are between rounds) and count into res. */
+static void run_checks(const struct stress_config *cfg, struct stress_result *res, unsigned workers)
 {
-	unsigned long n = mmcheck_all(stress_st.cfg->out, stress_st.cfg->img);
+	unsigned long n = mmcheck_all(cfg->out, cfg->img);
 
-	for (unsigned i = 0; i < stress_st.npmms; i++)
-		n += validate_mm(stress_st.pmms[i].mm, stress_st.cfg->out ? stress_st.cfg->out : stdout);
-
-	stress_st.res->checks++;
-	stress_st.res->violations += n;
-	if (n && stress_st.cfg->out)
-		fprintf(stress_st.cfg->out, "stress: %lu invariant violations after op %lu (seed %llu)\n", n,
-			stress_st.res->ops_done, (unsigned long long)stress_st.cfg->seed);
+	for (unsigned w = 0; w < workers; w++)
+		for (unsigned i = 0; i < states[w].npmms; i++)
+			n += validate_mm(states[w].pmms[i].mm, cfg->out ? cfg->out : stdout);
+	res->checks++;
+	res->violations += n;
+	if (n && cfg->out)
+		fprintf(cfg->out, "stress: %lu invariant violations after op %lu (seed %llu)\n", n, res->ops_done,
+			(unsigned long long)cfg->seed);
 }
 
 void stress_failed_alloc(void)
@@ -298,6 +316,12 @@ static void print_summary(const struct stress_config *cfg, const struct stress_r
 		fprintf(out, "stress: process leaks: mm_struct %ld, vm_area_struct %ld, anon_vma %ld, filp %ld\n",
 			r->leak_mm_structs, r->leak_vmas, r->leak_anon_vmas, r->leak_files);
 	}
+	if (r->workers > 1) {
+		fprintf(out, "stress: %u workers, one per CPU, operations each:", r->workers);
+		for (unsigned w = 0; w < r->workers; w++)
+			fprintf(out, " %lu", r->worker_ops[w]);
+		fputc('\n', out);
+	}
 	if (r->stopped)
 		fprintf(out, "stress: stopped after %lu of %lu operations; everything it held was released\n",
 			r->ops_done, cfg->ops);
@@ -305,18 +329,123 @@ static void print_summary(const struct stress_config *cfg, const struct stress_r
 		r->ok ? "PASSED" : r->stopped ? "STOPPED" : "FAILED");
 }
 
+/* One operation of the mix, by this CPU's worker. */
+static void one_op(const struct stress_config *cfg)
+{
+	struct stress_result *res = stress_st.res;
+	enum stress_op op;
+
+	if (cfg->proc_percent && stress_rnd(100) < cfg->proc_percent) {
+		stress_run_proc_op();
+	} else {
+		op = stress_pick_op();
+		if (!stress_do_op(op)) {
+			op = stress_partner(op);
+			stress_do_op(op);
+		}
+		res->op_count[op]++;
+	}
+	if (stress_st.live_pages > res->max_live_pages)
+		res->max_live_pages = stress_st.live_pages;
+}
+
+/* First round: count the CPUs that run workers and number them in CPU order. */
+static void register_worker(void *arg, unsigned cpu)
+{
+	struct run_ctx *x = arg;
+
+	if (cpu < NR_CPUS)
+		__atomic_store_n(&x->rank[cpu], 0, __ATOMIC_SEQ_CST);
+}
+
+/* A round: this CPU's worker does its share of x->chunk operations (then releases all, last). */
+static void worker_round(void *arg, unsigned cpu)
+{
+	struct run_ctx *x = arg;
+	const struct stress_config *cfg = x->cfg;
+	unsigned w;
+	unsigned long share;
+
+	if (cpu >= NR_CPUS || x->rank[cpu] < 0)
+		return;
+	w = (unsigned)x->rank[cpu];
+	stress_cur[hal_smp_processor_id()] = &states[w];
+	share = x->chunk / x->workers + (w < x->chunk % x->workers);
+	for (unsigned long i = 0; i < share && !x->stop; i++) {
+		struct stress_result *r = stress_st.res;
+
+		one_op(cfg);
+		r->ops_done++;
+		if (r->corruptions > 100)
+			x->stop = true;
+		if (cfg->stop && hal_smp_processor_id() == x->caller && r->ops_done % STRESS_STOP_EVERY == 0 &&
+		    x->done + i + 1 < cfg->ops && cfg->stop(cfg->stop_ctx)) {
+			x->stop = true;
+			stress_st.res->stopped = true;
+		}
+	}
+	if (x->release)
+		release_everything();
+}
+
+/* Add worker result w into the run's result. */
+static void add_result(struct stress_result *res, const struct stress_result *w)
+{
+	res->ops_done += w->ops_done;
+	for (unsigned i = 0; i < STRESS_NR_OPS; i++)
+		res->op_count[i] += w->op_count[i];
+	for (unsigned i = 0; i < STRESS_PROC_NR_OPS; i++)
+		res->proc_op_count[i] += w->proc_op_count[i];
+	res->failures += w->failures;
+	res->corruptions += w->corruptions;
+	res->max_live_pages += w->max_live_pages;
+	res->cow_checks += w->cow_checks;
+	res->max_mms += w->max_mms;
+	res->max_rss += w->max_rss;
+	res->stopped |= w->stopped;
+}
+
+/* Sum of the operations the workers have done so far. */
+static unsigned long ops_so_far(unsigned workers)
+{
+	unsigned long n = 0;
+
+	for (unsigned w = 0; w < workers; w++)
+		n += worker_res[w].ops_done;
+	return n;
+}
+
 int stress_run(const struct stress_config *cfg, struct stress_result *res)
 {
 	struct fault_inject_state inject = fault_inject;
 	struct snapshot before, after;
 	FILE *saved = stdout;
-	unsigned long injected0, free_total = 0;
+	unsigned long injected0, free_total = 0, next_progress = cfg->progress_every;
+	static struct run_ctx x;
 
 	memset(res, 0, sizeof(*res));
-	memset(&stress_st, 0, sizeof(stress_st));
-	stress_st.cfg = cfg;
-	stress_st.res = res;
-	stress_st.rng = cfg->seed;
+	memset(&x, 0, sizeof(x));
+	memset(states, 0, sizeof(states));
+	memset(worker_res, 0, sizeof(worker_res));
+	x.cfg = cfg;
+	x.caller = hal_smp_processor_id();
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		x.rank[c] = -1;
+		stress_cur[c] = &states[0];
+	}
+	if (cfg->on_each_cpu)
+		cfg->on_each_cpu(register_worker, &x);
+	else
+		x.rank[x.caller] = 0;
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		if (x.rank[c] >= 0)
+			x.rank[c] = (int)x.workers++;
+	for (unsigned w = 0; w < x.workers; w++) {
+		states[w].cfg = cfg;
+		states[w].res = &worker_res[w];
+		states[w].rng = cfg->seed + w * 0x9e3779b97f4a7c15ull;
+	}
+	res->workers = x.workers;
 
 	/* Set-up and the baseline without failure injection: the run alone is under test. */
 	fault_inject_set(FAULT_INJECT_OFF, 0, 0);
@@ -325,56 +454,68 @@ int stress_run(const struct stress_config *cfg, struct stress_result *res)
 	take_snapshot(&before);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		free_total += before.free[z];
-	stress_st.budget = free_total / 4;
-	run_checks();
+	for (unsigned w = 0; w < x.workers; w++)
+		states[w].budget = free_total / 4 / x.workers;
+	run_checks(cfg, res, x.workers);
 	fault_inject = inject;
 	injected0 = fault_inject_count();
 
 	if (cfg->quiet)
 		stdout = cfg->quiet;
-	for (res->ops_done = 0; res->ops_done < cfg->ops; res->ops_done++) {
-		enum stress_op op;
-
-		if (cfg->proc_percent && stress_rnd(100) < cfg->proc_percent) {
-			stress_run_proc_op();
-		} else {
-			op = stress_pick_op();
-			if (!stress_do_op(op)) {
-				op = stress_partner(op);
-				stress_do_op(op);
-			}
-			res->op_count[op]++;
-		}
-		if (stress_st.live_pages > res->max_live_pages)
-			res->max_live_pages = stress_st.live_pages;
-		if (cfg->check_every && (res->ops_done + 1) % cfg->check_every == 0) {
+	while (x.done < cfg->ops && !x.stop) {
+		x.chunk = cfg->ops - x.done;
+		if (cfg->check_every && x.chunk > cfg->check_every - x.done % cfg->check_every)
+			x.chunk = cfg->check_every - x.done % cfg->check_every;
+		if (cfg->progress_every && x.chunk > next_progress - x.done)
+			x.chunk = next_progress - x.done;
+		if (cfg->on_each_cpu)
+			cfg->on_each_cpu(worker_round, &x);
+		else
+			worker_round(&x, x.caller);
+		x.done = ops_so_far(x.workers);
+		res->ops_done = x.done;
+		if (cfg->check_every && x.done % cfg->check_every == 0 && !x.stop) {
 			stdout = saved;
-			run_checks();
+			run_checks(cfg, res, x.workers);
 			if (cfg->quiet)
 				stdout = cfg->quiet;
 		}
-		if (cfg->progress_every && (res->ops_done + 1) % cfg->progress_every == 0 && cfg->out)
-			fprintf(cfg->out, "stress: %lu/%lu operations, %lu pages held, %lu failed allocations\n",
-				res->ops_done + 1, cfg->ops, stress_st.live_pages, res->failures);
-		if (res->violations || res->corruptions > 100)
-			break;
-		if (cfg->stop && (res->ops_done + 1) % STRESS_STOP_EVERY == 0 && res->ops_done + 1 < cfg->ops &&
-		    cfg->stop(cfg->stop_ctx)) {
-			res->ops_done++;
-			res->stopped = true;
-			break;
+		if (cfg->progress_every && x.done == next_progress) {
+			unsigned long held = 0, failed = 0;
+
+			for (unsigned w = 0; w < x.workers; w++) {
+				held += states[w].live_pages;
+				failed += worker_res[w].failures;
+			}
+			if (cfg->out)
+				fprintf(cfg->out, "stress: %lu/%lu operations, %lu pages held, %lu failed allocations\n",
+					x.done, cfg->ops, held, failed);
+			next_progress += cfg->progress_every;
 		}
+		if (res->violations)
+			break;
 	}
-	release_everything();
+	/* The last round: every worker frees what it holds, on its own CPU. */
+	x.chunk = 0;
+	x.release = true;
+	if (cfg->on_each_cpu)
+		cfg->on_each_cpu(worker_round, &x);
+	else
+		worker_round(&x, x.caller);
 	stdout = saved;
 	res->injected = fault_inject_count() - injected0;
+	res->ops_done = 0;
+	for (unsigned w = 0; w < x.workers; w++) {
+		add_result(res, &worker_res[w]);
+		res->worker_ops[w] = worker_res[w].ops_done;
+	}
 
 	/* The accounting, again without injection so that settling cannot fail. */
 	inject = fault_inject;
 	fault_inject_set(FAULT_INJECT_OFF, 0, 0);
 	settle();
 	take_snapshot(&after);
-	run_checks();
+	run_checks(cfg, res, x.workers);
 	fault_inject = inject;
 
 	res->leak_free_pages = free_pages_off(&before, &after);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <hal/smp.h>
 #include <mm/debug/stress.h>
 #include <mm/mman.h>
 #include <mm/page.h>
@@ -85,7 +86,12 @@ struct stress_state {
 	unsigned npmms;
 };
 
-extern struct stress_state stress_st;
+/*
+ * The state of the worker running on this CPU: each worker of a run points its CPU's entry at its
+ * own state, so the operations, written for one state, touch only their worker's tables.
+ */
+extern struct stress_state *stress_cur[NR_CPUS];
+#define stress_st (*stress_cur[hal_smp_processor_id()])
 
 /* The next 64 bits of the run's splitmix64 generator (the same as failure injection's: any seed
  * works, runs replay exactly). */

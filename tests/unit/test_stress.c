@@ -74,6 +74,51 @@ static void test_200k_ops_random_injection(void **state)
 	hb_assert_clean();
 }
 
+/*
+ * One worker per CPU as firmware's on_each_cpu runs them, here three CPUs one after the other: each
+ * worker keeps its own tables while all share the allocators.
+ */
+static void three_cpus(void (*fn)(void *arg, unsigned cpu), void *arg)
+{
+	for (unsigned cpu = 0; cpu < 3; cpu++)
+		fn(arg, cpu);
+}
+
+static void run_workers(uint64_t seed, unsigned long ops, struct stress_result *r)
+{
+	struct stress_config cfg = { .seed = seed, .ops = ops, .check_every = 10000, .img = &hb_image,
+				     .out = stdout, .quiet = devnull, .on_each_cpu = three_cpus };
+
+	stress_run(&cfg, r);
+}
+
+static void test_one_worker_per_cpu(void **state)
+{
+	struct stress_result r;
+
+	run_workers(4242, 60001, &r);
+	stress_assert_clean(&r, 60001);
+	assert_int_equal(r.workers, 3);
+	/*
+	 * Each round of 10,000 operations is split evenly (3334, 3333, 3333), and the total is the sum
+	 * of the workers'.
+	 */
+	assert_int_equal(r.worker_ops[0], 6 * 3334 + 1);
+	assert_int_equal(r.worker_ops[1], 6 * 3333);
+	assert_int_equal(r.worker_ops[2], 6 * 3333);
+	assert_int_equal(r.worker_ops[3], 0);
+	assert_true(r.checks >= 7);
+	hb_assert_clean();
+	/* With failure injection the accounting still comes out exact. */
+	fault_inject_set(FAULT_INJECT_RANDOM, 40, 7);
+	run_workers(4243, 60000, &r);
+	stress_assert_clean(&r, 60000);
+	assert_true(r.injected > 100);
+	assert_true(r.failures >= r.injected);
+	fault_inject_set(FAULT_INJECT_OFF, 0, 0);
+	hb_assert_clean();
+}
+
 static void test_nth_injection_small_machine(void **state)
 {
 	struct stress_result r;
@@ -229,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_200k_ops, boot1g, finish),
 		cmocka_unit_test_setup_teardown(test_stop_ends_the_run_cleanly, boot1g, finish),
 		cmocka_unit_test_setup_teardown(test_200k_ops_random_injection, boot1g, finish),
+		cmocka_unit_test_setup_teardown(test_one_worker_per_cpu, boot1g, finish),
 		cmocka_unit_test_setup_teardown(test_nth_injection_small_machine, boot32m, finish),
 		cmocka_unit_test_setup_teardown(test_replays_from_seed, boot1g, finish),
 		cmocka_unit_test_setup_teardown(test_regression_seeds, boot1g, finish),

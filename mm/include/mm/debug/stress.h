@@ -25,6 +25,13 @@
  * address space with the other checkers, and the leak accounting adds the
  * mm_struct, vm_area_struct, anon_vma and file objects.
  *
+ * With cfg->on_each_cpu the operations are split between one worker per
+ * CPU, all at once on the shared allocators, in rounds of check_every
+ * operations; the checkers run between rounds on this CPU alone, and the
+ * leak accounting is the same, over everything every worker held.  Worker
+ * w draws from the seed plus w times a constant, so worker 0 alone is the
+ * single-CPU run.
+ *
  * The run depends on the seed alone (and on the failure-injection schedule
  * in force, mm/fault_inject.h, which it leaves on), so a failing seed
  * replays exactly and becomes a regression test.  Allocation failures,
@@ -66,8 +73,11 @@ enum stress_proc_op {
 	STRESS_PROC_NR_OPS
 };
 
-/* Address spaces the process mix keeps alive at most. */
+/* Address spaces the process mix keeps alive at most (per worker). */
 #define STRESS_MAX_MMS 6
+
+/* Workers at most: one per CPU (NR_CPUS of hal/smp.h). */
+#define STRESS_MAX_WORKERS 8
 
 struct stress_config {
 	uint64_t seed;
@@ -85,6 +95,12 @@ struct stress_config {
 	/* Asked every STRESS_STOP_EVERY operations (NULL: never); true ends the run early, cleanly. */
 	bool (*stop)(void *ctx);
 	void *stop_ctx;
+	/*
+	 * One worker per CPU: run fn(arg, cpu) on every online CPU at once and wait for all of them
+	 * (firmware's on_each_cpu); NULL: one worker, on this CPU.  The workers share the allocators
+	 * and split the operations; each keeps its own blocks, objects, areas and address spaces.
+	 */
+	void (*on_each_cpu)(void (*fn)(void *arg, unsigned cpu), void *arg);
 };
 
 /* Operations between two calls of stress_config.stop. */
@@ -109,6 +125,9 @@ struct stress_result {
 	unsigned long max_mms;        /* the most address spaces alive at once */
 	unsigned long max_rss;        /* the most user pages present at once, all address spaces */
 	long leak_mm_structs, leak_vmas, leak_anon_vmas, leak_files;
+	/* The workers (one per CPU that ran) and the operations each did; the counts above are sums. */
+	unsigned workers;
+	unsigned long worker_ops[STRESS_MAX_WORKERS];
 	bool stopped;                 /* cfg->stop ended the run before cfg->ops operations */
 	bool ok;                      /* no violation, no corruption, no leak, not stopped */
 };
