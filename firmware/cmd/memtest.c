@@ -600,7 +600,7 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	struct memtest_range *ranges;
 	struct block *blocks;
 	size_t max, n, lent = 0, nr;
-	uint64_t pages = 0, us;
+	uint64_t pages = 0, us = 0;
 	unsigned done = 0, cpus = num_online_cpus();
 	char size[32], sel[64];
 	int rc;
