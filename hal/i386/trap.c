@@ -2,6 +2,8 @@
 #include <stddef.h>
 
 #include <hal/io.h>
+#include <hal/irq.h>
+#include <hal/smp.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
 
@@ -126,9 +128,23 @@ void hal_irq_register(unsigned irq, void (*handler)(unsigned irq))
 
 static void trap_dispatch(struct trap_frame *tf);
 
+/* Per CPU: hardware interrupt handlers running (nested when a handler re-enables interrupts). */
+static volatile unsigned irq_nesting[NR_CPUS];
+
+bool hal_in_interrupt(void)
+{
+	return irq_nesting[hal_smp_processor_id()] != 0;
+}
+
 void hal_trap_dispatch(struct trap_frame *tf)
 {
+	bool irq = tf->vector >= IRQ_BASE && tf->vector != SYSCALL_VECTOR;
+
+	if (irq)
+		irq_nesting[hal_smp_processor_id()]++;
 	trap_dispatch(tf);
+	if (irq)
+		irq_nesting[hal_smp_processor_id()]--;
 	/* Every trap, after its EOI: the scheduler may switch tasks here. */
 	if (trap_exit_hook)
 		trap_exit_hook(tf);
