@@ -23,7 +23,7 @@
 
 int pkmap_count[LAST_PKMAP];
 unsigned int last_pkmap_nr;
-struct irqlock kmap_lock = IRQLOCK_INIT("kmap_lock");
+spinlock_t kmap_lock = SPIN_LOCK_UNLOCKED("kmap_lock");
 struct pkmap_stats pkmap_stats;
 
 #define PAGE_KERNEL (HAL_PROT_WRITE | HAL_PROT_GLOBAL)
@@ -153,10 +153,10 @@ static void flush_all_zero_pkmaps_locked(void)
 
 void flush_all_zero_pkmaps(void)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 
 	flush_all_zero_pkmaps_locked();
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 }
 
 /* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.
@@ -206,7 +206,7 @@ found:
 
 vaddr_t kmap_high(struct page *page)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 	vaddr_t vaddr = page->virtual;
 
 	if (vaddr)
@@ -215,18 +215,18 @@ vaddr_t kmap_high(struct page *page)
 		vaddr = map_new_virtual(page);
 	if (vaddr)
 		pkmap_count[PKMAP_NR(vaddr)]++;
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 	return vaddr;
 }
 
 int kunmap_high(struct page *page)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 	vaddr_t vaddr = page->virtual;
 	unsigned nr;
 
 	if (!vaddr || vaddr < PKMAP_BASE || vaddr >= PKMAP_END || pkmap_count[PKMAP_NR(vaddr)] < 2) {
-		irqlock_release(&kmap_lock, irq);
+		spin_unlock_irqrestore(&kmap_lock, irq);
 		pkmap_stats.bad_kunmaps++;
 		return -EINVAL;
 	}
@@ -234,7 +234,7 @@ int kunmap_high(struct page *page)
 	/* Down to 1: the mapping stays (and can be reused) until the next wrap flushes it. */
 	if (--pkmap_count[nr] == 1)
 		slot_note_zero(nr);
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 	return 0;
 }
 

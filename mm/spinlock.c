@@ -198,8 +198,9 @@ void spin_unlock(spinlock_t *l)
 	do_unlock(l, CALLER());
 }
 
-void spin_lock_reset(spinlock_t *l)
+void spin_lock_init(spinlock_t *l, const char *name)
 {
+	l->name = name;
 	l->locked = 0;
 	l->owner = -1;
 	l->owner_pc = 0;
@@ -330,8 +331,9 @@ bool rwlock_is_locked(const rwlock_t *l)
 	return __atomic_load_n(&l->count, __ATOMIC_RELAXED) != 0;
 }
 
-void rwlock_reset(rwlock_t *l)
+void rwlock_init(rwlock_t *l, const char *name)
 {
+	l->name = name;
 	l->count = 0;
 	l->writer = -1;
 	l->writer_pc = 0;

@@ -172,11 +172,11 @@ void flush_before_reuse(uint64_t addr, uint64_t size)
 
 unsigned long vmalloc_purge_lazy(void)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = write_lock_irqsave(&vmlist_lock);
 	unsigned long n = vmalloc_stats.lazy_pending_areas;
 
 	purge_all_locked();
-	irqlock_release(&vmlist_lock, irq);
+	write_unlock_irqrestore(&vmlist_lock, irq);
 	return n;
 }
 

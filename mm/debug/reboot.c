@@ -21,8 +21,9 @@ void mm_debug_reboot(void)
 	vm_purge_root = RB_ROOT;
 	lazy_pool_used = 0;
 	lazy_free_records = NULL;
-	vmlist_lock.held = 0;
-	kmap_lock.held = 0;
+	rwlock_init(&vmlist_lock, "vmlist_lock");
+	spin_lock_init(&kmap_lock, "kmap_lock");
+	spin_debug_clear();
 	vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
 	memset(&vmalloc_stats, 0, sizeof(vmalloc_stats));
 }

@@ -5,13 +5,13 @@
 #include <stdio.h>
 
 #include <mm/highmem.h>
-#include <mm/irqlock.h>
+#include <mm/spinlock.h>
 #include <mm/layout.h>
 #include <mm/page.h>
 
 void pkmap_show(FILE *out)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 	unsigned in_use = 0, pending = 0;
 
 	for (unsigned i = 0; i < LAST_PKMAP; i++) {
@@ -35,5 +35,5 @@ void pkmap_show(FILE *out)
 			pkmap_count[i], pkmap_count[i] > 1 ? "in use" : "unused, flush pending",
 			page ? (unsigned long)page_to_pfn(page) : 0ul);
 	}
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 }

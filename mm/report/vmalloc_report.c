@@ -26,7 +26,7 @@ void vmalloc_vmstat_show(FILE *out)
 
 void vmallocinfo_show(FILE *out)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = read_lock_irqsave(&vmlist_lock);
 	char caller[96];
 
 	for (struct vm_struct *v = vmlist; v; v = v->next) {
@@ -46,7 +46,7 @@ void vmallocinfo_show(FILE *out)
 			fputs(" vmap", out);
 		fputc('\n', out);
 	}
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 }
 
 void vmalloc_meminfo(FILE *out)

@@ -21,14 +21,14 @@
 
 #include <hal/page.h>
 #include <mm/fixmap.h>
-#include <mm/irqlock.h>
+#include <mm/spinlock.h>
 #include <mm/layout.h>
 
 struct page;
 
 extern int pkmap_count[LAST_PKMAP];
 extern unsigned int last_pkmap_nr;
-extern struct irqlock kmap_lock;
+extern spinlock_t kmap_lock;
 
 /* Counters of the PKMAP code, for tests and the `pkmap` command. */
 struct pkmap_stats {

@@ -99,11 +99,12 @@ void write_unlock_irqrestore(rwlock_t *l, unsigned long flags);
 /* True while a reader or a writer holds l. */
 bool rwlock_is_locked(const rwlock_t *l);
 
-/* Put l back to free, forgetting its holders and debug history (a host test's reboot only). */
-void spin_lock_reset(spinlock_t *l);
+/* Make l a free lock called name, forgetting any holder and debug history (a lock inside a
+ * structure set up at run time, or a host test's reboot). */
+void spin_lock_init(spinlock_t *l, const char *name);
 
-/* Put rwlock l back to free (a host test's reboot only). */
-void rwlock_reset(rwlock_t *l);
+/* Make l a free reader-writer lock called name (as spin_lock_init). */
+void rwlock_init(rwlock_t *l, const char *name);
 
 /*
  * Register fn to be called after each debug report with the lock and the CPU that holds it (-1

@@ -28,7 +28,7 @@
 
 #include <hal/page.h>
 #include <mm/gfp.h>
-#include <mm/irqlock.h>
+#include <mm/spinlock.h>
 #include <mm/rbtree.h>
 
 struct page;
@@ -64,7 +64,7 @@ struct vm_struct {
  * subtree, so first fit, find_vm_area() and vfree() cost O(log n).
  */
 extern struct vm_struct *vmlist;
-extern struct irqlock vmlist_lock;
+extern rwlock_t vmlist_lock;
 
 /* Create the vm_struct cache and check the vmalloc bounds against high_memory; call once after
  * mm_init(), 0 on success. */
