@@ -52,7 +52,7 @@ static void test_lowmem_page_needs_no_slot(void **state)
 	assert_int_equal(pkmap_stats.fresh_maps, 0);
 	assert_int_equal(kmap_atomic(low, KM_USER0), lowmem_page_address(low));
 	kunmap_atomic(lowmem_page_address(low), KM_USER0);
-	assert_int_equal(fixmap_stats.errors, 0);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 0);
 	__free_page(low);
 }
 
@@ -190,20 +190,72 @@ static void test_kmap_atomic_flushes_one_page(void **state)
 	fp = fake_hal_stats.flush_page;
 	assert_int_equal(kmap_atomic(high[10], KM_USER0), va);
 	assert_int_equal(fake_hal_stats.flush_page, fp + 1);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 1);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 1);
 	kunmap_atomic(va, KM_USER0);
 	kunmap_atomic(va, KM_USER0); /* both uses undone */
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 0);
 
 	/* Wrong type or address: reported, nothing unmapped. */
 	va = kmap_atomic(p, KM_IRQ0);
 	kunmap_atomic(va, KM_USER0);
 	kunmap_atomic(va, (enum km_type)KM_TYPE_NR);
 	assert_int_equal(kmap_atomic(p, (enum km_type)99), 0);
-	assert_int_equal(fixmap_stats.errors, 3);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 3);
 	assert_true(mapped(va));
 	kunmap_atomic(va, KM_IRQ0);
 	assert_false(mapped(va));
+	assert_unlocked();
+}
+
+/*
+ * kmap_atomic per CPU: the same slot type on four CPUs gives four fixmap pages
+ * (FIX_KMAP_BEGIN + KM_TYPE_NR * cpu + type), each mapping its own frame at once, each flushed on
+ * its own CPU only (no shootdown IPI); a CPU cannot undo another CPU's slot.
+ */
+static void test_kmap_atomic_per_cpu(void **state)
+{
+	vaddr_t va[4];
+	unsigned long fp = fake_hal_stats.flush_page;
+
+	(void)state;
+	fake_hal_set_online(0xfu);
+	for (unsigned c = 0; c < 4; c++) {
+		fake_hal_set_cpu(c);
+		va[c] = kmap_atomic(high[20 + c], KM_USER0);
+		assert_int_equal(va[c], __fix_to_virt(KMAP_ATOMIC_IDX(c, KM_USER0)));
+		assert_int_equal(va[c], __fix_to_virt(FIX_KMAP_BEGIN + KM_TYPE_NR * c + KM_USER0));
+		memset(hal_va_ptr(va[c]), 0x50 + (int)c, PAGE_SIZE);
+	}
+	for (unsigned c = 0; c < 4; c++) {
+		paddr_t pa;
+
+		assert_true(hal_query_page(swapper_pg_dir, va[c], &pa, NULL));
+		assert_int_equal(pa, (paddr_t)page_to_pfn(high[20 + c]) << PAGE_SHIFT);
+		assert_int_equal(fixmap_cpu_stats[c].atomic_depth[KM_USER0], 1);
+		assert_int_equal(fixmap_cpu_stats[c].atomic_maps, 1);
+		assert_int_equal(fixmap_cpu_stats[c].atomic_overwrites, 0);
+	}
+	assert_int_equal(fake_hal_stats.flush_page, fp + 4);
+	assert_int_equal(fake_hal_stats.tlb_others_calls, 0);
+	/* CPU 0 cannot undo CPU 1's slot: reported, still mapped. */
+	fake_hal_set_cpu(0);
+	kunmap_atomic(va[1], KM_USER0);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 1);
+	assert_true(mapped(va[1]));
+	for (unsigned c = 0; c < 4; c++) {
+		char name[48];
+
+		fake_hal_set_cpu(c);
+		kunmap_atomic(va[c], KM_USER0);
+		assert_false(mapped(va[c]));
+		assert_int_equal(((uint8_t *)hal_va_ptr(kmap(high[20 + c])))[7], 0x50 + c);
+		kunmap(high[20 + c]);
+		fixmap_name(KMAP_ATOMIC_IDX(c, KM_MEMTEST), name, sizeof(name));
+		assert_non_null(strstr(name, "KM_MEMTEST@cpu"));
+		assert_int_equal(name[strlen(name) - 1], '0' + (int)c);
+	}
+	fake_hal_set_cpu(0);
+	assert_int_equal(fake_hal_stats.tlb_others_calls, 0);
 	assert_unlocked();
 }
 
@@ -228,32 +280,32 @@ static void test_kmap_atomic_slot_discipline(void **state)
 	assert_int_equal(b, lowmem_page_address(low));
 	kunmap_atomic(b, KM_USER1);
 	kunmap_atomic(a, KM_USER0);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 0);
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 0);
 
 	/* A low page holds KM_USER0, then a high page takes it. */
 	a = kmap_atomic(low, KM_USER0);
 	b = kmap_atomic(high[12], KM_USER0);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 1);
-	assert_int_equal(fixmap_stats.atomic_depth[KM_USER0], 2);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 1);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_depth[KM_USER0], 2);
 	kunmap_atomic(b, KM_USER0);
 	kunmap_atomic(a, KM_USER0);
-	assert_int_equal(fixmap_stats.atomic_depth[KM_USER0], 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_depth[KM_USER0], 0);
 
 	/* A high page holds KM_USER1, then a low page takes it: its mapping stays, but it is caught. */
 	a = kmap_atomic(high[12], KM_USER1);
 	b = kmap_atomic(low, KM_USER1);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 2);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 2);
 	assert_true(mapped(a));
 	kunmap_atomic(b, KM_USER1);
 	kunmap_atomic(a, KM_USER1);
 	assert_false(mapped(a));
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 0);
 
 	/* kunmap_atomic without kmap_atomic, low and high. */
 	kunmap_atomic(lowmem_page_address(low), KM_USER0);
 	kunmap_atomic(__fix_to_virt(FIX_KMAP_BEGIN + KM_IRQ0), KM_IRQ0);
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 2);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 2);
 
 	f = fmemopen(buf, sizeof(buf), "w");
 	fixmap_show(f);
@@ -511,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_slots_is_an_error_not_a_hang, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_flushes_one_page, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_slot_discipline, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_atomic_per_cpu, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_pkmap_show, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_selftests_on_host, setup1g, teardown1g),
