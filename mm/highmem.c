@@ -20,6 +20,7 @@
 #include <mm/paging.h>
 #include <mm/printk.h>
 #include <mm/vmalloc.h>
+#include <mm/tlbflush.h>
 
 int pkmap_count[LAST_PKMAP];
 unsigned int last_pkmap_nr;
@@ -146,7 +147,7 @@ static void flush_all_zero_pkmaps_locked(void)
 	 * to remove, so it skips the flush (as 2.6 does).
 	 */
 	if (need_flush) {
-		hal_flush_all();
+		pkmap_stats.flush_ipis += flush_tlb_all();
 		pkmap_stats.flushes++;
 	}
 }

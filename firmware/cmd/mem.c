@@ -1,6 +1,7 @@
 /*
  * Physical-memory commands: meminfo, zoneinfo, buddyinfo, slabinfo (the
- * /proc formats) and `pages` to allocate and free page blocks by hand.
+ * /proc formats), tlbinfo (the TLB shootdown counters) and `pages` to
+ * allocate and free page blocks by hand.
  * The page allocator's benchmark, bench_page_alloc(), runs under `bench`
  * (firmware/cmd/bench.c).
  */
@@ -14,6 +15,7 @@
 #include <mm/page.h>
 #include <mm/page_alloc.h>
 #include <mm/slab.h>
+#include <mm/tlbflush.h>
 #include <shell.h>
 
 static int report(void (*show)(FILE *))
@@ -27,6 +29,13 @@ static int cmd_meminfo(const struct shell_call *call, int argc, char **argv)
 	return report(show_meminfo);
 }
 SHELL_CMD(meminfo, "meminfo", "", 0, 0, "memory totals as /proc/meminfo prints them", cmd_meminfo);
+
+static int cmd_tlbinfo(const struct shell_call *call, int argc, char **argv)
+{
+	return report(tlbflush_show);
+}
+SHELL_CMD(tlbinfo, "tlbinfo", "", 0, 0, "TLB shootdowns per CPU: flushes started, IPIs sent, local flushes",
+	  cmd_tlbinfo);
 
 static int cmd_zoneinfo(const struct shell_call *call, int argc, char **argv)
 {

@@ -7,6 +7,7 @@
 
 #include <mm/debug/reboot.h>
 #include <mm/highmem.h>
+#include <mm/tlbflush.h>
 #include <mm/rbtree.h>
 #include <mm/vmalloc.h>
 
@@ -24,6 +25,7 @@ void mm_debug_reboot(void)
 	rwlock_init(&vmlist_lock, "vmlist_lock");
 	spin_lock_init(&kmap_lock, "kmap_lock");
 	spin_debug_clear();
+	tlb_stats_reset();
 	vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
 	memset(&vmalloc_stats, 0, sizeof(vmalloc_stats));
 }

@@ -25,6 +25,8 @@ void pkmap_show(FILE *out)
 		last_pkmap_nr, pkmap_stats.fresh_maps, pkmap_stats.reuses, pkmap_stats.wraps, pkmap_stats.flushes,
 		pkmap_stats.slots_freed);
 	fprintf(out, "errors: %lu out of slots, %lu bad kunmap\n", pkmap_stats.exhausted, pkmap_stats.bad_kunmaps);
+	fprintf(out, "shootdown: %lu IPIs sent by the global flushes (flushes x (online CPUs - 1))\n",
+		pkmap_stats.flush_ipis);
 	for (unsigned i = 0; i < LAST_PKMAP; i++) {
 		struct page *page;
 

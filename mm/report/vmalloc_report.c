@@ -16,6 +16,7 @@ void vmalloc_vmstat_show(FILE *out)
 	fprintf(out, "vmalloc_areas %lu\n", vmalloc_stats.areas);
 	fprintf(out, "vmalloc_flush_pages %lu\n", vmalloc_stats.flush_pages);
 	fprintf(out, "vmalloc_flush_alls %lu\n", vmalloc_stats.flush_alls);
+	fprintf(out, "vmalloc_flush_ipis %lu\n", vmalloc_stats.flush_ipis);
 	fprintf(out, "vmalloc_lazy_frees %lu\n", vmalloc_stats.lazy_frees);
 	fprintf(out, "vmalloc_lazy_purges %lu\n", vmalloc_stats.lazy_purges);
 	fprintf(out, "vmalloc_lazy_reuse_flushes %lu\n", vmalloc_stats.lazy_reuse_flushes);

@@ -36,6 +36,7 @@ struct pkmap_stats {
 	unsigned long reuses;       /* kmap_high calls that found the page still mapped */
 	unsigned long wraps;        /* times last_pkmap_nr went round to 0 */
 	unsigned long flushes;      /* global TLB flushes by flush_all_zero_pkmaps */
+	unsigned long flush_ipis;   /* shootdown IPIs they sent: flushes x (online CPUs - 1) */
 	unsigned long slots_freed;  /* count-1 slots returned to 0 by flush_all_zero_pkmaps */
 	unsigned long exhausted;    /* kmap_high failures: every slot in use */
 	unsigned long bad_kunmaps;  /* kunmap of a page that kmap did not map */

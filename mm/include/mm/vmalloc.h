@@ -173,6 +173,7 @@ struct vmalloc_stats {
 	/* single-page TLB flushes issued by unmap_kernel_range and reuse of lazy ranges */
 	unsigned long flush_pages;
 	unsigned long flush_alls;       /* global TLB flushes: unmap_kernel_range and lazy purges */
+	unsigned long flush_ipis;       /* shootdown IPIs those flushes sent to the other CPUs */
 	unsigned long tables_allocated; /* page tables paging_init() should have made */
 	unsigned long lazy_frees;       /* areas freed lazily (unmapped, TLB flush deferred) */
 	unsigned long lazy_purges;      /* global flushes that purged the lazily freed ranges */
