@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hal/irq.h>
 #include <hal/mmu.h>
+#include <hal/smp.h>
 #include <mm/highmem.h>
 #include <mm/kernel_pgtable.h>
 #include <mm/page.h>
@@ -186,9 +188,6 @@ static vaddr_t map_new_virtual(struct page *page)
 	}
 	/* A full pass after the wrap found nothing: the walk would stop on the last slot. */
 	last_pkmap_nr = LAST_PKMAP - 1;
-	pkmap_stats.exhausted++;
-	printk("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
-		(unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
 	return 0;
 found:
 	vaddr = PKMAP_ADDR(last_pkmap_nr);
@@ -205,15 +204,51 @@ found:
 	return vaddr;
 }
 
+/* True when a CPU other than this one is online, so a slot may yet be released. */
+static bool another_cpu_online(void)
+{
+	return (hal_cpu_online_mask() & ~(1u << hal_smp_processor_id())) != 0;
+}
+
 vaddr_t kmap_high(struct page *page)
 {
 	unsigned long irq = spin_lock_irqsave(&kmap_lock);
-	vaddr_t vaddr = page->virtual;
+	vaddr_t vaddr;
+	bool waited = false;
 
-	if (vaddr)
-		pkmap_stats.reuses++;
-	else
+	for (;;) {
+		unsigned long seen;
+
+		vaddr = page->virtual;
+		if (vaddr) {
+			pkmap_stats.reuses++;
+			break;
+		}
 		vaddr = map_new_virtual(page);
+		if (vaddr)
+			break;
+		if (!another_cpu_online()) {
+			pkmap_stats.exhausted++;
+			printk("kmap: all %u PKMAP slots are in use and no other CPU can release one (pfn "
+			       "0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
+			       (unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
+			break;
+		}
+		/*
+		 * pkmap_map_wait (Understanding the Linux Virtual Memory Manager, §9.2): every slot
+		 * is in use, another CPU holds them; wait with the lock dropped until one of them
+		 * releases a slot, then look again (the page may have been mapped meanwhile).
+		 */
+		if (!waited)
+			pkmap_stats.waits++;
+		waited = true;
+		seen = __atomic_load_n(&pkmap_stats.releases, __ATOMIC_ACQUIRE);
+		spin_unlock_irqrestore(&kmap_lock, irq);
+		while (__atomic_load_n(&pkmap_stats.releases, __ATOMIC_ACQUIRE) == seen &&
+		       another_cpu_online())
+			hal_cpu_relax();
+		irq = spin_lock_irqsave(&kmap_lock);
+	}
 	if (vaddr)
 		pkmap_count[PKMAP_NR(vaddr)]++;
 	spin_unlock_irqrestore(&kmap_lock, irq);
@@ -233,14 +268,23 @@ int kunmap_high(struct page *page)
 	}
 	nr = PKMAP_NR(vaddr);
 	/* Down to 1: the mapping stays (and can be reused) until the next wrap flushes it. */
-	if (--pkmap_count[nr] == 1)
+	if (--pkmap_count[nr] == 1) {
 		slot_note_zero(nr);
+		__atomic_fetch_add(&pkmap_stats.releases, 1, __ATOMIC_RELEASE);
+	}
 	spin_unlock_irqrestore(&kmap_lock, irq);
 	return 0;
 }
 
 vaddr_t kmap(struct page *page)
 {
+	if (hal_in_interrupt()) {
+		pkmap_stats.irq_refused++;
+		printk("kmap: called from interrupt context (pfn 0x%lx); kmap may wait for a PKMAP slot, "
+		       "an interrupt handler must use kmap_atomic(KM_IRQ0); refused\n",
+		       (unsigned long)page_to_pfn(page));
+		return 0;
+	}
 	/* A frame in a hole of the e820 map (MMIO in the PCI hole) is not RAM: no cacheable alias of it. */
 	if (!page_is_ram(page_to_pfn(page))) {
 		printk("kmap: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused, use ioremap\n",

@@ -27,6 +27,8 @@ void pkmap_show(FILE *out)
 	fprintf(out, "errors: %lu out of slots, %lu bad kunmap\n", pkmap_stats.exhausted, pkmap_stats.bad_kunmaps);
 	fprintf(out, "shootdown: %lu IPIs sent by the global flushes (flushes x (online CPUs - 1))\n",
 		pkmap_stats.flush_ipis);
+	fprintf(out, "contention: %lu kmaps waited for another CPU to free a slot, %lu refused in "
+		"interrupt context\n", pkmap_stats.waits, pkmap_stats.irq_refused);
 	for (unsigned i = 0; i < LAST_PKMAP; i++) {
 		struct page *page;
 

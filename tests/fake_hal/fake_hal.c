@@ -20,6 +20,7 @@ struct fake_hal_stats fake_hal_stats;
 static unsigned fake_cpu;
 static cpumask_t fake_online = 1u;
 static unsigned fake_irq_nesting;
+static void (*relax_hook)(void); /* fake_hal_set_relax_hook */
 
 
 static uint8_t *ram;
@@ -91,6 +92,7 @@ void fake_hal_init(uint64_t phys_bytes)
 	fake_cpu = 0;
 	fake_online = 1u;
 	fake_irq_nesting = 0;
+	relax_hook = NULL;
 }
 
 void fake_hal_fini(void)
@@ -364,6 +366,13 @@ unsigned hal_flush_tlb_others(cpumask_t mask, vaddr_t start, vaddr_t end)
 	return sent;
 }
 
+void fake_hal_set_relax_hook(void (*fn)(void))
+{
+	relax_hook = fn;
+}
+
 void hal_cpu_relax(void)
 {
+	if (relax_hook)
+		relax_hook();
 }

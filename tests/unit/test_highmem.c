@@ -164,6 +164,71 @@ static void test_out_of_slots_is_an_error_not_a_hang(void **state)
 	assert_int_equal(pkmap_stats.bad_kunmaps, 0);
 }
 
+/* The "other CPU" of test_kmap_waits_for_a_slot: after a few spins, it kunmaps high[100]. */
+static unsigned relax_turns;
+
+static void other_cpu_releases(void)
+{
+	if (++relax_turns == 5) {
+		fake_hal_set_cpu(1);
+		kunmap(high[100]);
+		fake_hal_set_cpu(0);
+	}
+}
+
+/*
+ * pkmap_map_wait: with a second CPU online, a kmap that finds every slot in use waits (spinning
+ * with kmap_lock dropped) until a slot is released, then maps the page in it, instead of failing.
+ */
+static void test_kmap_waits_for_a_slot(void **state)
+{
+	vaddr_t va, released;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++)
+		assert_true(kmap(high[i]));
+	released = page_address(high[100]);
+	fake_hal_set_online(0x3u);
+	relax_turns = 0;
+	fake_hal_set_relax_hook(other_cpu_releases);
+	va = kmap(high[LAST_PKMAP]);
+	fake_hal_set_relax_hook(NULL);
+	assert_true(va != 0);
+	assert_int_equal(relax_turns, 5);
+	assert_int_equal(pkmap_stats.waits, 1);
+	assert_int_equal(pkmap_stats.exhausted, 0);
+	assert_int_equal(page_address(high[100]), 0); /* its slot went to the waiter */
+	assert_int_equal(va, released);
+	assert_int_equal(pkmap_stats.flush_ipis, pkmap_stats.flushes);
+	fake_hal_set_online(0x1u);
+	for (unsigned i = 0; i <= LAST_PKMAP; i++)
+		if (i != 100)
+			kunmap(high[i]);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	assert_unlocked();
+}
+
+/* kmap from an interrupt handler is refused with a message; kmap_atomic(KM_IRQ0) works there. */
+static void test_kmap_refused_in_interrupt(void **state)
+{
+	struct page *low = alloc_page(GFP_KERNEL);
+	vaddr_t va;
+
+	assert_non_null(low);
+	fake_hal_set_in_interrupt(1);
+	assert_int_equal(kmap(high[3]), 0);
+	assert_int_equal(kmap(low), 0);
+	__free_page(low);
+	assert_int_equal(pkmap_stats.irq_refused, 2);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	va = kmap_atomic(high[3], KM_IRQ0);
+	assert_true(va != 0);
+	kunmap_atomic(va, KM_IRQ0);
+	fake_hal_set_in_interrupt(0);
+	assert_true(kmap(high[3]) != 0);
+	kunmap(high[3]);
+	assert_unlocked();
+}
+
 static void test_kmap_atomic_flushes_one_page(void **state)
 {
 	struct page *p = high[9];
@@ -561,6 +626,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_kunmap, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_one_flush_per_wrap, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_out_of_slots_is_an_error_not_a_hang, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_waits_for_a_slot, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_refused_in_interrupt, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_flushes_one_page, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_slot_discipline, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_per_cpu, setup1g, teardown1g),

@@ -40,6 +40,9 @@ struct pkmap_stats {
 	unsigned long slots_freed;  /* count-1 slots returned to 0 by flush_all_zero_pkmaps */
 	unsigned long exhausted;    /* kmap_high failures: every slot in use */
 	unsigned long bad_kunmaps;  /* kunmap of a page that kmap did not map */
+	unsigned long waits;        /* kmap_high calls that waited for another CPU to free a slot */
+	unsigned long irq_refused;  /* kmap calls from interrupt context, refused */
+	unsigned long releases;     /* slots whose count fell to 1 (what a waiting kmap watches) */
 };
 
 extern struct pkmap_stats pkmap_stats;
@@ -60,7 +63,10 @@ vaddr_t kmap_high(struct page *page);
 int kunmap_high(struct page *page);
 
 /* The kernel address of page for as long as it is kmapped: its linear address in low memory, a
- * PKMAP address for a high page; 0 on failure. */
+ * PKMAP address for a high page; 0 on failure.  When every PKMAP slot is in use it waits for
+ * another CPU to release one (2.4's pkmap_map_wait, spinning with kmap_lock dropped); with no
+ * other CPU online nothing could, so it reports and fails.  Refused (reported, 0) from interrupt
+ * context, which must use kmap_atomic(KM_IRQ0). */
 vaddr_t kmap(struct page *page);
 
 /* Undo kmap(page) (nothing to do for a low page); 0, or -EINVAL when a high page is not kmapped. */

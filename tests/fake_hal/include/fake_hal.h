@@ -77,4 +77,8 @@ void fake_hal_set_online(cpumask_t mask);
 /* Pretend the running CPU is inside depth nested interrupt handlers (0: not; 0 after init). */
 void fake_hal_set_in_interrupt(unsigned depth);
 
+/* Call fn from every hal_cpu_relax() (a spin-wait's turn): a test plays the other CPU there, e.g.
+ * releasing what the spinning code waits for; NULL (after init) calls nothing. */
+void fake_hal_set_relax_hook(void (*fn)(void));
+
 #endif
