@@ -304,6 +304,10 @@ unsigned long write_lock_irqsave(rwlock_t *l)
 	}
 	l->writer = (int)cpu;
 	l->writer_pc = pc;
+	if (debug_on) {
+		l->wstart = hal_cycles();
+		l->writes++;
+	}
 	return flags;
 }
 
@@ -319,6 +323,13 @@ void write_unlock_irqrestore(rwlock_t *l, unsigned long flags)
 			  CALLER());
 		hal_irq_restore(flags);
 		return;
+	}
+	if (debug_on && l->wstart) {
+		uint64_t held = hal_cycles() - l->wstart;
+
+		if (held > l->max_write_hold)
+			l->max_write_hold = held;
+		l->wstart = 0;
 	}
 	l->writer = -1;
 	l->writer_pc = 0;
@@ -338,6 +349,9 @@ void rwlock_init(rwlock_t *l, const char *name)
 	l->writer = -1;
 	l->writer_pc = 0;
 	l->wdepth = 0;
+	l->wstart = 0;
+	l->max_write_hold = 0;
+	l->writes = 0;
 	for (unsigned c = 0; c < NR_CPUS; c++) {
 		l->readers[c] = 0;
 		l->reader_pc[c] = 0;

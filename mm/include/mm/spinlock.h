@@ -44,6 +44,9 @@ typedef struct rwlock {
 	int writer;         /* CPU number of the writer, -1 when none */
 	const void *writer_pc;            /* debug: where the writer took it */
 	unsigned wdepth;                  /* debug: recursive write takes absorbed, not yet undone */
+	uint64_t wstart;                  /* debug: hal_cycles() when the writer took it */
+	uint64_t max_write_hold;          /* debug: the longest write hold seen, in hal_cycles() */
+	unsigned long writes;             /* debug: write holds taken */
 	unsigned char readers[NR_CPUS];   /* debug: read holds per CPU (each CPU writes its own) */
 	const void *reader_pc[NR_CPUS];   /* debug: where each CPU last took a read hold */
 } rwlock_t;
