@@ -153,6 +153,9 @@ def pkmap_lines():
         f"{_int(st['reuses'])} reused; wraps {_int(st['wraps'])}, global flushes {_int(st['flushes'])}, "
         f"slots freed {_int(st['slots_freed'])}",
         f"errors: {_int(st['exhausted'])} out of slots, {_int(st['bad_kunmaps'])} bad kunmap",
+        f"shootdown: {_int(st['flush_ipis'])} IPIs sent by the global flushes (flushes x (online CPUs - 1))",
+        f"contention: {_int(st['waits'])} kmaps waited for another CPU to free a slot, "
+        f"{_int(st['irq_refused'])} refused in interrupt context",
     ]
     pgd = swapper_pgd()
     for i, c in enumerate(counts):
@@ -216,6 +219,10 @@ def fixmap_lines():
     slots = "".join(f" {km[t]} {depth[t]}" for t in range(ntypes))
     lines.append(f"kmap_atomic: {total['atomic_maps']} high maps, {total['atomic_overwrites']} nested "
                  f"uses of a busy slot, {total['atomic_unbalanced']} unbalanced kunmaps; slots in use:{slots}")
+    for c, st in enumerate(per_cpu):
+        m, o, u = (_int(st[k]) for k in ("atomic_maps", "atomic_overwrites", "atomic_unbalanced"))
+        if m or o or u:
+            lines.append(f"kmap_atomic cpu{c}: {m} high maps, {o} nested, {u} unbalanced")
     return lines
 
 
