@@ -15,11 +15,34 @@
 #include <mm/printk.h>
 #include <mm/vmalloc.h>
 
-struct fixmap_stats fixmap_stats;
+struct fixmap_stats fixmap_cpu_stats[NR_CPUS];
+
+/* The counters of the CPU running the caller. */
+static struct fixmap_stats *this_stats(void)
+{
+	return &fixmap_cpu_stats[hal_smp_processor_id()];
+}
+
+void fixmap_stats_total(struct fixmap_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		const struct fixmap_stats *s = &fixmap_cpu_stats[c];
+
+		sum->sets += s->sets;
+		sum->clears += s->clears;
+		sum->atomic_maps += s->atomic_maps;
+		sum->atomic_overwrites += s->atomic_overwrites;
+		sum->atomic_unbalanced += s->atomic_unbalanced;
+		sum->errors += s->errors;
+		for (unsigned t = 0; t < KM_TYPE_NR; t++)
+			sum->atomic_depth[t] += s->atomic_depth[t];
+	}
+}
 
 int fixmap_init(void)
 {
-	memset(&fixmap_stats, 0, sizeof(fixmap_stats));
+	memset(fixmap_cpu_stats, 0, sizeof(fixmap_cpu_stats));
 	return kernel_table_check(FIXADDR_START, "the fixmaps") < 0 ? -1 : 0;
 }
 
@@ -36,7 +59,7 @@ static bool fixmap_set_pte(unsigned idx, paddr_t pa, unsigned prot, const char *
 	if (err != HAL_OK) {
 		char name[48];
 
-		fixmap_stats.errors++;
+		this_stats()->errors++;
 		printk("%s: cannot map %s at 0x%08lx to 0x%llx (hal error %d%s)\n", who,
 			fixmap_name(idx, name, sizeof(name)), (unsigned long)va, (unsigned long long)pa, err,
 			err == HAL_ENOTABLE ? ": no fixmap page table, a paging_init bug" : "");
@@ -48,13 +71,13 @@ static bool fixmap_set_pte(unsigned idx, paddr_t pa, unsigned prot, const char *
 void __set_fixmap(enum fixed_addresses idx, paddr_t phys, unsigned prot)
 {
 	if ((unsigned)idx >= __end_of_fixed_addresses) {
-		fixmap_stats.errors++;
+		this_stats()->errors++;
 		printk("set_fixmap: index %u out of range (%u fixmaps)\n", (unsigned)idx,
 			(unsigned)__end_of_fixed_addresses);
 		return;
 	}
 	if (fixmap_set_pte(idx, phys, prot, "set_fixmap"))
-		fixmap_stats.sets++;
+		this_stats()->sets++;
 }
 
 void clear_fixmap(enum fixed_addresses idx)
@@ -62,14 +85,14 @@ void clear_fixmap(enum fixed_addresses idx)
 	vaddr_t va;
 
 	if ((unsigned)idx >= __end_of_fixed_addresses) {
-		fixmap_stats.errors++;
+		this_stats()->errors++;
 		printk("clear_fixmap: index %u out of range\n", (unsigned)idx);
 		return;
 	}
 	va = __fix_to_virt(idx);
 	if (hal_unmap_page(swapper_pg_dir, va)) {
 		hal_flush_page(va);
-		fixmap_stats.clears++;
+		this_stats()->clears++;
 	}
 }
 
@@ -101,7 +124,8 @@ const char *fixmap_name(unsigned idx, char *buf, size_t len)
 	else if (idx == FIX_EARLYCON_MEM_BASE)
 		snprintf(buf, len, "FIX_EARLYCON_MEM_BASE");
 	else if (idx >= FIX_KMAP_BEGIN && idx <= FIX_KMAP_END)
-		snprintf(buf, len, "FIX_KMAP_BEGIN+%s", km_type_name(idx - FIX_KMAP_BEGIN));
+		snprintf(buf, len, "FIX_KMAP_BEGIN+%s@cpu%u", km_type_name((idx - FIX_KMAP_BEGIN) % KM_TYPE_NR),
+			 (idx - FIX_KMAP_BEGIN) / KM_TYPE_NR);
 	else if (idx >= FIX_BTMAP_BEGIN && idx <= FIX_BTMAP_END)
 		snprintf(buf, len, "FIX_BTMAP_BEGIN+%u", idx - FIX_BTMAP_BEGIN);
 	else
@@ -116,47 +140,47 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type)
 	paddr_t old;
 
 	if ((unsigned)type >= KM_TYPE_NR) {
-		fixmap_stats.errors++;
+		this_stats()->errors++;
 		printk("kmap_atomic: bad slot type %u\n", (unsigned)type);
 		return 0;
 	}
 	if (!page_is_ram(page_to_pfn(page))) {
-		fixmap_stats.errors++;
+		this_stats()->errors++;
 		printk("kmap_atomic: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused\n",
 		       (unsigned long)page_to_pfn(page));
 		return 0;
 	}
-	idx = FIX_KMAP_BEGIN + (unsigned)type;
+	idx = KMAP_ATOMIC_IDX(hal_smp_processor_id(), type);
 	va = __fix_to_virt(idx);
 	/*
 	 * One use per slot at a time, counted for low pages too (they take no mapping, but a nested
 	 * use of the slot is the same mistake): the check Linux's CONFIG_DEBUG_HIGHMEM makes.
 	 */
-	if (fixmap_stats.atomic_depth[type]++ || hal_query_page(swapper_pg_dir, va, &old, NULL)) {
-		fixmap_stats.atomic_overwrites++;
+	if (this_stats()->atomic_depth[type]++ || hal_query_page(swapper_pg_dir, va, &old, NULL)) {
+		this_stats()->atomic_overwrites++;
 		printk("WARNING: kmap_atomic: slot %s is already in use (%lu uses, kunmap_atomic missing); "
-		       "%s\n", km_type_name(type), fixmap_stats.atomic_depth[type] - 1,
+		       "%s\n", km_type_name(type), this_stats()->atomic_depth[type] - 1,
 		       page_is_highmem(page) ? "its mapping is replaced" : "low page, nothing remapped");
 	}
 	if (!page_is_highmem(page))
 		return lowmem_page_address(page);
 	if (!fixmap_set_pte(idx, (paddr_t)page_to_pfn(page) << PAGE_SHIFT, HAL_PROT_WRITE | HAL_PROT_GLOBAL,
 			    "kmap_atomic")) {
-		fixmap_stats.atomic_depth[type]--;
+		this_stats()->atomic_depth[type]--;
 		return 0;
 	}
-	fixmap_stats.atomic_maps++;
+	this_stats()->atomic_maps++;
 	return va;
 }
 
 /* Drop one use of slot type; warn and count when it had none. */
 static void atomic_slot_put(enum km_type type)
 {
-	if (fixmap_stats.atomic_depth[type]) {
-		fixmap_stats.atomic_depth[type]--;
+	if (this_stats()->atomic_depth[type]) {
+		this_stats()->atomic_depth[type]--;
 		return;
 	}
-	fixmap_stats.atomic_unbalanced++;
+	this_stats()->atomic_unbalanced++;
 	printk("WARNING: kunmap_atomic: slot %s is not in use (kunmap_atomic without kmap_atomic)\n",
 	       km_type_name(type));
 }
@@ -169,10 +193,11 @@ void kunmap_atomic(vaddr_t vaddr, enum km_type type)
 			atomic_slot_put(type);
 		return;
 	}
-	if ((unsigned)type >= KM_TYPE_NR || vaddr != __fix_to_virt(FIX_KMAP_BEGIN + (unsigned)type)) {
-		fixmap_stats.errors++;
-		printk("kunmap_atomic: 0x%08lx is not the address of slot %s; ignored\n", (unsigned long)vaddr,
-			km_type_name(type));
+	if ((unsigned)type >= KM_TYPE_NR ||
+	    vaddr != __fix_to_virt(KMAP_ATOMIC_IDX(hal_smp_processor_id(), type))) {
+		this_stats()->errors++;
+		printk("kunmap_atomic: 0x%08lx is not the address of slot %s of CPU %u; ignored\n",
+		       (unsigned long)vaddr, km_type_name(type), hal_smp_processor_id());
 		return;
 	}
 	atomic_slot_put(type);

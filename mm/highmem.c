@@ -13,17 +13,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hal/irq.h>
 #include <hal/mmu.h>
+#include <hal/smp.h>
 #include <mm/highmem.h>
 #include <mm/kernel_pgtable.h>
 #include <mm/page.h>
 #include <mm/paging.h>
 #include <mm/printk.h>
 #include <mm/vmalloc.h>
+#include <mm/tlbflush.h>
 
 int pkmap_count[LAST_PKMAP];
 unsigned int last_pkmap_nr;
-struct irqlock kmap_lock = IRQLOCK_INIT("kmap_lock");
+spinlock_t kmap_lock = SPIN_LOCK_UNLOCKED("kmap_lock");
 struct pkmap_stats pkmap_stats;
 
 #define PAGE_KERNEL (HAL_PROT_WRITE | HAL_PROT_GLOBAL)
@@ -146,17 +149,17 @@ static void flush_all_zero_pkmaps_locked(void)
 	 * to remove, so it skips the flush (as 2.6 does).
 	 */
 	if (need_flush) {
-		hal_flush_all();
+		pkmap_stats.flush_ipis += flush_tlb_all();
 		pkmap_stats.flushes++;
 	}
 }
 
 void flush_all_zero_pkmaps(void)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 
 	flush_all_zero_pkmaps_locked();
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 }
 
 /* Find a free slot going round from last_pkmap_nr and map page there; 0 if every slot is in use.
@@ -185,9 +188,6 @@ static vaddr_t map_new_virtual(struct page *page)
 	}
 	/* A full pass after the wrap found nothing: the walk would stop on the last slot. */
 	last_pkmap_nr = LAST_PKMAP - 1;
-	pkmap_stats.exhausted++;
-	printk("kmap: all %u PKMAP slots are in use (pfn 0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
-		(unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
 	return 0;
 found:
 	vaddr = PKMAP_ADDR(last_pkmap_nr);
@@ -204,42 +204,87 @@ found:
 	return vaddr;
 }
 
+/* True when a CPU other than this one is online, so a slot may yet be released. */
+static bool another_cpu_online(void)
+{
+	return (hal_cpu_online_mask() & ~(1u << hal_smp_processor_id())) != 0;
+}
+
 vaddr_t kmap_high(struct page *page)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
-	vaddr_t vaddr = page->virtual;
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
+	vaddr_t vaddr;
+	bool waited = false;
 
-	if (vaddr)
-		pkmap_stats.reuses++;
-	else
+	for (;;) {
+		unsigned long seen;
+
+		vaddr = page->virtual;
+		if (vaddr) {
+			pkmap_stats.reuses++;
+			break;
+		}
 		vaddr = map_new_virtual(page);
+		if (vaddr)
+			break;
+		if (!another_cpu_online()) {
+			pkmap_stats.exhausted++;
+			printk("kmap: all %u PKMAP slots are in use and no other CPU can release one (pfn "
+			       "0x%lx not mapped; failure %lu)\n", LAST_PKMAP,
+			       (unsigned long)page_to_pfn(page), pkmap_stats.exhausted);
+			break;
+		}
+		/*
+		 * pkmap_map_wait (Understanding the Linux Virtual Memory Manager, §9.2): every slot
+		 * is in use, another CPU holds them; wait with the lock dropped until one of them
+		 * releases a slot, then look again (the page may have been mapped meanwhile).
+		 */
+		if (!waited)
+			pkmap_stats.waits++;
+		waited = true;
+		seen = __atomic_load_n(&pkmap_stats.releases, __ATOMIC_ACQUIRE);
+		spin_unlock_irqrestore(&kmap_lock, irq);
+		while (__atomic_load_n(&pkmap_stats.releases, __ATOMIC_ACQUIRE) == seen &&
+		       another_cpu_online())
+			hal_cpu_relax();
+		irq = spin_lock_irqsave(&kmap_lock);
+	}
 	if (vaddr)
 		pkmap_count[PKMAP_NR(vaddr)]++;
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 	return vaddr;
 }
 
 int kunmap_high(struct page *page)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 	vaddr_t vaddr = page->virtual;
 	unsigned nr;
 
 	if (!vaddr || vaddr < PKMAP_BASE || vaddr >= PKMAP_END || pkmap_count[PKMAP_NR(vaddr)] < 2) {
-		irqlock_release(&kmap_lock, irq);
+		spin_unlock_irqrestore(&kmap_lock, irq);
 		pkmap_stats.bad_kunmaps++;
 		return -EINVAL;
 	}
 	nr = PKMAP_NR(vaddr);
 	/* Down to 1: the mapping stays (and can be reused) until the next wrap flushes it. */
-	if (--pkmap_count[nr] == 1)
+	if (--pkmap_count[nr] == 1) {
 		slot_note_zero(nr);
-	irqlock_release(&kmap_lock, irq);
+		__atomic_fetch_add(&pkmap_stats.releases, 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&kmap_lock, irq);
 	return 0;
 }
 
 vaddr_t kmap(struct page *page)
 {
+	if (hal_in_interrupt()) {
+		pkmap_stats.irq_refused++;
+		printk("kmap: called from interrupt context (pfn 0x%lx); kmap may wait for a PKMAP slot, "
+		       "an interrupt handler must use kmap_atomic(KM_IRQ0); refused\n",
+		       (unsigned long)page_to_pfn(page));
+		return 0;
+	}
 	/* A frame in a hole of the e820 map (MMIO in the PCI hole) is not RAM: no cacheable alias of it. */
 	if (!page_is_ram(page_to_pfn(page))) {
 		printk("kmap: pfn 0x%lx is not RAM (a hole or MMIO in the e820 map); refused, use ioremap\n",

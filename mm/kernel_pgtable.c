@@ -12,6 +12,7 @@
 #include <mm/paging.h>
 #include <mm/printk.h>
 #include <mm/vmalloc.h>
+#include <mm/tlbflush.h>
 
 /* Supply the missing page table for va from low memory (a paging_init() hole: see vmalloc.h). */
 static int add_kernel_table(vaddr_t va)
@@ -75,4 +76,7 @@ void unmap_kernel_range(vaddr_t addr, unsigned long size)
 		hal_flush_all();
 		vmalloc_stats.flush_alls++;
 	}
+	/* The other CPUs may hold any of the pages: one shootdown of the range (iounmap, vfree). */
+	if (unmapped)
+		vmalloc_stats.flush_ipis += flush_tlb_kernel_range_others(addr, addr + (vaddr_t)size);
 }

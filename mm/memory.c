@@ -27,11 +27,12 @@
 #include <mm/page.h>
 #include <mm/paging.h>
 #include <mm/rmap.h>
+#include <mm/tlbflush.h>
 
+/* Flush addr of mm on every CPU that may cache it (this one if mm is loaded here). */
 static void flush_user_page(struct mm_struct *mm, vaddr_t addr)
 {
-	if (hal_current_pgd() == mm->pgd)
-		hal_flush_page(addr);
+	flush_tlb_page(mm, addr);
 }
 
 static paddr_t page_to_phys(const struct page *page)
@@ -289,8 +290,8 @@ void free_pgtables(struct mm_struct *mm, vaddr_t start, vaddr_t end)
 		mod_pagetable_pages(-1);
 		freed = true;
 	}
-	if (freed && hal_current_pgd() == mm->pgd)
-		hal_flush_all();
+	if (freed)
+		flush_tlb_mm(mm);
 }
 
 struct protect_arg {

@@ -133,6 +133,7 @@ void free_area_init(struct page *map, const pfn_t zone_end[MAX_NR_ZONES])
 		if (z == ZONE_HIGHMEM)
 			flags |= 1u << PG_highmem;
 		zone->name = zone_names[z];
+		spin_lock_init(&zone->lock, "zone->lock");
 		zone->zone_pgdat = pgdat;
 		zone->zone_start_pfn = start;
 		zone->spanned_pages = end - start;

@@ -185,14 +185,17 @@ static struct page *get_page_from_zonelist(gfp_t gfp, unsigned order, const enum
 		}
 		/* list[0] is the highest zone the request may use: a lower zone keeps its
 		 * lowmem_reserve against it ("Professional Linux Kernel Architecture", ch. 3). */
-		if (!(gfp & __GFP_MEMALLOC) && (mark || zone->lowmem_reserve[list[0]]) &&
-		    !watermark_ok_reserve(zone, order, mark, zone->lowmem_reserve[list[0]]))
-			continue;
-		struct page *page = __rmqueue(zone, order);
-		if (page) {
+		unsigned long irq = spin_lock_irqsave(&zone->lock);
+		struct page *page = NULL;
+
+		if ((gfp & __GFP_MEMALLOC) || !(mark || zone->lowmem_reserve[list[0]]) ||
+		    watermark_ok_reserve(zone, order, mark, zone->lowmem_reserve[list[0]]))
+			page = __rmqueue(zone, order);
+		if (page)
 			zone->nr_alloc++;
+		spin_unlock_irqrestore(&zone->lock, irq);
+		if (page)
 			return page;
-		}
 	}
 	return NULL;
 }
@@ -202,7 +205,6 @@ struct page *alloc_pages(gfp_t gfp, unsigned order)
 	enum zone_type list[MAX_NR_ZONES];
 	unsigned n = gfp_zonelist(gfp, list);
 	struct page *page = NULL;
-	unsigned long irq;
 
 	if (order >= MAX_ORDER) {
 		page_alloc_stats.alloc_fail++;
@@ -215,10 +217,8 @@ struct page *alloc_pages(gfp_t gfp, unsigned order)
 		page_alloc_stats.injected++;
 		goto fail;
 	}
-	irq = hal_irq_save();
 	for (int pass = 0; pass < 2 && !page; pass++)
 		page = get_page_from_zonelist(gfp, order, list, n, pass);
-	hal_irq_restore(irq);
 	if (!page)
 		goto fail;
 	page->_count = 1;
@@ -277,16 +277,16 @@ void __free_pages(struct page *page, unsigned order)
 
 	if (!free_pages_check(page, order))
 		return;
-	if (--page->_count > 0)
+	if (__atomic_sub_fetch(&page->_count, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	zone = page_zone(page);
 	ClearPageFlag(page, PG_vmalloc);
 	ClearPageFlag(page, PG_poison);
 	page->private = 0;
-	irq = hal_irq_save();
+	irq = spin_lock_irqsave(&zone->lock);
 	__free_one_page((pfn_t)(page - mem_map), zone, order);
 	zone->nr_free_calls++;
-	hal_irq_restore(irq);
+	spin_unlock_irqrestore(&zone->lock, irq);
 }
 
 vaddr_t __get_free_pages(gfp_t gfp, unsigned order)

@@ -75,6 +75,7 @@ static bool cache_geometry(struct kmem_cache *c, size_t size, size_t align, unsi
 static void cache_setup(struct kmem_cache *c, const char *name)
 {
 	snprintf(c->name, sizeof(c->name), "%s", name);
+	spin_lock_init(&c->lock, "kmem_cache->lock");
 	INIT_LIST_HEAD(&c->slabs_partial);
 	INIT_LIST_HEAD(&c->slabs_full);
 	c->num_slabs = c->active_objs = c->total_allocs = c->total_frees = 0;
@@ -132,7 +133,7 @@ static struct page *cache_grow(struct kmem_cache *c, gfp_t gfp)
 	head->private = 0;
 	list_add(&head->lru, &c->slabs_partial);
 	c->num_slabs++;
-	slab_stats.slab_pages += 1ul << c->order;
+	__atomic_fetch_add(&slab_stats.slab_pages, 1ul << c->order, __ATOMIC_RELAXED);
 	return head;
 }
 
@@ -146,7 +147,7 @@ static void slab_destroy(struct kmem_cache *c, struct page *head)
 	head->freelist = 0;
 	head->private = c->order; /* what __free_pages checks */
 	c->num_slabs--;
-	slab_stats.slab_pages -= 1ul << c->order;
+	__atomic_fetch_sub(&slab_stats.slab_pages, 1ul << c->order, __ATOMIC_RELAXED);
 	__free_pages(head, c->order);
 }
 
@@ -165,10 +166,10 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 		c->alloc_fail++;
 		return NULL;
 	}
-	irq = hal_irq_save();
+	irq = spin_lock_irqsave(&c->lock);
 	if (list_empty(&c->slabs_partial) && !cache_grow(c, gfp)) {
 		c->alloc_fail++;
-		hal_irq_restore(irq);
+		spin_unlock_irqrestore(&c->lock, irq);
 		return NULL;
 	}
 	head = list_first_entry(&c->slabs_partial, struct page, lru);
@@ -194,7 +195,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 	}
 	c->active_objs++;
 	c->total_allocs++;
-	hal_irq_restore(irq);
+	spin_unlock_irqrestore(&c->lock, irq);
 	if (gfp & __GFP_ZERO)
 		memset(obj_ptr(obj), 0, c->object_size);
 	return obj_ptr(obj);
@@ -252,9 +253,9 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 	if (!obj || !c)
 		return;
 	va = hal_ptr_va(obj);
-	irq = hal_irq_save();
+	irq = spin_lock_irqsave(&c->lock);
 	if (!free_check(c, va, &head)) {
-		hal_irq_restore(irq);
+		spin_unlock_irqrestore(&c->lock, irq);
 		return;
 	}
 	memset(obj_ptr(va), POISON_FREE, c->size);
@@ -270,7 +271,7 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 	/* An empty slab goes straight back to the buddy allocator. */
 	if (head->private == 0)
 		slab_destroy(c, head);
-	hal_irq_restore(irq);
+	spin_unlock_irqrestore(&c->lock, irq);
 }
 
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align, unsigned flags)

@@ -31,7 +31,7 @@
 #include "vmalloc_internal.h"
 
 struct vm_struct *vmlist;
-struct irqlock vmlist_lock = IRQLOCK_INIT("vmlist_lock");
+rwlock_t vmlist_lock = RW_LOCK_UNLOCKED("vmlist_lock");
 struct vmalloc_stats vmalloc_stats;
 unsigned long vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
 
@@ -95,10 +95,10 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 		printk("vmalloc: no memory for a vm_struct\n");
 		goto fail;
 	}
-	irq = irqlock_acquire(&vmlist_lock);
+	irq = write_lock_irqsave(&vmlist_lock);
 	found = vmlist_find_gap(want, align, start, end, &addr, &prev);
 	if (!found) {
-		irqlock_release(&vmlist_lock, irq);
+		write_unlock_irqrestore(&vmlist_lock, irq);
 		kmem_cache_free(vm_struct_cachep, area);
 		printk("vmalloc: no room for %lu bytes in 0x%08lx-0x%08lx (exhausted or fragmented)\n", size,
 			(unsigned long)start, (unsigned long)end);
@@ -121,7 +121,7 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 	area->inline_page = NULL;
 	vmlist_link(prev, area);
 	vmalloc_stats.areas++;
-	irqlock_release(&vmlist_lock, irq);
+	write_unlock_irqrestore(&vmlist_lock, irq);
 	return area;
 fail:
 	vmalloc_stats.area_failures++;
@@ -141,19 +141,19 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 
 struct vm_struct *find_vm_area(vaddr_t addr)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = read_lock_irqsave(&vmlist_lock);
 	struct vm_struct *area = vmlist_lookup(addr, false, NULL);
 
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 	return area;
 }
 
 struct vm_struct *find_vm_area_containing(vaddr_t addr)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = read_lock_irqsave(&vmlist_lock);
 	struct vm_struct *area = vmlist_lookup(addr, true, NULL);
 
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 	return area;
 }
 
@@ -161,7 +161,7 @@ struct vm_struct *find_vm_area_containing(vaddr_t addr)
  * none. */
 static struct vm_struct *take_vm_area(vaddr_t addr, const struct vm_struct *only_if)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = write_lock_irqsave(&vmlist_lock);
 	struct vm_struct *prev, *area = vmlist_lookup(addr, false, &prev);
 
 	if (area && only_if && area != only_if)
@@ -171,7 +171,7 @@ static struct vm_struct *take_vm_area(vaddr_t addr, const struct vm_struct *only
 		vmlist_unlink(prev, area);
 		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
 	}
-	irqlock_release(&vmlist_lock, irq);
+	write_unlock_irqrestore(&vmlist_lock, irq);
 	return area;
 }
 
@@ -332,7 +332,7 @@ vaddr_t vzalloc(unsigned long size)
  */
 static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, const char *who, bool lazy)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = write_lock_irqsave(&vmlist_lock);
 	struct vm_struct *prev, *area = vmlist_lookup(addr, false, &prev);
 	char why[160];
 
@@ -342,10 +342,10 @@ static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, c
 			lazy_unmap_locked(area);
 		else
 			unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
-		irqlock_release(&vmlist_lock, irq);
+		write_unlock_irqrestore(&vmlist_lock, irq);
 		return area;
 	}
-	irqlock_release(&vmlist_lock, irq);
+	write_unlock_irqrestore(&vmlist_lock, irq);
 	vmalloc_stats.bad_frees++;
 	if (area)
 		printk("%s: 0x%08lx is a %s area, not one of mine; nothing freed\n", who, (unsigned long)addr,
@@ -372,10 +372,10 @@ void vfree(vaddr_t addr)
 	 * entry reaches a page after the allocator has given it to someone else. */
 	area = unlink_area_of_kind(addr, VM_ALLOC, "vfree", true);
 	if (area) {
-		unsigned long irq = irqlock_acquire(&vmlist_lock);
+		unsigned long irq = write_lock_irqsave(&vmlist_lock);
 
 		flush_before_reuse(area->addr, area->size - PAGE_SIZE);
-		irqlock_release(&vmlist_lock, irq);
+		write_unlock_irqrestore(&vmlist_lock, irq);
 		release_alloc_area(area);
 	}
 }
@@ -428,7 +428,7 @@ struct page *vmalloc_to_page(vaddr_t addr)
 
 void vmalloc_usage(unsigned long *used, unsigned long *largest_chunk, unsigned *nr_areas)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = read_lock_irqsave(&vmlist_lock);
 	vaddr_t prev_end = VMALLOC_START;
 	unsigned long u = 0, chunk = 0;
 	unsigned n = 0;
@@ -442,7 +442,7 @@ void vmalloc_usage(unsigned long *used, unsigned long *largest_chunk, unsigned *
 	}
 	if (VMALLOC_END > prev_end && VMALLOC_END - prev_end > chunk)
 		chunk = VMALLOC_END - prev_end;
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 	if (used)
 		*used = u;
 	if (largest_chunk)

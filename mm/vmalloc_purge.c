@@ -15,6 +15,7 @@
 #include <mm/paging.h>
 #include <mm/rbtree.h>
 #include <mm/vmalloc.h>
+#include <mm/tlbflush.h>
 
 #include "vmalloc_internal.h"
 
@@ -82,7 +83,7 @@ static void purge_all_locked(void)
 
 	if (RB_EMPTY_ROOT(&vm_purge_root))
 		return;
-	hal_flush_all();
+	vmalloc_stats.flush_ipis += flush_tlb_all();
 	vmalloc_stats.flush_alls++;
 	vmalloc_stats.lazy_purges++;
 	while ((n = vm_purge_root.rb_node) != NULL)
@@ -164,6 +165,8 @@ void flush_before_reuse(uint64_t addr, uint64_t size)
 			hal_flush_page(r->addr + (vaddr_t)(i * PAGE_SIZE));
 			vmalloc_stats.flush_pages++;
 		}
+		vmalloc_stats.flush_ipis += flush_tlb_kernel_range_others(
+			r->addr, r->addr + (vaddr_t)(r->pages * PAGE_SIZE));
 		vmalloc_stats.lazy_reuse_flushes++;
 		lazy_release(r);
 		r = next;
@@ -172,11 +175,11 @@ void flush_before_reuse(uint64_t addr, uint64_t size)
 
 unsigned long vmalloc_purge_lazy(void)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = write_lock_irqsave(&vmlist_lock);
 	unsigned long n = vmalloc_stats.lazy_pending_areas;
 
 	purge_all_locked();
-	irqlock_release(&vmlist_lock, irq);
+	write_unlock_irqrestore(&vmlist_lock, irq);
 	return n;
 }
 

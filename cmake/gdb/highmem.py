@@ -233,6 +233,9 @@ def pkmap_lines():
         f"{_int(st['reuses'])} reused; wraps {_int(st['wraps'])}, global flushes {_int(st['flushes'])}, "
         f"slots freed {_int(st['slots_freed'])}",
         f"errors: {_int(st['exhausted'])} out of slots, {_int(st['bad_kunmaps'])} bad kunmap",
+        f"shootdown: {_int(st['flush_ipis'])} IPIs sent by the global flushes (flushes x (online CPUs - 1))",
+        f"contention: {_int(st['waits'])} kmaps waited for another CPU to free a slot, "
+        f"{_int(st['irq_refused'])} refused in interrupt context",
     ]
     pgd = swapper_pgd()
     for i, c in enumerate(counts):
@@ -268,7 +271,8 @@ def fixmap_name(idx, fx, km_names):
         return "FIX_EARLYCON_MEM_BASE"
     if fx["FIX_KMAP_BEGIN"] <= idx <= fx["FIX_KMAP_END"]:
         t = idx - fx["FIX_KMAP_BEGIN"]
-        return "FIX_KMAP_BEGIN+" + km_names.get(t, "?")
+        nr = len(km_names)
+        return f"FIX_KMAP_BEGIN+{km_names.get(t % nr, '?')}@cpu{t // nr}"
     if fx["FIX_BTMAP_BEGIN"] <= idx <= fx["FIX_BTMAP_END"]:
         return f"FIX_BTMAP_BEGIN+{idx - fx['FIX_BTMAP_BEGIN']}"
     return "?"
@@ -280,18 +284,25 @@ def fixmap_lines():
     n = fx["__end_of_fixed_addresses"]
     start = FIXADDR_TOP + PAGE_SIZE - n * PAGE_SIZE
     lines = [f"fixmap: 0x{start:08x}-0x{FIXADDR_TOP + PAGE_SIZE:08x}, {n} slots, FIXADDR_TOP 0x{FIXADDR_TOP:08x}",
-             f"{'index':>5}  {'name':<26} {'virtual':<10}  physical"]
+             f"{'index':>5}  {'name':<30} {'virtual':<10}  physical"]
     pgd = swapper_pgd()
     for idx in range(n):
         va = FIXADDR_TOP - (idx << PAGE_SHIFT)
         _, _, pa = walk(pgd, va)
         phys = f"0x{pa:08x}" if pa is not None else "-"
-        lines.append(f"{idx:5d}  {fixmap_name(idx, fx, km):<26} 0x{va:08x}  {phys}")
-    st = _global("fixmap_stats")
-    depth = st["atomic_depth"]
-    slots = "".join(f" {km[t]} {_int(depth[t])}" for t in range(_array_len(depth)))
-    lines.append(f"kmap_atomic: {_int(st['atomic_maps'])} high maps, {_int(st['atomic_overwrites'])} nested "
-                 f"uses of a busy slot, {_int(st['atomic_unbalanced'])} unbalanced kunmaps; slots in use:{slots}")
+        lines.append(f"{idx:5d}  {fixmap_name(idx, fx, km):<30} 0x{va:08x}  {phys}")
+    cpus = _global("fixmap_cpu_stats")
+    per_cpu = [cpus[c] for c in range(_array_len(cpus))]
+    ntypes = _array_len(per_cpu[0]["atomic_depth"])
+    depth = [sum(_int(st["atomic_depth"][t]) for st in per_cpu) for t in range(ntypes)]
+    total = {k: sum(_int(st[k]) for st in per_cpu) for k in ("atomic_maps", "atomic_overwrites", "atomic_unbalanced")}
+    slots = "".join(f" {km[t]} {depth[t]}" for t in range(ntypes))
+    lines.append(f"kmap_atomic: {total['atomic_maps']} high maps, {total['atomic_overwrites']} nested "
+                 f"uses of a busy slot, {total['atomic_unbalanced']} unbalanced kunmaps; slots in use:{slots}")
+    for c, st in enumerate(per_cpu):
+        m, o, u = (_int(st[k]) for k in ("atomic_maps", "atomic_overwrites", "atomic_unbalanced"))
+        if m or o or u:
+            lines.append(f"kmap_atomic cpu{c}: {m} high maps, {o} nested, {u} unbalanced")
     return lines
 
 

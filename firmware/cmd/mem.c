@@ -1,6 +1,7 @@
 /*
  * Physical-memory commands: meminfo, zoneinfo, buddyinfo, slabinfo (the
- * /proc formats) and `pages` to allocate and free page blocks by hand.
+ * /proc formats), tlbinfo (the TLB shootdown counters) and `pages` to
+ * allocate and free page blocks by hand.
  * The page allocator's benchmark, bench_page_alloc(), runs under `bench`
  * (firmware/cmd/bench.c).
  */
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include <hal/mmu.h>
+#include <hal/smp.h>
 #include <json.h>
 #include <mm/debug/mmcheck.h>
 #include <mm/layout.h>
@@ -17,6 +19,7 @@
 #include <mm/page_alloc.h>
 #include <mm/paging.h>
 #include <mm/slab.h>
+#include <mm/tlbflush.h>
 #include <mm/vmalloc.h>
 #include <shell.h>
 
@@ -77,6 +80,36 @@ static void zoneinfo_json(struct json_writer *w)
 	}
 	json_end(w);
 }
+
+/* tlbflush_show()'s counters: {"cpus": [{"cpu": 0, "kernel_flushes": ..., ...}, ...]}. */
+static void tlbinfo_json(struct json_writer *w)
+{
+	cpumask_t online = hal_cpu_online_mask();
+
+	json_array(w, "cpus");
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		const struct tlb_cpu_stats *t = &tlb_cpu_stats[c];
+
+		if (!(online & (1u << c)))
+			continue;
+		json_object(w, NULL);
+		json_uint(w, "cpu", c);
+		json_uint(w, "kernel_flushes", t->kernel_flushes);
+		json_uint(w, "user_flushes", t->user_flushes);
+		json_uint(w, "ipis_sent", t->ipis_sent);
+		json_uint(w, "local_pages", t->local_pages);
+		json_uint(w, "local_alls", t->local_alls);
+		json_end(w);
+	}
+	json_end(w);
+}
+
+static int cmd_tlbinfo(const struct shell_call *call, int argc, char **argv)
+{
+	return shell_report(call, argc, argv, tlbflush_show, tlbinfo_json);
+}
+SHELL_CMD(tlbinfo, "tlbinfo", "[-j]", 0, 1,
+	  "TLB shootdowns per CPU: flushes started, IPIs sent, local flushes (-j: JSON)", cmd_tlbinfo);
 
 static int cmd_zoneinfo(const struct shell_call *call, int argc, char **argv)
 {

@@ -14,12 +14,12 @@
 #include <mm/fixmap.h>
 #include <mm/highmem.h>
 #include <mm/io.h>
-#include <mm/irqlock.h>
 #include <mm/layout.h>
 #include <mm/layout_report.h>
 #include <mm/page.h>
 #include <mm/debug/ptdump.h>
 #include <mm/region.h>
+#include <mm/spinlock.h>
 #include <mm/vmalloc.h>
 #include <shell.h>
 
@@ -97,7 +97,7 @@ SHELL_CMD(layout, "layout", "[-j]", 0, 1, "print the virtual kernel memory layou
 /* /proc/vmallocinfo's fields of every area, in address order. */
 static void vmallocinfo_json(struct json_writer *w)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = read_lock_irqsave(&vmlist_lock);
 	char caller[96];
 
 	json_array(w, "areas");
@@ -129,7 +129,7 @@ static void vmallocinfo_json(struct json_writer *w)
 		json_end(w);
 	}
 	json_end(w);
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 }
 
 static int cmd_vmallocinfo(const struct shell_call *call, int argc, char **argv)
@@ -142,6 +142,7 @@ SHELL_CMD(vmallocinfo, "vmallocinfo", "[-j]", 0, 1, "list the vmalloc areas as /
 /* fixmap_show()'s header, slots and kmap_atomic counters. */
 static void fixmap_json(struct json_writer *w)
 {
+	struct fixmap_stats sum;
 	char name[48];
 
 	json_uint(w, "start", FIXADDR_START);
@@ -163,13 +164,14 @@ static void fixmap_json(struct json_writer *w)
 		json_end(w);
 	}
 	json_end(w);
+	fixmap_stats_total(&sum);
 	json_object(w, "kmap_atomic");
-	json_uint(w, "high_maps", fixmap_stats.atomic_maps);
-	json_uint(w, "nested", fixmap_stats.atomic_overwrites);
-	json_uint(w, "unbalanced", fixmap_stats.atomic_unbalanced);
+	json_uint(w, "high_maps", sum.atomic_maps);
+	json_uint(w, "nested", sum.atomic_overwrites);
+	json_uint(w, "unbalanced", sum.atomic_unbalanced);
 	json_object(w, "in_use");
 	for (unsigned t = 0; t < KM_TYPE_NR; t++)
-		json_uint(w, km_type_name(t), fixmap_stats.atomic_depth[t]);
+		json_uint(w, km_type_name(t), sum.atomic_depth[t]);
 	json_end(w);
 	json_end(w);
 }
@@ -184,7 +186,7 @@ SHELL_CMD(fixmap, "fixmap", "[-j]", 0, 1,
 /* pkmap_show()'s counts, counters and every slot with a non-zero count. */
 static void pkmap_json(struct json_writer *w)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 	unsigned in_use = 0, pending = 0;
 
 	for (unsigned i = 0; i < LAST_PKMAP; i++) {
@@ -221,7 +223,7 @@ static void pkmap_json(struct json_writer *w)
 		json_end(w);
 	}
 	json_end(w);
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 }
 
 static int cmd_pkmap(const struct shell_call *call, int argc, char **argv)

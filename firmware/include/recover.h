@@ -9,7 +9,7 @@
  * Recovered: a kernel-mode exception (not a double fault, NMI or machine
  * check) raised while a shell command runs with interrupts enabled.
  * Halted: faults during boot or while no command runs (the line editor,
- * the idle loop), faults with interrupts disabled (inside mm's irqlocks and
+ * the idle loop), faults with interrupts disabled (inside mm's spinlocks and
  * the buddy allocator's irq-off sections, in interrupt handlers and in the
  * exception handler itself, which runs with interrupts off), a fault while
  * an oops is being printed, double faults, NMIs and machine checks.

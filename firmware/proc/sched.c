@@ -25,6 +25,7 @@
 #include <mm/mman.h>
 #include <mm/page.h>
 #include <mm/paging.h>
+#include <mm/tlbflush.h>
 
 #include <task.h>
 
@@ -75,9 +76,12 @@ static void switch_to(struct task *next)
 	cpu_current[cpu] = next;
 	if (next->kstack)
 		hal_set_kernel_stack(next->kstack + KSTACK_SIZE);
-	/* mm's cpu_vm_mask would learn here that next->mm runs on cpu (flush_tlb_mm's targets);
-	 * until mm keeps one, syscall.c finds the CPUs of an mm from running_on. */
+	/* cpu_vm_mask: the CPUs whose TLB may hold next->mm's entries, flush_tlb_mm's targets. */
+	if (next->mm)
+		mm_cpu_activate(next->mm, cpu);
 	hal_switch_pgd(next->mm ? next->mm->pgd : swapper_pg_dir);
+	if (prev->mm && prev->mm != next->mm)
+		mm_cpu_deactivate(prev->mm, cpu);
 	hal_context_switch(&prev->ksp, next->ksp);
 }
 

@@ -1,6 +1,7 @@
 /*
- * The "both CPUs' stacks" report of a stuck spinlock.  mm/spinlock.c calls report() on the CPU
- * that has spun past LOCK_STUCK_MS; it prints that CPU's stack, then asks the holder for its own
+ * The "both CPUs' stacks" report of a lock problem.  mm/spinlock.c calls report() on the CPU that
+ * found it (a CPU that has spun past LOCK_STUCK_MS, a recursion, an unlock by the wrong CPU); it
+ * prints that CPU's stack, then asks the holder for its own
  * with an NMI (delivered whatever the holder's interrupt flag, Intel SDM vol. 3A, §6.7.1) and
  * waits for it to finish printing, so the two reports never interleave on the console.
  */
@@ -41,10 +42,11 @@ static void report(const spinlock_t *l, int owner)
 
 	if (l->owner_pc)
 		kallsyms_format((uintptr_t)l->owner_pc, sym, sizeof(sym));
-	printf("BUG: spinlock '%s' stuck: CPU %u has spun on it for over %u ms; held by CPU %d "
-	       "(taken at %s)\n",
-	       l->name ? l->name : "?", self, LOCK_STUCK_MS, owner, sym);
-	printf("CPU %u (waiting):\n", self);
+	/* mm/spinlock.c has just printed the "BUG: spinlock" line naming the problem. */
+	printf("lock report: '%s' held by CPU %d (taken at %s); the stacks of CPU %u (reporting) and "
+	       "of the holder follow\n",
+	       l->name ? l->name : "?", owner, sym, self);
+	printf("CPU %u (reporting):\n", self);
 	oops_call_trace(__builtin_frame_address(0));
 	if (owner < 0 || owner >= NR_CPUS || (unsigned)owner == self) {
 		printf("lock report: no other CPU to ask (owner %d)\n", owner);
@@ -66,6 +68,8 @@ static void report(const spinlock_t *l, int owner)
 
 void lock_report_init(void)
 {
-	if (hal_tsc_hz)
-		spin_debug_set_reporter(report, hal_tsc_hz / 1000u * LOCK_STUCK_MS);
+	if (!hal_tsc_hz)
+		return;
+	spin_debug_set_timeout(hal_tsc_hz / 1000u * LOCK_STUCK_MS);
+	spin_debug_set_reporter(report);
 }

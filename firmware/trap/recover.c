@@ -64,7 +64,7 @@ static const char *why_unrecoverable(const struct trap_frame *tf)
 		return "no shell command was running (boot, the line editor or the idle loop)";
 	if (!(tf->eflags & EFLAGS_IF))
 		return "interrupts were disabled (an mm lock or irq-off section, an interrupt or trap handler)";
-	if (vmlist_lock.held || kmap_lock.held)
+	if (rwlock_is_locked(&vmlist_lock) || spin_is_locked(&kmap_lock))
 		return "an mm lock was held";
 	return NULL;
 }

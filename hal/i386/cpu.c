@@ -255,6 +255,11 @@ void hal_irq_restore(unsigned long flags)
 		irq_enable();
 }
 
+bool hal_irq_enabled(void)
+{
+	return (read_eflags() & EFLAGS_IF) != 0;
+}
+
 void *hal_table_ptr(paddr_t pa)
 {
 	return (void *)(uintptr_t)(pa + PAGE_OFFSET);

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include <hal/io.h>
+#include <hal/irq.h>
+#include <hal/smp.h>
 #include <hal/trap.h>
 #include <hal/x86.h>
 
@@ -158,11 +160,25 @@ void hal_irq_register(unsigned irq, void (*handler)(unsigned irq))
 
 static void trap_dispatch(struct trap_frame *tf);
 
+/* Per CPU: hardware interrupt handlers running (nested when a handler re-enables interrupts). */
+static volatile unsigned irq_nesting[NR_CPUS];
+
+bool hal_in_interrupt(void)
+{
+	return irq_nesting[hal_smp_processor_id()] != 0;
+}
+
 void hal_trap_dispatch(struct trap_frame *tf)
 {
+	bool irq = tf->vector >= IRQ_BASE && tf->vector != SYSCALL_VECTOR;
+
 	if (tf->vector == IRQ_BASE || tf->vector == 2)
 		hal_smp_count_trap(tf->vector);
+	if (irq)
+		irq_nesting[hal_smp_processor_id()]++;
 	trap_dispatch(tf);
+	if (irq)
+		irq_nesting[hal_smp_processor_id()]--;
 	/* Every trap, after its EOI: the scheduler may switch tasks here. */
 	if (trap_exit_hook)
 		trap_exit_hook(tf);

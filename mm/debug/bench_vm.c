@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <hal/cpu.h>
+#include <hal/smp.h>
 #include <mm/debug/bench_vm.h>
 #include <mm/debug/vmalloc_debug.h>
 #include <mm/highmem.h>
@@ -481,7 +482,8 @@ static void bench_kmap_flushes(FILE *out)
 {
 	unsigned have = alloc_high(KMAP_CYCLE);
 	struct kmap_ctx c = { kmap_pages, KMAP_CYCLE, 0 };
-	unsigned long ops = bench_opts.quick ? 100000 : 1000000, flushes;
+	unsigned long ops = bench_opts.quick ? 100000 : 1000000, flushes, ipis;
+	unsigned online;
 	struct bench_record *r;
 	uint64_t t0, cycles;
 
@@ -492,6 +494,7 @@ static void bench_kmap_flushes(FILE *out)
 		goto out;
 	}
 	flushes = pkmap_stats.flushes;
+	ipis = pkmap_stats.flush_ipis;
 	t0 = hal_cycles();
 	bench_timed(loop_kmap_fresh, &c, ops);
 	cycles = hal_cycles() - t0;
@@ -500,6 +503,12 @@ static void bench_kmap_flushes(FILE *out)
 		r->flushes = pkmap_stats.flushes - flushes;
 	fprintf(out, "# kmap_fresh_flushes: %lu global flushes for %lu fresh kmaps (LAST_PKMAP %u)\n",
 		pkmap_stats.flushes - flushes, ops, LAST_PKMAP);
+	online = (unsigned)__builtin_popcount(hal_cpu_online_mask());
+	fprintf(out, "# kmap_fresh_ipis: %lu shootdown IPIs at %u online CPUs; flushes x (CPUs - 1) = %lu "
+		"(%s)\n", pkmap_stats.flush_ipis - ipis, online,
+		(pkmap_stats.flushes - flushes) * (online - 1),
+		pkmap_stats.flush_ipis - ipis == (pkmap_stats.flushes - flushes) * (online - 1) ?
+			"exact" : "MISMATCH");
 out:
 	flush_all_zero_pkmaps();
 	while (have)

@@ -235,7 +235,7 @@ unsigned long mmcheck_vmalloc(FILE *out)
 	unsigned listed;
 	unsigned long irq;
 
-	irq = irqlock_acquire(&vmlist_lock);
+	irq = read_lock_irqsave(&vmlist_lock);
 	for (const struct vm_struct *v = vmlist; v; v = v->next) {
 		uint64_t end = (uint64_t)v->addr + v->size;
 
@@ -262,7 +262,7 @@ unsigned long mmcheck_vmalloc(FILE *out)
 		check_area_pages(&c, v);
 		prev_end = end;
 	}
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 	vmalloc_usage(&u, NULL, &listed);
 	if (n <= max_areas && (listed != n || u != used))
 		mmcheck_violation(&c, "vmalloc_usage says %u areas of %lu bytes, the list has %lu of %lu", listed, u, n,
@@ -313,7 +313,7 @@ unsigned long mmcheck_pgtables(FILE *out, paddr_t pgd, bool user)
 unsigned long mmcheck_pkmap(FILE *out)
 {
 	struct mmcheck_ctx c = { out, "pkmap", 0 };
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 
 	if (last_pkmap_nr >= LAST_PKMAP)
 		mmcheck_violation(&c, "last_pkmap_nr %u is not a slot", last_pkmap_nr);
@@ -371,7 +371,7 @@ unsigned long mmcheck_pkmap(FILE *out)
 			mmcheck_violation(&c, "pfn:%#x says it is at 0x%08lx, but slot %u does not map it", pfn,
 					  (unsigned long)va, (unsigned)PKMAP_NR(va));
 	}
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 	return mmcheck_finish(&c);
 }
 

@@ -191,8 +191,8 @@ unsigned long ptcheck(FILE *out, paddr_t pgd, const struct mmcheck_image *img, s
 			mmcheck_violation(&w.c, "0x%08lx-0x%08llx below PAGE_OFFSET is mapped (entry 0x%llx)",
 					  (unsigned long)va, (unsigned long long)(va + span - 1), (unsigned long long)pde);
 	}
-	irq_vm = irqlock_acquire(&vmlist_lock);
-	irq_km = irqlock_acquire(&kmap_lock);
+	irq_vm = read_lock_irqsave(&vmlist_lock);
+	irq_km = spin_lock_irqsave(&kmap_lock);
 	w.area = vmlist;
 	for (uint64_t va = PAGE_OFFSET; va < 0x100000000ull; va += span) {
 		uint64_t pde, pte;
@@ -207,8 +207,8 @@ unsigned long ptcheck(FILE *out, paddr_t pgd, const struct mmcheck_image *img, s
 					  (unsigned long)va);
 		}
 	}
-	irqlock_release(&kmap_lock, irq_km);
-	irqlock_release(&vmlist_lock, irq_vm);
+	spin_unlock_irqrestore(&kmap_lock, irq_km);
+	read_unlock_irqrestore(&vmlist_lock, irq_vm);
 	w.s.violations = mmcheck_finish(&w.c);
 	if (st)
 		*st = w.s;

@@ -7,6 +7,7 @@
 
 #include <mm/debug/reboot.h>
 #include <mm/highmem.h>
+#include <mm/tlbflush.h>
 #include <mm/rbtree.h>
 #include <mm/vmalloc.h>
 
@@ -21,8 +22,10 @@ void mm_debug_reboot(void)
 	vm_purge_root = RB_ROOT;
 	lazy_pool_used = 0;
 	lazy_free_records = NULL;
-	vmlist_lock.held = 0;
-	kmap_lock.held = 0;
+	rwlock_init(&vmlist_lock, "vmlist_lock");
+	spin_lock_init(&kmap_lock, "kmap_lock");
+	spin_debug_clear();
+	tlb_stats_reset();
 	vmalloc_lazy_max_pages = VMALLOC_LAZY_MAX_PAGES;
 	memset(&vmalloc_stats, 0, sizeof(vmalloc_stats));
 }

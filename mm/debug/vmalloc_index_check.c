@@ -22,7 +22,7 @@ enum vmalloc_search vmalloc_get_search(void)
 
 unsigned long vmalloc_index_check(FILE *out)
 {
-	unsigned long problems = 0, irq = irqlock_acquire(&vmlist_lock);
+	unsigned long problems = 0, irq = read_lock_irqsave(&vmlist_lock);
 	const struct vm_struct *v = vmlist, *tail = NULL;
 	const struct rb_node *n = rb_first(&vm_area_root);
 
@@ -46,6 +46,6 @@ unsigned long vmalloc_index_check(FILE *out)
 			(unsigned long)(tail ? tail->addr : 0), (unsigned long)(vm_last ? vm_last->addr : 0));
 		problems++;
 	}
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 	return problems;
 }

@@ -5,13 +5,13 @@
 #include <stdio.h>
 
 #include <mm/highmem.h>
-#include <mm/irqlock.h>
+#include <mm/spinlock.h>
 #include <mm/layout.h>
 #include <mm/page.h>
 
 void pkmap_show(FILE *out)
 {
-	unsigned long irq = irqlock_acquire(&kmap_lock);
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 	unsigned in_use = 0, pending = 0;
 
 	for (unsigned i = 0; i < LAST_PKMAP; i++) {
@@ -25,6 +25,10 @@ void pkmap_show(FILE *out)
 		last_pkmap_nr, pkmap_stats.fresh_maps, pkmap_stats.reuses, pkmap_stats.wraps, pkmap_stats.flushes,
 		pkmap_stats.slots_freed);
 	fprintf(out, "errors: %lu out of slots, %lu bad kunmap\n", pkmap_stats.exhausted, pkmap_stats.bad_kunmaps);
+	fprintf(out, "shootdown: %lu IPIs sent by the global flushes (flushes x (online CPUs - 1))\n",
+		pkmap_stats.flush_ipis);
+	fprintf(out, "contention: %lu kmaps waited for another CPU to free a slot, %lu refused in "
+		"interrupt context\n", pkmap_stats.waits, pkmap_stats.irq_refused);
 	for (unsigned i = 0; i < LAST_PKMAP; i++) {
 		struct page *page;
 
@@ -35,5 +39,5 @@ void pkmap_show(FILE *out)
 			pkmap_count[i], pkmap_count[i] > 1 ? "in use" : "unused, flush pending",
 			page ? (unsigned long)page_to_pfn(page) : 0ul);
 	}
-	irqlock_release(&kmap_lock, irq);
+	spin_unlock_irqrestore(&kmap_lock, irq);
 }

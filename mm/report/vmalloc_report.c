@@ -16,6 +16,7 @@ void vmalloc_vmstat_show(FILE *out)
 	fprintf(out, "vmalloc_areas %lu\n", vmalloc_stats.areas);
 	fprintf(out, "vmalloc_flush_pages %lu\n", vmalloc_stats.flush_pages);
 	fprintf(out, "vmalloc_flush_alls %lu\n", vmalloc_stats.flush_alls);
+	fprintf(out, "vmalloc_flush_ipis %lu\n", vmalloc_stats.flush_ipis);
 	fprintf(out, "vmalloc_lazy_frees %lu\n", vmalloc_stats.lazy_frees);
 	fprintf(out, "vmalloc_lazy_purges %lu\n", vmalloc_stats.lazy_purges);
 	fprintf(out, "vmalloc_lazy_reuse_flushes %lu\n", vmalloc_stats.lazy_reuse_flushes);
@@ -26,7 +27,7 @@ void vmalloc_vmstat_show(FILE *out)
 
 void vmallocinfo_show(FILE *out)
 {
-	unsigned long irq = irqlock_acquire(&vmlist_lock);
+	unsigned long irq = read_lock_irqsave(&vmlist_lock);
 	char caller[96];
 
 	for (struct vm_struct *v = vmlist; v; v = v->next) {
@@ -46,7 +47,7 @@ void vmallocinfo_show(FILE *out)
 			fputs(" vmap", out);
 		fputc('\n', out);
 	}
-	irqlock_release(&vmlist_lock, irq);
+	read_unlock_irqrestore(&vmlist_lock, irq);
 }
 
 void vmalloc_meminfo(FILE *out)

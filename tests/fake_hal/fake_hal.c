@@ -16,6 +16,13 @@
 
 struct fake_hal_stats fake_hal_stats;
 
+/* The CPU the test says is running, the CPUs it says are online, its interrupt-handler depth. */
+static unsigned fake_cpu;
+static cpumask_t fake_online = 1u;
+static unsigned fake_irq_nesting;
+static void (*relax_hook)(void); /* fake_hal_set_relax_hook */
+
+
 static uint8_t *ram;
 static uint64_t ram_size;
 static paddr_t cur_pgd;
@@ -82,6 +89,10 @@ void fake_hal_init(uint64_t phys_bytes)
 	}
 	building_boot_tables = false;
 	memset(&fake_hal_stats, 0, sizeof(fake_hal_stats));
+	fake_cpu = 0;
+	fake_online = 1u;
+	fake_irq_nesting = 0;
+	relax_hook = NULL;
 }
 
 void fake_hal_fini(void)
@@ -291,24 +302,77 @@ uint64_t hal_cycles(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+void fake_hal_set_cpu(unsigned cpu)
+{
+	if (cpu >= NR_CPUS)
+		die("fake_hal_set_cpu: no CPU", cpu);
+	fake_cpu = cpu;
+}
+
+void fake_hal_set_online(cpumask_t mask)
+{
+	fake_online = mask;
+}
+
+void fake_hal_set_in_interrupt(unsigned depth)
+{
+	fake_irq_nesting = depth;
+}
+
 unsigned hal_smp_processor_id(void)
 {
-	return 0;
+	return fake_cpu;
 }
 
 cpumask_t hal_cpu_online_mask(void)
 {
-	return 1u;
+	return fake_online;
+}
+
+bool hal_in_interrupt(void)
+{
+	return fake_irq_nesting != 0;
+}
+
+bool hal_irq_enabled(void)
+{
+	return fake_hal_stats.irq_depth == 0 && fake_irq_nesting == 0;
 }
 
 unsigned hal_flush_tlb_others(cpumask_t mask, vaddr_t start, vaddr_t end)
 {
-	(void)mask;
-	(void)start;
-	(void)end;
-	return 0;
+	cpumask_t targets = mask & fake_online & ~(1u << fake_cpu);
+	unsigned sent = 0;
+
+	fake_hal_stats.tlb_others_calls++;
+	fake_hal_stats.last_tlb_others_mask = targets;
+	fake_hal_stats.last_tlb_others_start = start;
+	fake_hal_stats.last_tlb_others_end = end;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (targets & (1u << cpu)) {
+			fake_hal_stats.tlb_others_received[cpu]++;
+			sent++;
+		}
+	fake_hal_stats.tlb_others_ipis += sent;
+	/* One modelled TLB: another CPU's flush drops the same entries this one would. */
+	if (sent) {
+		if (end == 0)
+			memset(tlb, 0, sizeof(tlb));
+		else
+			for (uint64_t va = start & ~(vaddr_t)0xfff; va < end; va += 0x1000)
+				if (tlb[tlb_slot((vaddr_t)va)].va == va)
+					tlb[tlb_slot((vaddr_t)va)].valid = false;
+	}
+	return sent;
+}
+
+void fake_hal_set_relax_hook(void (*fn)(void))
+{
+	relax_hook = fn;
 }
 
 void hal_cpu_relax(void)
 {
+	if (relax_hook)
+		relax_hook();
 }

@@ -62,13 +62,13 @@ static void test_set_and_clear(void **state)
 	assert_false(fixmap_query(FIX_APIC_BASE, NULL));
 	clear_fixmap(FIX_APIC_BASE); /* harmless, no flush */
 	assert_int_equal(fake_hal_stats.flush_page, 3);
-	assert_int_equal(fixmap_stats.sets, 2);
-	assert_int_equal(fixmap_stats.clears, 1);
+	assert_int_equal(fixmap_cpu_stats[0].sets, 2);
+	assert_int_equal(fixmap_cpu_stats[0].clears, 1);
 
 	/* Bad indexes are reported and change nothing. */
 	__set_fixmap((enum fixed_addresses)__end_of_fixed_addresses, 0x5000, HAL_PROT_WRITE);
 	clear_fixmap((enum fixed_addresses)1000);
-	assert_int_equal(fixmap_stats.errors, 2);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 2);
 	assert_false(fixmap_query(__end_of_fixed_addresses, NULL));
 	for (unsigned i = 0; i < __end_of_fixed_addresses; i++)
 		assert_false(fixmap_query(i, NULL));
@@ -85,7 +85,7 @@ static void test_names(void **state)
 	assert_string_equal(fixmap_name(FIX_IO_APIC_BASE_0, buf, sizeof(buf)), "FIX_IO_APIC_BASE_0");
 	assert_string_equal(fixmap_name(FIX_IO_APIC_BASE_0 + 3, buf, sizeof(buf)), "FIX_IO_APIC_BASE_0+3");
 	assert_string_equal(fixmap_name(FIX_EARLYCON_MEM_BASE, buf, sizeof(buf)), "FIX_EARLYCON_MEM_BASE");
-	assert_string_equal(fixmap_name(FIX_KMAP_BEGIN + KM_IRQ0, buf, sizeof(buf)), "FIX_KMAP_BEGIN+KM_IRQ0");
+	assert_string_equal(fixmap_name(FIX_KMAP_BEGIN + KM_IRQ0, buf, sizeof(buf)), "FIX_KMAP_BEGIN+KM_IRQ0@cpu0");
 	assert_string_equal(fixmap_name(FIX_BTMAP_END, buf, sizeof(buf)), "FIX_BTMAP_BEGIN+15");
 	assert_string_equal(fixmap_name(__end_of_fixed_addresses, buf, sizeof(buf)), "?");
 	assert_string_equal(km_type_name(KM_MEMTEST), "KM_MEMTEST");
@@ -99,10 +99,10 @@ static void test_fixmap_show(void **state)
 
 	set_fixmap_nocache(FIX_IO_APIC_BASE_0, IO_APIC_DEFAULT_PHYS_BASE);
 	CAPTURE(text, fixmap_show(out));
-	assert_non_null(strstr(text, "fixmap: 0xfffe0000-0xfffff000, 31 slots, FIXADDR_TOP 0xffffe000\n"));
-	assert_non_null(strstr(text, "    0  FIX_APIC_BASE              0xffffe000  -\n"));
-	assert_non_null(strstr(text, "    1  FIX_IO_APIC_BASE_0         0xffffd000  0xfec00000\n"));
-	assert_non_null(strstr(text, "   10  FIX_KMAP_BEGIN+KM_USER0    0xffff4000  -\n"));
+	assert_non_null(strstr(text, "fixmap: 0xfffbd000-0xfffff000, 66 slots, FIXADDR_TOP 0xffffe000\n"));
+	assert_non_null(strstr(text, "    0  FIX_APIC_BASE                  0xffffe000  -\n"));
+	assert_non_null(strstr(text, "    1  FIX_IO_APIC_BASE_0             0xffffd000  0xfec00000\n"));
+	assert_non_null(strstr(text, "   10  FIX_KMAP_BEGIN+KM_USER0@cpu0   0xffff4000  -\n"));
 	for (const char *p = text; (p = strchr(p, '\n')); p++)
 		lines++;
 	assert_int_equal(lines, 3 + __end_of_fixed_addresses); /* the kmap_atomic summary line last */
@@ -121,7 +121,7 @@ static void test_missing_table_reported_and_supplied(void **state)
 	assert_true(hal_query_table(swapper_pg_dir, FIXADDR_TOP, NULL));
 	set_fixmap(FIX_BTMAP_BEGIN, 0x6000);
 	assert_true(fixmap_query(FIX_BTMAP_BEGIN, NULL));
-	assert_int_equal(fixmap_stats.errors, 0);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 0);
 	clear_fixmap(FIX_BTMAP_BEGIN);
 }
 

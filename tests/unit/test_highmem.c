@@ -52,7 +52,7 @@ static void test_lowmem_page_needs_no_slot(void **state)
 	assert_int_equal(pkmap_stats.fresh_maps, 0);
 	assert_int_equal(kmap_atomic(low, KM_USER0), lowmem_page_address(low));
 	kunmap_atomic(lowmem_page_address(low), KM_USER0);
-	assert_int_equal(fixmap_stats.errors, 0);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 0);
 	__free_page(low);
 }
 
@@ -164,6 +164,71 @@ static void test_out_of_slots_is_an_error_not_a_hang(void **state)
 	assert_int_equal(pkmap_stats.bad_kunmaps, 0);
 }
 
+/* The "other CPU" of test_kmap_waits_for_a_slot: after a few spins, it kunmaps high[100]. */
+static unsigned relax_turns;
+
+static void other_cpu_releases(void)
+{
+	if (++relax_turns == 5) {
+		fake_hal_set_cpu(1);
+		kunmap(high[100]);
+		fake_hal_set_cpu(0);
+	}
+}
+
+/*
+ * pkmap_map_wait: with a second CPU online, a kmap that finds every slot in use waits (spinning
+ * with kmap_lock dropped) until a slot is released, then maps the page in it, instead of failing.
+ */
+static void test_kmap_waits_for_a_slot(void **state)
+{
+	vaddr_t va, released;
+
+	for (unsigned i = 0; i < LAST_PKMAP; i++)
+		assert_true(kmap(high[i]));
+	released = page_address(high[100]);
+	fake_hal_set_online(0x3u);
+	relax_turns = 0;
+	fake_hal_set_relax_hook(other_cpu_releases);
+	va = kmap(high[LAST_PKMAP]);
+	fake_hal_set_relax_hook(NULL);
+	assert_true(va != 0);
+	assert_int_equal(relax_turns, 5);
+	assert_int_equal(pkmap_stats.waits, 1);
+	assert_int_equal(pkmap_stats.exhausted, 0);
+	assert_int_equal(page_address(high[100]), 0); /* its slot went to the waiter */
+	assert_int_equal(va, released);
+	assert_int_equal(pkmap_stats.flush_ipis, pkmap_stats.flushes);
+	fake_hal_set_online(0x1u);
+	for (unsigned i = 0; i <= LAST_PKMAP; i++)
+		if (i != 100)
+			kunmap(high[i]);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	assert_unlocked();
+}
+
+/* kmap from an interrupt handler is refused with a message; kmap_atomic(KM_IRQ0) works there. */
+static void test_kmap_refused_in_interrupt(void **state)
+{
+	struct page *low = alloc_page(GFP_KERNEL);
+	vaddr_t va;
+
+	assert_non_null(low);
+	fake_hal_set_in_interrupt(1);
+	assert_int_equal(kmap(high[3]), 0);
+	assert_int_equal(kmap(low), 0);
+	__free_page(low);
+	assert_int_equal(pkmap_stats.irq_refused, 2);
+	assert_int_equal(pkmap_slots_in_use(), 0);
+	va = kmap_atomic(high[3], KM_IRQ0);
+	assert_true(va != 0);
+	kunmap_atomic(va, KM_IRQ0);
+	fake_hal_set_in_interrupt(0);
+	assert_true(kmap(high[3]) != 0);
+	kunmap(high[3]);
+	assert_unlocked();
+}
+
 static void test_kmap_atomic_flushes_one_page(void **state)
 {
 	struct page *p = high[9];
@@ -190,20 +255,72 @@ static void test_kmap_atomic_flushes_one_page(void **state)
 	fp = fake_hal_stats.flush_page;
 	assert_int_equal(kmap_atomic(high[10], KM_USER0), va);
 	assert_int_equal(fake_hal_stats.flush_page, fp + 1);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 1);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 1);
 	kunmap_atomic(va, KM_USER0);
 	kunmap_atomic(va, KM_USER0); /* both uses undone */
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 0);
 
 	/* Wrong type or address: reported, nothing unmapped. */
 	va = kmap_atomic(p, KM_IRQ0);
 	kunmap_atomic(va, KM_USER0);
 	kunmap_atomic(va, (enum km_type)KM_TYPE_NR);
 	assert_int_equal(kmap_atomic(p, (enum km_type)99), 0);
-	assert_int_equal(fixmap_stats.errors, 3);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 3);
 	assert_true(mapped(va));
 	kunmap_atomic(va, KM_IRQ0);
 	assert_false(mapped(va));
+	assert_unlocked();
+}
+
+/*
+ * kmap_atomic per CPU: the same slot type on four CPUs gives four fixmap pages
+ * (FIX_KMAP_BEGIN + KM_TYPE_NR * cpu + type), each mapping its own frame at once, each flushed on
+ * its own CPU only (no shootdown IPI); a CPU cannot undo another CPU's slot.
+ */
+static void test_kmap_atomic_per_cpu(void **state)
+{
+	vaddr_t va[4];
+	unsigned long fp = fake_hal_stats.flush_page;
+
+	(void)state;
+	fake_hal_set_online(0xfu);
+	for (unsigned c = 0; c < 4; c++) {
+		fake_hal_set_cpu(c);
+		va[c] = kmap_atomic(high[20 + c], KM_USER0);
+		assert_int_equal(va[c], __fix_to_virt(KMAP_ATOMIC_IDX(c, KM_USER0)));
+		assert_int_equal(va[c], __fix_to_virt(FIX_KMAP_BEGIN + KM_TYPE_NR * c + KM_USER0));
+		memset(hal_va_ptr(va[c]), 0x50 + (int)c, PAGE_SIZE);
+	}
+	for (unsigned c = 0; c < 4; c++) {
+		paddr_t pa;
+
+		assert_true(hal_query_page(swapper_pg_dir, va[c], &pa, NULL));
+		assert_int_equal(pa, (paddr_t)page_to_pfn(high[20 + c]) << PAGE_SHIFT);
+		assert_int_equal(fixmap_cpu_stats[c].atomic_depth[KM_USER0], 1);
+		assert_int_equal(fixmap_cpu_stats[c].atomic_maps, 1);
+		assert_int_equal(fixmap_cpu_stats[c].atomic_overwrites, 0);
+	}
+	assert_int_equal(fake_hal_stats.flush_page, fp + 4);
+	assert_int_equal(fake_hal_stats.tlb_others_calls, 0);
+	/* CPU 0 cannot undo CPU 1's slot: reported, still mapped. */
+	fake_hal_set_cpu(0);
+	kunmap_atomic(va[1], KM_USER0);
+	assert_int_equal(fixmap_cpu_stats[0].errors, 1);
+	assert_true(mapped(va[1]));
+	for (unsigned c = 0; c < 4; c++) {
+		char name[48];
+
+		fake_hal_set_cpu(c);
+		kunmap_atomic(va[c], KM_USER0);
+		assert_false(mapped(va[c]));
+		assert_int_equal(((uint8_t *)hal_va_ptr(kmap(high[20 + c])))[7], 0x50 + c);
+		kunmap(high[20 + c]);
+		fixmap_name(KMAP_ATOMIC_IDX(c, KM_MEMTEST), name, sizeof(name));
+		assert_non_null(strstr(name, "KM_MEMTEST@cpu"));
+		assert_int_equal(name[strlen(name) - 1], '0' + (int)c);
+	}
+	fake_hal_set_cpu(0);
+	assert_int_equal(fake_hal_stats.tlb_others_calls, 0);
 	assert_unlocked();
 }
 
@@ -228,32 +345,32 @@ static void test_kmap_atomic_slot_discipline(void **state)
 	assert_int_equal(b, lowmem_page_address(low));
 	kunmap_atomic(b, KM_USER1);
 	kunmap_atomic(a, KM_USER0);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 0);
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 0);
 
 	/* A low page holds KM_USER0, then a high page takes it. */
 	a = kmap_atomic(low, KM_USER0);
 	b = kmap_atomic(high[12], KM_USER0);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 1);
-	assert_int_equal(fixmap_stats.atomic_depth[KM_USER0], 2);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 1);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_depth[KM_USER0], 2);
 	kunmap_atomic(b, KM_USER0);
 	kunmap_atomic(a, KM_USER0);
-	assert_int_equal(fixmap_stats.atomic_depth[KM_USER0], 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_depth[KM_USER0], 0);
 
 	/* A high page holds KM_USER1, then a low page takes it: its mapping stays, but it is caught. */
 	a = kmap_atomic(high[12], KM_USER1);
 	b = kmap_atomic(low, KM_USER1);
-	assert_int_equal(fixmap_stats.atomic_overwrites, 2);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_overwrites, 2);
 	assert_true(mapped(a));
 	kunmap_atomic(b, KM_USER1);
 	kunmap_atomic(a, KM_USER1);
 	assert_false(mapped(a));
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 0);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 0);
 
 	/* kunmap_atomic without kmap_atomic, low and high. */
 	kunmap_atomic(lowmem_page_address(low), KM_USER0);
 	kunmap_atomic(__fix_to_virt(FIX_KMAP_BEGIN + KM_IRQ0), KM_IRQ0);
-	assert_int_equal(fixmap_stats.atomic_unbalanced, 2);
+	assert_int_equal(fixmap_cpu_stats[0].atomic_unbalanced, 2);
 
 	f = fmemopen(buf, sizeof(buf), "w");
 	fixmap_show(f);
@@ -509,8 +626,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_kunmap, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_one_flush_per_wrap, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_out_of_slots_is_an_error_not_a_hang, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_waits_for_a_slot, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_refused_in_interrupt, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_flushes_one_page, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_kmap_atomic_slot_discipline, setup1g, teardown1g),
+		cmocka_unit_test_setup_teardown(test_kmap_atomic_per_cpu, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_pkmap_show, setup1g, teardown1g),
 		cmocka_unit_test_setup_teardown(test_selftests_on_host, setup1g, teardown1g),

@@ -42,7 +42,7 @@ static void test_32m(void **state)
 	assert_int_equal(VMALLOC_START, 0xC2800000u);
 	CAPTURE(text, show_layout(out, NULL));
 	assert_string_equal(text, "virtual kernel memory layout:\n"
-				  "    fixmap  : 0xfffe0000 - 0xfffff000   ( 124 kB)\n"
+				  "    fixmap  : 0xfffbd000 - 0xfffff000   ( 264 kB)\n"
 				  "    pkmap   : 0xfe000000 - 0xfe400000   (4096 kB)\n"
 				  "    vmalloc : 0xc2800000 - 0xfdffe000   ( 951 MB)\n"
 				  "    lowmem  : 0xc0000000 - 0xc1fe0000   (  31 MB)\n");
@@ -80,7 +80,7 @@ static void test_3g(void **state)
 	assert_int_equal(VMALLOC_START, 0xF8800000u);
 	CAPTURE(text, show_layout(out, &sections));
 	assert_string_equal(text, "virtual kernel memory layout:\n"
-				  "    fixmap  : 0xfffe0000 - 0xfffff000   ( 124 kB)\n"
+				  "    fixmap  : 0xfffbd000 - 0xfffff000   ( 264 kB)\n"
 				  "    pkmap   : 0xfe000000 - 0xfe400000   (4096 kB)\n"
 				  "    vmalloc : 0xf8800000 - 0xfdffe000   (  87 MB)\n"
 				  "    lowmem  : 0xc0000000 - 0xf8000000   ( 896 MB)\n"

@@ -43,7 +43,7 @@ static void test_fixed_regions(void **state)
 	assert_string_equal(name(PKMAP_BASE + 5 * PAGE_SIZE), "PKMAP slot 5 (unused)");
 	assert_non_null(strstr(name(PKMAP_END), "unused space between PKMAP"));
 	assert_string_equal(name(FIXADDR_TOP), "fixmap slot 0 FIX_APIC_BASE (unused)");
-	assert_string_equal(name(FIXADDR_START), "fixmap slot 30 FIX_BTMAP_BEGIN+15 (unused)");
+	assert_string_equal(name(FIXADDR_START), "fixmap slot 65 FIX_BTMAP_BEGIN+15 (unused)");
 	assert_string_equal(name(0xFFFFF000u), "the page above FIXADDR_TOP (never mapped)");
 	assert_string_equal(name(0xFFFFFFFFu), "the page above FIXADDR_TOP (never mapped)");
 }

@@ -93,8 +93,9 @@ static __attribute__((unused)) void vm_boot(uint64_t ram)
 /* Locks released, interrupts back on. */
 static __attribute__((unused)) void assert_unlocked(void)
 {
-	assert_int_equal(vmlist_lock.held, 0);
-	assert_int_equal(kmap_lock.held, 0);
+	assert_false(rwlock_is_locked(&vmlist_lock));
+	assert_int_equal(spin_debug_total(), 0);
+	assert_false(spin_is_locked(&kmap_lock));
 	assert_int_equal(fake_hal_stats.irq_depth, 0);
 }
 

@@ -293,7 +293,7 @@ static void test_ioremap_errors(void **state)
 
 /*
  * Every path that takes an area off vmlist unmaps it before vmlist_lock goes (the lock is an
- * irqlock, so the flush of the unmapping runs with interrupts off): once unlinked, the range may be
+ * spinlock, so the flush of the unmapping runs with interrupts off): once unlinked, the range may be
  * handed out again, and an unmapping after the lock would tear down the new owner's pages.
  */
 static void test_unmap_under_vmlist_lock(void **state)

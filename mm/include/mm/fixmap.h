@@ -18,12 +18,13 @@
 
 #include <hal/mmu.h>
 #include <hal/page.h>
+#include <hal/smp.h>
 
 /* "FIXADDR_TOP is statically defined to be 0xFFFFE000 on the x86 which is one page before the end
  * of the virtual address space." (Understanding the Linux Virtual Memory Manager, §5.1) */
 #define FIXADDR_TOP 0xFFFFE000u
 
-/* kmap_atomic slot types, one fixmap page each (one CPU). */
+/* kmap_atomic slot types: one fixmap page each per CPU. */
 enum km_type {
 	KM_USER0,
 	KM_USER1,
@@ -45,8 +46,11 @@ enum fixed_addresses {
 	FIX_IO_APIC_BASE_0,           /* IO-APIC registers, one page each */
 	FIX_IO_APIC_BASE_END = FIX_IO_APIC_BASE_0 + MAX_IO_APICS - 1,
 	FIX_EARLYCON_MEM_BASE,        /* an MMIO UART before ioremap works */
-	FIX_KMAP_BEGIN,               /* kmap_atomic: slot FIX_KMAP_BEGIN + type */
-	FIX_KMAP_END = FIX_KMAP_BEGIN + KM_TYPE_NR - 1,
+	/* kmap_atomic: KM_TYPE_NR slots per CPU, the slot of type on cpu at
+	 * FIX_KMAP_BEGIN + KM_TYPE_NR * cpu + type, as in the 2.4 kernels' fixmap.h
+	 * (Understanding the Linux Virtual Memory Manager, §9.4). */
+	FIX_KMAP_BEGIN,
+	FIX_KMAP_END = FIX_KMAP_BEGIN + KM_TYPE_NR * NR_CPUS - 1,
 	FIX_BTMAP_BEGIN,              /* boot-time mappings (early tables) */
 	FIX_BTMAP_END = FIX_BTMAP_BEGIN + NR_FIX_BTMAPS - 1,
 	__end_of_fixed_addresses
@@ -73,7 +77,8 @@ enum fixed_addresses {
 		__fix_to_virt(idx);                                                   \
 	}))
 
-_Static_assert(FIX_KMAP_END - FIX_KMAP_BEGIN + 1 == KM_TYPE_NR, "one kmap_atomic slot per km_type");
+_Static_assert(FIX_KMAP_END - FIX_KMAP_BEGIN + 1 == KM_TYPE_NR * NR_CPUS,
+	       "one kmap_atomic slot per km_type per CPU");
 _Static_assert(FIX_BTMAP_BEGIN > FIX_KMAP_END && FIX_BTMAP_END == __end_of_fixed_addresses - 1,
 	       "the boot-time slots (early_ioremap) are the lowest fixmaps, below every permanent one");
 _Static_assert(FIXADDR_END == 0xFFFFF000u, "the last page of the address space stays unmapped");
@@ -123,16 +128,23 @@ void fixmap_show(FILE *out);
 
 struct page;
 
-/* Map page at kmap_atomic slot type with one page flush and return its address (a low page returns
- * its linear address); 0 for a bad type.  Each slot holds one use at a time, low pages included: a
- * nested use of a busy slot is warned about and counted (atomic_overwrites), then replaces it. */
+/* The fixmap index of kmap_atomic slot type on CPU cpu. */
+#define KMAP_ATOMIC_IDX(cpu, type) (FIX_KMAP_BEGIN + KM_TYPE_NR * (unsigned)(cpu) + (unsigned)(type))
+
+/* Map page at this CPU's kmap_atomic slot type with one page flush on this CPU only (no IPI, no
+ * lock: no other CPU ever uses the slot) and return its address (a low page returns its linear
+ * address); 0 for a bad type.  The caller stays on this CPU until kunmap_atomic().  Each slot holds
+ * one use at a time, low pages included: a nested use of a busy slot is warned about and counted
+ * (atomic_overwrites), then replaces it. */
 vaddr_t kmap_atomic(struct page *page, enum km_type type);
 
-/* Undo kmap_atomic(): unmap slot type with one page flush; vaddr must be what kmap_atomic returned
- * (low addresses unmap nothing); undoing a slot not in use is warned about and counted. */
+/* Undo kmap_atomic() on the same CPU: unmap slot type with one local page flush; vaddr must be what
+ * kmap_atomic returned (low addresses unmap nothing); undoing a slot not in use, or another CPU's
+ * slot, is warned about and counted. */
 void kunmap_atomic(vaddr_t vaddr, enum km_type type);
 
-/* Counters of the fixmap and kmap_atomic code, for tests and the `fixmap` command. */
+/* Counters of the fixmap and kmap_atomic code of one CPU, for tests and the `fixmap` command
+ * (one cache line each, so that CPUs mapping at once never share one). */
 struct fixmap_stats {
 	unsigned long sets;          /* __set_fixmap calls that mapped a page */
 	unsigned long clears;        /* clear_fixmap calls that removed a mapping */
@@ -141,8 +153,12 @@ struct fixmap_stats {
 	unsigned long atomic_unbalanced; /* kunmap_atomic of a slot not in use: warned */
 	unsigned long errors;        /* bad index, bad type, missing page table */
 	unsigned long atomic_depth[KM_TYPE_NR]; /* per slot: kmap_atomic calls not yet undone */
-};
+} __attribute__((aligned(64)));
 
-extern struct fixmap_stats fixmap_stats;
+/* Per CPU: the counters of the calls made on that CPU. */
+extern struct fixmap_stats fixmap_cpu_stats[NR_CPUS];
+
+/* Sum the counters of every CPU into *sum (atomic_depth included). */
+void fixmap_stats_total(struct fixmap_stats *sum);
 
 #endif

@@ -21,14 +21,14 @@
 
 #include <hal/page.h>
 #include <mm/fixmap.h>
-#include <mm/irqlock.h>
+#include <mm/spinlock.h>
 #include <mm/layout.h>
 
 struct page;
 
 extern int pkmap_count[LAST_PKMAP];
 extern unsigned int last_pkmap_nr;
-extern struct irqlock kmap_lock;
+extern spinlock_t kmap_lock;
 
 /* Counters of the PKMAP code, for tests and the `pkmap` command. */
 struct pkmap_stats {
@@ -36,9 +36,13 @@ struct pkmap_stats {
 	unsigned long reuses;       /* kmap_high calls that found the page still mapped */
 	unsigned long wraps;        /* times last_pkmap_nr went round to 0 */
 	unsigned long flushes;      /* global TLB flushes by flush_all_zero_pkmaps */
+	unsigned long flush_ipis;   /* shootdown IPIs they sent: flushes x (online CPUs - 1) */
 	unsigned long slots_freed;  /* count-1 slots returned to 0 by flush_all_zero_pkmaps */
 	unsigned long exhausted;    /* kmap_high failures: every slot in use */
 	unsigned long bad_kunmaps;  /* kunmap of a page that kmap did not map */
+	unsigned long waits;        /* kmap_high calls that waited for another CPU to free a slot */
+	unsigned long irq_refused;  /* kmap calls from interrupt context, refused */
+	unsigned long releases;     /* slots whose count fell to 1 (what a waiting kmap watches) */
 };
 
 extern struct pkmap_stats pkmap_stats;
@@ -59,7 +63,10 @@ vaddr_t kmap_high(struct page *page);
 int kunmap_high(struct page *page);
 
 /* The kernel address of page for as long as it is kmapped: its linear address in low memory, a
- * PKMAP address for a high page; 0 on failure. */
+ * PKMAP address for a high page; 0 on failure.  When every PKMAP slot is in use it waits for
+ * another CPU to release one (2.4's pkmap_map_wait, spinning with kmap_lock dropped); with no
+ * other CPU online nothing could, so it reports and fails.  Refused (reported, 0) from interrupt
+ * context, which must use kmap_atomic(KM_IRQ0). */
 vaddr_t kmap(struct page *page);
 
 /* Undo kmap(page) (nothing to do for a low page); 0, or -EINVAL when a high page is not kmapped. */

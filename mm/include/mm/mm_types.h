@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include <hal/page.h>
+#include <hal/smp.h>
 #include <mm/list.h>
 #include <mm/rbtree.h>
 
@@ -194,6 +195,7 @@ struct mm_struct {
 	unsigned long rss;                /* pages present in the page tables */
 	unsigned long nr_ptes;            /* user page tables allocated */
 	unsigned long stack_limit;        /* bytes a VM_GROWSDOWN region may reach */
+	cpumask_t cpu_vm_mask;            /* CPUs that may cache its user entries (mm/tlbflush.h) */
 };
 
 #endif

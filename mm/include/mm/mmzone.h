@@ -16,6 +16,7 @@
 
 #include <hal/page.h>
 #include <mm/list.h>
+#include <mm/spinlock.h>
 #include <mm/page.h>
 
 /* Buddy orders 0 .. MAX_ORDER-1: the largest block is 2^10 pages (4 MiB). */
@@ -54,6 +55,7 @@ struct zone {
 	unsigned long nr_free_calls;   /* blocks returned to this zone */
 	struct free_area free_area[MAX_ORDER];
 	struct pglist_data *zone_pgdat;
+	spinlock_t lock;               /* the free lists and the counters above (zone->lock) */
 };
 
 typedef struct pglist_data {

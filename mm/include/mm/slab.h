@@ -30,6 +30,7 @@
 #include <hal/page.h>
 #include <mm/gfp.h>
 #include <mm/list.h>
+#include <mm/spinlock.h>
 
 #define POISON_FREE 0x6b
 
@@ -62,6 +63,7 @@ struct kmem_cache {
 	unsigned long poison_errors;    /* writes after free found on allocation */
 	unsigned long double_frees;
 	unsigned long bad_frees;        /* frees of addresses that are not objects of this cache */
+	spinlock_t lock;                /* the slab lists and counters above */
 };
 
 /* Machine-wide slab counters. */

@@ -28,7 +28,7 @@
 
 #include <hal/page.h>
 #include <mm/gfp.h>
-#include <mm/irqlock.h>
+#include <mm/spinlock.h>
 #include <mm/rbtree.h>
 
 struct page;
@@ -64,7 +64,7 @@ struct vm_struct {
  * subtree, so first fit, find_vm_area() and vfree() cost O(log n).
  */
 extern struct vm_struct *vmlist;
-extern struct irqlock vmlist_lock;
+extern rwlock_t vmlist_lock;
 
 /* Create the vm_struct cache and check the vmalloc bounds against high_memory; call once after
  * mm_init(), 0 on success. */
@@ -173,6 +173,7 @@ struct vmalloc_stats {
 	/* single-page TLB flushes issued by unmap_kernel_range and reuse of lazy ranges */
 	unsigned long flush_pages;
 	unsigned long flush_alls;       /* global TLB flushes: unmap_kernel_range and lazy purges */
+	unsigned long flush_ipis;       /* shootdown IPIs those flushes sent to the other CPUs */
 	unsigned long tables_allocated; /* page tables paging_init() should have made */
 	unsigned long lazy_frees;       /* areas freed lazily (unmapped, TLB flush deferred) */
 	unsigned long lazy_purges;      /* global flushes that purged the lazily freed ranges */

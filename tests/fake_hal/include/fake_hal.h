@@ -13,6 +13,7 @@
 
 #include <hal/cpu.h>
 #include <hal/mmu.h>
+#include <hal/smp.h>
 
 /* Physical addresses of the boot page directory and its tables, inside the fake kernel image at 1 MiB. */
 #define FAKE_BOOT_PGD 0x00100000u
@@ -36,6 +37,11 @@ struct fake_hal_stats {
 	vaddr_t last_flush_va;     /* argument of the last hal_flush_page */
 	unsigned long pae_switches; /* successful hal_enable_pae_and_switch calls */
 	unsigned long last_flush_irq_depth; /* irq_depth at the last hal_flush_page or hal_flush_all */
+	unsigned long tlb_others_calls;      /* hal_flush_tlb_others calls */
+	unsigned long tlb_others_ipis;       /* IPIs those calls sent (online targets but the caller) */
+	cpumask_t last_tlb_others_mask;      /* the CPUs the last call reached */
+	vaddr_t last_tlb_others_start, last_tlb_others_end; /* its range (end 0: everything) */
+	unsigned long tlb_others_received[NR_CPUS]; /* per CPU: shootdown IPIs it received */
 };
 
 extern struct fake_hal_stats fake_hal_stats;
@@ -61,5 +67,18 @@ void fake_hal_set_phys_bits(unsigned bits);
 
 /* Turn a CPU feature on or off for the following calls (all off after init except PSE, PGE, TSC, and PAE and NX in the PAE fake). */
 void fake_hal_set_feature(enum hal_feature f, bool on);
+
+/* Make cpu the CPU that runs the following calls (hal_smp_processor_id); 0 after init. */
+void fake_hal_set_cpu(unsigned cpu);
+
+/* Set the CPUs hal_cpu_online_mask() reports; only CPU 0 after init. */
+void fake_hal_set_online(cpumask_t mask);
+
+/* Pretend the running CPU is inside depth nested interrupt handlers (0: not; 0 after init). */
+void fake_hal_set_in_interrupt(unsigned depth);
+
+/* Call fn from every hal_cpu_relax() (a spin-wait's turn): a test plays the other CPU there, e.g.
+ * releasing what the spinning code waits for; NULL (after init) calls nothing. */
+void fake_hal_set_relax_hook(void (*fn)(void));
 
 #endif
