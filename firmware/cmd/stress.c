@@ -201,7 +201,7 @@ static int cmd_stress(const struct shell_call *call, int argc, char **argv)
 	cfg.quiet = sink_file();
 	cfg.stop = stop_on_ctrl_c;
 	cfg.on_each_cpu = on_each_cpu;
-	printf("stress: one worker on each of %u CPU%s\n", num_online_cpus(), num_online_cpus() == 1 ? "" : "s");
+	fprintf(out, "stress: one worker on each of %u CPU%s\n", num_online_cpus(), num_online_cpus() == 1 ? "" : "s");
 	if (cfg.proc_percent)
 		fprintf(out, "stress: seed %llu, %lu operations (%u%% process mix), checks every %lu (replay: stress "
 			"--procs=%u %llu %lu %lu); Ctrl-C stops\n",

@@ -282,9 +282,10 @@ def test_memtest_json_agrees(console):
     assert m, text
     assert (j["result"], j["bytes"] >> 10, j["passes"], j["errors"]) == \
         (m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4)))
-    assert j["result"] == "FAILED" and j["errors"] == 7 and not j["leaked"]
+    # Every test of the default selection that reads the word back counts the flipped bit.
+    assert j["result"] == "FAILED" and j["errors"] > 0 and not j["leaked"]
     bad = re.findall(r"^memtest: bad word at phys 0x([0-9a-f]+): expected ([0-9a-f]{8}), read ([0-9a-f]{8}) "
-                     r"\(bits [0-9a-f]{8} differ\) \[([a-z ]+)\]$", text, re.M)
+                     r"\(bits [0-9a-f]{8} differ\) \[([^]]+)\]$", text, re.M)
     assert [(b["phys"], b["pattern"]) for b in j["bad"]] == [(int(p, 16), n) for p, _, _, n in bad]
     assert all(b["expected"] ^ b["actual"] == 0x10 for b in j["bad"])
     clean = console.json(f"memtest {start:x} {start + 0x80000:x} 1", timeout=120)
