@@ -74,11 +74,17 @@ static void drain_this_cpu(void *arg, unsigned cpu)
 	drain_local_pages();
 }
 
-/* mm's drain_all_pages_hook: every online CPU drains its own per-CPU page lists (a CPU may touch
- * only its own), and the caller waits for all of them. */
+/* mm's drain_all_pages_hook: every running CPU drains its own per-CPU page lists (a CPU may touch
+ * only its own), and the caller waits for all of them; a parked CPU spins with interrupts off and
+ * touches no list, so the caller drains its lists for it. */
 static void drain_all_cpus(void)
 {
+	cpumask_t parked = __atomic_load_n(&parked_mask, __ATOMIC_ACQUIRE);
+
 	on_each_cpu(drain_this_cpu, NULL);
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		if (parked & (1u << c))
+			drain_cpu_pages(c);
 }
 
 void smp_call_init(void)
