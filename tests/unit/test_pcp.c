@@ -440,6 +440,29 @@ static void test_small_zone_passes_through(void **state)
 	assert_int_equal(hot->count, hot->batch);
 }
 
+/* The checkers walk the per-CPU lists: a wrong count or a page that is not free is reported. */
+static void test_checkers_see_the_lists(void **state)
+{
+	struct per_cpu_pages *hot = pcp_of(ZONE_NORMAL, 0, 0);
+	struct page *p = alloc_pages(GFP_KERNEL, 0), *listed;
+
+	(void)state;
+	assert_non_null(p);
+	assert_true(hot->count > 0);
+	assert_int_equal(check_free_lists(stderr), 0);
+	assert_int_equal(mmcheck_buddy(stderr), 0);
+	hot->count++;
+	assert_true(check_free_lists(stderr) >= 1);
+	assert_true(mmcheck_buddy(stderr) >= 1);
+	hot->count--;
+	listed = list_first_entry(&hot->list, struct page, lru);
+	listed->_count = 1;
+	assert_int_equal(check_free_lists(stderr), 1);
+	listed->_count = 0;
+	assert_int_equal(check_free_lists(stderr), 0);
+	__free_pages(p, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +475,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exhaustion_falls_back, setup_1g, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_inject_and_double_free, setup_1g, teardown),
 		cmocka_unit_test_setup_teardown(test_small_zone_passes_through, setup_64m, teardown),
+		cmocka_unit_test_setup_teardown(test_checkers_see_the_lists, setup_1g, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
