@@ -294,7 +294,11 @@ static int pages_list(const struct shell_call *call, int argc, char **argv)
 
 static int pages_check(const struct shell_call *call, int argc, char **argv)
 {
-	unsigned long problems = check_free_lists(stdout);
+	unsigned long problems;
+
+	/* Each CPU empties its own per-CPU lists first, so no list changes under the walk. */
+	drain_all_pages();
+	problems = check_free_lists(stdout);
 
 	printf("free lists: %lu problems\n", problems);
 	return problems ? 1 : 0;
