@@ -139,6 +139,7 @@ void free_area_init(struct page *map, const pfn_t zone_end[MAX_NR_ZONES])
 		zone->spanned_pages = end - start;
 		for (int o = 0; o < MAX_ORDER; o++)
 			INIT_LIST_HEAD(&zone->free_area[o].free_list);
+		zone_pcp_init(zone);
 		if (zone->spanned_pages)
 			pgdat->nr_zones = z + 1;
 		/* Like Linux's memmap_init_zone: every page reserved, one reference, until bootmem

@@ -22,7 +22,10 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/pcp.h>
 #include <mm/printk.h>
+
+#include "page_alloc_internal.h"
 
 struct page_alloc_stats page_alloc_stats;
 
@@ -53,12 +56,13 @@ static bool page_is_buddy(const struct page *page, const struct page *buddy, uns
  * Put the block of 2^order frames at pfn on the free lists, merging it
  * with free buddies.  mem_map is indexed directly: the hot paths of this
  * file do not call out for pfn_valid()/pfn_to_page() on every merge step.
+ * zone->free_pages is the caller's: a page drained from a per-CPU list was
+ * already counted free.
  */
-static void __free_one_page(pfn_t pfn, struct zone *zone, unsigned order)
+void __free_one_page(pfn_t pfn, struct zone *zone, unsigned order)
 {
 	struct page *page = mem_map + pfn;
 
-	zone->free_pages += 1ul << order;
 	while (order < MAX_ORDER - 1) {
 		pfn_t buddy_pfn = pfn ^ (1u << order);
 		struct page *buddy;
@@ -87,7 +91,8 @@ static void expand(struct zone *zone, struct page *page, unsigned low, unsigned 
 	}
 }
 
-static struct page *__rmqueue(struct zone *zone, unsigned order)
+/* zone->free_pages is the caller's (a refill of a per-CPU list keeps the pages free). */
+struct page *__rmqueue(struct zone *zone, unsigned order)
 {
 	for (unsigned cur = order; cur < MAX_ORDER; cur++) {
 		struct free_area *area = &zone->free_area[cur];
@@ -98,7 +103,6 @@ static struct page *__rmqueue(struct zone *zone, unsigned order)
 		page = list_first_entry(&area->free_list, struct page, lru);
 		del_from_free_area(page, zone, cur);
 		expand(zone, page, order, cur);
-		zone->free_pages -= 1ul << order;
 		return page;
 	}
 	return NULL;
@@ -164,12 +168,48 @@ static void zero_pages(struct page *page, unsigned order)
 	}
 }
 
+/*
+ * Take a block from zone for a request whose best zone is best: an order-0 page from this CPU's
+ * hot or cold list (refilled in a batch from the buddy lists), a larger block from the buddy lists
+ * under zone->lock.  The watermark check counts the pages on every CPU's lists as free, as
+ * zone->free_pages does; for an order-0 page it reads free_pages without the lock (a few pages of
+ * slack between CPUs, as Linux's per-CPU fast path allows).
+ */
+static struct page *rmqueue(struct zone *zone, gfp_t gfp, unsigned order, unsigned long mark,
+			    enum zone_type best)
+{
+	bool check = !(gfp & __GFP_MEMALLOC) && (mark || zone->lowmem_reserve[best]);
+	struct page *page = NULL;
+	unsigned long irq;
+
+	if (order == 0 && zone->pageset[0].pcp[0].batch) {
+		if (check && !watermark_ok_reserve(zone, 0, mark, zone->lowmem_reserve[best]))
+			return NULL;
+		page = pcp_alloc(zone, gfp & __GFP_COLD);
+		if (page) {
+			__atomic_sub_fetch(&zone->free_pages, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&zone->nr_alloc, 1, __ATOMIC_RELAXED);
+		}
+		return page;
+	}
+	irq = spin_lock_irqsave(&zone->lock);
+	if (!check || watermark_ok_reserve(zone, order, mark, zone->lowmem_reserve[best]))
+		page = __rmqueue(zone, order);
+	if (page) {
+		__atomic_sub_fetch(&zone->free_pages, 1ul << order, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&zone->nr_alloc, 1, __ATOMIC_RELAXED);
+	}
+	spin_unlock_irqrestore(&zone->lock, irq);
+	return page;
+}
+
 static struct page *get_page_from_zonelist(gfp_t gfp, unsigned order, const enum zone_type *list,
 					   unsigned n, int pass)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct zone *zone = &contig_page_data.node_zones[list[i]];
 		unsigned long mark;
+		struct page *page;
 
 		if (!populated_zone(zone))
 			continue;
@@ -185,15 +225,7 @@ static struct page *get_page_from_zonelist(gfp_t gfp, unsigned order, const enum
 		}
 		/* list[0] is the highest zone the request may use: a lower zone keeps its
 		 * lowmem_reserve against it ("Professional Linux Kernel Architecture", ch. 3). */
-		unsigned long irq = spin_lock_irqsave(&zone->lock);
-		struct page *page = NULL;
-
-		if ((gfp & __GFP_MEMALLOC) || !(mark || zone->lowmem_reserve[list[0]]) ||
-		    watermark_ok_reserve(zone, order, mark, zone->lowmem_reserve[list[0]]))
-			page = __rmqueue(zone, order);
-		if (page)
-			zone->nr_alloc++;
-		spin_unlock_irqrestore(&zone->lock, irq);
+		page = rmqueue(zone, gfp, order, mark, list[0]);
 		if (page)
 			return page;
 	}
@@ -270,7 +302,8 @@ static bool free_pages_check(const struct page *page, unsigned order)
 	return true;
 }
 
-void __free_pages(struct page *page, unsigned order)
+/* Free a block: an order-0 page to this CPU's hot or cold list, a larger one to the buddy lists. */
+static void free_pages_hot_cold(struct page *page, unsigned order, bool cold)
 {
 	struct zone *zone;
 	unsigned long irq;
@@ -283,10 +316,31 @@ void __free_pages(struct page *page, unsigned order)
 	ClearPageFlag(page, PG_vmalloc);
 	ClearPageFlag(page, PG_poison);
 	page->private = 0;
+	if (order == 0 && pcp_free(page, cold)) {
+		__atomic_add_fetch(&zone->free_pages, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&zone->nr_free_calls, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	irq = spin_lock_irqsave(&zone->lock);
 	__free_one_page((pfn_t)(page - mem_map), zone, order);
-	zone->nr_free_calls++;
+	__atomic_add_fetch(&zone->free_pages, 1ul << order, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&zone->nr_free_calls, 1, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&zone->lock, irq);
+}
+
+void __free_pages(struct page *page, unsigned order)
+{
+	free_pages_hot_cold(page, order, false);
+}
+
+void free_hot_page(struct page *page)
+{
+	free_pages_hot_cold(page, 0, false);
+}
+
+void free_cold_page(struct page *page)
+{
+	free_pages_hot_cold(page, 0, true);
 }
 
 vaddr_t __get_free_pages(gfp_t gfp, unsigned order)
@@ -358,6 +412,7 @@ unsigned long free_boot_range(pfn_t start, pfn_t end)
 			while (order && ((pfn & ((1u << order) - 1)) || pfn + (1u << order) > run))
 				order--;
 			__free_one_page(pfn, zone, order);
+			zone->free_pages += 1ul << order;
 			pfn += 1u << order;
 		}
 	}
@@ -406,6 +461,7 @@ void setup_per_zone_wmarks(void)
 		zone->watermark[WMARK_MIN] = min;
 		zone->watermark[WMARK_LOW] = min + tmp / 4;
 		zone->watermark[WMARK_HIGH] = min + tmp / 2;
+		zone_pcp_setup(zone);
 	}
 	setup_per_zone_lowmem_reserve();
 }
@@ -433,6 +489,7 @@ void setup_per_zone_lowmem_reserve(void)
 	}
 }
 
+/* Pages on per-CPU lists are free and counted in zone->free_pages: no drain needed. */
 unsigned long nr_free_pages(void)
 {
 	unsigned long n = 0;

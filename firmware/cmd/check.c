@@ -15,6 +15,7 @@
 #include <json.h>
 #include <mm/debug/mmcheck.h>
 #include <mm/paging.h>
+#include <mm/pcp.h>
 #include <mm/mm_types.h>
 #include <selftest.h>
 #include <shell.h>
@@ -133,9 +134,14 @@ static int mmcheck_parked(const struct shell_call *call, int argc, char **argv)
 static int run_parked(const char *name, int (*fn)(const struct shell_call *, int, char **),
 		      const struct shell_call *call, int argc, char **argv)
 {
-	cpumask_t parked = smp_park_others();
+	cpumask_t parked;
 	bool json = false;
 	int r;
+
+	/* Every CPU's per-CPU page lists back on the buddy lists while the CPUs still run (a parked
+	 * CPU cannot drain its own); the checkers count what is freed to them meanwhile. */
+	drain_all_pages();
+	parked = smp_park_others();
 
 	for (int i = 1; i < argc; i++)
 		json |= !strcmp(argv[i], "-j");

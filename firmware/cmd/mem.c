@@ -18,6 +18,7 @@
 #include <mm/page.h>
 #include <mm/page_alloc.h>
 #include <mm/paging.h>
+#include <mm/pcp.h>
 #include <mm/slab.h>
 #include <mm/tlbflush.h>
 #include <mm/vmalloc.h>
@@ -76,6 +77,24 @@ static void zoneinfo_json(struct json_writer *w)
 		json_uint(w, "nr_free_pages", zone->free_pages);
 		json_uint(w, "nr_alloc_fail", zone->alloc_fail);
 		json_uint(w, "start_pfn", (uint64_t)zone->zone_start_pfn);
+		json_array(w, "pagesets");
+		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+			if (!(hal_cpu_online_mask() & (1u << cpu)))
+				continue;
+			json_object(w, NULL);
+			json_uint(w, "cpu", cpu);
+			for (int t = 0; t < 2; t++) {
+				const struct per_cpu_pages *pcp = &zone->pageset[cpu].pcp[t];
+
+				json_object(w, t ? "cold" : "hot");
+				json_uint(w, "count", pcp->count);
+				json_uint(w, "high", pcp->high);
+				json_uint(w, "batch", pcp->batch);
+				json_end(w);
+			}
+			json_end(w);
+		}
+		json_end(w);
 		json_end(w);
 	}
 	json_end(w);
@@ -138,6 +157,8 @@ static void buddyinfo_json(struct json_writer *w)
 
 static int cmd_buddyinfo(const struct shell_call *call, int argc, char **argv)
 {
+	/* The per-order counts are exact only with every CPU's per-CPU lists back on the free lists. */
+	drain_all_pages();
 	return shell_report(call, argc, argv, show_buddyinfo, buddyinfo_json);
 }
 SHELL_CMD(buddyinfo, "buddyinfo", "[-j]", 0, 1, "free blocks of each order in each zone (/proc/buddyinfo; -j: JSON)",
@@ -273,7 +294,11 @@ static int pages_list(const struct shell_call *call, int argc, char **argv)
 
 static int pages_check(const struct shell_call *call, int argc, char **argv)
 {
-	unsigned long problems = check_free_lists(stdout);
+	unsigned long problems;
+
+	/* Each CPU empties its own per-CPU lists first, so no list changes under the walk. */
+	drain_all_pages();
+	problems = check_free_lists(stdout);
 
 	printf("free lists: %lu problems\n", problems);
 	return problems ? 1 : 0;

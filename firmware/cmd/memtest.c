@@ -35,6 +35,7 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/pcp.h>
 #include <mm/spinlock.h>
 #include <multiboot.h>
 #include <shell.h>
@@ -596,7 +597,9 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	struct memtest_args a;
 	struct memtest_result res;
 	struct session *s;
-	unsigned long free_before = nr_free_pages();
+	/* Pages on any CPU's per-CPU lists back to the buddy lists first, so the test can take
+	 * them too; nr_free_pages() counts them either way. */
+	unsigned long free_before = (drain_all_pages(), nr_free_pages());
 	struct memtest_range *ranges;
 	struct block *blocks;
 	size_t max, n, lent = 0, nr;
@@ -726,6 +729,8 @@ out:
 	free(ranges);
 	for (unsigned c = 0; c < NR_CPUS; c++)
 		free(s->work[c].ranges);
+	/* The order-0 pages given back sit on the per-CPU lists: merge them into whole blocks again. */
+	drain_all_pages();
 	leaked = nr_free_pages() != free_before;
 	if (leaked)
 		fprintf(report, "memtest: free pages %lu before, %lu after: some were not given back\n", free_before,

@@ -19,6 +19,7 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/pcp.h>
 #include <mm/slab.h>
 #include <selftest.h>
 #include <shell.h>
@@ -33,6 +34,9 @@ static int selftest_reports_agree(const struct selftest *t)
 {
 	unsigned long buddy_pages = 0, zone_free = 0, low_managed = 0, high_managed = 0;
 	int bad = 0;
+
+	/* buddyinfo drains the per-CPU lists before it counts; so does this check. */
+	drain_all_pages();
 
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		const struct zone *zone = &contig_page_data.node_zones[z];
@@ -134,6 +138,8 @@ static int exhaust_zone(enum zone_type z)
 
 	if (!populated_zone(zone) || stopped)
 		return 0;
+	/* The per-order counts compare only with every per-CPU list on the buddy lists. */
+	drain_all_pages();
 	before.free_pages = zone->free_pages;
 	for (int o = 0; o < MAX_ORDER; o++)
 		before.nr_free[o] = zone->free_area[o].nr_free;
@@ -188,6 +194,7 @@ static int exhaust_zone(enum zone_type z)
 		list_del(&page->lru);
 		__free_pages(page, page->private);
 	}
+	drain_all_pages();
 	if (zone->free_pages != before.free_pages) {
 		printf("# zone %s: %lu free pages after, %lu before\n", zone->name, zone->free_pages, before.free_pages);
 		ret = 1;

@@ -14,6 +14,7 @@
 #include <hal/irq.h>
 #include <hal/smpboot.h>
 #include <hal/x86.h>
+#include <mm/pcp.h>
 #include <smp.h>
 #include <task.h>
 
@@ -65,9 +66,31 @@ void smp_call_poll(void)
 	run_pending(hal_smp_processor_id());
 }
 
+/* on_each_cpu(): this CPU's share of drain_all_pages(). */
+static void drain_this_cpu(void *arg, unsigned cpu)
+{
+	(void)arg;
+	(void)cpu;
+	drain_local_pages();
+}
+
+/* mm's drain_all_pages_hook: every running CPU drains its own per-CPU page lists (a CPU may touch
+ * only its own), and the caller waits for all of them; a parked CPU spins with interrupts off and
+ * touches no list, so the caller drains its lists for it. */
+static void drain_all_cpus(void)
+{
+	cpumask_t parked = __atomic_load_n(&parked_mask, __ATOMIC_ACQUIRE);
+
+	on_each_cpu(drain_this_cpu, NULL);
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		if (parked & (1u << c))
+			drain_cpu_pages(c);
+}
+
 void smp_call_init(void)
 {
 	hal_set_ipi_handler(HAL_IPI_CALL, call_ipi);
+	drain_all_pages_hook = drain_all_cpus;
 }
 
 __attribute__((noreturn)) void smp_ap_idle(unsigned cpu)
@@ -88,6 +111,9 @@ __attribute__((noreturn)) void smp_ap_idle(unsigned cpu)
 			idling[cpu] = true;
 			continue;
 		}
+		/* Going idle: the pages on this CPU's per-CPU lists go back to the buddy lists, where
+		 * every CPU can have them (cheap when the lists are empty: no lock taken). */
+		drain_local_pages();
 		/* sti takes effect after hlt starts: an IPI between the check and here still wakes it. */
 		__asm__ volatile("sti; hlt" ::: "memory");
 	}

@@ -16,6 +16,7 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/pcp.h>
 #include <mm/paging.h>
 #include <mm/slab.h>
 #include <mm/vmalloc.h>
@@ -131,9 +132,12 @@ unsigned long mmcheck_buddy(FILE *out)
 			if (blocks[o] != zone->free_area[o].nr_free)
 				mmcheck_violation(&c, "zone %s order %u: %lu pages carry PG_buddy, nr_free says %lu",
 						  zone->name, o, blocks[o], zone->free_area[o].nr_free);
+		/* Pages on the per-CPU lists are free but not buddy blocks (check_free_lists walked
+		 * them). */
+		free_pages += zone_pcp_count(zone);
 		if (free_pages != zone->free_pages)
-			mmcheck_violation(&c, "zone %s: free blocks hold %lu pages, free_pages says %lu", zone->name,
-					  free_pages, zone->free_pages);
+			mmcheck_violation(&c, "zone %s: free blocks and per-CPU lists hold %lu pages, free_pages "
+					  "says %lu", zone->name, free_pages, zone->free_pages);
 		if (zone->free_pages > zone->managed_pages)
 			mmcheck_violation(&c, "zone %s: %lu free pages but only %lu managed", zone->name,
 					  zone->free_pages, zone->managed_pages);

@@ -21,6 +21,7 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/pcp.h>
 #include <mm/paging.h>
 #include <mm/slab.h>
 #include <mm/vmalloc.h>
@@ -194,8 +195,12 @@ bool stress_bytes_ok(vaddr_t va, uint32_t size, uint32_t stamp)
 
 /* ---- the accounting ---- */
 
+/* Called with the workers stopped: drain_all_pages() puts the pages they freed on their CPUs'
+ * lists back on the buddy lists (free_pages counts them either way, so the leak accounting is
+ * exact; the drain leaves the buddy lists whole for the checks and the commands that follow). */
 static void take_snapshot(struct snapshot *s)
 {
+	drain_all_pages();
 	memset(s, 0, sizeof(*s));
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		s->free[z] = contig_page_data.node_zones[z].free_pages;

@@ -2,10 +2,12 @@
  * /proc/meminfo, /proc/zoneinfo and /proc/buddyinfo, printed the way
  * Linux prints them.
  */
+#include <hal/smp.h>
 #include <mm/meminfo.h>
 #include <mm/mmzone.h>
 #include <mm/page_alloc.h>
 #include <mm/paging.h>
+#include <mm/pcp.h>
 #include <mm/slab.h>
 #include <mm/vmalloc.h>
 
@@ -56,6 +58,19 @@ void show_zoneinfo(FILE *out)
 		fprintf(out, ")\n");
 		fprintf(out, "      nr_free_pages %lu\n", zone->free_pages);
 		fprintf(out, "      nr_alloc_fail %lu\n", zone->alloc_fail);
+		/* Linux's "pagesets": each online CPU's hot and cold lists, live (not drained), one
+		 * line per list so that the per-list high does not read as the zone's watermark. */
+		fprintf(out, "  pagesets\n");
+		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+			if (!(hal_cpu_online_mask() & (1u << cpu)))
+				continue;
+			for (int t = 0; t < 2; t++) {
+				const struct per_cpu_pages *pcp = &zone->pageset[cpu].pcp[t];
+
+				fprintf(out, "    cpu: %u %-4s count: %lu high: %lu batch: %lu\n", cpu,
+					t ? "cold" : "hot", pcp->count, pcp->high, pcp->batch);
+			}
+		}
 		fprintf(out, "  start_pfn:           %lu\n", (unsigned long)zone->zone_start_pfn);
 	}
 }

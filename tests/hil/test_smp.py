@@ -67,6 +67,33 @@ def test_every_cpu_online(booted):
     assert len({r[1] for r in rows}) == n, "APIC IDs must differ"
 
 
+def pcp_batch(managed):
+    """The hot list's batch for a zone of managed pages, as mm/pcp.c sizes it (2.6 kernels)."""
+    batch = min(managed // 1024, 512 * 1024 // 4096) // 4
+    batch = max(batch, 1)
+    return (1 << ((batch + batch // 2).bit_length() - 1)) - 1
+
+
+def test_per_cpu_page_lists(booted):
+    """zoneinfo shows each online CPU's hot and cold page lists with the sizes the zone gives them;
+    `pages check` drains every CPU's lists and finds the free lists whole."""
+    n = ncpus(booted)
+    zones = booted.json("zoneinfo")["zones"]
+    for name, z in zones.items():
+        if not z["managed"]:
+            continue
+        b = pcp_batch(z["managed"])
+        assert [s["cpu"] for s in z["pagesets"]] == list(range(n)), (name, z["pagesets"])
+        for s in z["pagesets"]:
+            assert (s["hot"]["high"], s["hot"]["batch"]) == (6 * b, max(b, 1)), (name, s)
+            assert (s["cold"]["high"], s["cold"]["batch"]) == (2 * b, max(b // 2, 1)), (name, s)
+            assert s["hot"]["count"] <= max(6 * b, 1) and s["cold"]["count"] <= max(2 * b, 1)
+    text = booted.cmd("zoneinfo")
+    assert len(re.findall(r"^\s+cpu: \d+ (?:hot |cold) count: \d+ high: \d+ batch: \d+$", text, re.M)) == \
+        2 * n * len(zones), text
+    assert booted.cmd("pages check").endswith("free lists: 0 problems")
+
+
 def test_call_function(booted):
     n = ncpus(booted)
     assert booted.cmd("smp call").endswith(f"smp call: {n} CPUs ran the function, 0 errors")

@@ -16,6 +16,7 @@
 #include <mm/page.h>
 #include <mm/page_alloc.h>
 #include <mm/paging.h>
+#include <mm/pcp.h>
 #include <mm/slab.h>
 
 #define MB (1ull << 20)
@@ -152,6 +153,8 @@ static void check_handover(void)
 	assert_int_equal(nt, nr_pagetable_pages());
 	mm_heap_range(&hstart, NULL, &hend);
 
+	/* Free order-0 pages may sit on the per-CPU lists (no PG_buddy there): back to the buddy lists. */
+	drain_all_pages();
 	for (pfn_t pfn = 0; pfn < max_pfn; pfn++) {
 		paddr_t pa = (paddr_t)pfn << PAGE_SHIFT;
 		const struct page *page = pfn_to_page(pfn);

@@ -15,6 +15,7 @@
 #include <mm/mmzone.h>
 #include <mm/page.h>
 #include <mm/page_alloc.h>
+#include <mm/pcp.h>
 #include <mm/slab.h>
 
 #define MB (1ull << 20)
@@ -43,8 +44,10 @@ struct snapshot {
 	unsigned long free_pages[MAX_NR_ZONES];
 };
 
+/* The buddy lists, exact: every per-CPU list drained back to them first. */
 static void snap(struct snapshot *s)
 {
+	drain_all_pages();
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		s->free_pages[z] = zone_of(z)->free_pages;
 		for (int o = 0; o < MAX_ORDER; o++)
@@ -141,6 +144,10 @@ static void test_split_and_coalesce(void **state)
 	page->private = 0;
 	page[1]._count = 1;
 	__free_pages(page, 0);
+	/* The order-0 page went to this CPU's hot list; drained, it is a buddy block of its own. */
+	assert_false(PageBuddy(page));
+	assert_int_equal(zone->free_pages, split.free_pages[ZONE_NORMAL] + 1);
+	drain_local_pages();
 	assert_true(PageBuddy(page));
 	assert_int_equal(zone->free_pages, split.free_pages[ZONE_NORMAL] + 1);
 	__free_pages(page + 1, 0);

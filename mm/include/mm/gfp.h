@@ -12,6 +12,8 @@ typedef unsigned gfp_t;
 #define __GFP_MEMALLOC 0x20u /* ignore the watermarks: may take every free page (self tests) */
 /* only the first zone of the fallback list (experiments, self tests) */
 #define __GFP_THISZONE 0x40u
+/* an order-0 page from this CPU's cold list: the caller will not touch it soon (DMA buffers) */
+#define __GFP_COLD 0x80u
 
 #define GFP_KERNEL 0u                       /* ZONE_NORMAL, falling back to ZONE_DMA */
 #define GFP_ATOMIC (__GFP_ATOMIC)

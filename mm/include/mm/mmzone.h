@@ -16,6 +16,7 @@
 
 #include <hal/page.h>
 #include <mm/list.h>
+#include <mm/pcp.h>
 #include <mm/spinlock.h>
 #include <mm/page.h>
 
@@ -45,7 +46,8 @@ struct zone {
 	unsigned long spanned_pages;   /* frames in the span, holes included */
 	unsigned long present_pages;   /* frames that are RAM according to e820 */
 	unsigned long managed_pages;   /* frames handed to the buddy allocator */
-	unsigned long free_pages;      /* frames on the free lists now */
+	/* free frames now: on the buddy lists and on every CPU's per-CPU lists (pageset) */
+	unsigned long free_pages;
 	unsigned long watermark[NR_WMARK];
 	/* Pages kept back, on top of the watermark, from a request whose best zone is j (a higher zone
 	 * it could have been served from): Linux's lowmem_reserve, /proc/zoneinfo's "protection". */
@@ -55,7 +57,11 @@ struct zone {
 	unsigned long nr_free_calls;   /* blocks returned to this zone */
 	struct free_area free_area[MAX_ORDER];
 	struct pglist_data *zone_pgdat;
-	spinlock_t lock;               /* the free lists and the counters above (zone->lock) */
+	/* the buddy free lists (zone->lock); free_pages, nr_alloc and nr_free_calls change by atomic
+	 * adds, since an order-0 page comes and goes on a per-CPU list without the lock */
+	spinlock_t lock;
+	/* Per CPU: hot and cold lists of free order-0 pages (mm/pcp.h). */
+	struct per_cpu_pageset pageset[NR_CPUS];
 };
 
 typedef struct pglist_data {

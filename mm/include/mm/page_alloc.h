@@ -47,7 +47,15 @@ extern unsigned long lowmem_reserve_ratio[MAX_NR_ZONES];
  * (called by setup_per_zone_wmarks; again after a ratio changes). */
 void setup_per_zone_lowmem_reserve(void);
 
-/* Free frames in every zone together. */
+/* Free an order-0 page to this CPU's hot list (as __free_pages(page, 0)): the next order-0
+ * allocation on this CPU gets it back first, likely still in the cache. */
+void free_hot_page(struct page *page);
+
+/* Free an order-0 page that the caller has not touched lately to this CPU's cold list, kept for
+ * __GFP_COLD allocations (Professional Linux Kernel Architecture, ch. 3, hot-n-cold pages). */
+void free_cold_page(struct page *page);
+
+/* Free frames in every zone together (on the buddy lists and on every CPU's per-CPU lists). */
 unsigned long nr_free_pages(void);
 
 /* Free frames in ZONE_HIGHMEM. */
