@@ -11,7 +11,7 @@ at the highmem> prompt:
                                           idle), fastest of 3; IPIs sent meanwhile, from tlbinfo
     bench smp OPS                         kmap_atomic+kunmap_atomic, then vmalloc+vfree of one page,
                                           on every online CPU at once: cycles/op per CPU, IPIs,
-                                          vmlist_lock write holds (count, longest)
+                                          vmlist_lock write holds (count, longest, mean)
     bench kmap_fresh_flushes              1,000,000 fresh kmaps: global flushes and shootdown IPIs
 
 and prints one table with the ratios the SMP benchmarks ask for:
@@ -45,7 +45,7 @@ BENCH_RE = re.compile(r"^BENCH name=(\S+) n=(\d+)(?: cpu=(\d+))? ops=(\d+) cycle
                       re.M)
 SMP_SUM_RE = re.compile(r"^# (\w+)_smp: (\d+) CPUs x (\d+) ops in (\d+) cycles \(slowest CPU\): (\d+) ops per "
                         r"million cycles, (\d+) IPIs, (\d+) failures", re.M)
-VMLIST_RE = re.compile(r"^# vmlist_lock: (\d+) write holds, longest (\d+) cycles", re.M)
+VMLIST_RE = re.compile(r"^# vmlist_lock: (\d+) write holds, longest (\d+) cycles(?:, mean (\d+) cycles)?", re.M)
 FRESH_RE = re.compile(r"^# kmap_fresh_flushes: (\d+) global flushes for (\d+) fresh kmaps", re.M)
 FRESH_IPI_RE = re.compile(r"^# kmap_fresh_ipis: (\d+) shootdown IPIs at (\d+) online CPUs; flushes x \(CPUs - 1\) "
                           r"= (\d+) \((\w+)\)", re.M)
@@ -120,7 +120,7 @@ def measure(image, smp, a, log):
                                          per_mcycle=int(x.group(5)), ipis=int(x.group(6)), failures=int(x.group(7)))
                         for x in SMP_SUM_RE.finditer(out)}
         m = VMLIST_RE.search(out)
-        r["vmlist"] = (int(m.group(1)), int(m.group(2))) if m else None
+        r["vmlist"] = (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
 
         out = boot.run("bench kmap_fresh_flushes")
         log.write(f"### -smp {smp}: bench kmap_fresh_flushes\n{out}\n")
@@ -183,8 +183,8 @@ def main():
             [fmt(res[n]["smp_sum"].get(case, {}).get("per_mcycle")) for n in sizes])
         row("  IPIs / failures", [f"{s['ipis']} / {s['failures']}" if (s := res[n]["smp_sum"].get(case)) else "-"
                                   for n in sizes])
-    row("vmlist_lock write holds, longest (cycles)",
-        [f"{v[0]:,}, {v[1]:,}" if (v := res[n]["vmlist"]) else "-" for n in sizes])
+    row("vmlist_lock write holds; longest, mean hold (cycles)",
+        [f"{v[0]:,}; {v[1]:,}, {v[2]:,}" if (v := res[n]["vmlist"]) else "-" for n in sizes])
     row("fresh kmaps: global flushes", [f"{f[0]:,} for {f[1]:,}" if (f := res[n]["fresh"]) else "-" for n in sizes])
     row("  IPIs sent; flushes x (online - 1)",
         [f"{f[0]:,}; {f[2]:,} ({f[3]})" if (f := res[n]["fresh_ipis"]) else "-" for n in sizes])
