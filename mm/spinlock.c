@@ -329,6 +329,7 @@ void write_unlock_irqrestore(rwlock_t *l, unsigned long flags)
 
 		if (held > l->max_write_hold)
 			l->max_write_hold = held;
+		l->total_write_hold += held;
 		l->wstart = 0;
 	}
 	l->writer = -1;
@@ -351,6 +352,7 @@ void rwlock_init(rwlock_t *l, const char *name)
 	l->wdepth = 0;
 	l->wstart = 0;
 	l->max_write_hold = 0;
+	l->total_write_hold = 0;
 	l->writes = 0;
 	for (unsigned c = 0; c < NR_CPUS; c++) {
 		l->readers[c] = 0;

@@ -29,6 +29,7 @@ static int bench_smp(uint32_t ops)
 	memset(&run, 0, sizeof(run));
 	run.ops = ops;
 	vmlist_lock.max_write_hold = 0;
+	vmlist_lock.total_write_hold = 0;
 	vmlist_lock.writes = 0;
 	on_each_cpu(bench_smp_vmalloc, &run);
 	bench_smp_report(stdout, "vmalloc_vfree", &run);

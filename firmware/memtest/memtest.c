@@ -383,9 +383,13 @@ static inline __attribute__((always_inline)) void mi_step(struct run *r, uint32_
 
 /*
  * Moving inversions with generator g: fill with the pattern; upwards, check each word and write
- * its complement; downwards, check the complement and write the pattern back.
+ * its complement; downwards, check the complement and write the pattern back.  Inlined into each
+ * caller so that g is a constant there: called with g as a variable, the compiler computed a
+ * line's 16 values for every generator into stack slots and the loops read them back, twice the
+ * memory accesses per word (and every access is a TLB lookup under TCG).
  */
-static void moving_inversions(struct run *r, enum gen g, struct genstate s)
+static inline __attribute__((always_inline)) void moving_inversions(struct run *r, enum gen g,
+								    struct genstate s)
 {
 	struct genstate c = s;
 
@@ -424,6 +428,22 @@ static void moving_inversions(struct run *r, enum gen g, struct genstate s)
 static struct genstate gen_const(uint32_t v)
 {
 	return (struct genstate){ v, 0, 0 };
+}
+
+/* Moving inversions with each generator, one specialised copy each. */
+static __attribute__((noinline)) void mi_const(struct run *r, uint32_t v)
+{
+	moving_inversions(r, G_CONST, gen_const(v));
+}
+
+static __attribute__((noinline)) void mi_hash(struct run *r, struct genstate s)
+{
+	moving_inversions(r, G_HASH, s);
+}
+
+static __attribute__((noinline)) void mi_rot(struct run *r, uint32_t v)
+{
+	moving_inversions(r, G_ROT, gen_const(v));
 }
 
 /* Read the word at phys, the injection hook applied to the value read (the page is left alone). */
@@ -766,22 +786,22 @@ static void run_pattern(struct run *r, unsigned i)
 			write_then_check(r, G_ADDR, s);
 		break;
 	case 3:
-		moving_inversions(r, G_CONST, gen_const(0));
+		mi_const(r, 0);
 		if (!r->res->stopped)
-			moving_inversions(r, G_CONST, gen_const(~0u));
+			mi_const(r, ~0u);
 		break;
 	case 4:
 		for (unsigned b = 0; b < 8 && !r->res->stopped; b++)
-			moving_inversions(r, G_CONST, gen_const(0x01010101u << b));
+			mi_const(r, 0x01010101u << b);
 		break;
 	case 5:
 		s = gen_const(0);
 		s.seed = r->seed;
-		moving_inversions(r, G_HASH, s);
+		mi_hash(r, s);
 		break;
 	case 6:
 		for (unsigned b = 0; b < 32 && !r->res->stopped; b++)
-			moving_inversions(r, G_ROT, gen_const(1u << b));
+			mi_rot(r, 1u << b);
 		break;
 	case 7:
 		block_move(r);

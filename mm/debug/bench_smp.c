@@ -96,6 +96,9 @@ void bench_smp_report(FILE *out, const char *name, const struct bench_smp_run *r
 		(unsigned long long)(slowest ? (uint64_t)cpus * run->ops * 1000000ull / slowest : 0), ipis,
 		failures);
 	if (!strcmp(name, "vmalloc_vfree"))
-		fprintf(out, "# vmlist_lock: %lu write holds, longest %llu cycles (lock debug mode)\n",
-			vmlist_lock.writes, (unsigned long long)vmlist_lock.max_write_hold);
+		fprintf(out, "# vmlist_lock: %lu write holds, longest %llu cycles, mean %llu cycles "
+			"(lock debug mode)\n", vmlist_lock.writes,
+			(unsigned long long)vmlist_lock.max_write_hold,
+			(unsigned long long)(vmlist_lock.writes ?
+				vmlist_lock.total_write_hold / vmlist_lock.writes : 0));
 }

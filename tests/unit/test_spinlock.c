@@ -310,6 +310,40 @@ static void test_rwlock_stuck(void **state)
 	assert_false(rwlock_is_locked(&l));
 }
 
+/* Hold l for writing until hal_cycles() has moved on by at least cycles. */
+static void hold_for_writing(rwlock_t *l, uint64_t cycles)
+{
+	unsigned long f = write_lock_irqsave(l);
+	uint64_t t0 = hal_cycles();
+
+	while (hal_cycles() - t0 < cycles)
+		;
+	write_unlock_irqrestore(l, f);
+}
+
+/* The debug mode counts write holds and keeps the longest and the sum, for the mean hold time. */
+static void test_rwlock_hold_times(void **state)
+{
+	rwlock_t l;
+	unsigned long f;
+
+	(void)state;
+	rwlock_init(&l, "holds");
+	fake_hal_set_cpu(0);
+	hold_for_writing(&l, 1000);
+	hold_for_writing(&l, 3000);
+	assert_int_equal(l.writes, 2);
+	assert_true(l.max_write_hold >= 3000);
+	assert_true(l.total_write_hold >= l.max_write_hold + 1000);
+	/* A read hold is not a write hold. */
+	f = read_lock_irqsave(&l);
+	read_unlock_irqrestore(&l, f);
+	assert_int_equal(l.writes, 2);
+	rwlock_init(&l, "holds");
+	assert_int_equal(l.total_write_hold, 0);
+	assert_int_equal(spin_debug_total(), 0);
+}
+
 static void test_disabled_at_run_time(void **state)
 {
 	spinlock_t l = SPIN_LOCK_UNLOCKED("quiet");
@@ -332,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stuck_spinner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rwlock_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rwlock_stuck, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rwlock_hold_times, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_at_run_time, setup, teardown),
 	};
 

@@ -46,6 +46,7 @@ typedef struct rwlock {
 	unsigned wdepth;                  /* debug: recursive write takes absorbed, not yet undone */
 	uint64_t wstart;                  /* debug: hal_cycles() when the writer took it */
 	uint64_t max_write_hold;          /* debug: the longest write hold seen, in hal_cycles() */
+	uint64_t total_write_hold;        /* debug: all write holds together, in hal_cycles() */
 	unsigned long writes;             /* debug: write holds taken */
 	unsigned char readers[NR_CPUS];   /* debug: read holds per CPU (each CPU writes its own) */
 	const void *reader_pc[NR_CPUS];   /* debug: where each CPU last took a read hold */
