@@ -66,7 +66,7 @@ def mm(request, hil):
         if t.config.memory_bytes:
             t.e820 = ht.qemu_pc_e820(t.config.memory_bytes)
         else:
-            t.e820 = ht.parse_e820(t.cmd("e820"))
+            t.e820 = ht.e820(t)
         yield t
 
 
@@ -305,7 +305,7 @@ def test_linear_map_covers_lowmem(mm):
     samples = sorted({mp.PAGE_OFFSET + 0x400000, mp.PAGE_OFFSET + mp.DMA_LIMIT,
                       mp.PAGE_OFFSET + (low_top // 2 & ~0xFFF), high_memory - mp.PAGE})
     for va in samples:
-        r = mp.pt(mm.cmd(f"pt 0x{va:08x}"))
+        r = mp.pt_of(mm, va)
         assert r["mapped"] and r["phys"] == va - mp.PAGE_OFFSET, r["text"]
         assert r["writable"], r["text"]
         whole_4m = (va & ~0x3FFFFF) + 0x400000 <= high_memory
@@ -313,7 +313,7 @@ def test_linear_map_covers_lowmem(mm):
             assert r["large"] == pse, f"{'4 MiB page' if pse else 'page table'} expected:\n{r['text']}"
         elif not pse:
             assert not r["large"], r["text"]
-    r = mp.pt(mm.cmd(f"pt 0x{high_memory:08x}"))
+    r = mp.pt_of(mm, high_memory)
     assert not r["mapped"], f"high_memory 0x{high_memory:08x} is mapped:\n{r['text']}"
 
 
@@ -323,7 +323,7 @@ def test_kernel_text_read_only(mm):
     text = mp.layout(mm.boot_log).get(".text")
     assert text, "no .text line in the boot layout block"
     va = (text[0] + 0xFFF) & ~0xFFF
-    r = mp.pt(mm.cmd(f"pt 0x{va:08x}"))
+    r = mp.pt_of(mm, va)
     assert r["mapped"] and r["phys"] == va - mp.PAGE_OFFSET, r["text"]
     assert r["writable"] is False, f"kernel text at 0x{va:08x} is writable:\n{r['text']}"
 
