@@ -277,6 +277,15 @@ def pt_of(target, va: int, pid: int | None = None) -> dict:
     return dict(j, text=json.dumps(j))
 
 
+def selftest_of(target, name: str | None = None, timeout=None) -> dict:
+    """A ``selftest [NAME] -j`` run: the report's keys, plus 'ok'/'not_ok' (names, as ktap() gives),
+    'lines' (every test's diagnostics in order) and 'text' (the JSON line, for messages)."""
+    j = target.json("selftest" if name is None else f"selftest {name}", timeout=timeout)
+    return dict(j, ok=[t["name"] for t in j["tests"] if t["ok"]],
+                not_ok=[t["name"] for t in j["tests"] if not t["ok"]],
+                lines=[l for t in j["tests"] for l in t["diagnostics"]], text=json.dumps(j))
+
+
 def pkmap_slots(text: str) -> dict[int, dict]:
     """`pkmap` slot lines: {slot: {'virt', 'count', 'state', 'pfn'}}."""
     out = {}

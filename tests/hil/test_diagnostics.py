@@ -20,6 +20,7 @@ import re
 import pytest
 
 import highmem_target as ht
+import mmparse as mp
 from checks import oops_lines
 
 MD_FAULT_RE = r"md(?:\.[bwl])?: page fault reading 0x%08x \(page not present\): %s"
@@ -210,9 +211,9 @@ def test_1000_faulting_probes_leave_free_memory_alone(console):
         assert _memfree(console) == before
     finally:
         console.cmd(f"vfree 0x{addr:x}")
-    out = console.cmd("selftest probe_faults")
-    assert re.search(r"^ok 1 probe_faults$", out, re.MULTILINE), out
-    assert out.endswith("1 passed, 0 failed")
+    k = mp.selftest_of(console, "probe_faults")
+    assert [(t["n"], t["name"], t["ok"]) for t in k["tests"]] == [(1, "probe_faults", True)], k["text"]
+    assert (k["passed"], k["failed"]) == (1, 0)
 
 
 # ---------------------------------------------------------------------------

@@ -568,11 +568,11 @@ def test_highmem_every_page(kvm):
     page through kmap and through kmap_atomic; free counts back afterwards."""
     zi = mp.zoneinfo_of(kvm)
     mi0 = mp.meminfo_of(kvm)
-    out = kvm.cmd("selftest highmem_every_page", timeout=SLOW_SELFTEST_TIMEOUT)
-    k = mp.ktap(out)
-    assert k["ok"] == ["highmem_every_page"] and (k["passed"], k["failed"]) == (1, 0), out
-    m = re.search(r"^# (\d+) high pages checked through kmap and kmap_atomic, (\d+) failed", out, re.MULTILINE)
-    assert m, out
+    k = mp.selftest_of(kvm, "highmem_every_page", timeout=SLOW_SELFTEST_TIMEOUT)
+    assert k["ok"] == ["highmem_every_page"] and (k["passed"], k["failed"]) == (1, 0), k["text"]
+    m = re.search(r"^# (\d+) high pages checked through kmap and kmap_atomic, (\d+) failed",
+                  "\n".join(k["lines"]), re.MULTILINE)
+    assert m, k["text"]
     n = int(m.group(1))
     high = zi.get("HighMem", {})
     assert high.get("free", 0) <= n <= high.get("present", 0), \
@@ -644,6 +644,5 @@ def test_local_apic(kvm):
 
 @pytest.mark.parametrize("name", ["vmalloc_order_and_guards", "fixmap_round_trip", "pkmap_flush_per_wrap"])
 def test_vm_selftest(kvm, name):
-    out = kvm.cmd(f"selftest {name}", timeout=120)
-    k = mp.ktap(out)
-    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), out
+    k = mp.selftest_of(kvm, name, timeout=120)
+    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), k["text"]

@@ -440,10 +440,10 @@ def test_mm_exhaust_and_counts_restored(mm):
     """selftest mm_exhaust takes every free page of every zone, checks a pattern in each
     and frees them: it passes and the free counts (and free lists) are exactly back."""
     before, zi = snapshot(mm)
-    out = mm.cmd("selftest mm_exhaust", timeout=EXHAUST_TIMEOUT)
-    k = mp.ktap(out)
-    assert k["ok"] == ["mm_exhaust"] and (k["passed"], k["failed"]) == (1, 0), out
-    took = {z: int(n) for z, n in re.findall(r"^# zone (\S+)\s+(\d+) pages in", out, re.MULTILINE)}
+    k = mp.selftest_of(mm, "mm_exhaust", timeout=EXHAUST_TIMEOUT)
+    assert k["ok"] == ["mm_exhaust"] and (k["passed"], k["failed"]) == (1, 0), k["text"]
+    took = {z: int(n) for z, n in (re.match(r"# zone (\S+)\s+(\d+) pages in", l).groups()
+                                   for l in k["lines"] if l.startswith("# zone "))}
     want = {z: f for z, f in before["free"].items() if zi[z].get("present", 0)}
     assert took == want, "mm_exhaust did not take every free page of every populated zone"
     after, _ = snapshot(mm)
@@ -454,9 +454,8 @@ def test_mm_exhaust_and_counts_restored(mm):
 
 @pytest.mark.parametrize("name", ["mm_reports_agree", "mm_free_lists", "mm_kmalloc"])
 def test_mm_selftest(mm, name):
-    out = mm.cmd(f"selftest {name}", timeout=120)
-    k = mp.ktap(out)
-    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), out
+    k = mp.selftest_of(mm, name, timeout=120)
+    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), k["text"]
 
 
 def test_reports_still_agree_at_the_end(mm):

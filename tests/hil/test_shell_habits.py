@@ -369,3 +369,39 @@ def test_stress_json_agrees(console):
         (int(m.group(2)), int(m.group(4)), int(m.group(5)), int(m.group(6)))
     assert all(v == 0 for v in j["leaks"].values()), j["leaks"]
     assert "stress: leaks: free pages 0, slab objects 0" in text
+
+
+def _ktap_blocks(text):
+    """{name: the lines a test printed between '# NAME' and its result line} of a `selftest` run."""
+    blocks, name = {}, None
+    for line in text.splitlines():
+        m = re.match(r"^(?:not )?ok \d+ (\S+)$", line)
+        if m:
+            name = None
+        elif name is None and (h := re.match(r"^# (\w+)$", line)):
+            name = h.group(1)
+            blocks[name] = []
+        elif name is not None:
+            blocks[name].append(line)
+    return blocks
+
+
+def test_selftest_json_agrees(console):
+    text = console.cmd("selftest", timeout=300)
+    j = console.json("selftest", timeout=300)
+    k = mp.ktap(text)
+    assert list(j) == ["total", "passed", "failed", "stopped", "truncated", "tests"]
+    assert (j["passed"], j["failed"], j["stopped"], j["truncated"]) == (k["passed"], k["failed"], False, False)
+    assert j["total"] == len(j["tests"]) == j["passed"] + j["failed"]
+    assert [t["n"] for t in j["tests"]] == list(range(1, j["total"] + 1))
+    assert [t["name"] for t in j["tests"] if t["ok"]] == k["ok"]
+    assert [t["name"] for t in j["tests"] if not t["ok"]] == k["not_ok"]
+    blocks = _ktap_blocks(text)
+    assert [t["name"] for t in j["tests"]] == list(blocks)
+    for t in j["tests"]:  # the same diagnostics, lines with numbers that vary between runs aside
+        assert len(t["diagnostics"]) == len([l for l in blocks[t["name"]] if l.strip()]), t
+    one = console.json("selftest mm_free_lists", timeout=120)
+    assert [(t["name"], t["ok"]) for t in one["tests"]] == [("mm_free_lists", True)] and one["total"] == 1
+    assert console.cmd("selftest mm_free_lists -x").startswith("selftest: ") and _status(console) == 2
+    assert console.cmd("selftest nosuch -j").startswith("selftest: no test called 'nosuch'")
+    assert _status(console) == 1

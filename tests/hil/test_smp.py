@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+import mmparse as mp
 from checks import oops_lines
 
 pytestmark = pytest.mark.qemu_only(reason="starts QEMU with -smp")
@@ -102,10 +103,8 @@ def test_ptcheck(booted):
 
 
 def test_selftest(booted):
-    out = booted.cmd("selftest", timeout=SELFTEST_TIMEOUT)
-    m = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
-    assert m, out[-2000:]
-    assert int(m.group(2)) == 0, [l for l in out.splitlines() if l.startswith("not ok")]
+    k = mp.selftest_of(booted, timeout=SELFTEST_TIMEOUT)
+    assert k["failed"] == 0 and k["passed"] > 0, k["not_ok"]
 
 
 def test_threads_of_one_mm(booted):
