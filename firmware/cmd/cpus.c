@@ -1,7 +1,7 @@
 /*
  * `cpus`: every CPU found (ACPI MADT or MP table) with its number, local APIC ID, state, CPUID
- * features, timer ticks and the IPIs it received by kind, then a summary line; `cpus -j` is the same
- * as one JSON object on one line.
+ * features, timer ticks and the IPIs it received by kind, then a summary line; `cpus -j` is the
+ * same as one JSON object on one line.
  */
 #include <stdio.h>
 
@@ -31,7 +31,8 @@ static const char *state_name(enum hal_cpu_state s)
 static const struct {
 	unsigned bit;
 	const char *name;
-} features[] = { { 0, "fpu" }, { 3, "pse" }, { 4, "tsc" }, { 6, "pae" }, { 9, "apic" }, { 13, "pge" } };
+} features[] = { { 0, "fpu" },  { 3, "pse" },  { 4, "tsc" },
+		 { 6, "pae" },  { 9, "apic" }, { 13, "pge" } };
 
 #define NR_FEATURES (sizeof(features) / sizeof(features[0]))
 
@@ -76,7 +77,8 @@ static void cpus_json(struct json_writer *w, const unsigned counts[4])
 		json_uint(w, "nmi", st->ipi_rx[HAL_IPI_NMI]);
 		json_end(w);
 		json_uint(w, "shootdowns", st->tlb_shootdowns);
-		json_string(w, "why", smp_cpus[cpu].why && s != HAL_CPU_ONLINE ? smp_cpus[cpu].why : NULL);
+		json_string(w, "why",
+			    smp_cpus[cpu].why && s != HAL_CPU_ONLINE ? smp_cpus[cpu].why : NULL);
 		json_end(w);
 	}
 	json_end(w);

@@ -218,7 +218,8 @@ static int cmd_upt(const struct shell_call *call, int argc, char **argv)
 		printf("region of pid %d: none\n", t->pid);
 	return 0;
 }
-SHELL_CMD(upt, "upt", "PID ADDR [-j]", 2, 3, "decode the page-table entries of a user address of a process", cmd_upt);
+SHELL_CMD(upt, "upt", "PID ADDR [-j]", 2, 3,
+	  "decode the page-table entries of a user address of a process", cmd_upt);
 
 static int cmd_ipcs(const struct shell_call *call, int argc, char **argv)
 {

@@ -34,13 +34,14 @@ static void e820_json(struct json_writer *w)
 	json_array(w, "entries");
 	for (unsigned i = 0; i < t->nr_entries; i++) {
 		const struct e820_entry *e = &t->entries[i];
+		uint64_t last;
 
 		if (!e->size)
 			continue;
+		last = e->size - 1 > UINT64_MAX - e->addr ? UINT64_MAX : e->addr + (e->size - 1);
 		json_object(w, NULL);
 		json_uint(w, "start", e->addr);
-		json_uint(w, "last",
-			  e->size - 1 > UINT64_MAX - e->addr ? UINT64_MAX : e->addr + (e->size - 1));
+		json_uint(w, "last", last);
 		json_uint(w, "size", e->size);
 		json_string(w, "type", e820_type_name(e->type));
 		json_end(w);
@@ -76,8 +77,9 @@ static void uptime_show(FILE *out)
 {
 	uint64_t t = hal_ticks(), hz = hal_tick_hz();
 
-	fprintf(out, "up %llu.%02llu s (%llu timer ticks at %llu Hz)\n", (unsigned long long)(t / hz),
-		(unsigned long long)(t % hz * 100 / hz), (unsigned long long)t, (unsigned long long)hz);
+	fprintf(out, "up %llu.%02llu s (%llu timer ticks at %llu Hz)\n",
+		(unsigned long long)(t / hz), (unsigned long long)(t % hz * 100 / hz),
+		(unsigned long long)t, (unsigned long long)hz);
 }
 
 /* The timer ticks, their rate and the time they make in milliseconds (rounded down). */

@@ -115,7 +115,7 @@ static int cmd_selftest(const struct shell_call *call, int argc, char **argv)
 		else
 			failed++;
 		if (json) {
-			/* The heap's refusals, held back from the console, at the end of the test's lines. */
+			/* The heap's refusals, held back from the console, end the test's lines. */
 			for (unsigned i = sbrk_take_quiet_refusals(); i; i--)
 				fputs(SBRK_REFUSAL_MESSAGE, sink);
 			fflush(sink);
@@ -137,7 +137,8 @@ static int cmd_selftest(const struct shell_call *call, int argc, char **argv)
 	return failed ? 1 : 0;
 }
 SHELL_CMD(selftest, "selftest", "[NAME] [-j]", 0, 2,
-	  "run the in-image self tests (KTAP output; -j: one JSON object with each result)", cmd_selftest);
+	  "run the in-image self tests (KTAP output; -j: one JSON object with each result)",
+	  cmd_selftest);
 
 /* The console and parsing paths test themselves too. */
 static int selftest_parse(const struct selftest *t)

@@ -1,7 +1,7 @@
 /*
- * `pt ADDR -j`: the walk pt_show() prints (Understanding the Linux Virtual Memory Manager, §3.2 and
- * §3.3: the PGD/PTE entries and their flag bits), as JSON members.  The low twelve flag bits are
- * the same in the 2-level and PAE formats; bit 63 is NX in PAE.
+ * `pt ADDR -j`: the walk pt_show() prints (Understanding the Linux Virtual Memory Manager, §3.2
+ * and §3.3: the PGD/PTE entries and their flag bits), as JSON members.  The low twelve flag bits
+ * are the same in the 2-level and PAE formats; bit 63 is NX in PAE.
  */
 #include <hal/mmu.h>
 #include <mm/region.h>
