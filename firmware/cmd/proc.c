@@ -19,6 +19,7 @@
 #include <mm/region.h>
 #include <mm/rmap.h>
 #include <mm/shm.h>
+#include <pt_json.h>
 #include <shell.h>
 
 #include <task.h>
@@ -178,22 +179,47 @@ static int cmd_upt(const struct shell_call *call, int argc, char **argv)
 	uint64_t addr;
 	vaddr_t va;
 	struct vm_area_struct *vma;
+	bool json;
+	int bad;
 
+	/* "-j" may follow ADDR: the flag check sees the words after PID. */
+	if ((bad = shell_json_flag(call, argc - 2, argv + 2, &json)))
+		return bad;
 	if (!(t = arg_task(argv, 1)))
 		return 1;
 	if (shell_arg_addr(call, argv[2], "ADDR", UINT32_MAX, &addr))
 		return SHELL_STATUS_USAGE;
 	va = (vaddr_t)addr;
-	pt_show(stdout, t->mm->pgd, va);
 	vma = find_vma(t->mm, va);
-	if (vma && vma->vm_start <= va)
+	if (vma && vma->vm_start > va)
+		vma = NULL;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		json_int(&w, "pid", t->pid);
+		pt_json(&w, t->mm->pgd, va);
+		if (vma) {
+			json_object(&w, "vma");
+			json_uint(&w, "start", vma->vm_start);
+			json_uint(&w, "end", vma->vm_end);
+			json_uint(&w, "flags", vma->vm_flags);
+			json_end(&w);
+		} else {
+			json_null(&w, "vma");
+		}
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
+	pt_show(stdout, t->mm->pgd, va);
+	if (vma)
 		printf("region of pid %d: %08lx-%08lx flags 0x%lx\n", t->pid, (unsigned long)vma->vm_start,
 		       (unsigned long)vma->vm_end, vma->vm_flags);
 	else
 		printf("region of pid %d: none\n", t->pid);
 	return 0;
 }
-SHELL_CMD(upt, "upt", "PID ADDR", 2, 2, "decode the page-table entries of a user address of a process", cmd_upt);
+SHELL_CMD(upt, "upt", "PID ADDR [-j]", 2, 3,
+	  "decode the page-table entries of a user address of a process", cmd_upt);
 
 static int cmd_ipcs(const struct shell_call *call, int argc, char **argv)
 {

@@ -7,6 +7,8 @@
 #include <hal/trap.h>
 #include <hal/x86.h>
 #include <highmem_version.h>
+#include <json.h>
+#include <mm/e820.h>
 #include <shell.h>
 #include <timer.h>
 
@@ -18,12 +20,40 @@ static int cmd_version(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD(version, "version", "", 0, 0, "print the version, git revision, build date and compiler", cmd_version);
 
+static void e820_show(FILE *out)
+{
+	e820_print(out, &boot_params.e820);
+}
+
+/* The map as e820_print() lists it (entries of size 0 left out, inclusive last byte, saturated). */
+static void e820_json(struct json_writer *w)
+{
+	const struct e820_table *t = &boot_params.e820;
+
+	json_string(w, "source", boot_params.e820_source);
+	json_array(w, "entries");
+	for (unsigned i = 0; i < t->nr_entries; i++) {
+		const struct e820_entry *e = &t->entries[i];
+		uint64_t last;
+
+		if (!e->size)
+			continue;
+		last = e->size - 1 > UINT64_MAX - e->addr ? UINT64_MAX : e->addr + (e->size - 1);
+		json_object(w, NULL);
+		json_uint(w, "start", e->addr);
+		json_uint(w, "last", last);
+		json_uint(w, "size", e->size);
+		json_string(w, "type", e820_type_name(e->type));
+		json_end(w);
+	}
+	json_end(w);
+}
+
 static int cmd_e820(const struct shell_call *call, int argc, char **argv)
 {
-	e820_print(stdout, &boot_params.e820);
-	return 0;
+	return shell_report(call, argc, argv, e820_show, e820_json);
 }
-SHELL_CMD(e820, "e820", "", 0, 0, "print the memory map the loader handed over", cmd_e820);
+SHELL_CMD(e820, "e820", "[-j]", 0, 1, "print the memory map the loader handed over", cmd_e820);
 
 static int cmd_cmdline(const struct shell_call *call, int argc, char **argv)
 {
@@ -43,15 +73,30 @@ static int cmd_cpuinfo(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD(cpuinfo, "cpuinfo", "", 0, 0, "print the CPU, its features and the paging features in use", cmd_cpuinfo);
 
-static int cmd_uptime(const struct shell_call *call, int argc, char **argv)
+static void uptime_show(FILE *out)
 {
 	uint64_t t = hal_ticks(), hz = hal_tick_hz();
 
-	printf("up %llu.%02llu s (%llu timer ticks at %llu Hz)\n", (unsigned long long)(t / hz),
-	       (unsigned long long)(t % hz * 100 / hz), (unsigned long long)t, (unsigned long long)hz);
-	return 0;
+	fprintf(out, "up %llu.%02llu s (%llu timer ticks at %llu Hz)\n",
+		(unsigned long long)(t / hz), (unsigned long long)(t % hz * 100 / hz),
+		(unsigned long long)t, (unsigned long long)hz);
 }
-SHELL_CMD(uptime, "uptime", "", 0, 0, "time since the timer started", cmd_uptime);
+
+/* The timer ticks, their rate and the time they make in milliseconds (rounded down). */
+static void uptime_json(struct json_writer *w)
+{
+	uint64_t t = hal_ticks(), hz = hal_tick_hz();
+
+	json_uint(w, "ticks", t);
+	json_uint(w, "hz", hz);
+	json_uint(w, "ms", t / hz * 1000 + t % hz * 1000 / hz);
+}
+
+static int cmd_uptime(const struct shell_call *call, int argc, char **argv)
+{
+	return shell_report(call, argc, argv, uptime_show, uptime_json);
+}
+SHELL_CMD(uptime, "uptime", "[-j]", 0, 1, "time since the timer started", cmd_uptime);
 
 static int cmd_echo(const struct shell_call *call, int argc, char **argv)
 {

@@ -21,6 +21,7 @@
 #include <mm/region.h>
 #include <mm/spinlock.h>
 #include <mm/vmalloc.h>
+#include <pt_json.h>
 #include <shell.h>
 
 /* A virtual address argument (hex, 0x optional) into *va; 0, or the usage error's status. */
@@ -236,13 +237,25 @@ SHELL_CMD(pkmap, "pkmap", "[-j]", 0, 1, "show the PKMAP slots in use, their coun
 static int cmd_pt(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t va;
+	bool json;
+	int bad;
 
+	/* "-j" may follow ADDR: the flag check sees the words after it. */
+	if ((bad = shell_json_flag(call, argc - 1, argv + 1, &json)))
+		return bad;
 	if (arg_va(call, argv[1], &va))
 		return SHELL_STATUS_USAGE;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		pt_json(&w, hal_current_pgd(), va);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	pt_show(stdout, hal_current_pgd(), va);
 	return 0;
 }
-SHELL_CMD(pt, "pt", "ADDR", 1, 1,
+SHELL_CMD(pt, "pt", "ADDR [-j]", 1, 2,
 	  "decode the page-directory and page-table entries of ADDR and name its region", cmd_pt);
 
 static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)

@@ -18,6 +18,7 @@
 #include <console.h>
 #include <firmware.h>
 #include <hal/mmu.h>
+#include <sbrk_quiet.h>
 #include <mm/heap.h>
 
 #undef errno
@@ -49,14 +50,33 @@ ssize_t read(int fd, void *buf, size_t len)
 	return 1;
 }
 
+static bool sbrk_quiet;
+static unsigned sbrk_quiet_refusals;
+
+void sbrk_set_quiet(bool quiet)
+{
+	sbrk_quiet = quiet;
+}
+
+unsigned sbrk_take_quiet_refusals(void)
+{
+	unsigned n = sbrk_quiet_refusals;
+
+	sbrk_quiet_refusals = 0;
+	return n;
+}
+
 void *sbrk(ptrdiff_t incr)
 {
 	vaddr_t old = incr >= 0 ? mm_heap_grow((size_t)incr) : mm_heap_shrink((size_t)-incr);
 
 	if (!old) {
-		static const char msg[] = "sbrk: kernel heap exhausted or not set up; allocation refused\n";
+		static const char msg[] = SBRK_REFUSAL_MESSAGE;
 
-		console_write(msg, sizeof(msg) - 1);
+		if (sbrk_quiet)
+			sbrk_quiet_refusals++;
+		else
+			console_write(msg, sizeof(msg) - 1);
 		errno = ENOMEM;
 		return (void *)-1;
 	}

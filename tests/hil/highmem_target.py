@@ -186,8 +186,13 @@ def format_e820(entries) -> list[str]:
 
 
 def parse_e820(text: str) -> list[tuple[int, int, str]]:
-    """All well-formed e820 lines in ``text``, in the order printed."""
+    """All well-formed e820 lines in ``text`` (a boot log), in the order printed."""
     return [(int(a, 16), int(b, 16), t) for a, b, t in E820_RE.findall(text)]
+
+
+def e820(target) -> list[tuple[int, int, str]]:
+    """The memory map as ``e820 -j`` reports it: (start, last byte, type), as parse_e820 gives."""
+    return [(e["start"], e["last"], e["type"]) for e in target.json("e820")["entries"]]
 
 
 # --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ loudly instead of being read as zeros.
 
 from __future__ import annotations
 
+import json
 import re
 
 
@@ -266,6 +267,23 @@ def pt(text: str) -> dict:
             d["region"] = s[len("region:"):].strip()
     _need(d["mapped"] is not None and d["region"] is not None, "pt output", text)
     return d
+
+
+def pt_of(target, va: int, pid: int | None = None) -> dict:
+    """The walk of ``va`` by ``pt ADDR -j`` (``upt PID ADDR -j`` with pid): the keys of pt() from
+    the JSON report ('text' is its line, for messages), plus 'pde'/'pte' as the report's objects."""
+    line = f"pt 0x{va:08x}" if pid is None else f"upt {pid} 0x{va:08x}"
+    j = target.json(line)
+    return dict(j, text=json.dumps(j))
+
+
+def selftest_of(target, name: str | None = None, timeout=None) -> dict:
+    """A ``selftest [NAME] -j`` run: the report's keys, plus 'ok'/'not_ok' (names, as ktap() gives),
+    'lines' (every test's diagnostics in order) and 'text' (the JSON line, for messages)."""
+    j = target.json("selftest" if name is None else f"selftest {name}", timeout=timeout)
+    return dict(j, ok=[t["name"] for t in j["tests"] if t["ok"]],
+                not_ok=[t["name"] for t in j["tests"] if not t["ok"]],
+                lines=[l for t in j["tests"] for l in t["diagnostics"]], text=json.dumps(j))
 
 
 def pkmap_slots(text: str) -> dict[int, dict]:

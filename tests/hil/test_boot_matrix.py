@@ -50,7 +50,7 @@ def test_boot_e820_matches_qemu(booted):
 
 def test_e820_command_matches_qemu(booted):
     mem = ht.parse_size(booted.config.get("memory"))
-    assert ht.parse_e820(booted.cmd("e820")) == ht.qemu_pc_e820(mem)
+    assert ht.e820(booted) == ht.qemu_pc_e820(mem)
 
 
 def test_memory_layout(booted):

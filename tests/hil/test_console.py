@@ -99,10 +99,11 @@ def test_unknown_width_suffix(console):
 
 
 @pytest.mark.parametrize("line, first", [
-    ("uptime now", "uptime: takes no arguments"),
+    ("version now", "version: takes no arguments"),
+    ("uptime now", "uptime: the only option is -j (one JSON object on one line)"),
     ("kill 1 2", "kill: too many arguments (takes 1)"),
     ("mw.b 0x1000", "mw.b: too few arguments (takes at least 2)"),
-    ("upt 1", "upt: too few arguments (takes 2)"),
+    ("upt 1", "upt: too few arguments (takes at least 2)"),
     ("md 1 2 3", "md: too many arguments (takes at most 2)"),
 ])
 def test_argument_counts_are_checked(console, line, first):

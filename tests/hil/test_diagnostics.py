@@ -20,6 +20,7 @@ import re
 import pytest
 
 import highmem_target as ht
+import mmparse as mp
 from checks import oops_lines
 
 MD_FAULT_RE = r"md(?:\.[bwl])?: page fault reading 0x%08x \(page not present\): %s"
@@ -210,9 +211,9 @@ def test_1000_faulting_probes_leave_free_memory_alone(console):
         assert _memfree(console) == before
     finally:
         console.cmd(f"vfree 0x{addr:x}")
-    out = console.cmd("selftest probe_faults")
-    assert re.search(r"^ok 1 probe_faults$", out, re.MULTILINE), out
-    assert out.endswith("1 passed, 0 failed")
+    k = mp.selftest_of(console, "probe_faults")
+    assert [(t["n"], t["name"], t["ok"]) for t in k["tests"]] == [(1, "probe_faults", True)], k["text"]
+    assert (k["passed"], k["failed"]) == (1, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -253,7 +254,7 @@ def test_memtest_window_comes_from_the_map():
 
 
 def test_memtest_injected_fault_is_reported_at_its_physical_address(console):
-    base = memtest_window(ht.parse_e820(console.cmd("e820")))
+    base = memtest_window(ht.e820(console))
     phys = base + 0x12344
     before = _memfree(console)
     out = console.cmd(f"memtest -t walkbits,ownaddrwin,mirand,mi --inject-at=0x{phys:x} 0x{base:x} "
@@ -287,7 +288,7 @@ def test_memtest_ctrl_c_stops_it(console):
 
 def test_memtest_all_of_ram_passes(console, record_property):
     before = _memfree(console)
-    ram = sum(e + 1 - s for s, e, k in ht.parse_e820(console.cmd("e820")) if k == "usable" and e < 1 << 32)
+    ram = sum(e + 1 - s for s, e, k in ht.e820(console) if k == "usable" and e < 1 << 32)
     out = console.cmd("memtest -t 1,2,3,8", timeout=MEMTEST_TIMEOUT)
     m = MEMTEST_DONE_RE.search(out)
     assert m, out

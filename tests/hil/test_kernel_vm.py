@@ -69,7 +69,7 @@ def kvm(request, hil):
         if t.config.memory_bytes:
             t.e820 = ht.qemu_pc_e820(t.config.memory_bytes)
         else:
-            t.e820 = ht.parse_e820(t.cmd("e820"))
+            t.e820 = ht.e820(t)
         top = mp.top_of_ram(t.e820)
         t.high_memory = mp.PAGE_OFFSET + min(top, mp.MAXMEM)
         t.vstart = mp.expected_vmalloc_start(t.high_memory)
@@ -244,11 +244,11 @@ def test_vmalloc_list_in_order_with_guard_pages(kvm):
             assert e["size"] == want + mp.GUARD, f"size must include the guard page: {e['line']}"
             assert e["pages"] == want // mp.PAGE, e["line"]
             assert e["kind"] == "vmalloc", e["line"]
-            g = mp.pt(kvm.cmd(f"pt 0x{addr + want:08x}"))
+            g = mp.pt_of(kvm, addr + want)
             assert not g["mapped"], f"guard page mapped:\n{g['text']}"
             assert re.search(r"guard page", g["region"], re.I) and f"0x{addr:08x}" in g["region"], g["text"]
             for va in (addr, addr + want - mp.PAGE):
-                p = mp.pt(kvm.cmd(f"pt 0x{va:08x}"))
+                p = mp.pt_of(kvm, va)
                 assert p["mapped"] and p["writable"], p["text"]
                 if has_highmem(kvm):
                     assert p["phys"] >= mp.MAXMEM, f"vmalloc should take ZONE_HIGHMEM pages first:\n{p['text']}"
@@ -336,7 +336,7 @@ def test_vfree_leaves_no_stale_alias(kvm):
     returned): a write through the old address must fault, not land in the new owner's page
     through a stale global TLB entry."""
     addr, _, _ = vmalloc(kvm, "4K")
-    p = mp.pt(kvm.cmd(f"pt 0x{addr:08x}"))
+    p = mp.pt_of(kvm, addr)
     assert p["mapped"], p["text"]
     phys = p["phys"] & ~0xFFF
     assert kvm.cmd(f"mw 0x{addr:08x} 0x11111111") == ""
@@ -419,7 +419,7 @@ def test_pt_unmapped_regions(kvm, which):
     """`pt` on the VMALLOC_OFFSET gap, the 2-page gap, unused space and 0xfffff000:
     not mapped, and the region is named."""
     va, region = _unmapped_regions(kvm)[which]
-    r = mp.pt(kvm.cmd(f"pt 0x{va:08x}"))
+    r = mp.pt_of(kvm, va)
     assert r["mapped"] is False, r["text"]
     assert re.search(region, r["region"], re.I), f"region for 0x{va:08x} should match {region!r}:\n{r['text']}"
 
@@ -443,11 +443,11 @@ def test_ioremap_unaligned(kvm):
         assert ea and eb, f"ioremap areas missing from vmallocinfo: {[e['line'] for e in entries]}"
         assert ea["kind"] == "ioremap" and ea["phys"] == IOAPIC_PHYS and ea["size"] == 2 * mp.PAGE, ea["line"]
         assert eb["kind"] == "ioremap" and eb["phys"] == IOAPIC_PHYS and eb["size"] == 3 * mp.PAGE, eb["line"]
-        p = mp.pt(kvm.cmd(f"pt 0x{a:08x}"))
+        p = mp.pt_of(kvm, a)
         assert p["mapped"] and p["phys"] == IOAPIC_PHYS + 0x10 and p["uncached"], p["text"]
-        p = mp.pt(kvm.cmd(f"pt 0x{(b & ~0xFFF) + mp.PAGE:08x}"))
+        p = mp.pt_of(kvm, (b & ~0xFFF) + mp.PAGE)
         assert p["mapped"] and p["phys"] == IOAPIC_PHYS + mp.PAGE, p["text"]
-        g = mp.pt(kvm.cmd(f"pt 0x{eb['end'] - mp.PAGE:08x}"))
+        g = mp.pt_of(kvm, eb["end"] - mp.PAGE)
         assert not g["mapped"] and re.search("guard page", g["region"], re.I), g["text"]
         if has_md(kvm) and kvm.config.kind in ("qemu", "qemu-pty"):
             # The IO-APIC through the unaligned mapping: IOREGSEL at a-0x10, IOWIN at a.
@@ -501,7 +501,7 @@ def test_kmap_high_pfn_shows_in_pkmap(kvm):
         s = slots.get(slot)
         assert s and s["pfn"] == first and s["count"] == 2 and "in use" in s["state"], head
         assert head["in_use"] == pk0["in_use"] + 1
-        p = mp.pt(kvm.cmd(f"pt 0x{va:08x}"))
+        p = mp.pt_of(kvm, va)
         assert p["mapped"] and p["phys"] == first << 12 and re.search("PKMAP", p["region"]), p["text"]
 
         assert kmap(kvm, first) == va, "a mapped high page must reuse its slot"
@@ -511,7 +511,7 @@ def test_kmap_high_pfn_shows_in_pkmap(kvm):
         va2 = kmap(kvm, last)
         mapped.append(last)
         assert va2 != va and mp.PKMAP_BASE <= va2 < 0xFE400000
-        p = mp.pt(kvm.cmd(f"pt 0x{va2:08x}"))
+        p = mp.pt_of(kvm, va2)
         assert p["mapped"] and p["phys"] == last << 12, p["text"]
 
         for pfn in (first, first):
@@ -568,11 +568,11 @@ def test_highmem_every_page(kvm):
     page through kmap and through kmap_atomic; free counts back afterwards."""
     zi = mp.zoneinfo_of(kvm)
     mi0 = mp.meminfo_of(kvm)
-    out = kvm.cmd("selftest highmem_every_page", timeout=SLOW_SELFTEST_TIMEOUT)
-    k = mp.ktap(out)
-    assert k["ok"] == ["highmem_every_page"] and (k["passed"], k["failed"]) == (1, 0), out
-    m = re.search(r"^# (\d+) high pages checked through kmap and kmap_atomic, (\d+) failed", out, re.MULTILINE)
-    assert m, out
+    k = mp.selftest_of(kvm, "highmem_every_page", timeout=SLOW_SELFTEST_TIMEOUT)
+    assert k["ok"] == ["highmem_every_page"] and (k["passed"], k["failed"]) == (1, 0), k["text"]
+    m = re.search(r"^# (\d+) high pages checked through kmap and kmap_atomic, (\d+) failed",
+                  "\n".join(k["lines"]), re.MULTILINE)
+    assert m, k["text"]
     n = int(m.group(1))
     high = zi.get("HighMem", {})
     assert high.get("free", 0) <= n <= high.get("present", 0), \
@@ -612,7 +612,7 @@ def test_local_apic(kvm):
     fix = {r["name"]: r for r in rows}
     lapic_va = fix["FIX_APIC_BASE"]["virt"]
     ioapic_va = fix["FIX_IO_APIC_BASE_0"]["virt"]
-    p = mp.pt(kvm.cmd(f"pt 0x{lapic_va:08x}"))
+    p = mp.pt_of(kvm, lapic_va)
     boot_apic = None
     if kvm.boot_log_available:
         boot_apic = re.search(r"^APIC: local APIC at phys 0x([0-9a-f]+) -> fixmap 0x([0-9a-f]+): "
@@ -627,7 +627,7 @@ def test_local_apic(kvm):
     assert fix["FIX_APIC_BASE"]["phys"] == LAPIC_PHYS
     assert fix["FIX_IO_APIC_BASE_0"]["phys"] == IOAPIC_PHYS
     assert p["mapped"] and p["phys"] == LAPIC_PHYS and p["uncached"], p["text"]
-    q = mp.pt(kvm.cmd(f"pt 0x{ioapic_va:08x}"))
+    q = mp.pt_of(kvm, ioapic_va)
     assert q["mapped"] and q["phys"] == IOAPIC_PHYS and q["uncached"], q["text"]
     if kvm.boot_log_available:
         assert boot_apic, "CPU has an APIC but the boot log does not print its ID and version"
@@ -644,6 +644,5 @@ def test_local_apic(kvm):
 
 @pytest.mark.parametrize("name", ["vmalloc_order_and_guards", "fixmap_round_trip", "pkmap_flush_per_wrap"])
 def test_vm_selftest(kvm, name):
-    out = kvm.cmd(f"selftest {name}", timeout=120)
-    k = mp.ktap(out)
-    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), out
+    k = mp.selftest_of(kvm, name, timeout=120)
+    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), k["text"]

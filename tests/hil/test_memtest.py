@@ -37,7 +37,7 @@ def _memfree(t):
 
 @pytest.fixture(scope="module")
 def window(console):
-    return memtest_window(ht.parse_e820(console.cmd("e820")), size=0x100000)
+    return memtest_window(ht.e820(console), size=0x100000)
 
 
 def test_list_names_every_test(console):

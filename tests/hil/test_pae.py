@@ -35,7 +35,7 @@ import pytest
 
 import highmem_target as ht
 import mmparse as mp
-from checks import STRESS_LEAKS_ZERO, STRESS_PROC_LEAKS_ZERO, SUMMARY_RE
+from checks import STRESS_LEAKS_ZERO, STRESS_PROC_LEAKS_ZERO
 
 pytestmark = pytest.mark.qemu_only(reason="boots highmem-pae.elf at -m 6G and 1G on several CPU models")
 
@@ -131,13 +131,12 @@ def test_meminfo_hightotal_covers_ram_above_4g(pae):
 
 
 def test_selftest_passes_every_high_page(pae):
-    out = pae.cmd("selftest", timeout=SELFTEST_TIMEOUT)
-    m = SUMMARY_RE.search(out)
-    assert m and int(m.group(2)) == 0 and int(m.group(1)) > 0, out[-3000:]
-    m = re.search(r"# (\d+) high pages checked through kmap and kmap_atomic, (\d+) failed", out)
-    assert m and int(m.group(2)) == 0, out[-3000:]
+    k = mp.selftest_of(pae, timeout=SELFTEST_TIMEOUT)
+    assert k["failed"] == 0 and k["passed"] > 0, k["not_ok"]
+    m = re.search(r"# (\d+) high pages checked through kmap and kmap_atomic, (\d+) failed", "\n".join(k["lines"]))
+    assert m and int(m.group(2)) == 0, k["lines"]
     # Every free high frame: HighTotal in pages (nothing else holds high memory after boot).
-    assert int(m.group(1)) == _high_ram_kb(pae) // 4, out[-3000:]
+    assert int(m.group(1)) == _high_ram_kb(pae) // 4, k["lines"]
 
 
 def test_checkers_clean_and_no_wx(pae):
@@ -206,8 +205,8 @@ def test_nopse_builds_the_linear_map_from_page_tables(hil):
         j = mp.assert_pt_clean(t, timeout=CHECK_TIMEOUT)
         assert (j["tables"], j["large_pages"]) == (512, 0), j
         assert j["wx_enforced"], j
-        out = t.cmd("selftest highmem_every_page", timeout=SELFTEST_TIMEOUT)
-        assert "1 passed, 0 failed" in out, out
+        k = mp.selftest_of(t, "highmem_every_page", timeout=SELFTEST_TIMEOUT)
+        assert (k["ok"], k["failed"]) == (["highmem_every_page"], 0), k["text"]
     finally:
         hil.release(t)
 

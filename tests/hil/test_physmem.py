@@ -66,7 +66,7 @@ def mm(request, hil):
         if t.config.memory_bytes:
             t.e820 = ht.qemu_pc_e820(t.config.memory_bytes)
         else:
-            t.e820 = ht.parse_e820(t.cmd("e820"))
+            t.e820 = ht.e820(t)
         yield t
 
 
@@ -305,7 +305,7 @@ def test_linear_map_covers_lowmem(mm):
     samples = sorted({mp.PAGE_OFFSET + 0x400000, mp.PAGE_OFFSET + mp.DMA_LIMIT,
                       mp.PAGE_OFFSET + (low_top // 2 & ~0xFFF), high_memory - mp.PAGE})
     for va in samples:
-        r = mp.pt(mm.cmd(f"pt 0x{va:08x}"))
+        r = mp.pt_of(mm, va)
         assert r["mapped"] and r["phys"] == va - mp.PAGE_OFFSET, r["text"]
         assert r["writable"], r["text"]
         whole_4m = (va & ~0x3FFFFF) + 0x400000 <= high_memory
@@ -313,7 +313,7 @@ def test_linear_map_covers_lowmem(mm):
             assert r["large"] == pse, f"{'4 MiB page' if pse else 'page table'} expected:\n{r['text']}"
         elif not pse:
             assert not r["large"], r["text"]
-    r = mp.pt(mm.cmd(f"pt 0x{high_memory:08x}"))
+    r = mp.pt_of(mm, high_memory)
     assert not r["mapped"], f"high_memory 0x{high_memory:08x} is mapped:\n{r['text']}"
 
 
@@ -323,7 +323,7 @@ def test_kernel_text_read_only(mm):
     text = mp.layout(mm.boot_log).get(".text")
     assert text, "no .text line in the boot layout block"
     va = (text[0] + 0xFFF) & ~0xFFF
-    r = mp.pt(mm.cmd(f"pt 0x{va:08x}"))
+    r = mp.pt_of(mm, va)
     assert r["mapped"] and r["phys"] == va - mp.PAGE_OFFSET, r["text"]
     assert r["writable"] is False, f"kernel text at 0x{va:08x} is writable:\n{r['text']}"
 
@@ -440,10 +440,10 @@ def test_mm_exhaust_and_counts_restored(mm):
     """selftest mm_exhaust takes every free page of every zone, checks a pattern in each
     and frees them: it passes and the free counts (and free lists) are exactly back."""
     before, zi = snapshot(mm)
-    out = mm.cmd("selftest mm_exhaust", timeout=EXHAUST_TIMEOUT)
-    k = mp.ktap(out)
-    assert k["ok"] == ["mm_exhaust"] and (k["passed"], k["failed"]) == (1, 0), out
-    took = {z: int(n) for z, n in re.findall(r"^# zone (\S+)\s+(\d+) pages in", out, re.MULTILINE)}
+    k = mp.selftest_of(mm, "mm_exhaust", timeout=EXHAUST_TIMEOUT)
+    assert k["ok"] == ["mm_exhaust"] and (k["passed"], k["failed"]) == (1, 0), k["text"]
+    took = {z: int(n) for z, n in (re.match(r"# zone (\S+)\s+(\d+) pages in", l).groups()
+                                   for l in k["lines"] if l.startswith("# zone "))}
     want = {z: f for z, f in before["free"].items() if zi[z].get("present", 0)}
     assert took == want, "mm_exhaust did not take every free page of every populated zone"
     after, _ = snapshot(mm)
@@ -454,9 +454,8 @@ def test_mm_exhaust_and_counts_restored(mm):
 
 @pytest.mark.parametrize("name", ["mm_reports_agree", "mm_free_lists", "mm_kmalloc"])
 def test_mm_selftest(mm, name):
-    out = mm.cmd(f"selftest {name}", timeout=120)
-    k = mp.ktap(out)
-    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), out
+    k = mp.selftest_of(mm, name, timeout=120)
+    assert k["ok"] == [name] and (k["passed"], k["failed"]) == (1, 0), k["text"]
 
 
 def test_reports_still_agree_at_the_end(mm):

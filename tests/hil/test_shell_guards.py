@@ -32,17 +32,15 @@ def memfree(t):
     return mp.meminfo_of(t)["MemFree"]
 
 
-def frames_of(pt_text):
-    """The frame of the page table and of the page that `pt`/`upt` output shows."""
-    pde = re.search(r"PDE #\d+ += 0x([0-9a-f]+)", pt_text)
-    page = re.search(r"mapped: phys 0x([0-9a-f]+)", pt_text)
-    assert pde and page, pt_text
-    return int(pde.group(1), 16) >> 12, int(page.group(1), 16) >> 12
+def frames_of(walk):
+    """The frame of the page table and of the page that a walk of `pt -j`/`upt -j` shows."""
+    assert walk["pde"]["present"] and walk["mapped"], walk["text"]
+    return (walk["pde"]["raw"] & ~(1 << 63)) >> 12, walk["phys"] >> 12
 
 
 def pfn_of(t, va):
-    """The frame the kernel address va maps to, from `pt`."""
-    return frames_of(t.cmd(f"pt 0x{va:08x}"))[1]
+    """The frame the kernel address va maps to, from `pt -j`."""
+    return frames_of(mp.pt_of(t, va))[1]
 
 
 def test_status_reports_success_and_failure(console):
@@ -266,7 +264,7 @@ def test_mmcheck_walks_live_user_page_tables(hil, fresh_target):
     pid, start = m.group(1), m.group(2)
     assert mp.assert_mm_clean(console, "pgtable")["parts"] == {"pgtable": 0}
     # The frame behind a live user page is not the shell's to free.
-    table, page = frames_of(console.cmd(f"upt {pid} 0x{start}"))
+    table, page = frames_of(mp.pt_of(console, int(start, 16), pid=pid))
     for pfn in (table, page):
         bad = console.cmd(f"pages free 0x{pfn:x} 0")
         assert "was not handed out by 'pages alloc'" in bad, bad

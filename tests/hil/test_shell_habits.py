@@ -257,8 +257,73 @@ def test_mmcheck_and_ptcheck_json_agree(console):
     assert f"CR0.WP {p['protections']['cr0_wp']}, SMEP {p['protections']['smep']}," in text
 
 
+CPU_ROW_RE = re.compile(r"^\s*(\d+)\s+(\d+) (online|parked|not responding|offline|absent)\s+(.*?)\s+"
+                        r"(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)(?:  \((.*)\))?$")
+
+
+def test_cpus_json_agrees(console):
+    text = console.cmd("cpus")
+    j = console.json("cpus")
+    m = re.search(r"^cpus: (\d+) found \(([^)]*)\), (\d+) online, (\d+) parked, (\d+) not responding, "
+                  r"(\d+) offline$", text, re.M)
+    assert m, text
+    assert [j[k] for k in ("found", "source", "online", "parked", "not_responding", "offline")] == \
+        [int(m.group(1)), m.group(2)] + [int(m.group(i)) for i in range(3, 7)]
+    rows = [CPU_ROW_RE.match(l) for l in text.splitlines()[1:-1]]
+    assert all(rows) and len(rows) == len(j["cpus"]) == j["found"] >= 1, text
+    for r, c in zip(rows, j["cpus"]):
+        assert (c["cpu"], c["apic_id"], c["state"], c["features"], c["why"]) == \
+            (int(r.group(1)), int(r.group(2)), r.group(3), r.group(4).split(), r.group(10)), (c, r.group(0))
+        # ticks run on between the two commands; the IPI and shootdown counts of an idle shell do not
+        assert c["ticks"] >= int(r.group(5)), (c, r.group(0))
+        assert [c["ipis"]["call"], c["ipis"]["tlb"], c["ipis"]["nmi"], c["shootdowns"]] == \
+            [int(r.group(i)) for i in range(6, 10)], (c, r.group(0))
+
+
+def test_e820_and_uptime_json_agree(console):
+    j = console.json("e820")
+    assert list(j) == ["source", "entries"]
+    assert ht.e820(console) == ht.parse_e820(console.cmd("e820")) != []
+    assert all(e["last"] - e["start"] + 1 == e["size"] for e in j["entries"])
+    assert j["source"] is None or j["source"] in console.boot_log, j["source"]
+
+    text = console.cmd("uptime")
+    u = console.json("uptime")
+    m = re.fullmatch(r"up (\d+)\.(\d\d) s \((\d+) timer ticks at (\d+) Hz\)", text)
+    assert m, text
+    assert list(u) == ["ticks", "hz", "ms"] and u["hz"] == int(m.group(4))
+    assert u["ticks"] >= int(m.group(3)) and u["ms"] == u["ticks"] * 1000 // u["hz"], (u, text)
+
+
+def _pde_flags(line):
+    """The flag names after '= 0x...' on a PDE/PTE line of `pt`."""
+    words = line.split("=", 1)[1].split()[1:]
+    return [w for w in words if re.fullmatch(r"[A-Z]+", w)]
+
+
+def test_pt_and_upt_json_agree(console):
+    lay = console.json("layout")
+    for va in (lay["lowmem"][0], lay["lowmem"][0] + 0x1234, lay["vmalloc"][0], lay["fixmap"][1]):
+        text = mp.pt(console.cmd(f"pt 0x{va:08x}"))
+        j = mp.pt_of(console, va)
+        assert list(j)[:4] == ["va", "pgd", "pde", "large"] and j["va"] == va
+        for k in ("mapped", "phys", "region", "large", "writable", "uncached"):
+            assert j[k] == text[k], (k, j, text["text"])
+        assert re.search(rf"PDE #{j['pde']['index']} += 0x{j['pde']['raw']:08x}", text["pde"]), text["text"]
+        if j["pde"]["present"]:
+            assert j["pde"]["flags"] == _pde_flags(text["pde"]), text["text"]
+        if j["pte"] is None:
+            assert text["pte"] is None, text["text"]
+        else:
+            assert re.search(rf"PTE #{j['pte']['index']} += 0x{j['pte']['raw']:08x}", text["pte"]), text["text"]
+            if j["pte"]["present"]:
+                assert j["pte"]["flags"] == _pde_flags(text["pte"]), text["text"]
+    assert console.cmd(f"pt {lay['lowmem'][0]:x} -x").startswith("pt: ") and _status(console) == 2
+    assert console.cmd(f"upt 1 {lay['lowmem'][0]:x} -x").startswith("upt: ") and _status(console) == 2
+
+
 @pytest.mark.parametrize("name", ["meminfo", "zoneinfo", "buddyinfo", "layout", "vmallocinfo", "pkmap",
-                                  "fixmap", "mmcheck", "ptcheck"])
+                                  "fixmap", "mmcheck", "ptcheck", "cpus", "e820", "uptime"])
 def test_every_json_report_is_one_line_and_refuses_other_options(console, name):
     out = console.cmd(f"{name} -j")
     assert "\n" not in out and out.startswith("{") and out.endswith("}"), out
@@ -305,3 +370,39 @@ def test_stress_json_agrees(console):
         (int(m.group(2)), int(m.group(4)), int(m.group(5)), int(m.group(6)))
     assert all(v == 0 for v in j["leaks"].values()), j["leaks"]
     assert "stress: leaks: free pages 0, slab objects 0" in text
+
+
+def _ktap_blocks(text):
+    """{name: the lines a test printed between '# NAME' and its result line} of a `selftest` run."""
+    blocks, name = {}, None
+    for line in text.splitlines():
+        m = re.match(r"^(?:not )?ok \d+ (\S+)$", line)
+        if m:
+            name = None
+        elif name is None and (h := re.match(r"^# (\w+)$", line)):
+            name = h.group(1)
+            blocks[name] = []
+        elif name is not None:
+            blocks[name].append(line)
+    return blocks
+
+
+def test_selftest_json_agrees(console):
+    text = console.cmd("selftest", timeout=300)
+    j = console.json("selftest", timeout=300)
+    k = mp.ktap(text)
+    assert list(j) == ["total", "passed", "failed", "stopped", "truncated", "tests"]
+    assert (j["passed"], j["failed"], j["stopped"], j["truncated"]) == (k["passed"], k["failed"], False, False)
+    assert j["total"] == len(j["tests"]) == j["passed"] + j["failed"]
+    assert [t["n"] for t in j["tests"]] == list(range(1, j["total"] + 1))
+    assert [t["name"] for t in j["tests"] if t["ok"]] == k["ok"]
+    assert [t["name"] for t in j["tests"] if not t["ok"]] == k["not_ok"]
+    blocks = _ktap_blocks(text)
+    assert [t["name"] for t in j["tests"]] == list(blocks)
+    for t in j["tests"]:  # the same diagnostics, lines with numbers that vary between runs aside
+        assert len(t["diagnostics"]) == len([l for l in blocks[t["name"]] if l.strip()]), t
+    one = console.json("selftest mm_free_lists", timeout=120)
+    assert [(t["name"], t["ok"]) for t in one["tests"]] == [("mm_free_lists", True)] and one["total"] == 1
+    assert console.cmd("selftest mm_free_lists -x").startswith("selftest: ") and _status(console) == 2
+    assert console.cmd("selftest nosuch -j").startswith("selftest: no test called 'nosuch'")
+    assert _status(console) == 1

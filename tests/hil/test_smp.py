@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+import mmparse as mp
 from checks import oops_lines
 
 pytestmark = pytest.mark.qemu_only(reason="starts QEMU with -smp")
@@ -21,15 +22,15 @@ MEMORY = "256M"
 SELFTEST_TIMEOUT = 300
 CHECK_TIMEOUT = 120
 MATRIX = [("pc", 1), ("pc", 2), ("pc", 4), ("q35", 1), ("q35", 2), ("q35", 4)]
-CPUS_LINE = re.compile(
-    r"^cpus: (\d+) found \(([^)]*)\), (\d+) online, (\d+) parked, (\d+) not responding, "
-    r"(\d+) offline$", re.M)
 
 
-def cpus_summary(out):
-    m = CPUS_LINE.search(out)
-    assert m, out
-    return [int(m.group(i)) for i in (1, 3, 4, 5, 6)], m.group(2)
+def cpus_summary(j):
+    """The counts of ``cpus -j`` (found, online, parked, not responding, offline) and its source."""
+    return [j[k] for k in ("found", "online", "parked", "not_responding", "offline")], j["source"]
+
+
+def online_cpus(t):
+    return [c for c in t.json("cpus")["cpus"] if c["state"] == "online"]
 
 
 def proctest(hil):
@@ -58,13 +59,13 @@ def test_boot_log(booted):
 
 def test_every_cpu_online(booted):
     n = ncpus(booted)
-    out = booted.cmd("cpus")
-    counts, source = cpus_summary(out)
-    assert counts == [n, n, 0, 0, 0], out
+    j = booted.json("cpus")
+    counts, source = cpus_summary(j)
+    assert counts == [n, n, 0, 0, 0], j
     assert source == "ACPI MADT"
-    rows = [l.split() for l in out.splitlines() if re.match(r"^\s+\d+\s+\d+\s+online", l)]
-    assert sorted(int(r[0]) for r in rows) == list(range(n))
-    assert len({r[1] for r in rows}) == n, "APIC IDs must differ"
+    rows = [c for c in j["cpus"] if c["state"] == "online"]
+    assert sorted(c["cpu"] for c in rows) == list(range(n))
+    assert len({c["apic_id"] for c in rows}) == n, "APIC IDs must differ"
 
 
 def pcp_batch(managed):
@@ -105,15 +106,14 @@ def test_tlb_shootdown(booted):
     assert out.endswith("smp tlb: ok"), out
     assert f"after a shootdown ({n - 1} IPIs) {n - 1} of {n - 1} other CPUs read the new frame" in out
     # The shootdowns counted per CPU: every other CPU served at least the two of 'smp tlb'.
-    rows = [l.split() for l in booted.cmd("cpus").splitlines() if re.match(r"^\s+\d+\s+\d+\s+online", l)]
-    for r in rows:
-        if r[0] != "0":
-            assert int(r[-1]) >= 2 and int(r[-3]) >= 2, r
+    for c in online_cpus(booted):
+        if c["cpu"] != 0:
+            assert c["shootdowns"] >= 2 and c["ipis"]["tlb"] >= 2, c
 
 
 def test_ticks_on_every_cpu(booted):
-    rows = [l.split() for l in booted.cmd("cpus").splitlines() if re.match(r"^\s+\d+\s+\d+\s+online", l)]
-    assert all(int(r[-5]) > 0 for r in rows), rows
+    rows = online_cpus(booted)
+    assert rows and all(c["ticks"] > 0 for c in rows), rows
 
 
 def test_mmcheck_parks_others(booted):
@@ -121,7 +121,7 @@ def test_mmcheck_parks_others(booted):
     out = booted.cmd("mmcheck", timeout=CHECK_TIMEOUT)
     assert f"mmcheck: {n - 1} other CPU{'' if n - 1 == 1 else 's'} parked" in out
     assert out.endswith("mmcheck: 0 violations"), out
-    assert cpus_summary(booted.cmd("cpus"))[0][1:3] == [n, 0], "every CPU back online after it"
+    assert cpus_summary(booted.json("cpus"))[0][1:3] == [n, 0], "every CPU back online after it"
 
 
 def test_ptcheck(booted):
@@ -130,10 +130,8 @@ def test_ptcheck(booted):
 
 
 def test_selftest(booted):
-    out = booted.cmd("selftest", timeout=SELFTEST_TIMEOUT)
-    m = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
-    assert m, out[-2000:]
-    assert int(m.group(2)) == 0, [l for l in out.splitlines() if l.startswith("not ok")]
+    k = mp.selftest_of(booted, timeout=SELFTEST_TIMEOUT)
+    assert k["failed"] == 0 and k["passed"] > 0, k["not_ok"]
 
 
 def test_threads_of_one_mm(booted):
@@ -153,16 +151,16 @@ def test_threads_of_one_mm(booted):
 def test_maxcpus(hil):
     t = hil.booted("smp-maxcpus", memory=MEMORY, machine="q35", smp=4, append="maxcpus=2")
     for booted in t:
-        out = booted.cmd("cpus")
-        assert cpus_summary(out)[0] == [4, 2, 0, 0, 2], out
-        assert out.count("(maxcpus=)") == 2
+        j = booted.json("cpus")
+        assert cpus_summary(j)[0] == [4, 2, 0, 0, 2], j
+        assert [c["why"] for c in j["cpus"] if c["state"] == "offline"] == ["maxcpus="] * 2, j
         assert booted.cmd("smp call").endswith("smp call: 2 CPUs ran the function, 0 errors")
 
 
 def test_maxcpus_bad_value(hil):
     for booted in hil.booted("smp-maxcpus-bad", memory=MEMORY, smp=2, append="maxcpus=two"):
         assert "SMP: maxcpus=two is not a number; ignored" in booted.boot_log
-        assert cpus_summary(booted.cmd("cpus"))[0] == [2, 2, 0, 0, 0]
+        assert cpus_summary(booted.json("cpus"))[0] == [2, 2, 0, 0, 0]
 
 
 def test_stall_report_names_both_cpus(hil):
