@@ -314,6 +314,10 @@ def zone_lines():
     zones = pgdat["node_zones"]
     nid = _int(pgdat["node_id"])
     zoneinfo, buddyinfo = [], []
+    try:
+        online = _int(gdb.parse_and_eval("online_mask"))
+    except gdb.error:
+        online = 1
     for z in range(_array_len(zones)):
         zone = zones[z]
         name = zone["name"].string() if _int(zone["name"]) else "?"
@@ -332,8 +336,17 @@ def zone_lines():
                     str(_int(zone["lowmem_reserve"][j])) for j in range(_array_len(zone["lowmem_reserve"]))) + ")",
                 f"      nr_free_pages {_int(zone['free_pages'])}",
                 f"      nr_alloc_fail {_int(zone['alloc_fail'])}",
-                f"  start_pfn:           {_int(zone['zone_start_pfn'])}",
+                "  pagesets",
             ]
+            # Each online CPU's hot and cold lists, as zoneinfo prints them.
+            for cpu in range(_array_len(zone["pageset"])):
+                if not online & (1 << cpu):
+                    continue
+                for t, kind in enumerate(("hot ", "cold")):
+                    pcp = zone["pageset"][cpu]["pcp"][t]
+                    zoneinfo.append(f"    cpu: {cpu} {kind} count: {_int(pcp['count'])} "
+                                    f"high: {_int(pcp['high'])} batch: {_int(pcp['batch'])}")
+            zoneinfo.append(f"  start_pfn:           {_int(zone['zone_start_pfn'])}")
         if _int(zone["present_pages"]):
             fa = zone["free_area"]
             counts = "".join(f"{_int(fa[o]['nr_free']):6d} " for o in range(_array_len(fa)))

@@ -232,10 +232,17 @@ static void settle(void)
 	vmalloc_purge_lazy();
 }
 
-/* Run every checker (this CPU alone: the workers are between rounds) and count into res. */
+/*
+ * Run every checker (this CPU alone: the workers are between rounds) and count into res.  The
+ * per-CPU page lists are drained first: a CPU that has finished its round drains its own lists
+ * when it goes idle, which would otherwise move pages under the checker's walk of the free lists.
+ */
 static void run_checks(const struct stress_config *cfg, struct stress_result *res, unsigned workers)
 {
-	unsigned long n = mmcheck_all(cfg->out, cfg->img);
+	unsigned long n;
+
+	drain_all_pages();
+	n = mmcheck_all(cfg->out, cfg->img);
 
 	for (unsigned w = 0; w < workers; w++)
 		for (unsigned i = 0; i < states[w].npmms; i++)
