@@ -152,7 +152,13 @@ def test_vmallocinfo_matches(compared):
 @pytest.mark.parametrize("cmd", ["highmem-pkmap", "highmem-fixmap", "highmem-zones"])
 def test_reports_match(compared, cmd):
     shell, g, _ = compared
-    assert g[cmd] == lines(shell[cmd])
+    assert _stable(g[cmd]) == _stable(lines(shell[cmd]))
+
+
+def _stable(report):
+    """A per-CPU page list's count moves between zoneinfo and the drain buddyinfo does before
+    gdb reads it; its high and batch, and every other line, must match exactly."""
+    return [re.sub(r"(    cpu: \d+ (?:hot |cold) count: )\d+", r"\1N", x) for x in report]
 
 
 def test_pkmap_shows_the_kmapped_high_page(compared):
