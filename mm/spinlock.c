@@ -223,6 +223,16 @@ static void rw_wait_report(rwlock_t *l, uint64_t start, bool *reported, const vo
 	}
 }
 
+/* Take a ticket for l and wait until it is served: the caller is then the head of the queue. */
+static unsigned wait_turn(rwlock_t *l, uint64_t start, bool *reported, const void *pc)
+{
+	unsigned t = __atomic_fetch_add(&l->next_ticket, 1u, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != t)
+		rw_wait_report(l, start, reported, pc);
+	return t;
+}
+
 unsigned long read_lock_irqsave(rwlock_t *l)
 {
 	unsigned long flags = hal_irq_save();
@@ -240,13 +250,21 @@ unsigned long read_lock_irqsave(rwlock_t *l)
 		}
 		start = hal_cycles();
 	}
-	for (;;) {
-		int c = __atomic_load_n(&l->count, __ATOMIC_RELAXED);
+	if (l->readers[cpu]) {
+		/* A nested read on this CPU: the lock is read-held, so no writer can be in. */
+		__atomic_fetch_add(&l->count, 1, __ATOMIC_ACQUIRE);
+	} else {
+		unsigned t = wait_turn(l, start, &reported, pc);
 
-		if (c >= 0 && __atomic_compare_exchange_n(&l->count, &c, c + 1, false,
-							  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			break;
-		rw_wait_report(l, start, &reported, pc);
+		for (;;) {
+			int c = __atomic_load_n(&l->count, __ATOMIC_RELAXED);
+
+			if (c >= 0 && __atomic_compare_exchange_n(&l->count, &c, c + 1, false,
+								  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				break;
+			rw_wait_report(l, start, &reported, pc);
+		}
+		__atomic_store_n(&l->serving, t + 1, __ATOMIC_RELEASE);
 	}
 	l->readers[cpu]++;
 	l->reader_pc[cpu] = pc;
@@ -283,6 +301,7 @@ unsigned long write_lock_irqsave(rwlock_t *l)
 	const void *pc = CALLER();
 	uint64_t start = 0;
 	bool reported = false;
+	unsigned t;
 
 	if (debug_on) {
 		if ((l->count < 0 && l->writer == (int)cpu) || l->readers[cpu]) {
@@ -294,6 +313,7 @@ unsigned long write_lock_irqsave(rwlock_t *l)
 		}
 		start = hal_cycles();
 	}
+	t = wait_turn(l, start, &reported, pc);
 	for (;;) {
 		int c = 0;
 
@@ -302,6 +322,7 @@ unsigned long write_lock_irqsave(rwlock_t *l)
 			break;
 		rw_wait_report(l, start, &reported, pc);
 	}
+	__atomic_store_n(&l->serving, t + 1, __ATOMIC_RELEASE);
 	l->writer = (int)cpu;
 	l->writer_pc = pc;
 	if (debug_on) {
@@ -347,6 +368,8 @@ void rwlock_init(rwlock_t *l, const char *name)
 {
 	l->name = name;
 	l->count = 0;
+	l->next_ticket = 0;
+	l->serving = 0;
 	l->writer = -1;
 	l->writer_pc = 0;
 	l->wdepth = 0;

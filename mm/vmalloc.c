@@ -9,9 +9,8 @@
  * What the lazy purge promises: a freed range is unmapped at once, and no address of it is handed
  * out again before its TLB entries are flushed.  It does not make a freed page unreachable: the
  * kernel's entries are global, so a stale one outlives the unmapping and reaches whatever the frame
- * holds next.  So vfree() flushes its own range (page by page, or by the global flush that purges
- * the whole list) before its pages go back to the allocator, and only the address range stays
- * lazy.  vunmap() frees no page; its caller owns them and must call vmalloc_purge_lazy() before
+ * holds next.  So vfree() flushes its own range on every CPU (page by page, or by the global flush
+ * that purges the whole list), with vmlist_lock dropped, before its pages go back to the allocator.  vunmap() frees no page; its caller owns them and must call vmalloc_purge_lazy() before
  * freeing them (what Linux calls vm_unmap_aliases()).
  */
 #include <stddef.h>
@@ -57,6 +56,29 @@ _Static_assert(offsetof(struct vm_struct, inline_page) + sizeof(struct page *) +
 		       sizeof(struct vm_struct),
 	       "struct vm_struct grew: update __get_vm_area_align()");
 
+/* How often first fit purges the lazily freed ranges and looks again before it flushes under
+ * vmlist_lock. */
+#define FIRST_FIT_PURGES 2
+
+/*
+ * First fit of size bytes that skips lazily freed ranges still waiting for their flush: true with a
+ * clean gap; false, with *dirty set, when only space on the purge list would fit.
+ */
+static bool first_fit_clean(uint64_t size, uint64_t align, vaddr_t start, vaddr_t end, vaddr_t *addr,
+			    struct vm_struct **prev, bool *dirty)
+{
+	uint64_t from = start, skip;
+
+	*dirty = false;
+	while (from < end && vmlist_find_gap(size, align, (vaddr_t)from, end, addr, prev)) {
+		if (!lazy_overlap(*addr, size, &skip))
+			return true;
+		*dirty = true;
+		from = skip;
+	}
+	return false;
+}
+
 struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, unsigned long flags, vaddr_t start,
 				      vaddr_t end, const void *caller)
 {
@@ -95,8 +117,24 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 		printk("vmalloc: no memory for a vm_struct\n");
 		goto fail;
 	}
-	irq = write_lock_irqsave(&vmlist_lock);
-	found = vmlist_find_gap(want, align, start, end, &addr, &prev);
+	for (unsigned tries = 0;; tries++) {
+		bool dirty;
+
+		irq = write_lock_irqsave(&vmlist_lock);
+		found = first_fit_clean(want, align, start, end, &addr, &prev, &dirty);
+		if (found || !dirty)
+			break;
+		if (tries == FIRST_FIT_PURGES) {
+			/* Other CPUs keep freeing into the only space that fits: flush it here. */
+			found = vmlist_find_gap(want, align, start, end, &addr, &prev);
+			if (found)
+				flush_before_reuse(addr, want);
+			break;
+		}
+		/* Only freed, unflushed space fits: purge it without the lock, then look again. */
+		write_unlock_irqrestore(&vmlist_lock, irq);
+		vmalloc_purge_lazy();
+	}
 	if (!found) {
 		write_unlock_irqrestore(&vmlist_lock, irq);
 		kmem_cache_free(vm_struct_cachep, area);
@@ -104,8 +142,6 @@ struct vm_struct *__get_vm_area_align(unsigned long size, unsigned long align, u
 			(unsigned long)start, (unsigned long)end);
 		goto fail;
 	}
-	/* Lazily freed space is free for first fit, but flushed before it is handed out. */
-	flush_before_reuse(addr, want);
 	/*
 	 * Field by field: a compound literal becomes a `rep stosl` of the whole
 	 * struct, one translation block per word under TCG.  vmlist_link() sets
@@ -157,21 +193,23 @@ struct vm_struct *find_vm_area_containing(vaddr_t addr)
 	return area;
 }
 
-/* Unlink the area at addr (only that struct if only_if is set) and unmap it; NULL if there is
- * none. */
+/* Unlink the area at addr (only that struct if only_if is set), unmap it and flush it on every
+ * CPU; NULL if there is none. */
 static struct vm_struct *take_vm_area(vaddr_t addr, const struct vm_struct *only_if)
 {
 	unsigned long irq = write_lock_irqsave(&vmlist_lock);
 	struct vm_struct *prev, *area = vmlist_lookup(addr, false, &prev);
+	struct lazy_claim c = { 0 };
 
 	if (area && only_if && area != only_if)
 		area = NULL;
-	/* Unmapped before the lock goes: once unlinked, the range may be handed out and mapped again. */
+	/* Unmapped before the lock goes; the purge list keeps the range from reuse until flushed. */
 	if (area) {
 		vmlist_unlink(prev, area);
-		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
+		c = retire_range_locked(area, false);
 	}
 	write_unlock_irqrestore(&vmlist_lock, irq);
+	retire_range_finish(c, false);
 	return area;
 }
 
@@ -326,9 +364,9 @@ vaddr_t vzalloc(unsigned long size)
 }
 
 /*
- * Unlink the area at addr if it is of kind flag and unmap it (with lazy,
- * onto the purge list; else flushed at once) under one hold of
- * vmlist_lock; NULL after reporting otherwise, changing nothing.
+ * Unlink the area at addr if it is of kind flag, unmap it and (unless lazy)
+ * flush it on every CPU, the flush after vmlist_lock is dropped; NULL after
+ * reporting otherwise, changing nothing.
  */
 static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, const char *who, bool lazy)
 {
@@ -337,12 +375,12 @@ static struct vm_struct *unlink_area_of_kind(vaddr_t addr, unsigned long flag, c
 	char why[160];
 
 	if (area && (area->flags & flag)) {
+		struct lazy_claim c;
+
 		vmlist_unlink(prev, area);
-		if (lazy)
-			lazy_unmap_locked(area);
-		else
-			unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
+		c = retire_range_locked(area, lazy);
 		write_unlock_irqrestore(&vmlist_lock, irq);
+		retire_range_finish(c, lazy);
 		return area;
 	}
 	write_unlock_irqrestore(&vmlist_lock, irq);
@@ -368,16 +406,11 @@ void vfree(vaddr_t addr)
 
 	if (!addr)
 		return;
-	/* Unmapped now; the old addresses are flushed before the pages go back, so no stale TLB
-	 * entry reaches a page after the allocator has given it to someone else. */
-	area = unlink_area_of_kind(addr, VM_ALLOC, "vfree", true);
-	if (area) {
-		unsigned long irq = write_lock_irqsave(&vmlist_lock);
-
-		flush_before_reuse(area->addr, area->size - PAGE_SIZE);
-		write_unlock_irqrestore(&vmlist_lock, irq);
+	/* Unmapped and flushed on every CPU before the pages go back, so no stale TLB entry reaches a
+	 * page after the allocator has given it to someone else. */
+	area = unlink_area_of_kind(addr, VM_ALLOC, "vfree", false);
+	if (area)
 		release_alloc_area(area);
-	}
 }
 
 vaddr_t vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot)

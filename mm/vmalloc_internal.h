@@ -92,11 +92,29 @@ struct lazy_range;
 extern struct lazy_range *lazy_free_records;
 
 /* First fit is about to hand out [addr, addr + size): flush whatever part of it was freed
- * lazily. */
+ * lazily (under vmlist_lock: first fit's last resort). */
 void flush_before_reuse(uint64_t addr, uint64_t size);
 
-/* Unmap area, just unlinked, without a flush and put its range on the purge list (or unmap and
- * flush at once when vmalloc_lazy_max_pages is 0). */
-void lazy_unmap_locked(struct vm_struct *area);
+/* True, with the end of the first such range in *skip_to, when part of [addr, addr + size) is on
+ * the purge list (freed, not yet flushed). */
+bool lazy_overlap(uint64_t addr, uint64_t size, uint64_t *skip_to);
+
+/* A retired range's hold on the purge list: its record (NULL: nothing to flush, or flushed
+ * already) and the record's sequence number then, with the range itself. */
+struct lazy_claim {
+	struct lazy_range *r;
+	unsigned long seq;
+	vaddr_t addr;
+	unsigned long pages; /* mapped pages, the guard page excluded */
+};
+
+/* Unmap area, just unlinked, without a flush and put its range on the purge list, where first fit
+ * will not reuse it before its flush; lazy marks a vunmap(), whose flush may wait for a purge. */
+struct lazy_claim retire_range_locked(struct vm_struct *area, bool lazy);
+
+/* Called without vmlist_lock, after retire_range_locked(): flush the range on every CPU and take it
+ * off the purge list (for lazy, only purge the list if it is due); when this returns, no CPU holds
+ * a translation of the range unless lazy was set. */
+void retire_range_finish(struct lazy_claim c, bool lazy);
 
 #endif

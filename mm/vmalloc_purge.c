@@ -1,11 +1,21 @@
 /*
- * Lazy TLB purging of freed vmalloc ranges.  vfree() and vunmap() unmap the pages at once but the
- * flush waits: the freed range goes into a second tree, the purge list, keyed by addr; it counts as
- * free space for first fit, but before any part of it is handed out again the range is flushed
- * (page by page, or by one global flush that empties the whole purge list), and one global flush
- * empties the list whenever more than vmalloc_lazy_max_pages pages (or LAZY_POOL ranges) wait.  So
- * no freed address is reused before its flush, and a run of vfree() calls costs one global flush
- * per 32 MiB ("Understanding the Linux Virtual Memory Manager", §4.8, on TLB flushing).
+ * Lazy TLB purging of freed vmalloc ranges.  Every area that leaves vmlist is unmapped at once, under
+ * vmlist_lock, and its range goes into a second tree, the purge list, keyed by addr: a range on it is
+ * not handed out again until it has been flushed on every CPU.  The flush itself is never sent with
+ * vmlist_lock held: a shootdown waits for every other CPU to acknowledge, and a CPU spinning on the
+ * lock would make every lock user wait for the slowest CPU.  So:
+ *  - vfree(), iounmap() and remove_vm_area() retire their range, drop the lock, flush the range on
+ *    every CPU, and take the lock again only to take the range off the purge list (the pages go back
+ *    to the allocator after that flush);
+ *  - vunmap() leaves its range on the list; one global flush empties the list whenever more than
+ *    vmalloc_lazy_max_pages pages (or nearly LAZY_POOL ranges) wait, so a run of vunmap() calls costs
+ *    one global flush per 32 MiB ("Understanding the Linux Virtual Memory Manager", §4.8, on TLB
+ *    flushing);
+ *  - first fit prefers space that is not on the list, and purges (again outside the lock) only when
+ *    nothing else fits.
+ * A purge takes a snapshot of the list's sequence number under the lock, flushes without it, and
+ * then releases only the ranges retired before the snapshot: a range retired during the flush waits
+ * for the next one.
  */
 #include <stdint.h>
 
@@ -31,6 +41,7 @@ struct lazy_range {
 	struct rb_node rb;      /* in vm_purge_root, by addr */
 	vaddr_t addr;
 	unsigned long pages;    /* mapped pages, the guard page excluded */
+	unsigned long seq;      /* when it was retired (lazy_seq); 0 while in the pool */
 	struct lazy_range *next; /* the free pool, or a chain being released */
 };
 
@@ -43,6 +54,8 @@ struct lazy_range {
 static struct lazy_range lazy_pool[LAZY_POOL];
 struct lazy_range *lazy_free_records;
 unsigned lazy_pool_used;
+/* The sequence number of the last retired range (vmlist_lock held to change it). */
+static unsigned long lazy_seq;
 
 static inline struct lazy_range *rb_lazy(const struct rb_node *n)
 {
@@ -72,11 +85,13 @@ static void lazy_release(struct lazy_range *r)
 	rb_erase(&r->rb, &vm_purge_root);
 	vmalloc_stats.lazy_pending_areas--;
 	vmalloc_stats.lazy_pending_pages -= r->pages;
+	r->seq = 0;
 	r->next = lazy_free_records;
 	lazy_free_records = r;
 }
 
-/* One global flush, then every lazily freed range is free space again (vmlist_lock held). */
+/* One global flush, then every lazily freed range is free space again (vmlist_lock held: only where
+ * nothing else is possible, as it makes every CPU wait on the lock for the acknowledgements). */
 static void purge_all_locked(void)
 {
 	struct rb_node *n;
@@ -90,31 +105,27 @@ static void purge_all_locked(void)
 		lazy_release(rb_lazy(n));
 }
 
-/* Record [addr, addr + pages) as unmapped and unflushed; purge when the batch is full (vmlist_lock
- * held). */
-static void purge_list_add(vaddr_t addr, unsigned long pages)
+/* Record [addr, addr + pages) as unmapped and unflushed; NULL when every record is in use
+ * (vmlist_lock held). */
+static struct lazy_range *purge_list_add(vaddr_t addr, unsigned long pages)
 {
 	struct rb_node **link = &vm_purge_root.rb_node, *parent = NULL;
-	struct lazy_range *r;
+	struct lazy_range *r = lazy_take();
 
-	r = lazy_take();
-	if (!r) {
-		purge_all_locked();
-		r = lazy_take();
-	}
+	if (!r)
+		return NULL;
 	r->addr = addr;
 	r->pages = pages;
+	r->seq = ++lazy_seq;
 	while (*link) {
 		parent = *link;
 		link = addr < rb_lazy(parent)->addr ? &parent->rb_left : &parent->rb_right;
 	}
 	rb_link_node(&r->rb, parent, link);
 	rb_insert_color(&r->rb, &vm_purge_root);
-	vmalloc_stats.lazy_frees++;
 	vmalloc_stats.lazy_pending_areas++;
 	vmalloc_stats.lazy_pending_pages += pages;
-	if (vmalloc_stats.lazy_pending_pages > vmalloc_lazy_max_pages)
-		purge_all_locked();
+	return r;
 }
 
 /* The lowest lazily freed range that ends above addr, or NULL. */
@@ -136,11 +147,25 @@ static struct lazy_range *purge_list_from(uint64_t addr)
 	return best;
 }
 
+bool lazy_overlap(uint64_t addr, uint64_t size, uint64_t *skip_to)
+{
+	struct lazy_range *r;
+
+	if (RB_EMPTY_ROOT(&vm_purge_root))
+		return false;
+	r = purge_list_from(addr);
+	if (!r || r->addr >= addr + size)
+		return false;
+	*skip_to = lazy_end(r);
+	return true;
+}
+
 /*
  * First fit is about to hand out [addr, addr + size): flush whatever part
  * of it was freed lazily.  Up to VMALLOC_FLUSH_ALL_PAGES pages are
  * flushed one by one and leave the purge list; more cost one global flush,
- * which purges the whole list (vmlist_lock held).
+ * which purges the whole list (vmlist_lock held).  The last resort of first
+ * fit, when purging outside the lock has not freed enough clean space.
  */
 void flush_before_reuse(uint64_t addr, uint64_t size)
 {
@@ -176,30 +201,87 @@ void flush_before_reuse(uint64_t addr, uint64_t size)
 unsigned long vmalloc_purge_lazy(void)
 {
 	unsigned long irq = write_lock_irqsave(&vmlist_lock);
-	unsigned long n = vmalloc_stats.lazy_pending_areas;
+	unsigned long snap = lazy_seq, n = 0, ipis;
+	struct rb_node *node;
 
-	purge_all_locked();
+	if (RB_EMPTY_ROOT(&vm_purge_root)) {
+		write_unlock_irqrestore(&vmlist_lock, irq);
+		return 0;
+	}
+	write_unlock_irqrestore(&vmlist_lock, irq);
+	ipis = flush_tlb_all();
+	irq = write_lock_irqsave(&vmlist_lock);
+	for (node = rb_first(&vm_purge_root); node;) {
+		struct lazy_range *r = rb_lazy(node);
+
+		node = rb_next(node);
+		if (r->seq <= snap) {
+			lazy_release(r);
+			n++;
+		}
+	}
+	vmalloc_stats.flush_ipis += ipis;
+	vmalloc_stats.flush_alls++;
+	vmalloc_stats.lazy_purges++;
 	write_unlock_irqrestore(&vmlist_lock, irq);
 	return n;
 }
 
-/*
- * Retire an area just unlinked from vmlist whose vm_struct is ours to
- * free (vmlist_lock held): unmap it without a flush and put the range on
- * the purge list, which is purged by one global flush once more than
- * vmalloc_lazy_max_pages pages wait (eagerly, as the 2.4 kernel does, when
- * vmalloc_lazy_max_pages is 0).
- */
-void lazy_unmap_locked(struct vm_struct *area)
+/* True when the purge list should be emptied: too many pages wait, or too few records are left for
+ * the CPUs' next retirements. */
+static bool purge_due(void)
+{
+	unsigned long areas = __atomic_load_n(&vmalloc_stats.lazy_pending_areas, __ATOMIC_RELAXED);
+	unsigned long pages = __atomic_load_n(&vmalloc_stats.lazy_pending_pages, __ATOMIC_RELAXED);
+
+	return areas + NR_CPUS >= LAZY_POOL || (vmalloc_lazy_max_pages && pages > vmalloc_lazy_max_pages);
+}
+
+struct lazy_claim retire_range_locked(struct vm_struct *area, bool lazy)
 {
 	unsigned long n = area->size / PAGE_SIZE - 1, unmapped = 0;
+	struct lazy_claim c = { NULL, 0, area->addr, n };
 
-	if (!vmalloc_lazy_max_pages) {
-		unmap_kernel_range(area->addr, area->size - PAGE_SIZE);
-		return;
-	}
 	for (unsigned long i = 0; i < n; i++)
 		unmapped += hal_unmap_page(swapper_pg_dir, area->addr + (vaddr_t)(i * PAGE_SIZE));
-	if (unmapped)
-		purge_list_add(area->addr, n);
+	if (!unmapped)
+		return c; /* never mapped (a bare get_vm_area): nothing to flush */
+	c.r = purge_list_add(area->addr, n);
+	if (!c.r) {
+		/* Every record waits for a flush: the one case that flushes under the lock. */
+		purge_all_locked();
+		return c;
+	}
+	c.seq = c.r->seq;
+	if (lazy && vmalloc_lazy_max_pages)
+		vmalloc_stats.lazy_frees++;
+	return c;
+}
+
+void retire_range_finish(struct lazy_claim c, bool lazy)
+{
+	unsigned long irq, ipis, local_pages = 0, pages = c.pages;
+	vaddr_t addr = c.addr;
+
+	if (!c.r)
+		return;
+	if (lazy && vmalloc_lazy_max_pages) {
+		if (purge_due())
+			vmalloc_purge_lazy();
+		return;
+	}
+	/* A big range, or a full list: one global flush covers the range and empties the list. */
+	if (pages > VMALLOC_FLUSH_ALL_PAGES || purge_due()) {
+		vmalloc_purge_lazy();
+		return;
+	}
+	for (unsigned long i = 0; i < pages; i++, local_pages++)
+		hal_flush_page(addr + (vaddr_t)(i * PAGE_SIZE));
+	ipis = flush_tlb_kernel_range_others(addr, addr + (vaddr_t)(pages * PAGE_SIZE));
+	irq = write_lock_irqsave(&vmlist_lock);
+	if (c.r->seq == c.seq)
+		lazy_release(c.r);
+	vmalloc_stats.flush_pages += local_pages;
+	vmalloc_stats.flush_ipis += ipis;
+	write_unlock_irqrestore(&vmlist_lock, irq);
 }

@@ -21,6 +21,7 @@ static unsigned fake_cpu;
 static cpumask_t fake_online = 1u;
 static unsigned fake_irq_nesting;
 static void (*relax_hook)(void); /* fake_hal_set_relax_hook */
+static void (*shootdown_hook)(void); /* fake_hal_set_shootdown_hook */
 
 
 static uint8_t *ram;
@@ -93,6 +94,7 @@ void fake_hal_init(uint64_t phys_bytes)
 	fake_online = 1u;
 	fake_irq_nesting = 0;
 	relax_hook = NULL;
+	shootdown_hook = NULL;
 }
 
 void fake_hal_fini(void)
@@ -363,7 +365,14 @@ unsigned hal_flush_tlb_others(cpumask_t mask, vaddr_t start, vaddr_t end)
 				if (tlb[tlb_slot((vaddr_t)va)].va == va)
 					tlb[tlb_slot((vaddr_t)va)].valid = false;
 	}
+	if (sent && shootdown_hook)
+		shootdown_hook();
 	return sent;
+}
+
+void fake_hal_set_shootdown_hook(void (*fn)(void))
+{
+	shootdown_hook = fn;
 }
 
 void fake_hal_set_relax_hook(void (*fn)(void))

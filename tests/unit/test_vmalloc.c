@@ -292,34 +292,132 @@ static void test_ioremap_errors(void **state)
 }
 
 /*
- * Every path that takes an area off vmlist unmaps it before vmlist_lock goes (the lock is an
- * spinlock, so the flush of the unmapping runs with interrupts off): once unlinked, the range may be
- * handed out again, and an unmapping after the lock would tear down the new owner's pages.
+ * Every path that takes an area off vmlist unmaps it before vmlist_lock goes (once unlinked, the
+ * range could be handed out again, and an unmapping after the lock would tear down the new owner's
+ * pages), but sends its shootdown only after the lock is dropped: a shootdown waits for every other
+ * CPU, and with the lock held every CPU that wants it waits too (at -smp 4 under TCG, past the lock
+ * debug's stuck-spinning timeout).  While the shootdown is in flight the range is still unmapped and
+ * is not handed out again.
  */
-static void test_unmap_under_vmlist_lock(void **state)
+static unsigned shootdowns_seen;
+static bool shootdown_nested;
+
+/* Played on "another CPU" while a shootdown waits: nothing holds vmlist_lock, the range is unmapped,
+ * and first fit does not hand it out. */
+static void check_shootdown(void)
 {
-	vaddr_t io = ioremap(0xf0000, 2 * PAGE_SIZE);
+	vaddr_t s = fake_hal_stats.last_tlb_others_start, e = fake_hal_stats.last_tlb_others_end;
+	struct vm_struct *other;
+
+	if (shootdown_nested)
+		return;
+	shootdown_nested = true;
+	shootdowns_seen++;
+	assert_false(rwlock_is_locked(&vmlist_lock));
+	if (e) {
+		assert_false(mapped(s));
+		other = get_vm_area(PAGE_SIZE, VM_IOREMAP);
+		assert_non_null(other);
+		assert_true(other->addr + other->size <= s || other->addr >= e);
+		free_vm_area(other);
+	}
+	shootdown_nested = false;
+}
+
+static void test_shootdown_outside_vmlist_lock(void **state)
+{
+	struct page *pg[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_KERNEL) };
+	vaddr_t io, v;
 	struct vm_struct *area;
 
+	(void)state;
+	fake_hal_set_online(0x3u);
+	fake_hal_set_shootdown_hook(check_shootdown);
+	shootdowns_seen = 0;
+	io = ioremap(0xf0000, 2 * PAGE_SIZE);
 	assert_true(io);
-	fake_hal_stats.last_flush_irq_depth = 0;
 	iounmap(io);
 	assert_false(mapped(io));
-	assert_true(fake_hal_stats.last_flush_irq_depth > 0);
+	assert_int_equal(shootdowns_seen, 1);
 	/* free_vm_area() of an area still listed, and remove_vm_area(). */
 	area = get_vm_area(PAGE_SIZE, VM_IOREMAP);
 	assert_non_null(area);
 	assert_int_equal(kernel_map_page(area->addr, 0xf0000, HAL_PROT_WRITE | HAL_PROT_GLOBAL), HAL_OK);
-	fake_hal_stats.last_flush_irq_depth = 0;
 	free_vm_area(area);
-	assert_true(fake_hal_stats.last_flush_irq_depth > 0);
+	assert_int_equal(shootdowns_seen, 2);
 	area = get_vm_area(PAGE_SIZE, VM_IOREMAP);
 	assert_non_null(area);
 	assert_int_equal(kernel_map_page(area->addr, 0xf0000, HAL_PROT_WRITE | HAL_PROT_GLOBAL), HAL_OK);
-	fake_hal_stats.last_flush_irq_depth = 0;
 	assert_ptr_equal(remove_vm_area(area->addr), area);
-	assert_true(fake_hal_stats.last_flush_irq_depth > 0);
+	assert_int_equal(shootdowns_seen, 3);
 	free_vm_area(area);
+	/* vfree, small (page by page) and big (the global flush that purges the list). */
+	v = vmalloc(3 * PAGE_SIZE);
+	assert_true(v);
+	vfree(v);
+	assert_int_equal(shootdowns_seen, 4);
+	v = vmalloc((VMALLOC_FLUSH_ALL_PAGES + 1) * PAGE_SIZE);
+	assert_true(v);
+	vfree(v);
+	assert_int_equal(shootdowns_seen, 5);
+	/* vunmap leaves its range waiting; the purge flushes it without the lock. */
+	v = vmap(pg, 2, VM_MAP, HAL_PROT_WRITE | HAL_PROT_GLOBAL);
+	assert_true(v);
+	vunmap(v);
+	assert_int_equal(shootdowns_seen, 5);
+	assert_int_equal(vmalloc_purge_lazy(), 1);
+	assert_int_equal(shootdowns_seen, 6);
+	assert_int_equal(vmalloc_stats.lazy_pending_areas, 0);
+	fake_hal_set_shootdown_hook(NULL);
+	fake_hal_set_online(0x1u);
+	__free_page(pg[0]);
+	__free_page(pg[1]);
+	assert_int_equal(check_vmlist(), 0);
+	assert_unlocked();
+}
+
+/*
+ * First fit hands out space on the purge list only when nothing else fits, and then purges it
+ * first, without vmlist_lock; while clean space remains, lazily freed ranges are left alone.
+ */
+static void test_first_fit_purges_outside_lock(void **state)
+{
+	struct page *pg = alloc_page(GFP_KERNEL);
+	vaddr_t lo = VMALLOC_START, hi = VMALLOC_START + 2 * PAGE_SIZE; /* room for one page and guard */
+	struct vm_struct *a, *b;
+	unsigned long purges = vmalloc_stats.lazy_purges, flushes = fake_hal_stats.flush_page;
+
+	(void)state;
+	assert_non_null(pg);
+	a = __get_vm_area_caller(PAGE_SIZE, VM_MAP, lo, hi, NULL);
+	assert_non_null(a);
+	assert_int_equal(kernel_map_page(a->addr, page_to_pfn(pg) << PAGE_SHIFT, HAL_PROT_WRITE), HAL_OK);
+	vunmap(a->addr);
+	assert_int_equal(vmalloc_stats.lazy_pending_areas, 1);
+	/* Anywhere else there is room: the waiting range is skipped (its guard page was never mapped,
+	 * so it may start the next area), nothing is flushed. */
+	b = get_vm_area(PAGE_SIZE, VM_IOREMAP);
+	assert_non_null(b);
+	assert_true(b->addr >= lo + PAGE_SIZE);
+	assert_int_equal(vmalloc_stats.lazy_pending_areas, 1);
+	assert_int_equal(vmalloc_stats.lazy_purges, purges);
+	free_vm_area(b);
+	/* In the window only the waiting range fits: one purge, then it is handed out. */
+	fake_hal_set_online(0x3u);
+	fake_hal_set_shootdown_hook(check_shootdown);
+	shootdowns_seen = 0;
+	b = __get_vm_area_caller(PAGE_SIZE, VM_MAP, lo, hi, NULL);
+	assert_non_null(b);
+	assert_int_equal(b->addr, lo);
+	assert_int_equal(shootdowns_seen, 1);
+	assert_int_equal(vmalloc_stats.lazy_purges, purges + 1);
+	assert_int_equal(vmalloc_stats.lazy_pending_areas, 0);
+	assert_int_equal(vmalloc_stats.lazy_reuse_flushes, 0);
+	assert_int_equal(fake_hal_stats.flush_page, flushes);
+	fake_hal_set_shootdown_hook(NULL);
+	fake_hal_set_online(0x1u);
+	free_vm_area(b);
+	__free_page(pg);
 	assert_int_equal(check_vmlist(), 0);
 	assert_unlocked();
 }
@@ -717,7 +815,8 @@ static void test_lazy_no_reuse_before_flush(void **state)
 	while (model_n)
 		vunmap(model[--model_n].addr);
 	assert_true(vmalloc_stats.lazy_purges > 0);
-	assert_true(vmalloc_stats.lazy_reuse_flushes > 0);
+	/* Clean space was always found: no waiting range was flushed page by page for reuse. */
+	assert_int_equal(vmalloc_stats.lazy_reuse_flushes, 0);
 	vmalloc_purge_lazy();
 	for (unsigned i = 0; i < 40; i++)
 		__free_page(backing[i]);
@@ -817,7 +916,8 @@ int main(void)
 		cmocka_unit_test_setup(test_ioremap_unaligned, setup32),
 		cmocka_unit_test_setup(test_ioremap_errors, setup32),
 		cmocka_unit_test_setup(test_vmap, setup32),
-		cmocka_unit_test_setup(test_unmap_under_vmlist_lock, setup32),
+		cmocka_unit_test_setup(test_shootdown_outside_vmlist_lock, setup32),
+		cmocka_unit_test_setup(test_first_fit_purges_outside_lock, setup32),
 		cmocka_unit_test_setup(test_vmap_count_overflow, setup32),
 		cmocka_unit_test_setup(test_area_api, setup32),
 		cmocka_unit_test_setup(test_tlb_flushes, setup32),

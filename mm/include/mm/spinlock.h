@@ -38,8 +38,17 @@ typedef struct spinlock {
 
 #define SPIN_LOCK_UNLOCKED(n) { .locked = 0, .name = (n), .owner = -1 }
 
+/*
+ * Fair: every CPU that must wait takes a ticket and is served in ticket order (the head of the
+ * queue waits for the holders to leave, the others for the head), so a writer is not starved by a
+ * stream of readers or by another writer that releases and retakes the lock in a loop.  A CPU that
+ * already holds a read hold takes another without queueing, as it must not wait behind a writer
+ * that waits for it.
+ */
 typedef struct rwlock {
 	volatile int count; /* readers holding it, or -1 while a writer holds it */
+	volatile unsigned next_ticket; /* the ticket the next arrival takes */
+	volatile unsigned serving;     /* the ticket now allowed to take the lock */
 	const char *name;
 	int writer;         /* CPU number of the writer, -1 when none */
 	const void *writer_pc;            /* debug: where the writer took it */

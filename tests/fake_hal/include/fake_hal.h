@@ -81,4 +81,9 @@ void fake_hal_set_in_interrupt(unsigned depth);
  * releasing what the spinning code waits for; NULL (after init) calls nothing. */
 void fake_hal_set_relax_hook(void (*fn)(void));
 
+/* Call fn from every hal_flush_tlb_others() that reaches another CPU, after the flush is recorded
+ * (the initiator waiting for acknowledgements): a test checks what is held, or plays another CPU;
+ * NULL (after init) calls nothing. */
+void fake_hal_set_shootdown_hook(void (*fn)(void));
+
 #endif
