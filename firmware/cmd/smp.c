@@ -5,7 +5,9 @@
  * CPU points it at another frame, and each CPU must then read the new frame, which it does only
  * because hal_flush_tlb_others() reached it (the same change without the shootdown is shown
  * first, with the CPUs that still read the old frame); `smp stall CPU MS` makes CPU hold a
- * spinlock with interrupts off while this CPU waits for it, for the lock debug report.
+ * spinlock with interrupts off while this CPU waits for it, for the lock debug report, and
+ * `smp stall CPU MS tlb` sends a TLB shootdown instead, which CPU cannot acknowledge: past the
+ * acknowledgement timeout CPU is marked not responding and, once it comes back, stops.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include <lock_report.h>
 #include <mm/paging.h>
 #include <mm/spinlock.h>
+#include <mm/tlbflush.h>
 #include <mm/vmalloc.h>
 #include <shell.h>
 #include <smp.h>
@@ -153,6 +156,8 @@ static spinlock_t stall_lock = SPIN_LOCK_UNLOCKED("smp_stall");
 struct stall {
 	unsigned holder;
 	uint32_t ms;
+	bool tlb;          /* the waiter sends a shootdown instead of taking the lock */
+	unsigned tlb_sent; /* shootdown IPIs it sent */
 	volatile bool held;
 };
 
@@ -175,6 +180,10 @@ __attribute__((noinline)) static void stall_wait(struct stall *s)
 
 	while (!__atomic_load_n(&s->held, __ATOMIC_ACQUIRE))
 		hal_cpu_relax();
+	if (s->tlb) {
+		s->tlb_sent = flush_tlb_all();
+		return;
+	}
 	f = spin_lock_irqsave(&stall_lock);
 	spin_unlock_irqrestore(&stall_lock, f);
 }
@@ -191,13 +200,15 @@ static void stall_fn(void *arg, unsigned cpu)
 
 static int smp_stall(const struct shell_call *call, int argc, char **argv)
 {
-	struct stall s = { 0, 0, false };
+	struct stall s = { 0, 0, false, 0, false };
 	unsigned self = hal_smp_processor_id();
 	uint32_t cpu, ms;
 
-	(void)argc;
 	if (!parse_u32(argv[1], &cpu) || !parse_u32(argv[2], &ms))
 		return shell_usage_error(call, "CPU and MS must be numbers");
+	if (argc == 4 && strcmp(argv[3], "tlb") != 0)
+		return shell_usage_error(call, "the third argument can only be `tlb`");
+	s.tlb = argc == 4;
 	if (cpu >= NR_CPUS || cpu == self || hal_smp_state(cpu) != HAL_CPU_ONLINE) {
 		printf("smp stall: CPU %u is not another online CPU\n", (unsigned)cpu);
 		return 1;
@@ -208,10 +219,19 @@ static int smp_stall(const struct shell_call *call, int argc, char **argv)
 	}
 	s.holder = cpu;
 	s.ms = ms;
-	printf("smp stall: CPU %u takes '%s' with interrupts off for %u ms; CPU %u waits for it%s\n",
-	       (unsigned)cpu, stall_lock.name, (unsigned)ms, self,
-	       ms > LOCK_STUCK_MS ? " (expect a lock report)" : "");
+	if (s.tlb)
+		printf("smp stall: CPU %u takes '%s' with interrupts off for %u ms; CPU %u sends a TLB "
+		       "shootdown meanwhile%s\n", (unsigned)cpu, stall_lock.name, (unsigned)ms, self,
+		       ms > TLB_ACK_TIMEOUT_MS ? " (expect it marked not responding)" : "");
+	else
+		printf("smp stall: CPU %u takes '%s' with interrupts off for %u ms; CPU %u waits for it%s\n",
+		       (unsigned)cpu, stall_lock.name, (unsigned)ms, self,
+		       ms > LOCK_STUCK_MS ? " (expect a lock report)" : "");
 	smp_call_function_many((1u << cpu) | (1u << self), stall_fn, &s);
+	if (s.tlb)
+		printf("smp stall: the shootdown went to %u CPU%s; CPU %u is %s\n", s.tlb_sent,
+		       s.tlb_sent == 1 ? "" : "s", (unsigned)cpu,
+		       hal_smp_state(cpu) == HAL_CPU_ONLINE ? "online" : "not responding");
 	printf("smp stall: done\n");
 	return 0;
 }
@@ -220,9 +240,9 @@ static const struct shell_cmd smp_subs[] = {
 	SHELL_SUB("call", "", 0, 0, "run a function on every online CPU at once and check each ran it",
 		  smp_call),
 	SHELL_SUB("tlb", "", 0, 0, "check that a TLB shootdown reaches every other CPU", smp_tlb),
-	SHELL_SUB("stall", "CPU MS", 2, 2,
+	SHELL_SUB("stall", "CPU MS [tlb]", 2, 3,
 		  "CPU holds a spinlock with interrupts off for MS ms while this CPU waits for it "
-		  "(the lock debug report names both)",
+		  "(the lock debug report names both); with tlb, sends a TLB shootdown instead",
 		  smp_stall),
 	{ 0 }
 };

@@ -98,6 +98,13 @@ __attribute__((noreturn)) void smp_ap_idle(unsigned cpu)
 	idling[cpu] = true;
 	for (;;) {
 		irq_disable();
+		/* Marked not responding while it was busy (a shootdown or a call it did not answer in
+		 * time): it is out of every mask now and would miss the next shootdown, so it stops. */
+		if (hal_smp_state(cpu) == HAL_CPU_DEAD) {
+			hal_flush_all();
+			for (;;)
+				__asm__ volatile("cli; hlt" ::: "memory");
+		}
 		if (__atomic_load_n(&slots[cpu].req, __ATOMIC_ACQUIRE) != slots[cpu].started) {
 			irq_enable();
 			run_pending(cpu);

@@ -50,8 +50,6 @@ struct ap_trampoline_params {
 	uint32_t cr0, cr3, cr4, nxe, stack, entry, arg;
 };
 
-/* A shootdown that is not acknowledged in this time names the CPU and drops it. */
-#define TLB_ACK_TIMEOUT_MS 2000u
 /* More pages than this in a range: one full flush instead of invlpg for each. */
 #define TLB_FLUSH_ALL_PAGES 32u
 

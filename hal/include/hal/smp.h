@@ -29,10 +29,14 @@ unsigned hal_smp_processor_id(void);
 /* The CPUs online now. */
 cpumask_t hal_cpu_online_mask(void);
 
+/* A shootdown that is not acknowledged in this time names the CPU and marks it not responding. */
+#define TLB_ACK_TIMEOUT_MS 2000u
+
 /*
  * Invalidate the TLB entries of [start, end) on every online CPU in mask other than the caller's
  * (end == 0 means every entry, global ones included), by IPI, and return once each of them has
- * acknowledged; returns the number of IPIs sent.  The caller flushes its own CPU itself.
+ * acknowledged (or TLB_ACK_TIMEOUT_MS has passed); returns the number of IPIs sent.  The caller
+ * flushes its own CPU itself.
  */
 unsigned hal_flush_tlb_others(cpumask_t mask, vaddr_t start, vaddr_t end);
 
