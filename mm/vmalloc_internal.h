@@ -95,8 +95,8 @@ extern struct lazy_range *lazy_free_records;
  * lazily (under vmlist_lock: first fit's last resort). */
 void flush_before_reuse(uint64_t addr, uint64_t size);
 
-/* True, with the end of the first such range in *skip_to, when part of [addr, addr + size) is on
- * the purge list (freed, not yet flushed). */
+/* True when part of [addr, addr + size) is on the purge list (freed, not yet flushed), with in
+ * *skip_to the first address from which an area of size might fit between the ranges there. */
 bool lazy_overlap(uint64_t addr, uint64_t size, uint64_t *skip_to);
 
 /* A retired range's hold on the purge list: its record (NULL: nothing to flush, or flushed

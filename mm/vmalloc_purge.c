@@ -156,7 +156,11 @@ bool lazy_overlap(uint64_t addr, uint64_t size, uint64_t *skip_to)
 	r = purge_list_from(addr);
 	if (!r || r->addr >= addr + size)
 		return false;
+	/* Over the run of ranges closer together than size: no candidate between them fits. */
 	*skip_to = lazy_end(r);
+	for (r = rb_lazy(rb_next(&r->rb)); r && r->addr < *skip_to + size; r = rb_lazy(rb_next(&r->rb)))
+		if (lazy_end(r) > *skip_to)
+			*skip_to = lazy_end(r);
 	return true;
 }
 
