@@ -10,6 +10,7 @@
 #include <console.h>
 #include <hal/mmu.h>
 #include <hal/x86.h>
+#include <json.h>
 #include <mm/debug/bench_mm.h>
 #include <mm/fs.h>
 #include <mm/page_alloc.h>
@@ -146,16 +147,53 @@ static int cmd_kill(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD(kill, "kill", "PID", 1, 1, "kill a process (it dies on its next return to user mode)", cmd_kill);
 
+/* The regions of t as `maps PID -j` writes them: maps_row()'s fields, one object each. */
+static void maps_json(struct json_writer *w, struct task *t)
+{
+	json_int(w, "pid", t->pid);
+	json_array(w, "regions");
+	for (struct vm_area_struct *vma = t->mm->mmap; vma; vma = vma->vm_next) {
+		struct maps_row r;
+
+		maps_row(vma, &r);
+		json_object(w, NULL);
+		json_uint(w, "start", r.start);
+		json_uint(w, "end", r.end);
+		json_string(w, "perms", r.perms);
+		json_uint(w, "offset", r.offset);
+		json_uint(w, "major", r.major);
+		json_uint(w, "minor", r.minor);
+		json_uint(w, "inode", r.ino);
+		json_string(w, "name", r.name);
+		json_end(w);
+	}
+	json_end(w);
+}
+
 static int cmd_maps(const struct shell_call *call, int argc, char **argv)
 {
 	struct task *t;
+	bool json;
+	int bad;
 
+	/* "-j" may follow PID: the flag check sees the words after it. */
+	if ((bad = shell_json_flag(call, argc - 1, argv + 1, &json)))
+		return bad;
 	if (!(t = arg_task(argv, 1)))
 		return 1;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		maps_json(&w, t);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	show_maps(stdout, t->mm);
 	return 0;
 }
-SHELL_CMD(maps, "maps", "PID", 1, 1, "the regions of a process, as /proc/PID/maps", cmd_maps);
+SHELL_CMD(maps, "maps", "PID [-j]", 1, 2,
+	  "the regions of a process, as /proc/PID/maps (-j: JSON start, end, perms, offset, major, "
+	  "minor, inode, name)", cmd_maps);
 
 static int cmd_rmap(const struct shell_call *call, int argc, char **argv)
 {
