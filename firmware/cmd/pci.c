@@ -97,12 +97,13 @@ static int cmd_lspci(const struct shell_call *call, int argc, char **argv)
 	unsigned n;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-v"))
-			verbose = true;
-		else if (!strcmp(argv[i], "-j"))
-			json = true;
-		else
-			return shell_usage_error(call, "the options are -v (BARs too) and -j (JSON)");
+		bool *opt = !strcmp(argv[i], "-v") ? &verbose : !strcmp(argv[i], "-j") ? &json : NULL;
+
+		if (!opt)
+			return shell_usage_error(call, "unknown option (-v: BARs too, -j: JSON)");
+		if (*opt)
+			return shell_usage_error(call, "an option given twice");
+		*opt = true;
 	}
 	if (!pci_present()) {
 		printf("lspci: no PCI configuration mechanism #1 at ports 0xcf8/0xcfc\n");

@@ -92,25 +92,69 @@ static int cmd_run(const struct shell_call *call, int argc, char **argv)
 SHELL_CMD(run, "run", "PROG [ARGS] [&]", 1, SHELL_ARGS_ANY,
 	  "run a program from the boot modules (Ctrl-C kills it; & in the background)", cmd_run);
 
+/* The ps state letter of t: Z(ombie), R(unning on a CPU) or S(leeping/runnable). */
+static char ps_state(const struct task *t)
+{
+	return t->state == TASK_ZOMBIE ? 'Z' : t->running_on ? 'R' : 'S';
+}
+
+/* The task table as `ps -j` writes it: the columns of ps, one object per task. */
+static void ps_json(struct json_writer *w)
+{
+	char state[2] = { 0, 0 };
+
+	json_array(w, "tasks");
+	for (unsigned i = 0; i < NR_TASKS; i++) {
+		struct task *t = &tasks[i];
+
+		if (t->state == TASK_UNUSED)
+			continue;
+		state[0] = ps_state(t);
+		json_object(w, NULL);
+		json_int(w, "pid", t->pid);
+		json_int(w, "ppid", t->ppid);
+		json_string(w, "state", state);
+		json_uint(w, "ticks", t->ticks);
+		json_uint(w, "vsz_kb", t->mm ? t->mm->total_vm * 4 : 0);
+		json_uint(w, "rss_kb", t->mm ? t->mm->rss * 4 : 0);
+		json_string(w, "command", i ? t->comm : "[shell]");
+		json_bool(w, "thread", t->thread);
+		json_end(w);
+	}
+	json_end(w);
+}
+
 static int cmd_ps(const struct shell_call *call, int argc, char **argv)
 {
-	(void)argv;
+	bool json;
+	int bad;
+
+	if ((bad = shell_json_flag(call, argc, argv, &json)))
+		return bad;
 	proc_init();
 	reap_detached();
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		ps_json(&w);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	printf("  PID  PPID S   TICKS    VSZ    RSS COMMAND\n");
 	for (unsigned i = 0; i < NR_TASKS; i++) {
 		struct task *t = &tasks[i];
 
 		if (t->state == TASK_UNUSED)
 			continue;
-		printf("%5d %5d %c %7lu %5luK %5luK %s%s\n", t->pid, t->ppid,
-		       t->state == TASK_ZOMBIE ? 'Z' : t->running_on ? 'R' : 'S', t->ticks,
+		printf("%5d %5d %c %7lu %5luK %5luK %s%s\n", t->pid, t->ppid, ps_state(t), t->ticks,
 		       t->mm ? t->mm->total_vm * 4 : 0, t->mm ? t->mm->rss * 4 : 0, i ? t->comm : "[shell]",
 		       t->thread ? " (thread)" : "");
 	}
 	return 0;
 }
-SHELL_CMD(ps, "ps", "", 0, 0, "list the tasks: pid, parent, state, ticks run, sizes, name", cmd_ps);
+SHELL_CMD(ps, "ps", "[-j]", 0, 1,
+	  "list the tasks: pid, parent, state, ticks run, sizes, name (-j: JSON pid, ppid, state, "
+	  "ticks, vsz_kb, rss_kb, command, thread)", cmd_ps);
 
 /* The live task named by argv[i], or NULL after saying why. */
 static struct task *arg_task(char **argv, int i)

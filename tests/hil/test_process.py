@@ -15,6 +15,7 @@ import re
 import pytest
 
 import highmem_target as ht
+import mmparse as mp
 
 pytestmark = pytest.mark.qemu_only(reason="the user programs come as a Multiboot module (-initrd)")
 
@@ -48,9 +49,21 @@ def assert_pass(out: str, mode: str):
 
 
 def meminfo_free_kb(t) -> int:
-    m = re.search(r"MemFree:\s+(\d+) kB", t.cmd("meminfo"))
-    assert m
-    return int(m.group(1))
+    return mp.meminfo_of(t)["MemFree"]
+
+
+def maps_of(t, pid) -> list[dict]:
+    """`maps PID -j`'s regions, each also checked against its line of the human `maps PID` (the
+    /proc/PID/maps format: the first six columns, padded to 48 characters before a name)."""
+    rows = t.json(f"maps {pid}")["regions"]
+    lines = t.cmd(f"maps {pid}").splitlines()
+    want = []
+    for r in rows:
+        line = (f"{r['start']:08x}-{r['end']:08x} {r['perms']} {r['offset']:08x} "
+                f"{r['major']:02x}:{r['minor']:02x} {r['inode']}")
+        want.append(f"{line:<48} {r['name']}" if r["name"] is not None else line)
+    assert lines == want, (lines, rows)
+    return rows
 
 
 def slab_active(t) -> dict[str, int]:
@@ -95,18 +108,30 @@ def test_munmap_middle_leaves_two_regions_in_maps(proc):
     proc.expect(r"munmap: pid (\d+) has 0x([0-9a-f]+)-0x([0-9a-f]+) and 0x([0-9a-f]+)-0x([0-9a-f]+)\r?\n",
                 timeout=20)
     pid, a0, a1, b0, b1 = (proc.child.match.group(i).decode() for i in range(1, 6))
-    maps = proc.cmd(f"maps {pid}")
-    lines = maps.splitlines()
-    assert any(l.startswith(f"{int(a0, 16):08x}-{int(a1, 16):08x} rw-p 00000000 00:00 0") for l in lines), maps
-    assert any(l.startswith(f"{int(b0, 16):08x}-{int(b1, 16):08x} rw-p 00000000 00:00 0") for l in lines), maps
-    # Linux's layout: text r-xp and data rw-p of the file, heap, stack, each in /proc/PID/maps format.
-    assert re.search(r"^08049000-[0-9a-f]{8} r-xp 00001000 00:01 \d+ +/proctest$", maps, re.M), maps
-    assert re.search(r"rw-p [0-9a-f]{8} 00:01 \d+ +/proctest$", maps, re.M), maps
-    assert re.search(r" +\[stack\]$", maps, re.M), maps
-    for l in lines:
-        assert re.match(r"[0-9a-f]{8}-[0-9a-f]{8} [r-][w-][x-][ps] [0-9a-f]{8} [0-9a-f]{2}:[0-9a-f]{2} \d+( +\S.*)?$", l), l
+    maps = maps_of(proc, pid)
+    anon = [(r["start"], r["end"]) for r in maps
+            if (r["perms"], r["offset"], r["major"], r["minor"], r["inode"]) == ("rw-p", 0, 0, 0, 0)]
+    assert (int(a0, 16), int(a1, 16)) in anon and (int(b0, 16), int(b1, 16)) in anon, maps
+    # Linux's layout: text r-xp and data rw-p of the file, heap, stack.
+    text = [r for r in maps if r["name"] == "/proctest" and r["perms"] == "r-xp"]
+    assert len(text) == 1 and text[0]["start"] == 0x08049000 and text[0]["offset"] == 0x1000, maps
+    assert (text[0]["major"], text[0]["minor"]) == (0, 1) and text[0]["inode"] > 0, maps
+    assert any(r["name"] == "/proctest" and r["perms"] == "rw-p" and (r["major"], r["minor"]) == (0, 1)
+               for r in maps), maps
+    assert any(r["name"] == "[stack]" for r in maps), maps
+    starts = [r["start"] for r in maps]
+    assert starts == sorted(starts) and all(r["start"] < r["end"] for r in maps), maps
     proc.expect(r"munmap: pass", timeout=20)
     proc.expect(r"exited, status 0x0\r?\n", timeout=20)
+
+
+def test_maps_bad_pid(proc):
+    """`maps` of no process, with -j too: the message and status 1, no JSON."""
+    for line, msg in (("maps 9999 -j", "maps: no process 9999"), ("maps xyz -j", "maps: bad pid 'xyz'"),
+                      ("maps 0 -j", "maps: no process 0")):
+        assert proc.cmd(line) == msg
+        assert proc.cmd("status").startswith("status 1 "), line
+    assert "usage: maps PID [-j]" in proc.cmd("maps 1 -x")
 
 
 def test_mremap_grow_and_move(proc):
@@ -146,10 +171,11 @@ def test_clone_threads_share_maps(proc):
     proc.cmd("run proctest clone &")
     proc.expect(r"threads (\d+) and (\d+) share one mm\r?\n", timeout=20)
     a, b = proc.child.match.group(1).decode(), proc.child.match.group(2).decode()
-    ma, mb = proc.cmd(f"maps {a}"), proc.cmd(f"maps {b}")
+    ma, mb = maps_of(proc, a), maps_of(proc, b)
     assert ma and ma == mb
-    ps = proc.cmd("ps")
-    assert re.search(rf"^\s*{b}\s+{a} .*\(thread\)$", ps, re.M), ps
+    ps = proc.json("ps")["tasks"]
+    assert any(t["pid"] == int(b) and t["ppid"] == int(a) and t["thread"] for t in ps), ps
+    assert "(thread)" in next(l for l in proc.cmd("ps").splitlines() if l.split()[0] == b)
     proc.expect(r"clone: pass", timeout=20)
     proc.expect(r"\[\d+\] proctest exited, status 0x0\r?\n", timeout=20)
 
