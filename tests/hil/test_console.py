@@ -115,13 +115,13 @@ def test_argument_counts_are_checked(console, line, first):
 def test_unknown_subcommand(console):
     lines = console.cmd("pages grab 3").splitlines()
     assert lines[0] == "pages: unknown subcommand 'grab'", lines
-    assert lines[1] == "usage: pages", lines
-    assert "       pages alloc ORDER [dma|normal|high|any]" in lines
+    assert lines[1] == "usage: pages [-j]", lines
+    assert "       pages alloc ORDER [dma|normal|high|any] [-j]" in lines
 
 
 def test_subcommand_usage_is_the_subcommands(console):
     assert console.cmd("pages alloc").splitlines() == [
-        "pages: too few arguments (takes at least 1)", "usage: pages alloc ORDER [dma|normal|high|any]"]
+        "pages: too few arguments (takes at least 1)", "usage: pages alloc ORDER [dma|normal|high|any] [-j]"]
 
 
 def test_help_shows_subcommands_and_suffixes(console):
