@@ -164,7 +164,8 @@ void acpi_json(struct json_writer *w, const struct acpi_info *a)
 	json_end(w);
 }
 
-bool acpi_dump_json(struct json_writer *w, const struct acpi_reader *r, const struct acpi_table_desc *t)
+bool acpi_dump_json(struct json_writer *w, const struct acpi_reader *r,
+		    const struct acpi_table_desc *t)
 {
 	uint8_t chunk[64];
 	uint32_t off;

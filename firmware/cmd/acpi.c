@@ -104,7 +104,7 @@ static void show_summary(void)
 		       (unsigned long long)acpi.hpet_base.address, acpi.hpet_min_tick);
 }
 
-/* `acpi [-j]`: the table list as Linux's boot log prints it, then what the firmware took from it. */
+/* `acpi [-j]`: the table list as Linux's boot log prints it, then what the firmware took. */
 static int cmd_acpi(const struct shell_call *call, int argc, char **argv)
 {
 	bool json;
@@ -189,7 +189,8 @@ static int cmd_acpi_dump(const struct shell_call *call, int argc, char **argv)
 	for (int i = -1; i < (int)acpi.nr_tables; i++) {
 		const struct acpi_table_desc *t = i < 0 ? &acpi.root : &acpi.tables[i];
 
-		if (t->pa && !strncmp(t->sig, argv[1], 4) && !acpi_range_allowed(t->pa, t->length)) {
+		if (t->pa && !strncmp(t->sig, argv[1], 4) &&
+		    !acpi_range_allowed(t->pa, t->length)) {
 			printf("acpi: %.4s at 0x%llx is outside the memory map; not read\n", t->sig,
 			       (unsigned long long)t->pa);
 			return 1;
@@ -205,8 +206,8 @@ static int cmd_acpi_dump(const struct shell_call *call, int argc, char **argv)
 
 static const struct shell_cmd acpi_subs[] = {
 	SHELL_SUB("dump", "SIG [-j]", 1, 2,
-		  "dump the tables with signature SIG in acpidump's hex (-j: JSON sig, tables [{sig, pa, "
-		  "length, data, unreadable_from}])",
+		  "dump the tables with signature SIG in acpidump's hex (-j: JSON sig, tables "
+		  "[{sig, pa, length, data, unreadable_from}])",
 		  cmd_acpi_dump),
 	{ 0 },
 };

@@ -14,6 +14,6 @@ static int cmd_dmi(const struct shell_call *call, int argc, char **argv)
 	return json ? dmi_show_json(stdout) : dmi_show(stdout);
 }
 SHELL_CMD(dmi, "dmi", "[-j]", 0, 1,
-	  "the board's identity from SMBIOS: BIOS, system, base board, memory devices (as dmidecode; "
-	  "-j: JSON)",
+	  "the board's identity from SMBIOS: BIOS, system, base board, memory devices (as "
+	  "dmidecode; -j: JSON)",
 	  cmd_dmi);

@@ -356,8 +356,9 @@ static int pages_check(const struct shell_call *call, int argc, char **argv)
 
 static const struct shell_cmd pages_subs[] = {
 	SHELL_SUB("list", "[-j]", 0, 1,
-		  "the blocks held by hand and the allocator's error counts (-j: JSON blocks [{pfn, order, "
-		  "zone, start, end, virt}], alloc_fail, double_free, bad_free)", pages_list),
+		  "the blocks held by hand and the allocator's error counts (-j: JSON blocks "
+		  "[{pfn, order, zone, start, end, virt}], alloc_fail, double_free, bad_free)",
+		  pages_list),
 	SHELL_SUB("alloc", "ORDER [dma|normal|high|any] [-j]", 1, 3,
 		  "allocate a block of 2^ORDER pages (-j: JSON pfn, order, zone, start, end, virt)",
 		  pages_alloc),
@@ -365,5 +366,6 @@ static const struct shell_cmd pages_subs[] = {
 	SHELL_SUB("check", "", 0, 0, "check the buddy free lists", pages_check),
 	{ 0 }
 };
-SHELL_CMD_DESC(pages, .name = "pages", .usage = "[-j]", .min_args = 0, .max_args = 1, .subs = pages_subs,
+SHELL_CMD_DESC(pages, .name = "pages", .usage = "[-j]", .min_args = 0, .max_args = 1,
+	       .subs = pages_subs,
 	       .summary = "allocate and free buddy blocks by hand, list them, check the free lists", .fn = pages_list);

@@ -86,7 +86,7 @@ struct session {
 		uint32_t expected, actual;
 		const char *pattern;
 	} bad[MAX_SHOWN]; /* the first bad words, for -j */
-	/* For -j: what each selected test found over all passes, the low pages lent, the test hook. */
+	/* For -j: what each selected test found over all passes, the low pages lent, the hook. */
 	uint32_t mask;
 	struct {
 		unsigned runs;
@@ -757,19 +757,23 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 		       (unsigned long)(lent * PAGE_SIZE >> 10));
 		for (size_t i = 0; i < n; i++)
 			if (blocks[i].saved) {
-				fprintf(report, " 0x%05llx", (unsigned long long)blocks[i].pfn << PAGE_SHIFT);
+				uint64_t pa = (uint64_t)blocks[i].pfn << PAGE_SHIFT;
+
+				fprintf(report, " 0x%05llx", (unsigned long long)pa);
 				if (s->nr_lent < sizeof(s->lent) / sizeof(s->lent[0]))
-					s->lent[s->nr_lent++] = (uint64_t)blocks[i].pfn << PAGE_SHIFT;
+					s->lent[s->nr_lent++] = pa;
 			}
 		fprintf(report, "\n");
 	}
 	s->inject_under_test = -1;
 	if (a.has_inject) {
-		s->inject_under_test =
-			build_ranges(blocks, n, s->all.inject_phys, s->all.inject_phys + 4, ranges + nr) != 0;
-		fprintf(report, "memtest: test hook: before each read of phys 0x%08llx bits %08lx are flipped%s\n",
-		       (unsigned long long)s->all.inject_phys, (unsigned long)INJECT_MASK,
-		       s->inject_under_test ? "" : " (that word is not under test: in use or outside the range)");
+		s->inject_under_test = build_ranges(blocks, n, s->all.inject_phys,
+						    s->all.inject_phys + 4, ranges + nr) != 0;
+		fprintf(report, "memtest: test hook: before each read of phys 0x%08llx bits %08lx are "
+				"flipped%s\n",
+			(unsigned long long)s->all.inject_phys, (unsigned long)INJECT_MASK,
+			s->inject_under_test ? ""
+					     : " (that word is not under test: in use or outside the range)");
 	}
 
 	s->passes = a.passes;
@@ -827,7 +831,10 @@ out:
 	return rc;
 }
 SHELL_CMD(memtest, "memtest",
-	  "[list [-j]] [-t TESTS] [--fade=S] [--no-low] [--seed=N] [--inject-at=PHYS] [-j] [START END] [PASSES]", 0, 11,
+	  "[list [-j]] [-t TESTS] [--fade=S] [--no-low] [--seed=N] [--inject-at=PHYS] [-j] "
+	  "[START END] [PASSES]",
+	  0, 11,
 	  "test the free physical RAM (high memory and lendable low pages too; START, END and PHYS hex, 0x "
-	  "optional; END exclusive; Ctrl-C stops; -j: the summary as JSON, with tests, per_cpu, lent_low)",
+	  "optional; END exclusive; Ctrl-C stops; -j: the summary as JSON, with tests, per_cpu, "
+	  "lent_low)",
 	  cmd_memtest);

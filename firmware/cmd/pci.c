@@ -97,7 +97,9 @@ static int cmd_lspci(const struct shell_call *call, int argc, char **argv)
 	unsigned n;
 
 	for (int i = 1; i < argc; i++) {
-		bool *opt = !strcmp(argv[i], "-v") ? &verbose : !strcmp(argv[i], "-j") ? &json : NULL;
+		bool *opt = !strcmp(argv[i], "-v")   ? &verbose
+			    : !strcmp(argv[i], "-j") ? &json
+						     : NULL;
 
 		if (!opt)
 			return shell_usage_error(call, "unknown option (-v: BARs too, -j: JSON)");

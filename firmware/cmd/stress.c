@@ -318,7 +318,8 @@ static int failinject_random(const struct shell_call *call, int argc, char **arg
 
 static const struct shell_cmd failinject_subs[] = {
 	SHELL_SUB("off", "[-j]", 0, 1,
-		  "stop failing allocations, after printing the counters (-j: JSON as failinject -j)",
+		  "stop failing allocations, after printing the counters (-j: JSON, as "
+		  "failinject -j)",
 		  failinject_off),
 	SHELL_SUB("nth", "N", 1, 1, "fail every Nth page and slab allocation", failinject_nth),
 	SHELL_SUB("random", "N [SEED]", 1, 2, "fail a random 1 in N page and slab allocations", failinject_random),
@@ -326,6 +327,7 @@ static const struct shell_cmd failinject_subs[] = {
 };
 SHELL_CMD_DESC(failinject, .name = "failinject", .usage = "[-j]", .min_args = 0, .max_args = 1,
 	       .subs = failinject_subs,
-	       .summary = "make every Nth, or a random 1 in N, page and slab allocation fail (no argument: "
-			  "counters; -j: JSON mode, n, seed, page_/slab_calls, page_/slab_injected)",
+	       .summary = "make every Nth, or a random 1 in N, page and slab allocation fail (no "
+			  "argument: counters; -j: JSON mode, n, seed, page_/slab_calls, "
+			  "page_/slab_injected)",
 	       .fn = cmd_failinject);

@@ -288,7 +288,8 @@ static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)
 	return 0;
 }
 SHELL_CMD(vmalloc, "vmalloc", "SIZE [-j]", 1, 2,
-	  "vmalloc SIZE bytes; print address, size in pages, guard page (-j: JSON addr, size, guard)",
+	  "vmalloc SIZE bytes; print address, size in pages, guard page (-j: JSON addr, size, "
+	  "guard)",
 	  cmd_vmalloc);
 
 static int cmd_vfree(const struct shell_call *call, int argc, char **argv)
@@ -336,7 +337,8 @@ static int cmd_ioremap(const struct shell_call *call, int argc, char **argv)
 	return 0;
 }
 SHELL_CMD(ioremap, "ioremap", "PHYS SIZE [-j]", 2, 3,
-	  "map SIZE bytes at PHYS uncached; print the address (-j: JSON phys, size, addr)", cmd_ioremap);
+	  "map SIZE bytes at PHYS uncached; print the address (-j: JSON phys, size, addr)",
+	  cmd_ioremap);
 
 static int cmd_iounmap(const struct shell_call *call, int argc, char **argv)
 {

@@ -207,7 +207,8 @@ void acpi_json(struct json_writer *w, const struct acpi_info *info);
  * (the bytes read through r, as lowercase hex) and unreadable_from (the offset where reading
  * failed, or null); false if it could not be read whole.
  */
-bool acpi_dump_json(struct json_writer *w, const struct acpi_reader *r, const struct acpi_table_desc *t);
+bool acpi_dump_json(struct json_writer *w, const struct acpi_reader *r,
+		    const struct acpi_table_desc *t);
 
 /* Print len bytes of the table at pa in acpidump's layout (signature @ address, then offset, 16 hex
  * bytes, ASCII); false if unreadable. */

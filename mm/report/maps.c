@@ -59,8 +59,9 @@ void show_maps(FILE *out, struct mm_struct *mm)
 		char line[128];
 
 		maps_row(vma, &r);
-		snprintf(line, sizeof(line), "%08lx-%08lx %s %08llx %02x:%02x %lu", (unsigned long)r.start,
-			 (unsigned long)r.end, r.perms, r.offset, r.major, r.minor, r.ino);
+		snprintf(line, sizeof(line), "%08lx-%08lx %s %08llx %02x:%02x %lu",
+			 (unsigned long)r.start, (unsigned long)r.end, r.perms, r.offset, r.major,
+			 r.minor, r.ino);
 		if (r.name) {
 			/* Linux pads to 25 + 6 * sizeof(void *) - 1 columns, then one space and the
 			 * name. */

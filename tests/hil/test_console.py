@@ -67,10 +67,12 @@ def test_version(console):
 def test_cpuinfo(console):
     out = console.cmd("cpuinfo")
     assert out.strip(), "cpuinfo printed nothing"
+    j = console.json("cpuinfo")
+    assert j["vendor"] and j["family"] > 0 and j["cr0"] & (1 << 31), j  # CR0.PG: paging is on
+    assert cpu_features(out) == set(j["features"]), (out, j)
     boot = cpu_features(console.boot_log) if console.boot_log_available else None
     if boot:
-        words = set(re.findall(r"[a-z0-9_]+", out.lower()))
-        assert boot <= words, f"cpuinfo lacks boot features {sorted(boot - words)}"
+        assert boot <= set(j["features"]), f"cpuinfo lacks boot features {sorted(boot - set(j['features']))}"
 
 
 def test_unknown_command(console):

@@ -604,7 +604,7 @@ def test_fixmap_listing(kvm):
 def test_local_apic(kvm):
     """With an APIC (qemu32) the local APIC and IO-APIC are mapped through their fixmaps and
     the version register reads what QEMU's APIC reports; without one (486) nothing is."""
-    feats = cpu_features(kvm.boot_log if kvm.boot_log_available else kvm.cmd("cpuinfo")) or set()
+    feats = cpu_features(kvm.boot_log) if kvm.boot_log_available else set(kvm.json("cpuinfo")["features"])
     _, rows = mp.fixmap_of(kvm)
     fix = {r["name"]: r for r in rows}
     lapic_va = fix["FIX_APIC_BASE"]["virt"]

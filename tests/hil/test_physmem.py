@@ -257,15 +257,16 @@ def test_buddyinfo_zones(mm):
 # ---------------------------------------------------------------------------
 
 def _pse_in_use(t):
-    feats = cpu_features(t.boot_log if t.boot_log_available else t.cmd("cpuinfo")) or set()
+    feats = cpu_features(t.boot_log) if t.boot_log_available else set(t.json("cpuinfo")["features"])
     return "pse" in feats and "nopse" not in t.append.split()
 
 
 def test_paging_mode_reported(mm):
     """cpuinfo and the boot log say how the linear map is built; CR4 agrees."""
     info = mm.cmd("cpuinfo")
-    feats = cpu_features(info)
-    assert feats is not None, "cpuinfo has no 'CPU features:' line"
+    j = mm.json("cpuinfo")
+    feats = set(j["features"])
+    assert cpu_features(info) == feats, "cpuinfo's 'CPU features:' line and cpuinfo -j disagree"
     line = paging_line(info)
     assert line, "cpuinfo has no paging line"
     low = line.lower()
@@ -279,9 +280,9 @@ def test_paging_mode_reported(mm):
     else:
         assert "no pge" in low or "no global" in low, line
     assert "cr0.wp on" in low, line
-    m = re.search(r"CR0: ([0-9a-f]{8}) CR3: ([0-9a-f]{8}) CR4: ([0-9a-f]{8})", info)
-    assert m, "cpuinfo does not show CR0/CR3/CR4"
-    cr0, cr4 = int(m.group(1), 16), int(m.group(3), 16)
+    assert (j["pse"], j["pge"]) == ("pse" in feats, "pge" in feats), j
+    assert j["paging"] == ("pae" if line.startswith("Paging: PAE") else "2-level"), (line, j)
+    cr0, cr4 = j["cr0"], j["cr4"]
     assert cr0 & (1 << 31) and cr0 & (1 << 16), "CR0.PG and CR0.WP must be set"
     assert bool(cr4 & (1 << 4)) == pse, f"CR4.PSE is {bool(cr4 & 16)}, PSE {'is' if pse else 'is not'} in use"
     assert bool(cr4 & (1 << 7)) == ("pge" in feats), "CR4.PGE should follow the CPU's PGE"

@@ -75,9 +75,11 @@ def slab_active(t) -> dict[str, int]:
     return out
 
 
-def test_ls_shows_the_module(proc):
-    out = proc.cmd("ls")
-    assert re.search(r"^proctest\s+\d+ bytes", out, re.M), out
+def test_ls_shows_the_module(hil, proc):
+    files = {f["name"]: f for f in proc.json("ls")["files"]}
+    assert "proctest" in files, files
+    assert files["proctest"]["size"] == os.path.getsize(_proctest(hil)), files["proctest"]
+    assert "usage: ls [-j]" in proc.cmd("ls -x")
 
 
 def test_malloc_through_brk(proc):
@@ -184,15 +186,17 @@ def test_shm_one_set_of_pages_and_freed_after_last_detach(proc):
     proc.cmd("run proctest shm &")
     proc.expect(r"shm: parent (\d+) attached at 0x[0-9a-f]+, pfn (0x[0-9a-f]+), segment \d+\r?\n", timeout=20)
     pfn = proc.child.match.group(2).decode()
-    out = proc.cmd(f"rmap {pfn}")
-    assert "2 mappings" in out, out
-    assert "rw-s" in out and "SYSV" in out, out
-    assert len(set(re.findall(r"pid (\d+)", out))) == 2, out
-    assert re.search(r"^\s+0\s+\d+\s+12288\s+2\s+\d+", proc.cmd("ipcs"), re.M)
+    r = proc.json(f"rmap {pfn}")
+    assert r["kind"] == "file" and r["file"].startswith("SYSV") and len(r["mappings"]) == 2, r
+    assert all(m["perms"] == "rw-s" and m["file"] == "/" + r["file"] for m in r["mappings"]), r
+    assert len({m["pid"] for m in r["mappings"]}) == 2, r
+    assert "2 mappings" in proc.cmd(f"rmap {pfn}")
+    segs = proc.json("ipcs")["segments"]
+    assert [(s["key"], s["size"], s["nattch"], s["deleted"]) for s in segs] == [(0, 12288, 2, False)], segs
     proc.expect(r"shm: pass", timeout=20)
     proc.expect(r"exited, status 0x0\r?\n", timeout=20)
-    ipcs = proc.cmd("ipcs")
-    assert len(ipcs.splitlines()) == 1, ipcs  # only the header: the segment is gone
+    assert proc.json("ipcs")["segments"] == []  # the segment is gone
+    assert len(proc.cmd("ipcs").splitlines()) == 1  # only the header
 
 
 def test_bad_pointers_and_syscalls_do_not_hurt_the_kernel(proc):

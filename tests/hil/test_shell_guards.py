@@ -209,7 +209,7 @@ def _symbols(image):
 @pytest.mark.qemu_only
 def test_mw_refuses_critical_structures_without_f(console):
     syms = _symbols(console.image)
-    cr3 = int(re.search(r"CR3: ([0-9a-f]{8})", console.cmd("cpuinfo")).group(1), 16)
+    cr3 = console.json("cpuinfo")["cr3"]
     pgd = 0xC0000000 + (cr3 & ~0xfff)
     cases = [
         (syms["idt"] + 14 * 8, "the IDT"),
