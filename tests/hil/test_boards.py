@@ -302,8 +302,10 @@ def test_boot_path(matrix, cell):
 
 @pytest.mark.parametrize("cell", [c for c in cells() if c not in IMPOSSIBLE], ids=cell_id)
 def test_acpi_lists_tables(matrix, cell):
-    out = matrix[("cell",) + cell].outputs.get("acpi", "")
-    assert "FACP" in out and "APIC" in out, out
+    j = matrix[("cell",) + cell].outputs.get("acpi", {})
+    sigs = {d["sig"] for d in j.get("tables", [])}
+    assert j.get("present") and {"FACP", "APIC"} <= sigs, j
+    assert j["fadt"] is not None and j["madt"] is not None and j["madt"]["cpus"] >= 1, j
 
 
 
