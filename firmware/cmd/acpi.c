@@ -2,13 +2,15 @@
  * `acpi` lists the tables found at boot as Linux's boot log does, then what
  * the firmware took from them; `acpi dump SIG` prints every table with that
  * signature in acpidump's layout, mapped once with ioremap (or read through
- * the linear map where ioremap refuses RAM the allocator owns).
+ * the linear map where ioremap refuses RAM the allocator owns).  With -j each
+ * prints one JSON object on one line (acpi_json(), acpi_dump_json()).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <acpi_boot.h>
 #include <hal/ptr.h>
+#include <json.h>
 #include <mm/io.h>
 #include <shell.h>
 
@@ -28,10 +30,11 @@ static bool read_window(void *ctx, uint64_t pa, void *buf, uint32_t len)
 	return true;
 }
 
-static bool dump_one(const struct acpi_table_desc *t)
+/* Dump table t in acpidump's layout, or as an element of w's open array when w is not NULL. */
+static bool dump_one(const struct acpi_table_desc *t, struct json_writer *w)
 {
-	struct window w = { t->pa, t->length, 0 };
-	struct acpi_reader r = { read_window, &w };
+	struct window win = { t->pa, t->length, 0 };
+	struct acpi_reader r = { read_window, &win };
 	bool ok;
 
 	if (!acpi_range_allowed(t->pa, t->length)) {
@@ -39,11 +42,12 @@ static bool dump_one(const struct acpi_table_desc *t)
 		       (unsigned long long)t->pa);
 		return false;
 	}
-	w.va = ioremap((paddr_t)t->pa, t->length);
-	if (!w.va)
-		return acpi_dump_table(stdout, &acpi_phys_reader, t);
-	ok = acpi_dump_table(stdout, &r, t);
-	iounmap(w.va);
+	win.va = ioremap((paddr_t)t->pa, t->length);
+	if (!win.va)
+		return w ? acpi_dump_json(w, &acpi_phys_reader, t)
+			 : acpi_dump_table(stdout, &acpi_phys_reader, t);
+	ok = w ? acpi_dump_json(w, &r, t) : acpi_dump_table(stdout, &r, t);
+	iounmap(win.va);
 	return ok;
 }
 
@@ -100,12 +104,21 @@ static void show_summary(void)
 		       (unsigned long long)acpi.hpet_base.address, acpi.hpet_min_tick);
 }
 
-/* `acpi`: the table list as Linux's boot log prints it, then what the firmware took from it. */
+/* `acpi [-j]`: the table list as Linux's boot log prints it, then what the firmware took. */
 static int cmd_acpi(const struct shell_call *call, int argc, char **argv)
 {
-	(void)call;
-	(void)argc;
-	(void)argv;
+	bool json;
+	int bad;
+
+	if ((bad = shell_json_flag(call, argc, argv, &json)))
+		return bad;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		acpi_json(&w, &acpi);
+		return json_finish(&w) || !acpi.present ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	acpi_print_tables(stdout, &acpi);
 	if (!acpi.present)
 		return 1;
@@ -115,42 +128,90 @@ static int cmd_acpi(const struct shell_call *call, int argc, char **argv)
 	return 0;
 }
 
-/* `acpi dump SIG`: every table with that signature in acpidump's hex layout. */
-static int cmd_acpi_dump(const struct shell_call *call, int argc, char **argv)
+/* The tables with signature sig (the root table included): how many, and each one dumped until one
+ * fails (then *ok is false). */
+static unsigned dump_all(const char *sig, struct json_writer *w, bool *ok)
 {
 	unsigned found = 0;
 
-	(void)argc;
-	if (strlen(argv[1]) != 4)
-		return shell_usage_error(call, "dump takes one 4-character table signature");
-	if (!acpi.present) {
-		printf("acpi: no ACPI tables on this machine\n");
-		return 1;
-	}
-	if (acpi.root.pa && !strcmp(argv[1], acpi.root.sig)) {
+	*ok = true;
+	if (acpi.root.pa && !strcmp(sig, acpi.root.sig)) {
 		found++;
-		if (!dump_one(&acpi.root))
-			return 1;
+		if (!(*ok = dump_one(&acpi.root, w)))
+			return found;
 	}
 	for (unsigned i = 0; i < acpi.nr_tables; i++) {
-		if (strncmp(acpi.tables[i].sig, argv[1], 4) != 0)
+		if (strncmp(acpi.tables[i].sig, sig, 4) != 0)
 			continue;
 		found++;
-		if (!dump_one(&acpi.tables[i]))
-			return 1;
+		if (!(*ok = dump_one(&acpi.tables[i], w)))
+			return found;
 	}
-	if (!found) {
-		printf("acpi: no table with signature %s (see `acpi`)\n", argv[1]);
+	return found;
+}
+
+/* The tables with signature sig, or a message saying there are none (ACPI or that table). */
+static unsigned count_tables(const char *sig)
+{
+	unsigned found = 0;
+
+	if (!acpi.present) {
+		printf("acpi: no ACPI tables on this machine\n");
+		return 0;
+	}
+	found += acpi.root.pa && !strcmp(sig, acpi.root.sig);
+	for (unsigned i = 0; i < acpi.nr_tables; i++)
+		found += !strncmp(acpi.tables[i].sig, sig, 4);
+	if (!found)
+		printf("acpi: no table with signature %s (see `acpi`)\n", sig);
+	return found;
+}
+
+/* `acpi dump SIG [-j]`: every table with that signature in acpidump's hex layout, or as JSON. */
+static int cmd_acpi_dump(const struct shell_call *call, int argc, char **argv)
+{
+	struct json_writer w;
+	bool json, ok;
+	int bad;
+
+	/* "-j" may follow SIG: the flag check sees the words after it. */
+	if ((bad = shell_json_flag(call, argc - 1, argv + 1, &json)))
+		return bad;
+	if (strlen(argv[1]) != 4)
+		return shell_usage_error(call, "dump takes one 4-character table signature");
+	if (!count_tables(argv[1]))
 		return 1;
+	if (!json) {
+		dump_all(argv[1], NULL, &ok);
+		return ok ? 0 : 1;
 	}
-	return 0;
+	/* Refused before the object starts, so that the line stays the message alone. */
+	for (int i = -1; i < (int)acpi.nr_tables; i++) {
+		const struct acpi_table_desc *t = i < 0 ? &acpi.root : &acpi.tables[i];
+
+		if (t->pa && !strncmp(t->sig, argv[1], 4) &&
+		    !acpi_range_allowed(t->pa, t->length)) {
+			printf("acpi: %.4s at 0x%llx is outside the memory map; not read\n", t->sig,
+			       (unsigned long long)t->pa);
+			return 1;
+		}
+	}
+	json_begin(&w, stdout);
+	json_string(&w, "sig", argv[1]);
+	json_array(&w, "tables");
+	dump_all(argv[1], &w, &ok);
+	json_end(&w);
+	return json_finish(&w) || !ok ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
 }
 
 static const struct shell_cmd acpi_subs[] = {
-	SHELL_SUB("dump", "SIG", 1, 1, "dump the tables with signature SIG in acpidump's hex",
+	SHELL_SUB("dump", "SIG [-j]", 1, 2,
+		  "dump the tables with signature SIG in acpidump's hex (-j: JSON sig, tables "
+		  "[{sig, pa, length, data, unreadable_from}])",
 		  cmd_acpi_dump),
 	{ 0 },
 };
-SHELL_CMD_DESC(acpi, .name = "acpi", .usage = "[dump SIG]", .min_args = 0, .max_args = 0,
-	       .subs = acpi_subs, .summary = "list the ACPI tables (as Linux's boot log) or dump one",
+SHELL_CMD_DESC(acpi, .name = "acpi", .usage = "[-j]", .min_args = 0, .max_args = 1,
+	       .subs = acpi_subs,
+	       .summary = "list the ACPI tables (as Linux's boot log) or dump one (-j: JSON)",
 	       .fn = cmd_acpi);

@@ -204,13 +204,35 @@ static void print_block(const struct page *page, unsigned order)
 		printf(" virt 0x%08x\n", lowmem_page_address(page));
 }
 
+/* print_block()'s fields as members of the open object of w. */
+static void block_json(struct json_writer *w, const struct page *page, unsigned order)
+{
+	pfn_t pfn = page_to_pfn(page);
+	uint64_t pa = (uint64_t)pfn << PAGE_SHIFT;
+
+	json_uint(w, "pfn", pfn);
+	json_uint(w, "order", order);
+	json_string(w, "zone", page_zone(page)->name);
+	json_uint(w, "start", pa);
+	json_uint(w, "end", pa + ((uint64_t)PAGE_SIZE << order) - 1);
+	if (PageHighMem(page))
+		json_null(w, "virt");
+	else
+		json_uint(w, "virt", lowmem_page_address(page));
+}
+
 static int pages_alloc(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t order;
 	gfp_t gfp = GFP_KERNEL;
 	struct page *page;
 	unsigned slot;
+	bool json = argc > 2 && !strcmp(argv[argc - 1], "-j");
 
+	if (json)
+		argc--;
+	if (argc > 3)
+		return shell_usage_error(call, "too many arguments (ORDER, a zone, then -j)");
 	if (!parse_u32(argv[1], &order))
 		return shell_usage_error(call, "ORDER must be a number");
 	if (argc == 3) {
@@ -240,6 +262,13 @@ static int pages_alloc(const struct shell_call *call, int argc, char **argv)
 	hand[slot].pfn = page_to_pfn(page);
 	hand[slot].order = order;
 	hand[slot].used = true;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		block_json(&w, page, order);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	print_block(page, order);
 	return 0;
 }
@@ -278,10 +307,27 @@ static int pages_free(const struct shell_call *call, int argc, char **argv)
 	return 0;
 }
 
-static int pages_list(const struct shell_call *call, int argc, char **argv)
+/* `pages list -j`: the blocks held by hand and the allocator's error counts. */
+static void pages_list_json(struct json_writer *w)
+{
+	json_array(w, "blocks");
+	for (unsigned i = 0; i < HAND_MAX; i++)
+		if (hand[i].used) {
+			json_object(w, NULL);
+			block_json(w, pfn_to_page(hand[i].pfn), hand[i].order);
+			json_end(w);
+		}
+	json_end(w);
+	json_uint(w, "alloc_fail", page_alloc_stats.alloc_fail);
+	json_uint(w, "double_free", page_alloc_stats.double_free);
+	json_uint(w, "bad_free", page_alloc_stats.bad_free);
+}
+
+static void pages_list_show(FILE *out)
 {
 	unsigned n = 0;
 
+	(void)out;
 	for (unsigned i = 0; i < HAND_MAX; i++)
 		if (hand[i].used) {
 			print_block(pfn_to_page(hand[i].pfn), hand[i].order);
@@ -289,7 +335,11 @@ static int pages_list(const struct shell_call *call, int argc, char **argv)
 		}
 	printf("%u blocks held by hand; allocator: %lu failed allocations, %lu double frees, %lu bad frees\n",
 	       n, page_alloc_stats.alloc_fail, page_alloc_stats.double_free, page_alloc_stats.bad_free);
-	return 0;
+}
+
+static int pages_list(const struct shell_call *call, int argc, char **argv)
+{
+	return shell_report(call, argc, argv, pages_list_show, pages_list_json);
 }
 
 static int pages_check(const struct shell_call *call, int argc, char **argv)
@@ -305,11 +355,17 @@ static int pages_check(const struct shell_call *call, int argc, char **argv)
 }
 
 static const struct shell_cmd pages_subs[] = {
-	SHELL_SUB("list", "", 0, 0, "the blocks held by hand and the allocator's error counts", pages_list),
-	SHELL_SUB("alloc", "ORDER [dma|normal|high|any]", 1, 2, "allocate a block of 2^ORDER pages", pages_alloc),
+	SHELL_SUB("list", "[-j]", 0, 1,
+		  "the blocks held by hand and the allocator's error counts (-j: JSON blocks "
+		  "[{pfn, order, zone, start, end, virt}], alloc_fail, double_free, bad_free)",
+		  pages_list),
+	SHELL_SUB("alloc", "ORDER [dma|normal|high|any] [-j]", 1, 3,
+		  "allocate a block of 2^ORDER pages (-j: JSON pfn, order, zone, start, end, virt)",
+		  pages_alloc),
 	SHELL_SUB("free", "PFN ORDER", 2, 2, "free a block that 'pages alloc' handed out", pages_free),
 	SHELL_SUB("check", "", 0, 0, "check the buddy free lists", pages_check),
 	{ 0 }
 };
-SHELL_CMD_DESC(pages, .name = "pages", .usage = "", .min_args = 0, .max_args = 0, .subs = pages_subs,
+SHELL_CMD_DESC(pages, .name = "pages", .usage = "[-j]", .min_args = 0, .max_args = 1,
+	       .subs = pages_subs,
 	       .summary = "allocate and free buddy blocks by hand, list them, check the free lists", .fn = pages_list);

@@ -86,6 +86,15 @@ struct session {
 		uint32_t expected, actual;
 		const char *pattern;
 	} bad[MAX_SHOWN]; /* the first bad words, for -j */
+	/* For -j: what each selected test found over all passes, the low pages lent, the hook. */
+	uint32_t mask;
+	struct {
+		unsigned runs;
+		uint64_t errors, us;
+	} test[MEMTEST_NR_PATTERNS];
+	unsigned nr_lent;
+	uint64_t lent[LOW_LIMIT / PAGE_SIZE];
+	int inject_under_test; /* -1: no --inject-at; 0: the word is not under test; 1: it is */
 	volatile bool stop;
 	spinlock_t print_lock;
 	struct memtest_config all; /* every range, for the serial patterns */
@@ -427,6 +436,26 @@ static void print_list(void)
 		       memtest_pattern_title(i), memtest_pattern_serial(i) ? " (one CPU over all the memory)" : "");
 }
 
+/* `memtest list -j`: print_list()'s table as one JSON object. */
+static void list_json(void)
+{
+	struct json_writer w;
+
+	json_begin(&w, stdout);
+	json_array(&w, "tests");
+	for (unsigned i = 0; i < MEMTEST_NR_PATTERNS; i++) {
+		json_object(&w, NULL);
+		json_uint(&w, "n", i);
+		json_string(&w, "name", memtest_pattern_name(i));
+		json_bool(&w, "default", MEMTEST_DEFAULT & (1u << i));
+		json_string(&w, "title", memtest_pattern_title(i));
+		json_bool(&w, "serial", memtest_pattern_serial(i));
+		json_end(&w);
+	}
+	json_end(&w);
+	json_finish(&w);
+}
+
 /* "0,3-5,mi32" style list of the selected tests, into buf. */
 static const char *selection(char *buf, size_t len, uint32_t mask)
 {
@@ -507,6 +536,9 @@ static uint64_t run_one(struct session *s, unsigned i)
 		after += s->work[c].res.errors;
 		s->work[c].res.stopped |= s->stop;
 	}
+	s->test[i].runs += !s->stop;
+	s->test[i].errors += after - before;
+	s->test[i].us += now_us() - t;
 	ms = (now_us() - t) / 1000;
 	if (!s->stop)
 		fprintf(report, "memtest: test %u (%s) done in %llu.%03llu s, %llu error%s\n", i, memtest_pattern_name(i),
@@ -589,6 +621,42 @@ static void print_json(const struct session *s, const struct memtest_result *res
 	}
 	json_end(&w);
 	json_uint(&w, "bad_not_shown", s->shown > MAX_SHOWN ? s->shown - MAX_SHOWN : 0);
+	json_array(&w, "tests");
+	for (unsigned i = 0; i < MEMTEST_NR_PATTERNS; i++) {
+		if (!(s->mask & (1u << i)))
+			continue;
+		json_object(&w, NULL);
+		json_uint(&w, "n", i);
+		json_string(&w, "name", memtest_pattern_name(i));
+		json_uint(&w, "runs", s->test[i].runs);
+		json_uint(&w, "errors", s->test[i].errors);
+		json_uint(&w, "us", s->test[i].us);
+		json_end(&w);
+	}
+	json_end(&w);
+	json_array(&w, "per_cpu");
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		const struct cpu_work *cw = &s->work[c];
+
+		if (!cw->s)
+			continue;
+		json_object(&w, NULL);
+		json_uint(&w, "cpu", c);
+		json_uint(&w, "bytes", cw->pages * PAGE_SIZE);
+		json_uint(&w, "moved", cw->res.bytes_read + cw->res.bytes_written);
+		json_uint(&w, "us", cw->us);
+		json_end(&w);
+	}
+	json_end(&w);
+	json_array(&w, "lent_low");
+	for (unsigned i = 0; i < s->nr_lent; i++)
+		json_uint(&w, NULL, s->lent[i]);
+	json_end(&w);
+	json_uint(&w, "fade_seconds", s->all.fade_seconds);
+	if (s->inject_under_test < 0)
+		json_null(&w, "inject_under_test");
+	else
+		json_bool(&w, "inject_under_test", s->inject_under_test);
 	json_finish(&w);
 }
 
@@ -613,8 +681,15 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	int st;
 
 	report = stdout;
-	if (argc == 2 && !strcmp(argv[1], "list")) {
-		print_list();
+	if (argc >= 2 && !strcmp(argv[1], "list")) {
+		bool json;
+
+		if ((st = shell_json_flag(call, argc - 1, argv + 1, &json)))
+			return st;
+		if (json)
+			list_json();
+		else
+			print_list();
 		return 0;
 	}
 	if ((st = parse_args(call, argc, argv, &a)))
@@ -676,19 +751,30 @@ static int cmd_memtest(const struct shell_call *call, int argc, char **argv)
 	       (unsigned long long)((ram_in(a.start, a.end) - pages * PAGE_SIZE) >> 10), a.passes,
 	       a.passes == 1 ? "" : "es", selection(sel, sizeof(sel), a.mask), cpus, cpus == 1 ? "" : "s");
 	print_ranges(ranges, nr);
+	s->mask = a.mask;
 	if (lent) {
 		fprintf(report, "memtest: %lu KiB of low memory lent by the firmware (saved, tested, put back):",
 		       (unsigned long)(lent * PAGE_SIZE >> 10));
 		for (size_t i = 0; i < n; i++)
-			if (blocks[i].saved)
-				fprintf(report, " 0x%05llx", (unsigned long long)blocks[i].pfn << PAGE_SHIFT);
+			if (blocks[i].saved) {
+				uint64_t pa = (uint64_t)blocks[i].pfn << PAGE_SHIFT;
+
+				fprintf(report, " 0x%05llx", (unsigned long long)pa);
+				if (s->nr_lent < sizeof(s->lent) / sizeof(s->lent[0]))
+					s->lent[s->nr_lent++] = pa;
+			}
 		fprintf(report, "\n");
 	}
-	if (a.has_inject)
-		fprintf(report, "memtest: test hook: before each read of phys 0x%08llx bits %08lx are flipped%s\n",
-		       (unsigned long long)s->all.inject_phys, (unsigned long)INJECT_MASK,
-		       build_ranges(blocks, n, s->all.inject_phys, s->all.inject_phys + 4, ranges + nr) ? ""
-		       : " (that word is not under test: in use or outside the range)");
+	s->inject_under_test = -1;
+	if (a.has_inject) {
+		s->inject_under_test = build_ranges(blocks, n, s->all.inject_phys,
+						    s->all.inject_phys + 4, ranges + nr) != 0;
+		fprintf(report, "memtest: test hook: before each read of phys 0x%08llx bits %08lx are "
+				"flipped%s\n",
+			(unsigned long long)s->all.inject_phys, (unsigned long)INJECT_MASK,
+			s->inject_under_test ? ""
+					     : " (that word is not under test: in use or outside the range)");
+	}
 
 	s->passes = a.passes;
 	s->t0 = now_us();
@@ -745,7 +831,10 @@ out:
 	return rc;
 }
 SHELL_CMD(memtest, "memtest",
-	  "[list] [-t TESTS] [--fade=S] [--no-low] [--seed=N] [--inject-at=PHYS] [-j] [START END] [PASSES]", 0, 11,
+	  "[list [-j]] [-t TESTS] [--fade=S] [--no-low] [--seed=N] [--inject-at=PHYS] [-j] "
+	  "[START END] [PASSES]",
+	  0, 11,
 	  "test the free physical RAM (high memory and lendable low pages too; START, END and PHYS hex, 0x "
-	  "optional; END exclusive; Ctrl-C stops; -j: the summary as JSON)",
+	  "optional; END exclusive; Ctrl-C stops; -j: the summary as JSON, with tests, per_cpu, "
+	  "lent_low)",
 	  cmd_memtest);

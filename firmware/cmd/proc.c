@@ -10,6 +10,7 @@
 #include <console.h>
 #include <hal/mmu.h>
 #include <hal/x86.h>
+#include <json.h>
 #include <mm/debug/bench_mm.h>
 #include <mm/fs.h>
 #include <mm/page_alloc.h>
@@ -91,25 +92,69 @@ static int cmd_run(const struct shell_call *call, int argc, char **argv)
 SHELL_CMD(run, "run", "PROG [ARGS] [&]", 1, SHELL_ARGS_ANY,
 	  "run a program from the boot modules (Ctrl-C kills it; & in the background)", cmd_run);
 
+/* The ps state letter of t: Z(ombie), R(unning on a CPU) or S(leeping/runnable). */
+static char ps_state(const struct task *t)
+{
+	return t->state == TASK_ZOMBIE ? 'Z' : t->running_on ? 'R' : 'S';
+}
+
+/* The task table as `ps -j` writes it: the columns of ps, one object per task. */
+static void ps_json(struct json_writer *w)
+{
+	char state[2] = { 0, 0 };
+
+	json_array(w, "tasks");
+	for (unsigned i = 0; i < NR_TASKS; i++) {
+		struct task *t = &tasks[i];
+
+		if (t->state == TASK_UNUSED)
+			continue;
+		state[0] = ps_state(t);
+		json_object(w, NULL);
+		json_int(w, "pid", t->pid);
+		json_int(w, "ppid", t->ppid);
+		json_string(w, "state", state);
+		json_uint(w, "ticks", t->ticks);
+		json_uint(w, "vsz_kb", t->mm ? t->mm->total_vm * 4 : 0);
+		json_uint(w, "rss_kb", t->mm ? t->mm->rss * 4 : 0);
+		json_string(w, "command", i ? t->comm : "[shell]");
+		json_bool(w, "thread", t->thread);
+		json_end(w);
+	}
+	json_end(w);
+}
+
 static int cmd_ps(const struct shell_call *call, int argc, char **argv)
 {
-	(void)argv;
+	bool json;
+	int bad;
+
+	if ((bad = shell_json_flag(call, argc, argv, &json)))
+		return bad;
 	proc_init();
 	reap_detached();
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		ps_json(&w);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	printf("  PID  PPID S   TICKS    VSZ    RSS COMMAND\n");
 	for (unsigned i = 0; i < NR_TASKS; i++) {
 		struct task *t = &tasks[i];
 
 		if (t->state == TASK_UNUSED)
 			continue;
-		printf("%5d %5d %c %7lu %5luK %5luK %s%s\n", t->pid, t->ppid,
-		       t->state == TASK_ZOMBIE ? 'Z' : t->running_on ? 'R' : 'S', t->ticks,
+		printf("%5d %5d %c %7lu %5luK %5luK %s%s\n", t->pid, t->ppid, ps_state(t), t->ticks,
 		       t->mm ? t->mm->total_vm * 4 : 0, t->mm ? t->mm->rss * 4 : 0, i ? t->comm : "[shell]",
 		       t->thread ? " (thread)" : "");
 	}
 	return 0;
 }
-SHELL_CMD(ps, "ps", "", 0, 0, "list the tasks: pid, parent, state, ticks run, sizes, name", cmd_ps);
+SHELL_CMD(ps, "ps", "[-j]", 0, 1,
+	  "list the tasks: pid, parent, state, ticks run, sizes, name (-j: JSON pid, ppid, state, "
+	  "ticks, vsz_kb, rss_kb, command, thread)", cmd_ps);
 
 /* The live task named by argv[i], or NULL after saying why. */
 static struct task *arg_task(char **argv, int i)
@@ -146,21 +191,112 @@ static int cmd_kill(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD(kill, "kill", "PID", 1, 1, "kill a process (it dies on its next return to user mode)", cmd_kill);
 
+/* The regions of t as `maps PID -j` writes them: maps_row()'s fields, one object each. */
+static void maps_json(struct json_writer *w, struct task *t)
+{
+	json_int(w, "pid", t->pid);
+	json_array(w, "regions");
+	for (struct vm_area_struct *vma = t->mm->mmap; vma; vma = vma->vm_next) {
+		struct maps_row r;
+
+		maps_row(vma, &r);
+		json_object(w, NULL);
+		json_uint(w, "start", r.start);
+		json_uint(w, "end", r.end);
+		json_string(w, "perms", r.perms);
+		json_uint(w, "offset", r.offset);
+		json_uint(w, "major", r.major);
+		json_uint(w, "minor", r.minor);
+		json_uint(w, "inode", r.ino);
+		json_string(w, "name", r.name);
+		json_end(w);
+	}
+	json_end(w);
+}
+
 static int cmd_maps(const struct shell_call *call, int argc, char **argv)
 {
 	struct task *t;
+	bool json;
+	int bad;
 
+	/* "-j" may follow PID: the flag check sees the words after it. */
+	if ((bad = shell_json_flag(call, argc - 1, argv + 1, &json)))
+		return bad;
 	if (!(t = arg_task(argv, 1)))
 		return 1;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		maps_json(&w, t);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	show_maps(stdout, t->mm);
 	return 0;
 }
-SHELL_CMD(maps, "maps", "PID", 1, 1, "the regions of a process, as /proc/PID/maps", cmd_maps);
+SHELL_CMD(maps, "maps", "PID [-j]", 1, 2,
+	  "the regions of a process, as /proc/PID/maps (-j: JSON start, end, perms, offset, major, "
+	  "minor, inode, name)", cmd_maps);
+
+/* One reverse mapping as an element of `rmap PFN -j`'s "mappings": what rmap_show() prints. */
+static bool rmap_json_one(struct page *page, struct vm_area_struct *vma, vaddr_t address, void *arg)
+{
+	struct json_writer *w = arg;
+	struct maps_row r;
+
+	(void)page;
+	maps_row(vma, &r);
+	json_object(w, NULL);
+	json_int(w, "pid", task_pid_of_mm(vma->vm_mm));
+	json_uint(w, "address", address);
+	json_uint(w, "start", r.start);
+	json_uint(w, "end", r.end);
+	json_string(w, "perms", r.perms);
+	json_string(w, "file", vma->vm_file ? r.name : NULL);
+	json_end(w);
+	return true;
+}
+
+/* `rmap PFN -j`: what the frame is (as rmap_show() says it) and every mapping of a user page. */
+static void rmap_json(struct json_writer *w, pfn_t pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+	bool user = false;
+
+	json_uint(w, "pfn", pfn);
+	if (page_count(page) <= 0 || PageBuddy(page)) {
+		json_string(w, "kind", "free");
+	} else if (PageSlab(page) || PageReserved(page)) {
+		json_string(w, "kind", PageSlab(page) ? "slab" : "reserved");
+	} else if (PageAnon(page)) {
+		json_string(w, "kind", "anon");
+		json_uint(w, "index", page_index(page));
+		user = true;
+	} else if (page_mapping(page)) {
+		json_string(w, "kind", "file");
+		json_string(w, "file", page_mapping(page)->host->i_name);
+		json_uint(w, "offset", page_index(page) << PAGE_SHIFT);
+		user = true;
+	} else {
+		json_string(w, "kind", "other");
+	}
+	json_int(w, "count", page_count(page));
+	json_array(w, "mappings");
+	if (user)
+		rmap_walk(page, rmap_json_one, w);
+	json_end(w);
+}
 
 static int cmd_rmap(const struct shell_call *call, int argc, char **argv)
 {
 	uint32_t pfn;
+	bool json;
+	int bad;
 
+	/* "-j" may follow PFN: the flag check sees the words after it. */
+	if ((bad = shell_json_flag(call, argc - 1, argv + 1, &json)))
+		return bad;
 	if (shell_arg_pfn(call, argv[1], "PFN", &pfn))
 		return SHELL_STATUS_USAGE;
 	if (!pfn_valid(pfn)) {
@@ -168,10 +304,19 @@ static int cmd_rmap(const struct shell_call *call, int argc, char **argv)
 		return 1;
 	}
 	proc_init();
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		rmap_json(&w, pfn);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	rmap_show(stdout, pfn, task_pid_of_mm);
 	return 0;
 }
-SHELL_CMD(rmap, "rmap", "PFN", 1, 1, "every (pid, address, region) that maps a physical page", cmd_rmap);
+SHELL_CMD(rmap, "rmap", "PFN [-j]", 1, 2,
+	  "every (pid, address, region) that maps a physical page (-j: JSON pfn, kind, count, "
+	  "mappings [{pid, address, start, end, perms, file}])", cmd_rmap);
 
 static int cmd_upt(const struct shell_call *call, int argc, char **argv)
 {
@@ -221,28 +366,78 @@ static int cmd_upt(const struct shell_call *call, int argc, char **argv)
 SHELL_CMD(upt, "upt", "PID ADDR [-j]", 2, 3,
 	  "decode the page-table entries of a user address of a process", cmd_upt);
 
+/* `ipcs -j`: shm_show()'s columns, one object per segment. */
+static void ipcs_json(struct json_writer *w)
+{
+	struct shm_stat st;
+
+	proc_init();
+	json_array(w, "segments");
+	for (unsigned i = 0; i < SHMMNI; i++) {
+		if (shm_stat(i, &st))
+			continue;
+		json_object(w, NULL);
+		json_int(w, "key", st.key);
+		json_int(w, "shmid", st.id);
+		json_uint(w, "size", st.size);
+		json_uint(w, "nattch", st.nattch);
+		json_uint(w, "resident", st.resident);
+		json_bool(w, "deleted", st.deleted);
+		json_end(w);
+	}
+	json_end(w);
+}
+
+static void ipcs_show(FILE *out)
+{
+	proc_init();
+	shm_show(out);
+}
+
 static int cmd_ipcs(const struct shell_call *call, int argc, char **argv)
 {
-	(void)argv;
-	proc_init();
-	shm_show(stdout);
-	return 0;
+	return shell_report(call, argc, argv, ipcs_show, ipcs_json);
 }
-SHELL_CMD(ipcs, "ipcs", "", 0, 0, "the System V shared memory segments", cmd_ipcs);
+SHELL_CMD(ipcs, "ipcs", "[-j]", 0, 1,
+	  "the System V shared memory segments (-j: JSON key, shmid, size, nattch, resident, deleted)",
+	  cmd_ipcs);
 
-static int cmd_ls(const struct shell_call *call, int argc, char **argv)
+/* `ls -j`: the boot modules as `ls` lists them. */
+static void ls_json(struct json_writer *w)
 {
 	struct inode *inode;
 
-	(void)argv;
+	proc_init();
+	json_array(w, "files");
+	for (unsigned i = 0; (inode = ramfs_inode(i)); i++) {
+		json_object(w, NULL);
+		json_string(w, "name", inode->i_name);
+		json_uint(w, "size", inode->i_size);
+		json_uint(w, "pages_cached", inode->i_mapping->nrpages);
+		json_uint(w, "mappings", inode->i_mapping->i_mmap_count);
+		json_end(w);
+	}
+	json_end(w);
+}
+
+static void ls_show(FILE *out)
+{
+	struct inode *inode;
+
 	proc_init();
 	for (unsigned i = 0; (inode = ramfs_inode(i)); i++)
-		printf("%-20s %8llu bytes  %lu pages cached  %lu mapping%s\n", inode->i_name,
-		       (unsigned long long)inode->i_size, inode->i_mapping->nrpages, inode->i_mapping->i_mmap_count,
-		       inode->i_mapping->i_mmap_count == 1 ? "" : "s");
-	return 0;
+		fprintf(out, "%-20s %8llu bytes  %lu pages cached  %lu mapping%s\n", inode->i_name,
+			(unsigned long long)inode->i_size, inode->i_mapping->nrpages,
+			inode->i_mapping->i_mmap_count, inode->i_mapping->i_mmap_count == 1 ? "" : "s");
 }
-SHELL_CMD(ls, "ls", "", 0, 0, "the programs and files passed as boot modules", cmd_ls);
+
+static int cmd_ls(const struct shell_call *call, int argc, char **argv)
+{
+	return shell_report(call, argc, argv, ls_show, ls_json);
+}
+SHELL_CMD(ls, "ls", "[-j]", 0, 1,
+	  "the programs and files passed as boot modules (-j: JSON name, size, pages_cached, mappings)",
+	  cmd_ls);
 
 static int cmd_bench_proc(const struct shell_call *call, int argc, char **argv)
 {

@@ -110,6 +110,19 @@ static void stress_json(const struct stress_config *cfg, const struct stress_res
 	json_uint(&w, "violations", res->violations);
 	json_uint(&w, "corruptions", res->corruptions);
 	json_uint(&w, "max_live_pages", res->max_live_pages);
+	json_object(&w, "op_counts");
+	for (unsigned i = 0; i < STRESS_NR_OPS; i++)
+		json_uint(&w, stress_op_name((enum stress_op)i), res->op_count[i]);
+	json_end(&w);
+	json_object(&w, "proc_op_counts");
+	for (unsigned i = 0; i < STRESS_PROC_NR_OPS; i++)
+		json_uint(&w, stress_proc_op_name((enum stress_proc_op)i), res->proc_op_count[i]);
+	json_end(&w);
+	json_uint(&w, "workers", res->workers);
+	json_array(&w, "worker_ops");
+	for (unsigned i = 0; i < res->workers && i < STRESS_MAX_WORKERS; i++)
+		json_uint(&w, NULL, res->worker_ops[i]);
+	json_end(&w);
 	json_object(&w, "leaks");
 	json_int(&w, "free_pages", res->leak_free_pages);
 	json_int(&w, "slab_objects", res->leak_slab_objects);
@@ -233,18 +246,42 @@ SHELL_CMD(stress, "stress", "[--procs[=PCT]] [SEED] [OPS] [CHECK_EVERY] [-j]", 0
 	  "(-j: the result as JSON)",
 	  cmd_stress);
 
-static int cmd_failinject(const struct shell_call *call, int argc, char **argv)
+/* The schedule and the counters fault_inject_show() prints, as one JSON object (failinject -j). */
+static void failinject_json(struct json_writer *w)
 {
-	fault_inject_show(stdout);
-	return 0;
+	json_string(w, "mode", fault_inject.mode == FAULT_INJECT_NTH      ? "nth"
+			       : fault_inject.mode == FAULT_INJECT_RANDOM ? "random"
+									: "off");
+	if (fault_inject.mode == FAULT_INJECT_OFF)
+		json_null(w, "n");
+	else
+		json_uint(w, "n", fault_inject.n);
+	if (fault_inject.mode == FAULT_INJECT_RANDOM)
+		json_uint(w, "seed", fault_inject.seed);
+	else
+		json_null(w, "seed");
+	json_uint(w, "page_calls", fault_inject.page_calls);
+	json_uint(w, "page_injected", fault_inject.page_injected);
+	json_uint(w, "slab_calls", fault_inject.slab_calls);
+	json_uint(w, "slab_injected", fault_inject.slab_injected);
 }
 
+static int cmd_failinject(const struct shell_call *call, int argc, char **argv)
+{
+	return shell_report(call, argc, argv, fault_inject_show, failinject_json);
+}
+
+/* `failinject off [-j]`: the schedule and counters as they were, then injection off. */
 static int failinject_off(const struct shell_call *call, int argc, char **argv)
 {
-	fault_inject_show(stdout);
+	int status = shell_report(call, argc, argv, fault_inject_show, failinject_json);
+
+	if (status == SHELL_STATUS_USAGE)
+		return status;
 	fault_inject_set(FAULT_INJECT_OFF, 0, 0);
-	printf("failinject: off\n");
-	return 0;
+	if (argc == 1)
+		printf("failinject: off\n");
+	return status;
 }
 
 /* N of `nth N` and `random N`: 1 to UINT32_MAX. */
@@ -280,11 +317,17 @@ static int failinject_random(const struct shell_call *call, int argc, char **arg
 }
 
 static const struct shell_cmd failinject_subs[] = {
-	SHELL_SUB("off", "", 0, 0, "stop failing allocations", failinject_off),
+	SHELL_SUB("off", "[-j]", 0, 1,
+		  "stop failing allocations, after printing the counters (-j: JSON, as "
+		  "failinject -j)",
+		  failinject_off),
 	SHELL_SUB("nth", "N", 1, 1, "fail every Nth page and slab allocation", failinject_nth),
 	SHELL_SUB("random", "N [SEED]", 1, 2, "fail a random 1 in N page and slab allocations", failinject_random),
 	{ 0 }
 };
-SHELL_CMD_DESC(failinject, .name = "failinject", .usage = "", .min_args = 0, .max_args = 0, .subs = failinject_subs,
-	       .summary = "make every Nth, or a random 1 in N, page and slab allocation fail (no argument: counters)",
+SHELL_CMD_DESC(failinject, .name = "failinject", .usage = "[-j]", .min_args = 0, .max_args = 1,
+	       .subs = failinject_subs,
+	       .summary = "make every Nth, or a random 1 in N, page and slab allocation fail (no "
+			  "argument: counters; -j: JSON mode, n, seed, page_/slab_calls, "
+			  "page_/slab_injected)",
 	       .fn = cmd_failinject);

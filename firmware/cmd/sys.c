@@ -65,13 +65,22 @@ static int cmd_cmdline(const struct shell_call *call, int argc, char **argv)
 }
 SHELL_CMD(cmdline, "cmdline", "", 0, 0, "print the boot command line and modules", cmd_cmdline);
 
-static int cmd_cpuinfo(const struct shell_call *call, int argc, char **argv)
+static void cpuinfo_show(FILE *out)
 {
+	(void)out;
 	print_cpu();
 	printf("CR0: %08x CR3: %08x CR4: %08x\n", (unsigned)read_cr0(), (unsigned)read_cr3(), (unsigned)read_cr4());
-	return 0;
 }
-SHELL_CMD(cpuinfo, "cpuinfo", "", 0, 0, "print the CPU, its features and the paging features in use", cmd_cpuinfo);
+
+static int cmd_cpuinfo(const struct shell_call *call, int argc, char **argv)
+{
+	return shell_report(call, argc, argv, cpuinfo_show, cpu_json);
+}
+SHELL_CMD(cpuinfo, "cpuinfo", "[-j]", 0, 1,
+	  "print the CPU, its features and the paging features in use (-j: JSON vendor, brand, "
+	  "family, model, stepping, features, paging, pse, pge, nx, tsc_hz, tsc_reference, cr0, "
+	  "cr3, cr4)",
+	  cmd_cpuinfo);
 
 static void uptime_show(FILE *out)
 {

@@ -261,20 +261,36 @@ SHELL_CMD(pt, "pt", "ADDR [-j]", 1, 2,
 static int cmd_vmalloc(const struct shell_call *call, int argc, char **argv)
 {
 	uint64_t size;
-	vaddr_t va;
+	vaddr_t va, guard;
+	bool json;
+	int bad;
 
+	/* "-j" may follow SIZE: the flag check sees the words after it. */
+	if ((bad = shell_json_flag(call, argc - 1, argv + 1, &json)))
+		return bad;
 	if (shell_arg_count(call, argv[1], "SIZE", UINT32_MAX, &size))
 		return SHELL_STATUS_USAGE;
 	va = vmalloc((unsigned long)size);
 	if (!va)
 		return 1;
+	guard = va + find_vm_area(va)->size - PAGE_SIZE;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		json_uint(&w, "addr", va);
+		json_uint(&w, "size", PAGE_ALIGN_UP((vaddr_t)size));
+		json_uint(&w, "guard", guard);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	printf("vmalloc: 0x%08lx, %lu bytes, guard page at 0x%08lx\n", (unsigned long)va,
-	       (unsigned long)PAGE_ALIGN_UP((vaddr_t)size),
-	       (unsigned long)(va + find_vm_area(va)->size - PAGE_SIZE));
+	       (unsigned long)PAGE_ALIGN_UP((vaddr_t)size), (unsigned long)guard);
 	return 0;
 }
-SHELL_CMD(vmalloc, "vmalloc", "SIZE", 1, 1,
-	  "allocate SIZE bytes (decimal with K/M/G, or 0x-hex) with vmalloc and print the address", cmd_vmalloc);
+SHELL_CMD(vmalloc, "vmalloc", "SIZE [-j]", 1, 2,
+	  "vmalloc SIZE bytes; print address, size in pages, guard page (-j: JSON addr, size, "
+	  "guard)",
+	  cmd_vmalloc);
 
 static int cmd_vfree(const struct shell_call *call, int argc, char **argv)
 {
@@ -296,17 +312,33 @@ static int cmd_ioremap(const struct shell_call *call, int argc, char **argv)
 {
 	uint64_t phys, size;
 	vaddr_t va;
+	bool json;
+	int bad;
 
+	/* "-j" may follow SIZE: the flag check sees the words after it. */
+	if ((bad = shell_json_flag(call, argc - 2, argv + 2, &json)))
+		return bad;
 	if (shell_arg_addr(call, argv[1], "PHYS", UINT64_MAX, &phys) ||
 	    shell_arg_count(call, argv[2], "SIZE", UINT32_MAX, &size))
 		return SHELL_STATUS_USAGE;
 	va = ioremap(phys, (unsigned long)size);
 	if (!va)
 		return 1;
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		json_uint(&w, "phys", phys);
+		json_uint(&w, "size", size);
+		json_uint(&w, "addr", va);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	printf("ioremap: phys 0x%08llx at 0x%08lx\n", (unsigned long long)phys, (unsigned long)va);
 	return 0;
 }
-SHELL_CMD(ioremap, "ioremap", "PHYS SIZE", 2, 2, "map SIZE bytes of physical memory at PHYS uncached", cmd_ioremap);
+SHELL_CMD(ioremap, "ioremap", "PHYS SIZE [-j]", 2, 3,
+	  "map SIZE bytes at PHYS uncached; print the address (-j: JSON phys, size, addr)",
+	  cmd_ioremap);
 
 static int cmd_iounmap(const struct shell_call *call, int argc, char **argv)
 {
@@ -347,18 +379,33 @@ static int cmd_kmap(const struct shell_call *call, int argc, char **argv)
 	struct page *page;
 	vaddr_t va;
 	char region[160];
+	bool json;
 	int status;
 
+	/* "-j" may follow PFN: the flag check sees the words after it. */
+	if ((status = shell_json_flag(call, argc - 1, argv + 1, &json)))
+		return status;
 	if (!(page = arg_page(call, argv, &status)))
 		return status;
 	va = kmap(page);
 	if (!va)
 		return 1;
+	mm_region_name(va, region, sizeof(region));
+	if (json) {
+		struct json_writer w;
+
+		json_begin(&w, stdout);
+		json_uint(&w, "pfn", page_to_pfn(page));
+		json_uint(&w, "addr", va);
+		json_string(&w, "region", region);
+		return json_finish(&w) ? SHELL_STATUS_FAIL : SHELL_STATUS_OK;
+	}
 	printf("kmap: pfn 0x%lx at 0x%08lx: %s\n", (unsigned long)page_to_pfn(page), (unsigned long)va,
-	       mm_region_name(va, region, sizeof(region)));
+	       region);
 	return 0;
 }
-SHELL_CMD(kmap, "kmap", "PFN", 1, 1, "map frame PFN with kmap (a low frame gives its linear address)", cmd_kmap);
+SHELL_CMD(kmap, "kmap", "PFN [-j]", 1, 2,
+	  "kmap frame PFN (a low one: its linear address) (-j: JSON pfn, addr, region)", cmd_kmap);
 
 static int cmd_kunmap(const struct shell_call *call, int argc, char **argv)
 {

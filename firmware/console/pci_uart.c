@@ -28,6 +28,7 @@
 #include <hal/page.h>
 #include <hal/pci.h>
 #include <hal/uart16550.h>
+#include <json.h>
 #include <mm/fixmap.h>
 #include <mm/paging.h>
 
@@ -134,4 +135,26 @@ void pci_uart_show(void)
 		       (unsigned long)pcon.uart.clock_hz);
 	else if (pcon.state == PCON_FALLBACK)
 		printf("console: the board's PCI UART was not found; using COM1 at port 0x3f8\n");
+}
+
+void pci_uart_json(struct json_writer *w, const char *key)
+{
+	if (pcon.state == PCON_UNPROBED) {
+		json_null(w, key);
+		return;
+	}
+	json_object(w, key);
+	json_bool(w, "fallback", pcon.state == PCON_FALLBACK);
+	if (pcon.state == PCON_FOUND) {
+		json_uint(w, "vendor", pcon.dev.vendor);
+		json_uint(w, "device", pcon.dev.device);
+		json_uint(w, "bus", pcon.dev.bus);
+		json_uint(w, "dev", pcon.dev.dev);
+		json_uint(w, "fn", pcon.dev.fn);
+		json_uint(w, "phys", pcon.bar_pa);
+		json_uint(w, "virt", pcon.uart.base);
+		json_uint(w, "stride", pcon.uart.stride);
+		json_uint(w, "clock_hz", pcon.uart.clock_hz);
+	}
+	json_end(w);
 }

@@ -9,6 +9,7 @@
 #include <acpi_boot.h>
 #include <dmi_boot.h>
 #include <firmware.h>
+#include <json.h>
 #include <mm/slab.h>
 
 static struct smbios_entry entry;
@@ -73,4 +74,16 @@ int dmi_show(FILE *f)
 	if (entry.entry_pa)
 		fprintf(f, "# SMBIOS entry point at 0x%08llx\n", (unsigned long long)entry.entry_pa);
 	return dmi_print(f, &entry, table, table_len) ? 1 : 0;
+}
+
+int dmi_show_json(FILE *f)
+{
+	struct json_writer w;
+	unsigned problems = 1;
+
+	json_begin(&w, f);
+	json_bool(&w, "present", found && table_len);
+	if (found && table_len)
+		problems = dmi_json(&w, &entry, table, table_len);
+	return json_finish(&w) || problems ? 1 : 0;
 }

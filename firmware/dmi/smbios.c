@@ -6,8 +6,9 @@
  */
 #include <string.h>
 
-#include <smbios.h>
+#include <json.h>
 #include <le_bytes.h>
+#include <smbios.h>
 
 #define SCAN_START 0xF0000u
 #define SCAN_END 0x100000u
@@ -92,29 +93,48 @@ static const char *field_str(const struct dmi_struct *s, unsigned off)
 	return off < s->length ? dmi_string(s, s->p[off]) : "Not Specified";
 }
 
-static void print_memory_device(FILE *out, const struct dmi_struct *s)
+/* A memory device's size in kB into *kb (*in_kb: the structure gives it in kB, not MB): true, or
+ * false when the structure says "Unknown" (no module installed is a size of 0). */
+static bool memory_device_kb(const struct dmi_struct *s, uint64_t *kb, bool *in_kb)
 {
 	const uint8_t *p = s->p;
 	uint16_t size = s->length >= 0x0E ? le16_get(p + 0x0C) : 0xFFFF;
-	uint16_t speed = s->length >= 0x17 ? le16_get(p + 0x15) : 0;
+
+	*in_kb = size != 0xFFFF && (size & 0x8000);
+	if (size == 0xFFFF)
+		return false;
+	if (size & 0x8000)
+		*kb = size & 0x7FFF;
+	else if (size == 0x7FFF && s->length >= 0x20)
+		*kb = (uint64_t)(le32_get(p + 0x1C) & 0x7FFFFFFFu) << 10;
+	else
+		*kb = (uint64_t)size << 10;
+	return true;
+}
+
+/* A memory device's speed in MT/s; 0 for unknown. */
+static uint16_t memory_device_speed(const struct dmi_struct *s)
+{
+	return s->length >= 0x17 ? le16_get(s->p + 0x15) : 0;
+}
+
+static void print_memory_device(FILE *out, const struct dmi_struct *s)
+{
+	uint16_t speed = memory_device_speed(s);
+	uint64_t kb;
+	bool in_kb;
 
 	fprintf(out, "Memory Device\n");
-	if (size == 0) {
-		fprintf(out, "\tSize: No Module Installed\n");
-	} else if (size == 0xFFFF) {
+	if (!memory_device_kb(s, &kb, &in_kb))
 		fprintf(out, "\tSize: Unknown\n");
-	} else {
-		uint64_t mb = size & 0x8000 ? 0 : size, kb = size & 0x8000 ? size & 0x7FFF : 0;
-
-		if (size == 0x7FFF && s->length >= 0x20)
-			mb = le32_get(p + 0x1C) & 0x7FFFFFFFu;
-		if (kb)
-			fprintf(out, "\tSize: %llu kB\n", (unsigned long long)kb);
-		else if (mb % 1024 == 0)
-			fprintf(out, "\tSize: %llu GB\n", (unsigned long long)(mb / 1024));
-		else
-			fprintf(out, "\tSize: %llu MB\n", (unsigned long long)mb);
-	}
+	else if (kb == 0 && !in_kb)
+		fprintf(out, "\tSize: No Module Installed\n");
+	else if (in_kb && kb)
+		fprintf(out, "\tSize: %llu kB\n", (unsigned long long)kb);
+	else if ((kb >> 10) % 1024 == 0)
+		fprintf(out, "\tSize: %llu GB\n", (unsigned long long)(kb >> 20));
+	else
+		fprintf(out, "\tSize: %llu MB\n", (unsigned long long)(kb >> 10));
 	fprintf(out, "\tLocator: %s\n", field_str(s, 0x10));
 	fprintf(out, "\tBank Locator: %s\n", field_str(s, 0x11));
 	if (speed == 0)
@@ -255,4 +275,81 @@ unsigned dmi_print(FILE *out, const struct smbios_entry *e, const uint8_t *table
 		return 1;
 	}
 	return 0;
+}
+
+/* The structures print_one() prints, as elements of the array json_one()'s ctx is inside. */
+static bool json_one(const struct dmi_struct *s, void *ctx)
+{
+	static const char *const names[] = { "BIOS Information", "System Information",
+					      "Base Board Information" };
+	struct json_writer *w = ctx;
+	uint64_t kb;
+	uint16_t speed;
+	bool in_kb;
+
+	if (s->type > 2 && s->type != 17)
+		return true;
+	json_object(w, NULL);
+	json_uint(w, "handle", s->handle);
+	json_uint(w, "type", s->type);
+	json_uint(w, "length", s->length);
+	json_string(w, "name", s->type <= 2 ? names[s->type] : "Memory Device");
+	switch (s->type) {
+	case 0:
+		json_string(w, "vendor", field_str(s, 4));
+		json_string(w, "version", field_str(s, 5));
+		json_string(w, "release_date", field_str(s, 8));
+		break;
+	case 1:
+	case 2:
+		json_string(w, "manufacturer", field_str(s, 4));
+		json_string(w, "product_name", field_str(s, 5));
+		json_string(w, "version", field_str(s, 6));
+		json_string(w, "serial_number", field_str(s, 7));
+		break;
+	default:
+		if (memory_device_kb(s, &kb, &in_kb))
+			json_uint(w, "size_kb", kb);
+		else
+			json_null(w, "size_kb");
+		json_string(w, "locator", field_str(s, 0x10));
+		json_string(w, "bank_locator", field_str(s, 0x11));
+		speed = memory_device_speed(s);
+		if (speed)
+			json_uint(w, "speed_mts", speed);
+		else
+			json_null(w, "speed_mts");
+		json_string(w, "manufacturer", field_str(s, 0x17));
+		break;
+	}
+	json_end(w);
+	return true;
+}
+
+unsigned dmi_json(struct json_writer *w, const struct smbios_entry *e, const uint8_t *table,
+		  uint32_t len)
+{
+	char version[16], why[96];
+	bool ok;
+
+	if (e->v3)
+		snprintf(version, sizeof(version), "%u.%u.%u", e->major, e->minor, e->docrev);
+	else
+		snprintf(version, sizeof(version), "%u.%u", e->major, e->minor);
+	json_string(w, "version", version);
+	if (e->entry_pa)
+		json_uint(w, "entry", e->entry_pa);
+	else
+		json_null(w, "entry");
+	json_uint(w, "table", e->table_pa);
+	json_uint(w, "table_len", e->table_len);
+	if (e->nr_structures)
+		json_uint(w, "nr_structures", e->nr_structures);
+	else
+		json_null(w, "nr_structures");
+	json_array(w, "structures");
+	ok = walk(table, len, json_one, w, why, sizeof(why));
+	json_end(w);
+	json_string(w, "error", ok ? NULL : why);
+	return ok ? 0 : 1;
 }

@@ -187,6 +187,29 @@ const struct acpi_table_desc *acpi_find_table(const struct acpi_info *info, cons
 /* Print the table list as Linux's boot log does (RSDP, root table, then each table). */
 void acpi_print_tables(FILE *out, const struct acpi_info *info);
 
+struct json_writer;
+
+/*
+ * What `acpi` prints, as members of the open JSON object of w: "present", and when it is true
+ * "rsdp" {pa, revision, oem_id, from_loader}, "tables" (the root table first, then the list as
+ * the boot log has it: sig, pa, length, revision, oem_id, oem_table_id, oem_revision,
+ * creator_id, creator_revision, the OEM fields null for the FACS), "madt" {lapic,
+ * lapic_override, cpus, cpu_apic_ids, ioapics [{id, pa, gsi_base}], pcat_compat}, "fadt"
+ * {revision, sci_irq, iapc_boot_arch, pm1a_cnt, pm1b_cnt, pm_tmr, reset_reg, reset_value},
+ * "s5" {slp_typa, slp_typb}, "spcr" {interface, base, irq, gsi, baud}, "mcfg" [{segment,
+ * bus_start, bus_end, base}], "hpet" {number, base, min_tick} and "warnings"; an absent table is
+ * null, a register is {space ("io", "mem", ...), address, bit_width}.
+ */
+void acpi_json(struct json_writer *w, const struct acpi_info *info);
+
+/*
+ * Table t as one object in the open array of w, for `acpi dump SIG -j`: sig, pa, length, data
+ * (the bytes read through r, as lowercase hex) and unreadable_from (the offset where reading
+ * failed, or null); false if it could not be read whole.
+ */
+bool acpi_dump_json(struct json_writer *w, const struct acpi_reader *r,
+		    const struct acpi_table_desc *t);
+
 /* Print len bytes of the table at pa in acpidump's layout (signature @ address, then offset, 16 hex
  * bytes, ASCII); false if unreadable. */
 bool acpi_dump_table(FILE *out, const struct acpi_reader *r, const struct acpi_table_desc *t);

@@ -59,4 +59,13 @@ const struct uart16550 *pci_uart_resolve(const struct uart16550 *u);
 /* Print one line about the PCI console when the board has one (for `lspci`). */
 void pci_uart_show(void);
 
+struct json_writer;
+
+/*
+ * The same as the member "key" of `lspci -j`: an object (found: vendor, device, bus, dev, fn,
+ * phys, virt, stride, clock_hz; or fallback: true when the board's UART was not found), or null
+ * when the board has no PCI console.
+ */
+void pci_uart_json(struct json_writer *w, const char *key);
+
 #endif

@@ -19,4 +19,10 @@ void dmi_boot_init(void);
 /* Print the copied SMBIOS table to f in dmidecode's wording; 0, or 1 when there is none. */
 int dmi_show(FILE *f);
 
+/*
+ * The same as one JSON object on one line on f (dmi_json()'s members, and "present": false alone
+ * when there is no table); 0, or 1 when there is none or it is malformed.
+ */
+int dmi_show_json(FILE *f);
+
 #endif

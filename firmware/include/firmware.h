@@ -47,6 +47,15 @@ void __stack_chk_fail(void) __attribute__((noreturn));
 /* Print the CPU identification and features (used at boot and by `cpuinfo`). */
 void print_cpu(void);
 
+struct json_writer;
+
+/*
+ * What print_cpu() prints and the control registers, as members of the open JSON object of w
+ * (`cpuinfo -j`): vendor, brand, family, model, stepping, features, paging ("pae" or "2-level"),
+ * pse, pge, nx, tsc_hz (null without a TSC), tsc_reference, cr0, cr3, cr4.
+ */
+void cpu_json(struct json_writer *w);
+
 /*
  * Fill ks from the linker script's symbols, the way Linux's mem_init() reports them (.data includes
  * .rodata).

@@ -54,6 +54,12 @@ void json_string(struct json_writer *w, const char *key, const char *s);
 /* Write "key": [lines of text], one string per non-empty line (key NULL inside an array). */
 void json_lines(struct json_writer *w, const char *key, const char *text);
 
+/*
+ * Write the separator and "key": (key NULL inside an array) for a value the caller then writes
+ * itself on w->out as exactly one JSON value (for a value too long to hold, streamed in pieces).
+ */
+void json_key(struct json_writer *w, const char *key);
+
 /* Write s as a JSON string (quotes included) on out. */
 void json_write_string(FILE *out, const char *s);
 

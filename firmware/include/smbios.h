@@ -41,6 +41,20 @@ bool smbios_find_entry(smbios_read_fn read, void *ctx, const uint8_t *copy, uint
  * of problems reported (malformed structures end the walk). */
 unsigned dmi_print(FILE *out, const struct smbios_entry *e, const uint8_t *table, uint32_t len);
 
+struct json_writer;
+
+/*
+ * dmi_print()'s content as members of the open JSON object of w: "version" ("2.8", "3.0.0"),
+ * "entry" (the entry point's address, null for a loader's copy), "table", "table_len",
+ * "nr_structures" (null when not given), "structures" (types 0, 1, 2 and 17 in table order, each
+ * with "handle", "type", "length", "name" and its fields: vendor, version, release_date;
+ * manufacturer, product_name, version, serial_number; size_kb (0: no module, null: unknown),
+ * locator, bank_locator, speed_mts (null: unknown), manufacturer) and "error" (why a malformed
+ * structure stopped the walk, or null).  Returns the number of problems, as dmi_print() does.
+ */
+unsigned dmi_json(struct json_writer *w, const struct smbios_entry *e, const uint8_t *table,
+		  uint32_t len);
+
 /* Linux's one-line identity ("QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2 04/01/2014") into
  * buf; "unknown" for what is missing. */
 void dmi_identity(const uint8_t *table, uint32_t len, char *buf, size_t buflen);

@@ -251,7 +251,9 @@ int shell_dispatch(const struct shell_cmd *begin, const struct shell_cmd *end, i
 		snprintf(why, sizeof(why), "unknown width suffix '%s'", strchr(argv[0], '.'));
 		return shell_usage_error(&call, why);
 	}
-	if (call.cmd->subs && argc > 1) {
+	/* A word starting with '-' ("acpi -j") is an option of the command itself, when it has a
+	 * handler of its own, not a subcommand. */
+	if (call.cmd->subs && argc > 1 && !(call.cmd->fn && argv[1][0] == '-')) {
 		const struct shell_cmd *s = call.cmd->subs;
 
 		while (s->name && strcmp(s->name, argv[1]))

@@ -127,6 +127,11 @@ void json_null(struct json_writer *w, const char *key)
 	fputs("null", w->out);
 }
 
+void json_key(struct json_writer *w, const char *key)
+{
+	member(w, key);
+}
+
 void json_string(struct json_writer *w, const char *key, const char *s)
 {
 	if (!s) {

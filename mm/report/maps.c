@@ -29,35 +29,44 @@ static const char *vma_name(struct vm_area_struct *vma, char *buf, size_t len)
 	return NULL;
 }
 
+void maps_row(struct vm_area_struct *vma, struct maps_row *row)
+{
+	row->start = vma->vm_start;
+	row->end = vma->vm_end;
+	row->perms[0] = (vma->vm_flags & VM_READ) ? 'r' : '-';
+	row->perms[1] = (vma->vm_flags & VM_WRITE) ? 'w' : '-';
+	row->perms[2] = (vma->vm_flags & VM_EXEC) ? 'x' : '-';
+	row->perms[3] = (vma->vm_flags & VM_MAYSHARE) ? 's' : 'p';
+	row->perms[4] = '\0';
+	row->offset = 0;
+	row->major = row->minor = 0;
+	row->ino = 0;
+	if (vma->vm_file) {
+		struct inode *inode = vma->vm_file->f_inode;
+
+		row->offset = (unsigned long long)vma->vm_pgoff << PAGE_SHIFT;
+		row->major = inode->i_dev_major;
+		row->minor = inode->i_dev_minor;
+		row->ino = inode->i_ino;
+	}
+	row->name = vma_name(vma, row->name_buf, sizeof(row->name_buf));
+}
+
 void show_maps(FILE *out, struct mm_struct *mm)
 {
 	for (struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
-		char line[128], name[48];
-		const char *n = vma_name(vma, name, sizeof(name));
-		unsigned long long pgoff = 0;
-		unsigned major = 0, minor = 0;
-		unsigned long ino = 0;
-		int len;
+		struct maps_row r;
+		char line[128];
 
-		if (vma->vm_file) {
-			struct inode *inode = vma->vm_file->f_inode;
-
-			pgoff = (unsigned long long)vma->vm_pgoff << PAGE_SHIFT;
-			major = inode->i_dev_major;
-			minor = inode->i_dev_minor;
-			ino = inode->i_ino;
-		}
-		len = snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %lu",
-			       (unsigned long)vma->vm_start, (unsigned long)vma->vm_end,
-			       (vma->vm_flags & VM_READ) ? 'r' : '-', (vma->vm_flags & VM_WRITE) ? 'w' : '-',
-			       (vma->vm_flags & VM_EXEC) ? 'x' : '-', (vma->vm_flags & VM_MAYSHARE) ? 's' : 'p',
-			       pgoff, major, minor, ino);
-		if (n) {
+		maps_row(vma, &r);
+		snprintf(line, sizeof(line), "%08lx-%08lx %s %08llx %02x:%02x %lu",
+			 (unsigned long)r.start, (unsigned long)r.end, r.perms, r.offset, r.major,
+			 r.minor, r.ino);
+		if (r.name) {
 			/* Linux pads to 25 + 6 * sizeof(void *) - 1 columns, then one space and the
 			 * name. */
-			fprintf(out, "%-*s %s\n", 25 + 6 * 4 - 1, line, n);
+			fprintf(out, "%-*s %s\n", 25 + 6 * 4 - 1, line, r.name);
 		} else {
-			(void)len;
 			fprintf(out, "%s\n", line);
 		}
 	}

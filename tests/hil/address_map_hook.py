@@ -56,10 +56,10 @@ class MapSaver:
         cfg = getattr(t, "config", self.tcfg)
         mem = cfg.memory_bytes if self.tcfg.is_qemu_backed else None
         if mem is None:
-            m = re.search(r"MemTotal:\s+(\d+) kB", t.cmd("meminfo", timeout=CMD_TIMEOUT))
-            if not m:
+            try:
+                mem = t.json("meminfo", timeout=CMD_TIMEOUT)["MemTotal"] << 10
+            except Exception:  # no -j form or no MemTotal: no key, no picture
                 return None
-            mem = int(m.group(1)) << 10
             memory = f"{round(mem / (1 << 20))}M"
         else:
             memory = _mib(mem)

@@ -61,3 +61,7 @@ STRESS_PROC_LEAKS_ZERO = "stress: process leaks: mm_struct 0, vm_area_struct 0, 
 STRESS_SUMMARY_RE = re.compile(r"stress: (\d+) allocations failed \((\d+) injected\), most pages held (\d+); "
                                r"(\d+) checks, (\d+) violations, (\d+) corruptions")
 STRESS_MS_RE = re.compile(r"stress: (\d+) ms")
+# The members of `stress -j`'s "leaks" for the kernel allocators and for the process mix.
+STRESS_KERNEL_LEAKS = ("free_pages", "slab_objects", "slab_pages", "vmalloc_bytes", "vmalloc_areas", "pkmap_slots",
+                       "kmap_atomic", "pagetables")
+STRESS_PROC_LEAKS = ("mm_structs", "vmas", "anon_vmas", "files")

@@ -94,12 +94,25 @@ class Identity:
             self.props["firmware_version"], self.props["firmware_git"], self.props["firmware_board"] = m.groups()
         else:
             self.props["firmware_version"] = "unknown (no banner, version did not parse)"
-        out = t.cmd("dmi")
-        if out.startswith("unknown command"):
-            self.props["dmi"] = "not printed: this firmware has no dmi command"
-        else:
+        self.props["dmi"] = self._dmi(t)[:1000]
+
+    @staticmethod
+    def _dmi(t) -> str:
+        """The identity fields of `dmi -j` (BIOS, system, base board), or of the human `dmi` lines
+        when the firmware has no -j form of it."""
+        try:
+            j = t.json("dmi")
+        except Exception:  # an older firmware, or no dmi at all: the human lines
+            out = t.cmd("dmi")
+            if out.startswith("unknown command"):
+                return "not printed: this firmware has no dmi command"
             lines = [ln.strip() for ln in out.splitlines() if DMI_LINE_RE.match(ln)]
-            self.props["dmi"] = "; ".join(lines or [ln.strip() for ln in out.splitlines() if ln.strip()])[:1000]
+            return "; ".join(lines or [ln.strip() for ln in out.splitlines() if ln.strip()])
+        if not j.get("present"):
+            return "no SMBIOS table"
+        fields = ("vendor", "manufacturer", "product_name", "version", "release_date", "serial_number")
+        return "; ".join(f"{st['name']}: " + ", ".join(f"{k} {st[k]}" for k in fields if k in st)
+                         for st in j["structures"] if st["type"] in (0, 1, 2))
 
 
 def configure(config, tcfg) -> None:

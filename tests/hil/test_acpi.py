@@ -63,13 +63,23 @@ def _tables(text):
     return {m.group(1): (int(m.group(2), 16), int(m.group(3), 16)) for m in TABLE.finditer(text)}
 
 
-def _dump_bytes(text):
-    """The bytes of an `acpi dump` (acpidump's layout)."""
-    data = bytearray()
-    for m in re.finditer(r"^    ([0-9A-F]{4}):((?: [0-9A-F]{2}){1,16})", text, re.MULTILINE):
-        assert int(m.group(1), 16) == len(data), text
-        data += bytes(int(b, 16) for b in m.group(2).split())
-    return bytes(data)
+def _listed(j):
+    """{signature: (address, length)} of `acpi -j`, the RSDP included as the boot log lists it."""
+    rsdp = j["rsdp"]
+    tables = {"RSDP": (rsdp["pa"], 36 if rsdp["revision"] >= 2 else 20)}
+    tables.update({d["sig"]: (d["pa"], d["length"]) for d in j["tables"]})
+    return tables
+
+
+def _dump(t, sig):
+    """(address, bytes) of the one table `acpi dump SIG -j` reads whole."""
+    j = t.json(f"acpi dump {sig}")
+    assert j["sig"] == sig and len(j["tables"]) == 1, j
+    d = j["tables"][0]
+    assert d["unreadable_from"] is None, d
+    data = bytes.fromhex(d["data"])
+    assert len(data) == d["length"], d
+    return d["pa"], data
 
 
 def _madt(data):
@@ -111,29 +121,36 @@ def test_acpi_tables(hil, machine):
     t = _boot(hil, f"acpi-{machine}", machine=machine)
     try:
         boot = _tables(_log(t))
-        out = t.cmd("acpi")
-        listed = _tables(out)
-        assert listed == boot, "`acpi` and the boot log disagree"
+        j = t.json("acpi")
+        listed = _listed(j)
+        assert listed == boot, "`acpi -j` and the boot log disagree"
+        # The human list is the boot log's form of the same tables.
+        assert _tables(t.cmd("acpi")) == boot, "`acpi` and the boot log disagree"
         want = {"RSDP", "RSDT", "FACP", "DSDT", "FACS", "APIC", "HPET", "WAET"}
         if machine == "q35":
             want.add("MCFG")
         assert want <= set(listed), f"missing: {want - set(listed)}"
-        assert not re.search(r"^warning:", out, re.MULTILINE), out
-        assert re.search(r"^ACPI: APIC 0x[0-9A-F]{16} [0-9A-F]{6} \(v\d\d BOCHS  BXPC     [0-9A-F]{8} BXPC [0-9A-F]{8}\)$",
-                         out, re.MULTILINE), out
+        assert j["warnings"] == [], j["warnings"]
+        apic = next(d for d in j["tables"] if d["sig"] == "APIC")
+        assert (apic["oem_id"], apic["oem_table_id"], apic["creator_id"]) == ("BOCHS ", "BXPC    ", "BXPC"), apic
         for sig in ("APIC", "FACP", "DSDT"):
-            dump = t.cmd(f"acpi dump {sig}")
-            assert dump.startswith(f"{sig} @ 0x{listed[sig][0]:016X}\n"), dump[:80]
-            data = _dump_bytes(dump)
+            pa, data = _dump(t, sig)
+            assert pa == listed[sig][0], (sig, pa, listed[sig])
             assert len(data) == listed[sig][1] and data[:4] == sig.encode(), (len(data), listed[sig])
             assert sum(data) % 256 == 0, f"{sig}: dumped bytes do not sum to 0"
-        assert re.search(r"^\\_S5: SLP_TYPa \d, SLP_TYPb \d$", out, re.MULTILINE), out
+        # What the firmware took from the MADT is what its bytes say.
+        lapic, ioapics = _madt(_dump(t, "APIC")[1])
+        assert j["madt"]["lapic"] == lapic and [i["pa"] for i in j["madt"]["ioapics"]] == ioapics, j["madt"]
+        assert j["s5"] is not None and 0 <= j["s5"]["slp_typa"] <= 7 and 0 <= j["s5"]["slp_typb"] <= 7, j["s5"]
         if machine == "q35":
-            assert re.search(r"^MCFG: segment 0, buses 00-ff at 0xb0000000$", out, re.MULTILINE), out
-            assert re.search(r"^  RESET_REG  io  0xcf9", out, re.MULTILINE), out
-        bad = t.cmd("acpi dump XYZW")
-        assert "no table with signature XYZW" in bad
+            assert j["mcfg"] == [{"segment": 0, "bus_start": 0, "bus_end": 0xFF, "base": 0xB0000000}], j["mcfg"]
+            reset = j["fadt"]["reset_reg"]
+            assert reset["space"] == "io" and reset["address"] == 0xCF9, j["fadt"]
+        bad = t.cmd("acpi dump XYZW -j")
+        assert bad == "acpi: no table with signature XYZW (see `acpi`)", bad
+        assert t.cmd("status").startswith("status 1 "), "a missing table is a failure"
         assert "usage" in t.cmd("acpi dump").lower()
+        assert "usage" in t.cmd("acpi dump APIC -x").lower()
     finally:
         hil.release(t)
 
@@ -143,7 +160,7 @@ def test_apic_fixmaps_from_madt(hil, machine):
     sock = os.path.join(tempfile.mkdtemp(prefix="highmem-mon-"), "hmp.sock")
     t = _boot(hil, f"madt-{machine}", machine=machine, monitor=sock)
     try:
-        lapic, ioapics = _madt(_dump_bytes(t.cmd("acpi dump APIC")))
+        lapic, ioapics = _madt(_dump(t, "APIC")[1])
         assert ioapics, "QEMU's MADT lists an IO-APIC"
         _, rows = mp.fixmap_of(t)
         fix = {r["name"]: r for r in rows}
@@ -210,6 +227,8 @@ def test_no_acpi_fallbacks(hil):
                          re.MULTILINE), log
         assert re.search(r"^Power: reset via no ACPI RESET_REG, then 0xCF9", log, re.MULTILINE), log
         assert t.cmd("acpi") == "ACPI: no RSDP found"
+        assert t.json("acpi") == {"present": False}
+        assert t.cmd("status").startswith("status 1 "), "no ACPI is a failure of `acpi -j` too"
     finally:
         hil.release(t)
 
@@ -242,10 +261,12 @@ def test_console_on_pci_serial(hil):
         m = re.search(r"^console: uart,io,0x([0-9a-f]+),115200 \(PCI 16550 1b36:0002 at ([0-9a-f:.]+)\)$",
                       _log(t), re.MULTILINE)
         assert m, _log(t)
-        # The same function and I/O BAR in lspci -v.
-        out = t.cmd("lspci -v")
-        assert re.search(rf"^{re.escape(m.group(2))} 1b36:0002 class 0700", out, re.MULTILINE), out
-        assert re.search(rf"BAR0: io  0x0*{m.group(1)}\b", out), out
+        # The same function and I/O BAR in lspci -j.
+        j = t.json("lspci")
+        fn = next((f for f in j["functions"] if f["slot"] == m.group(2)), None)
+        assert fn and (fn["vendor"], fn["device"], fn["class"], fn["subclass"]) == (0x1B36, 0x0002, 7, 0), j
+        bar0 = next(b for b in fn["bars"] if b["index"] == 0)
+        assert bar0["io"] and bar0["base"] == int(m.group(1), 16), fn
         assert "highmem" in t.cmd("version")
     finally:
         hil.release(t)
@@ -280,10 +301,14 @@ def test_console_from_spcr(hil, tmp_path):
     t = _boot(hil, "spcr", serial=("-serial", "null", "-serial", "stdio"), extra=("-acpitable", f"file={path}"))
     try:
         assert re.search(r"^console: uart,io,0x2f8,115200 \(ACPI SPCR\)$", _log(t), re.MULTILINE), _log(t)
-        out = t.cmd("acpi")
-        assert re.search(r"^ACPI: SPCR 0x[0-9A-F]{16} 000050 \(v02 HMTEST HMSPCR   00000001 HMT  00000001\)$",
-                         out, re.MULTILINE), out
-        assert "SPCR: interface 0, io 0x2f8, IRQ 3, GSI 3, 115200 baud" in out
+        j = t.json("acpi")
+        spcr = [d for d in j["tables"] if d["sig"] == "SPCR"]
+        assert [{k: d[k] for k in ("length", "revision", "oem_id", "oem_table_id", "oem_revision", "creator_id",
+                                   "creator_revision")} for d in spcr] == \
+            [{"length": 0x50, "revision": 2, "oem_id": "HMTEST", "oem_table_id": "HMSPCR  ", "oem_revision": 1,
+              "creator_id": "HMT ", "creator_revision": 1}], spcr
+        assert j["spcr"] == {"interface": 0, "base": {"space": "io", "address": 0x2F8, "bit_width": 8}, "irq": 3,
+                             "gsi": 3, "baud": 115200}, j["spcr"]
     finally:
         hil.release(t)
 
@@ -295,18 +320,21 @@ def test_dmi(hil):
     t = _boot(hil, "dmi", extra=smbios)
     try:
         assert "DMI: Acme Boards Roadrunner 2, BIOS 9.8.7 01/02/2025" in _log(t)
-        out = t.cmd("dmi")
-        assert re.search(r"^SMBIOS \d\.\d+(\.\d+)? present\.$", out, re.MULTILINE), out
-        assert "BIOS Information\n\tVendor: HighmemBIOS\n\tVersion: 9.8.7\n\tRelease Date: 01/02/2025\n" in out
-        assert ("System Information\n\tManufacturer: Acme Boards\n\tProduct Name: Roadrunner 2\n"
-                in out), out
-        assert "\tSerial Number: SN-42\n" in out
-        assert "Base Board Information\n\tManufacturer: Acme\n\tProduct Name: RR-Base\n" in out
-        assert "\tSerial Number: BB-7\n" in out
-        mem = re.search(r"^Memory Device\n\tSize: (\d+) (GB|MB)\n", out, re.MULTILINE)
-        assert mem, out
-        size_mb = int(mem.group(1)) * (1024 if mem.group(2) == "GB" else 1)
-        assert size_mb == ht.parse_size(t.config.get("memory", "1G")) >> 20
+        j = t.json("dmi")
+        assert j["present"] and re.fullmatch(r"\d\.\d+(\.\d+)?", j["version"]) and j["error"] is None, j
+        by_type = {}
+        for st in j["structures"]:
+            by_type.setdefault(st["type"], []).append(st)
+        bios, system, board = by_type[0][0], by_type[1][0], by_type[2][0]
+        assert (bios["vendor"], bios["version"], bios["release_date"]) == ("HighmemBIOS", "9.8.7", "01/02/2025"), bios
+        assert (system["manufacturer"], system["product_name"], system["serial_number"]) == \
+            ("Acme Boards", "Roadrunner 2", "SN-42"), system
+        assert (board["manufacturer"], board["product_name"], board["serial_number"]) == ("Acme", "RR-Base", "BB-7"), \
+            board
+        sizes = [m["size_kb"] for m in by_type.get(17, [])]
+        assert sizes and sizes[0] << 10 == ht.parse_size(t.config.get("memory", "1G")), by_type.get(17)
+        # dmidecode's wording in the human form.
+        assert "BIOS Information\n\tVendor: HighmemBIOS\n\tVersion: 9.8.7\n\tRelease Date: 01/02/2025\n" in t.cmd("dmi")
     finally:
         hil.release(t)
 
@@ -324,7 +352,7 @@ def test_no_pit_calibrates_against_hpet(hil):
         assert int(m.group(1)) >= 100, m.group(0)
         boot_ms = int(re.search(r"^Boot took (\d+) ms", log, re.MULTILINE).group(1))
         assert boot_ms < t.boot_timeout * 1000, f"boot took {boot_ms} ms by the TSC but the prompt came in {t.boot_time:.1f} s"
-        assert "measured against the HPET" in t.cmd("cpuinfo")
+        assert "HPET" in t.json("cpuinfo")["tsc_reference"]
     finally:
         hil.release(t)
 
@@ -337,9 +365,9 @@ def test_irq_through_ioapic(hil):
         assert "IRQ: through the IO-APIC and the local APIC (irq=ioapic); 8259s masked" in log, log
         assert "IRQ 0: GSI 2 on IO-APIC 0, vector 0x20, edge, active high" in log, log  # the MADT's override
         assert "IRQ 4: GSI 4 on IO-APIC 0, vector 0x24, edge, active high" in log, log
-        first = int(re.search(r"\((\d+) timer ticks", t.cmd("uptime")).group(1))
+        first = t.json("uptime")["ticks"]
         time.sleep(1.0)
-        assert int(re.search(r"\((\d+) timer ticks", t.cmd("uptime")).group(1)) > first + 20
+        assert t.json("uptime")["ticks"] > first + 20
         assert "highmem" in t.cmd("version")  # typed and answered: receive through the IO-APIC
     finally:
         hil.release(t)

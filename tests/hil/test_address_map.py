@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -36,8 +35,8 @@ def rects(path, cls):
 @pytest.fixture(scope="module")
 def mapped(hil):
     for t in hil.booted("address-map-3G", memory="3G"):
-        vm = re.search(r"vmalloc: (0x[0-9a-f]+)", t.cmd("vmalloc 64K")).group(1)
-        assert "0xfe" in t.cmd("kmap 0x40000")
+        vm = f"0x{t.json('vmalloc 64K')['addr']:08x}"  # as vmallocinfo and the picture write it
+        assert t.json("kmap 0x40000")["addr"] >> 24 == 0xFE
         yield t, vm
 
 

@@ -38,6 +38,7 @@ import pexpect
 import pytest
 
 import highmem_target as ht
+import mmparse as mp
 
 pytestmark = pytest.mark.qemu_only
 
@@ -57,6 +58,8 @@ IMPOSSIBLE = {
     ("pc", "ovmf32"): "Debian's ovmf-ia32 has only the SMM build of 32-bit OVMF, and OVMF's SMM needs q35",
 }
 COMMANDS = ("cpuinfo", "layout", "selftest", "mmcheck", "ptcheck")
+#: The commands read through their -j form (target.json): a dict in Cell.outputs, not text.
+JSON_COMMANDS = {"cpuinfo", "layout", "selftest", "mmcheck", "ptcheck", "acpi", "ls"}
 BANNER = re.compile(rb"highmem \S+ \(git \S+\) on board ([^,\s]+)")
 BOOT_TIMEOUT = 420.0
 
@@ -84,21 +87,24 @@ def board_elf(media: str) -> str:
     return os.path.join(os.path.dirname(media), "highmem.elf")
 
 
-def normalise(cmd: str, out: str) -> str:
-    """The part of a command's output that must match between boot paths."""
-    lines = out.replace("\r", "").split("\n")
-    if cmd == "cpuinfo":
-        # The TSC is measured against the PIT: its last digits differ from boot to boot.
-        return "\n".join(re.sub(r"TSC: [0-9.]+ MHz", "TSC: <MHz>", ln) for ln in lines)
+def normalise(cmd: str, out):
+    """The part of a command's output (text, or the object of its -j form) that must match
+    between boot paths."""
     if cmd == "selftest":
         # Test names and verdicts; the counts inside depend on how much RAM the map leaves.
-        return "\n".join(ln for ln in lines if re.match(r"(not )?ok \d+ |\d+ passed, \d+ failed", ln))
+        return out["passed"], out["failed"], [(t["n"], t["name"], t["ok"]) for t in out["tests"]]
     if cmd == "ptcheck":
         # The verdicts and the protections; page counts follow the memory map (how much high
-        # memory selftest ran through PKMAP, how many pages are writable).
-        keep = [ln for ln in lines if ln.startswith(("ptcheck: W+X", "protections:")) or "violation" in ln]
-        return "\n".join(re.sub(r"\d+ writable pages", "<n> writable pages", ln) for ln in keep)
-    return "\n".join(lines)
+        # memory selftest ran through PKMAP, how many pages are writable: without NX
+        # writable_exec counts every writable page).
+        return {"wx": out["writable_exec"] if out["wx_enforced"] else None, "wx_enforced": out["wx_enforced"],
+                "violations": out["violations"], "protections": out["protections"], "messages": out["messages"]}
+    if cmd == "cpuinfo":
+        # The TSC is measured against the PIT: its last digits differ from boot to boot.
+        return {k: v for k, v in out.items() if k != "tsc_hz"}
+    if cmd in JSON_COMMANDS:
+        return out
+    return out.replace("\r", "")
 
 
 class Cell:
@@ -110,7 +116,7 @@ class Cell:
         self.target: ht.QemuTarget | None = None
         self.boot_time: float | None = None
         self.boot_log = ""
-        self.outputs: dict[str, str] = {}
+        self.outputs: dict[str, str | dict] = {}  # text, or the -j object of JSON_COMMANDS
         self.reboot = ""          # "banner" when the second banner came
         self.reboot_time: float | None = None
         self.poweroff = ""        # "exits", "halts" or what was seen
@@ -129,7 +135,7 @@ def run_cell(hil, cell: Cell, commands, reboot: bool) -> Cell:
         cell.boot_log = t.boot()
         cell.boot_time = t.boot_time
         for c in commands:
-            cell.outputs[c] = t.cmd(c, timeout=240.0)
+            cell.outputs[c] = t.json(c, timeout=240.0) if c in JSON_COMMANDS else t.cmd(c, timeout=240.0)
         if reboot:
             r0 = time.monotonic()
             t.flush_input_buffer()
@@ -239,13 +245,13 @@ def write_table(hil, results, wall: float) -> str:
                 and normalise(cmd, c.outputs[cmd]) == normalise(cmd, ref.outputs[cmd])]
         verdict = "all match" if len(same) == len(COMMANDS) else "differ: " + ", ".join(
             x for x in COMMANDS if x not in same)
-        st = re.search(r"(\d+) passed, (\d+) failed", c.outputs.get("selftest", ""))
+        st = c.outputs.get("selftest")
         if st:
-            verdict += f" (selftest {st.group(1)} passed, {st.group(2)} failed)"
-        mods = " ".join(n for n in ("proctest", "kprobe") if n in c.outputs.get("ls", ""))
-        acpi = "unknown command" if "nknown command" in c.outputs.get("acpi", "") else (
-            "FACP, APIC listed" if "FACP" in c.outputs.get("acpi", "") and "APIC" in c.outputs.get("acpi", "")
-            else "not listed")
+            verdict += f" (selftest {st['passed']} passed, {st['failed']} failed)"
+        files = {f["name"] for f in c.outputs.get("ls", {}).get("files", [])}
+        mods = " ".join(n for n in ("proctest", "kprobe") if n in files)
+        sigs = {d["sig"] for d in c.outputs.get("acpi", {}).get("tables", [])}
+        acpi = "FACP, APIC listed" if {"FACP", "APIC"} <= sigs else "not listed"
         reboot = f"second banner ({c.reboot_time:.0f} s)" if c.reboot else (c.error[:60] or "no")
         rows.append(f"| {m} | {path} | {c.boot_time:.0f} | {proto.group(1) if proto else '?'}"
                     f"{' UEFI' if proto and proto.group(2) else ''} | {verdict} | {mods or 'none'} | "
@@ -283,10 +289,12 @@ def test_boot_path(matrix, cell):
     for cmd in COMMANDS:
         assert normalise(cmd, c.outputs[cmd]) == normalise(cmd, ref.outputs[cmd]), \
             f"{cmd} differs from the -kernel boot:\n{c.outputs[cmd]}\n--- -kernel:\n{ref.outputs[cmd]}"
-    assert re.search(r"\n\d+ passed, 0 failed$", c.outputs["selftest"])
-    assert "mmcheck: 0 violations" in c.outputs["mmcheck"]
-    assert "ptcheck: 0 violations" in c.outputs["ptcheck"]
-    assert "proctest" in c.outputs["ls"] and "kprobe" in c.outputs["ls"], "the user programs were not loaded"
+    st = c.outputs["selftest"]
+    assert st["failed"] == 0 and st["passed"] == st["total"] > 0 and not st["stopped"], st
+    assert c.outputs["mmcheck"]["violations"] == 0, c.outputs["mmcheck"]
+    assert c.outputs["ptcheck"]["violations"] == 0, c.outputs["ptcheck"]
+    files = {f["name"] for f in c.outputs["ls"]["files"]}
+    assert {"proctest", "kprobe"} <= files, f"the user programs were not loaded: {files}"
     assert c.reboot == "banner", "reboot did not bring a second banner"
     # See POWEROFF_EXPECTED: asserted, not skipped, so the day it changes this test says so.
     assert c.poweroff.startswith(POWEROFF_EXPECTED), f"poweroff: {c.poweroff}"
@@ -294,8 +302,10 @@ def test_boot_path(matrix, cell):
 
 @pytest.mark.parametrize("cell", [c for c in cells() if c not in IMPOSSIBLE], ids=cell_id)
 def test_acpi_lists_tables(matrix, cell):
-    out = matrix[("cell",) + cell].outputs.get("acpi", "")
-    assert "FACP" in out and "APIC" in out, out
+    j = matrix[("cell",) + cell].outputs.get("acpi", {})
+    sigs = {d["sig"] for d in j.get("tables", [])}
+    assert j.get("present") and {"FACP", "APIC"} <= sigs, j
+    assert j["fadt"] is not None and j["madt"] is not None and j["madt"]["cpus"] >= 1, j
 
 
 
@@ -399,10 +409,11 @@ def test_every_loader_range_reserved(hil):
     try:
         t.boot()
         assert "third" in t.cmd("ls")
-        assert re.search(r"\n\d+ passed, 0 failed", "\n" + t.cmd("selftest mm_exhaust", timeout=120))
+        k = mp.selftest_of(t, "mm_exhaust", timeout=120)
+        assert k["ok"] == ["mm_exhaust"] and (k["passed"], k["failed"]) == (1, 0), k["text"]
         out = t.cmd("run third fork", timeout=60)
         assert "fork" in out and "rror" not in out, out
-        assert "mmcheck: 0 violations" in t.cmd("mmcheck")
+        mp.assert_mm_clean(t)
     finally:
         hil.release(t)
         shutil.rmtree(short, ignore_errors=True)

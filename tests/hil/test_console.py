@@ -67,10 +67,12 @@ def test_version(console):
 def test_cpuinfo(console):
     out = console.cmd("cpuinfo")
     assert out.strip(), "cpuinfo printed nothing"
+    j = console.json("cpuinfo")
+    assert j["vendor"] and j["family"] > 0 and j["cr0"] & (1 << 31), j  # CR0.PG: paging is on
+    assert cpu_features(out) == set(j["features"]), (out, j)
     boot = cpu_features(console.boot_log) if console.boot_log_available else None
     if boot:
-        words = set(re.findall(r"[a-z0-9_]+", out.lower()))
-        assert boot <= words, f"cpuinfo lacks boot features {sorted(boot - words)}"
+        assert boot <= set(j["features"]), f"cpuinfo lacks boot features {sorted(boot - set(j['features']))}"
 
 
 def test_unknown_command(console):
@@ -115,13 +117,13 @@ def test_argument_counts_are_checked(console, line, first):
 def test_unknown_subcommand(console):
     lines = console.cmd("pages grab 3").splitlines()
     assert lines[0] == "pages: unknown subcommand 'grab'", lines
-    assert lines[1] == "usage: pages", lines
-    assert "       pages alloc ORDER [dma|normal|high|any]" in lines
+    assert lines[1] == "usage: pages [-j]", lines
+    assert "       pages alloc ORDER [dma|normal|high|any] [-j]" in lines
 
 
 def test_subcommand_usage_is_the_subcommands(console):
     assert console.cmd("pages alloc").splitlines() == [
-        "pages: too few arguments (takes at least 1)", "usage: pages alloc ORDER [dma|normal|high|any]"]
+        "pages: too few arguments (takes at least 1)", "usage: pages alloc ORDER [dma|normal|high|any] [-j]"]
 
 
 def test_help_shows_subcommands_and_suffixes(console):

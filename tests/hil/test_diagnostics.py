@@ -29,25 +29,19 @@ MEMTEST_TIMEOUT = 600
 
 
 def _layout(t):
-    """(high_memory, VMALLOC_START) from the layout command."""
-    out = t.cmd("layout")
-    low = re.search(r"lowmem\s*:\s*0x([0-9a-f]+)\s*-\s*0x([0-9a-f]+)", out)
-    vm = re.search(r"vmalloc\s*:\s*0x([0-9a-f]+)\s*-", out)
-    assert low and vm, out
-    return int(low.group(2), 16), int(vm.group(1), 16)
+    """(high_memory, VMALLOC_START) from `layout -j`."""
+    lay = mp.layout_of(t)
+    return lay["lowmem"][1], lay["vmalloc"][0]
 
 
 def _vmalloc(t, size):
-    out = t.cmd(f"vmalloc {size}")
-    m = re.search(r"vmalloc: 0x([0-9a-f]+), (\d+) bytes", out)
-    assert m, out
-    return int(m.group(1), 16), int(m.group(2))
+    """`vmalloc SIZE -j`: (address, size in whole pages)."""
+    j = t.json(f"vmalloc {size}")
+    return j["addr"], j["size"]
 
 
 def _memfree(t):
-    m = re.search(r"^MemFree:\s+(\d+) kB", t.cmd("meminfo"), re.MULTILINE)
-    assert m
-    return int(m.group(1))
+    return mp.meminfo_of(t)["MemFree"]
 
 
 def _dump_words(out):
@@ -77,10 +71,9 @@ def test_dmesg_replays_the_boot_log(console):
 
 
 def test_uptime_advances(console):
-    a = re.match(r"up (\d+)\.(\d\d) s \((\d+) timer ticks at (\d+) Hz\)", console.cmd("uptime"))
-    b = re.match(r"up (\d+)\.(\d\d) s \((\d+) timer ticks at (\d+) Hz\)", console.cmd("uptime"))
-    assert a and b
-    assert int(b.group(3)) >= int(a.group(3))
+    a, b = console.json("uptime"), console.json("uptime")
+    assert a["hz"] == b["hz"] > 0
+    assert b["ticks"] >= a["ticks"] and b["ms"] >= a["ms"]
 
 
 @pytest.mark.parametrize("line", [
@@ -137,9 +130,7 @@ def test_mdp_reads_what_md_reads(console):
 
 
 def _vmalloc_used(t):
-    m = re.search(r"^VmallocUsed:\s+(\d+) kB", t.cmd("meminfo"), re.MULTILINE)
-    assert m
-    return int(m.group(1))
+    return mp.meminfo_of(t)["VmallocUsed"]
 
 
 def test_mdp_reaches_high_memory_and_mmio(console):
@@ -222,7 +213,6 @@ def test_1000_faulting_probes_leave_free_memory_alone(console):
 
 MEMTEST_DONE_RE = re.compile(r"^memtest: (PASSED|FAILED|INTERRUPTED): (\d+) MiB, (\d+) pass(?:es)?, (\d+) errors?, "
                              r"(\d+)\.(\d+) s$", re.MULTILINE)
-THROUGHPUT_RE = re.compile(r"^memtest: throughput (\d+) MB/s", re.MULTILINE)
 
 
 def memtest_window(e820, size=0x400000):
@@ -257,19 +247,18 @@ def test_memtest_injected_fault_is_reported_at_its_physical_address(console):
     base = memtest_window(ht.e820(console))
     phys = base + 0x12344
     before = _memfree(console)
-    out = console.cmd(f"memtest -t walkbits,ownaddrwin,mirand,mi --inject-at=0x{phys:x} 0x{base:x} "
-                      f"0x{base + 0x400000:x}", timeout=120)
-    bad = re.findall(r"^memtest: bad word at phys 0x([0-9a-f]+): expected ([0-9a-f]{8}), read ([0-9a-f]{8}) "
-                     r"\(bits 00000010 differ\) \[([a-z0-9]+)\]$", out, re.MULTILINE)
-    if "that word is not under test" in out:
+    line = f"memtest -t walkbits,ownaddrwin,mirand,mi --inject-at=0x{phys:x} 0x{base:x} 0x{base + 0x400000:x}"
+    j = console.json(line, timeout=120)
+    if j["inject_under_test"] is False:
         pytest.skip(f"0x{phys:x} is in use on this target")
+    assert j["inject_under_test"] is True, j
     # Every read of the word: twice each for walking bits, own address + window and the random
     # moving inversions, four times for moving inversions 1s/0s (two rounds, up and down).
-    assert len(bad) == 10, out
-    assert {int(a, 16) for a, _, _, _ in bad} == {phys}
-    assert {p for _, _, _, p in bad} == {"walkbits", "ownaddrwin", "mirand", "mi"}
-    m = MEMTEST_DONE_RE.search(out)
-    assert m and m.group(1) == "FAILED" and m.group(4) == "10", out
+    assert len(j["bad"]) == 10 and j["bad_not_shown"] == 0, j
+    assert {b["phys"] for b in j["bad"]} == {phys}, j
+    assert all(b["expected"] ^ b["actual"] == 0x10 for b in j["bad"]), j
+    assert {b["pattern"] for b in j["bad"]} == {"walkbits", "ownaddrwin", "mirand", "mi"}, j
+    assert j["result"] == "FAILED" and j["errors"] == 10 and not j["leaked"], j
     assert _memfree(console) == before
 
 
@@ -289,20 +278,17 @@ def test_memtest_ctrl_c_stops_it(console):
 def test_memtest_all_of_ram_passes(console, record_property):
     before = _memfree(console)
     ram = sum(e + 1 - s for s, e, k in ht.e820(console) if k == "usable" and e < 1 << 32)
-    out = console.cmd("memtest -t 1,2,3,8", timeout=MEMTEST_TIMEOUT)
-    m = MEMTEST_DONE_RE.search(out)
-    assert m, out
-    assert m.group(1) == "PASSED", out
-    mib = int(m.group(2))
+    j = console.json("memtest -t 1,2,3,8", timeout=MEMTEST_TIMEOUT)
+    assert j["result"] == "PASSED" and j["errors"] == 0 and j["passes"] == 1 and not j["leaked"], j
+    mib = j["bytes"] >> 20
     # Everything but what the firmware holds (image, mem_map, heap, page tables): well over 90%
-    # of the usable RAM the target's own map lists.
-    assert mib * (1 << 20) > 0.9 * ram, out
-    assert "(high memory" in out or ram <= 896 << 20
-    t = THROUGHPUT_RE.search(out)
-    assert t and int(t.group(1)) > 0, out
+    # of the usable RAM the target's own map lists (above 896 MiB that takes high memory).
+    assert j["bytes"] > 0.9 * ram, j
+    mb_per_s = (j["bytes_written"] + j["bytes_read"]) // max(j["us"], 1)
+    assert j["us"] > 0 and mb_per_s > 0, j
     record_property("memtest_mib", mib)
-    record_property("memtest_seconds", f"{m.group(5)}.{m.group(6)}")
-    record_property("memtest_mb_per_s", t.group(1))
+    record_property("memtest_seconds", f"{j['us'] / 1e6:.2f}")
+    record_property("memtest_mb_per_s", mb_per_s)
     assert _memfree(console) == before
 
 

@@ -105,21 +105,19 @@ def normalize_caller(line):
 @pytest.fixture(scope="module")
 def state(gdb_target):
     t = gdb_target
-    vm = re.search(r"vmalloc: (0x[0-9a-f]+),.*guard page at (0x[0-9a-f]+)", t.cmd("vmalloc 16K"))
-    assert vm, "vmalloc failed"
-    io = re.search(r"at (0x[0-9a-f]+)", t.cmd("ioremap 0xfec00000 4K"))
-    assert io, "ioremap failed"
-    out = t.cmd("kmap 0x40000")  # 1 GiB: a ZONE_HIGHMEM frame at -m 3G
-    assert "0xfe" in out, out
+    vm = t.json("vmalloc 16K")
+    io = t.json("ioremap 0xfec00000 4K")
+    k = t.json("kmap 0x40000")  # 1 GiB: a ZONE_HIGHMEM frame at -m 3G
+    assert k["addr"] >> 24 == 0xFE, k
     if t.variant == "pae":
-        out = t.cmd("kmap 0x140000")  # 5 GiB: above 4 GiB, only PAE entries reach it
-        assert "0xfe" in out, out
+        k = t.json("kmap 0x140000")  # 5 GiB: above 4 GiB, only PAE entries reach it
+        assert k["addr"] >> 24 == 0xFE, k
     if t.has_proctest:
         out = t.cmd("run proctest sleep 600000 &")
         assert re.search(r"\[\d+\]", out), out
         if "sleep: pid" not in out:  # it prints once it runs, after the prompt came back
             t.expect(r"sleep: pid \d+", 30)
-    return {"vm": vm.group(1), "guard": vm.group(2), "io": io.group(1)}
+    return {"vm": f"0x{vm['addr']:08x}", "guard": f"0x{vm['guard']:08x}", "io": f"0x{io['addr']:08x}"}
 
 
 @pytest.fixture(scope="module")

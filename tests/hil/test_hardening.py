@@ -9,16 +9,12 @@ times (1G and 3G, with and without injection) on one boot per memory size;
 each run gets a 300 s timeout to survive a loaded machine.
 """
 
-import re
 
 import pytest
 
 import highmem_target as ht
 import mmparse as mp
-from checks import STRESS_LEAKS_ZERO as LEAKS_ZERO
-from checks import STRESS_MS_RE as MS_RE
-from checks import STRESS_SUMMARY_RE as SUMMARY_RE
-from checks import oops_lines
+from checks import STRESS_KERNEL_LEAKS, oops_lines
 
 pytestmark = pytest.mark.qemu_only(reason="runs at -m 1G and 3G")
 
@@ -42,32 +38,25 @@ def test_mmcheck_clean_after_boot(booted):
 
 
 def test_ptcheck_regions_and_wx_verdict(booted):
-    out = booted.cmd("ptcheck", timeout=CHECK_TIMEOUT)
-    assert "ptcheck: 0 violations" in out
-    m = re.search(r"pages mapped: linear (\d+) \((\d+) read-only\)", out)
-    assert m and int(m.group(2)) > 0, "kernel text/rodata must be mapped read-only"
+    j = mp.assert_pt_clean(booted, timeout=CHECK_TIMEOUT)
+    assert j["linear_ro"] > 0, "kernel text/rodata must be mapped read-only"
     lowmem_pages = min(ht.parse_size(booted.config.get("memory")), 896 << 20) // 4096
-    assert abs(int(m.group(1)) - lowmem_pages) < 64
+    assert abs(j["linear"] - lowmem_pages) < 64, j
     # qemu32 has no NX: the W+X rule cannot be enforced on 2-level paging, and says so.
-    assert "W+X: not enforceable without NX" in out
+    assert not j["wx_enforced"] and j["protections"]["nx"] == "not on this CPU", j
 
 
 def _stress(t, seed, record_property, tag):
-    out = t.cmd(f"stress {seed} {STRESS_OPS}", timeout=STRESS_TIMEOUT)
-    assert f"stress: seed {seed} PASSED" in out, out[-3000:]
-    assert LEAKS_ZERO in out
-    m = SUMMARY_RE.search(out)
-    assert m, out[-2000:]
-    failed, injected, _, checks, violations, corruptions = map(int, m.groups())
-    assert violations == 0 and corruptions == 0
-    assert checks >= STRESS_OPS // 50_000
-    ms = MS_RE.search(out)
+    j = t.json(f"stress {seed} {STRESS_OPS}", timeout=STRESS_TIMEOUT)
+    assert j["seed"] == seed and j["result"] == "PASSED" and j["ops_done"] == STRESS_OPS, j
+    assert {k: j["leaks"][k] for k in STRESS_KERNEL_LEAKS} == dict.fromkeys(STRESS_KERNEL_LEAKS, 0), j["leaks"]
+    assert j["violations"] == 0 and j["corruptions"] == 0, j
+    assert j["checks"] >= STRESS_OPS // 50_000, j
     record_property(f"{tag}_ops", STRESS_OPS)
-    record_property(f"{tag}_failed_allocations", failed)
-    record_property(f"{tag}_injected", injected)
-    if ms:
-        record_property(f"{tag}_ms", ms.group(1))
-    return failed, injected
+    record_property(f"{tag}_failed_allocations", j["failures"])
+    record_property(f"{tag}_injected", j["injected"])
+    record_property(f"{tag}_ms", j["ms"])
+    return j["failures"], j["injected"]
 
 
 def test_stress_million_ops_no_leak(booted, record_property):
@@ -80,15 +69,15 @@ def test_stress_million_ops_with_injection_no_leak(booted, record_property):
     assert "failinject: random 100 seed 7" in out
     failed, injected = _stress(booted, 1_000_002, record_property, "stress_injected")
     assert injected > 10_000 and failed >= injected
-    out = booted.cmd("failinject off")
-    m = re.search(r"(\d+) page allocations \((\d+) failed\), (\d+) object allocations \((\d+) failed\)", out)
-    assert m and int(m.group(2)) > 0 and int(m.group(4)) > 0, out
+    fi = booted.json("failinject off")
+    assert fi["mode"] == "random" and fi["page_injected"] > 0 and fi["slab_injected"] > 0, fi
+    assert booted.json("failinject")["mode"] == "off"
     mp.assert_mm_clean(booted, timeout=CHECK_TIMEOUT)
 
 
 def test_injected_failures_reach_the_user(booted):
     """With every allocation failing, commands fail with a message, return to the prompt and leak nothing."""
-    before = booted.cmd("meminfo")
+    before = mp.meminfo_of(booted)["MemFree"]
     booted.cmd("failinject nth 1")
     out = booted.cmd("vmalloc 64K")
     assert "failure" in out or "no memory" in out, out
@@ -96,8 +85,7 @@ def test_injected_failures_reach_the_user(booted):
     assert "failure" in out or "no memory" in out, out
     booted.cmd("failinject off")
     mp.assert_mm_clean(booted, timeout=CHECK_TIMEOUT)
-    free = lambda text: int(re.search(r"MemFree:\s+(\d+) kB", text).group(1))  # noqa: E731
-    assert free(booted.cmd("meminfo")) == free(before)
+    assert mp.meminfo_of(booted)["MemFree"] == before
     _no_oops(booted)
 
 
@@ -116,8 +104,8 @@ def test_user_program_cannot_touch_kernel_memory(hil, cpu):
         assert "page fault at 0xc0100000" in out and "killed by signal 11" in out, out
         out = t.cmd("run proctest bad syscalls", timeout=60)
         assert "syscalls: pass" in out, out
-        prot = next(l for l in t.cmd("ptcheck", timeout=CHECK_TIMEOUT).splitlines() if l.startswith("protections:"))
-        assert ("SMEP on, SMAP on" in prot) == (cpu == "max"), prot
+        prot = mp.assert_pt_clean(t, timeout=CHECK_TIMEOUT)["protections"]
+        assert (prot["smep"] == prot["smap"] == "on") == (cpu == "max"), prot
         mp.assert_mm_clean(t, timeout=CHECK_TIMEOUT)
         assert t.json("stress 9 20000", timeout=CHECK_TIMEOUT)["result"] == "PASSED"
     finally:

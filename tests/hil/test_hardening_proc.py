@@ -28,20 +28,14 @@ import pytest
 
 import mmparse as mp
 
-from checks import STRESS_LEAKS_ZERO as LEAKS_ZERO
-from checks import STRESS_MS_RE as MS_RE
-from checks import STRESS_PROC_LEAKS_ZERO as PROC_LEAKS_ZERO
-from checks import STRESS_SUMMARY_RE as SUMMARY_RE
-from checks import oops_lines
+from checks import STRESS_KERNEL_LEAKS, STRESS_PROC_LEAKS, oops_lines
 
 pytestmark = pytest.mark.qemu_only(reason="memory sizes, CPU models and the programs as a Multiboot module")
 
 STRESS_OPS = 1_000_000
 STRESS_TIMEOUT = 300
 CHECK_TIMEOUT = 120
-PROC_RE = re.compile(r"stress: processes \((\d+)% of operations\): mmap (\d+) munmap (\d+) mprotect (\d+) "
-                     r"touch (\d+) fork (\d+) exit (\d+); at most (\d+) address spaces and (\d+) user pages; "
-                     r"(\d+) words read back")
+PROC_OPS = ("mmap", "munmap", "mprotect", "touch", "fork", "exit")
 REPORT_RE = r"kprobe\[\d+\]: page fault at 0x{addr:08x} \({kind}\), eip 0x[0-9a-f]{{8}}, esp 0x[0-9a-f]{{8}}: .*killed \(signal 11\)"
 
 
@@ -75,29 +69,24 @@ def booted(request, hil):
 
 
 def _stress(t, seed, record_property, tag):
-    out = t.cmd(f"stress --procs {seed} {STRESS_OPS}", timeout=STRESS_TIMEOUT)
-    assert f"stress: seed {seed} PASSED" in out, out[-3000:]
-    assert LEAKS_ZERO in out and PROC_LEAKS_ZERO in out, out[-2000:]
-    m = SUMMARY_RE.search(out)
-    assert m, out[-2000:]
-    failed, injected, _, checks, violations, corruptions = map(int, m.groups())
-    assert violations == 0 and corruptions == 0
-    assert checks >= STRESS_OPS // 50_000
-    p = PROC_RE.search(out)
-    assert p, out[-2000:]
-    pct, mmap, munmap, mprotect, touch, fork, exit_, mms, rss, readback = map(int, p.groups())
-    assert pct == 30 and min(mmap, munmap, mprotect, touch, fork, exit_) > 1000
-    assert mms == 6 and readback > 10_000
+    j = t.json(f"stress --procs {seed} {STRESS_OPS}", timeout=STRESS_TIMEOUT)
+    assert j["seed"] == seed and j["result"] == "PASSED" and j["ops_done"] == STRESS_OPS, j
+    leaks = STRESS_KERNEL_LEAKS + STRESS_PROC_LEAKS
+    assert {k: j["leaks"][k] for k in leaks} == dict.fromkeys(leaks, 0), j["leaks"]
+    assert j["violations"] == 0 and j["corruptions"] == 0, j
+    assert j["checks"] >= STRESS_OPS // 50_000, j
+    ops = j["proc_op_counts"]
+    assert sorted(ops) == sorted(PROC_OPS), ops
+    assert j["proc_percent"] == 30 and min(ops.values()) > 1000, j
+    assert j["max_mms"] == 6 and j["cow_checks"] > 10_000, j
     record_property(f"{tag}_ops", STRESS_OPS)
-    record_property(f"{tag}_proc_ops", mmap + munmap + mprotect + touch + fork + exit_)
-    record_property(f"{tag}_forks", fork)
-    record_property(f"{tag}_words_read_back", readback)
-    record_property(f"{tag}_failed_allocations", failed)
-    record_property(f"{tag}_injected", injected)
-    ms = MS_RE.search(out)
-    if ms:
-        record_property(f"{tag}_ms", ms.group(1))
-    return failed, injected
+    record_property(f"{tag}_proc_ops", sum(ops.values()))
+    record_property(f"{tag}_forks", ops["fork"])
+    record_property(f"{tag}_words_read_back", j["cow_checks"])
+    record_property(f"{tag}_failed_allocations", j["failures"])
+    record_property(f"{tag}_injected", j["injected"])
+    record_property(f"{tag}_ms", j["ms"])
+    return j["failures"], j["injected"]
 
 
 def test_stress_procs_million_ops_no_leak(booted, record_property):
@@ -111,21 +100,19 @@ def test_stress_procs_million_ops_with_injection_no_leak(booted, record_property
     try:
         failed, injected = _stress(booted, 2_000_002, record_property, "stress_procs_injected")
     finally:
-        out = booted.cmd("failinject off")
+        fi = booted.json("failinject off")
     assert injected > 10_000 and failed >= injected
-    m = re.search(r"(\d+) page allocations \((\d+) failed\), (\d+) object allocations \((\d+) failed\)", out)
-    assert m and int(m.group(2)) > 0 and int(m.group(4)) > 0, out
+    assert fi["mode"] == "random" and fi["page_injected"] > 0 and fi["slab_injected"] > 0, fi
     _clean(booted)
 
 
 def test_user_program_cannot_read_write_execute_kernel_memory(booted):
-    out = booted.cmd("vmalloc 8K")
-    m = re.search(r"vmalloc: 0x([0-9a-f]{8}), 8192 bytes", out)
-    assert m, out
-    area = int(m.group(1), 16)
-    fix = re.search(r"FIX_APIC_BASE\s+0x([0-9a-f]{8})\s+0x", booted.cmd("fixmap"))
-    assert fix
-    apic = int(fix.group(1), 16)
+    v = booted.json("vmalloc 8K")
+    assert v["size"] == 8192, v
+    area = v["addr"]
+    apic = next(r for r in mp.fixmap_of(booted)[1] if r["name"] == "FIX_APIC_BASE")
+    assert apic["phys"] is not None, apic
+    apic = apic["virt"]
     targets = {"text": 0xC0100000, "vmalloc": area, "fixmap": apic}
     args = " ".join(f"{k}=0x{v:08x}" for k, v in targets.items())
     out = booted.cmd(f"run kprobe all {args}", timeout=120)

@@ -115,15 +115,24 @@ def vm_meminfo(t):
     return {k: mi.get(k) for k in ("VmallocTotal", "VmallocUsed", "VmallocChunk", "HighFree")}
 
 
-_VMALLOC_OK_RE = re.compile(r"^vmalloc: 0x([0-9a-f]{8}), (\d+) bytes, guard page at 0x([0-9a-f]{8})\s*$",
-                            re.MULTILINE)
-
-
 def vmalloc(t, size_arg):
-    out = t.cmd(f"vmalloc {size_arg}")
-    m = _VMALLOC_OK_RE.search(out)
-    assert m, f"vmalloc {size_arg} did not report an area:\n{out}"
-    return int(m.group(1), 16), int(m.group(2)), int(m.group(3), 16)
+    """`vmalloc SIZE -j`: (address, size in whole pages, guard page)."""
+    j = t.json(f"vmalloc {size_arg}")
+    return j["addr"], j["size"], j["guard"]
+
+
+def status(t) -> int:
+    """The exit status of the previous command (`status` prints "status N (...)")."""
+    return int(t.cmd("status").split()[1])
+
+
+def refused(t, line):
+    """Run line (a failing command); its output, after checking that it printed something other
+    than a JSON object (what success prints with -j) and that its status is nonzero."""
+    out = t.cmd(line)
+    assert out.strip() and not out.startswith("{"), f"{line!r} succeeded or printed nothing:\n{out}"
+    assert status(t) != 0, f"{line!r} printed an error but its status is 0:\n{out}"
+    return out
 
 
 def vfree(t, addr):
@@ -133,11 +142,10 @@ def vfree(t, addr):
 
 
 def ioremap(t, phys, size):
-    out = t.cmd(f"ioremap 0x{phys:x} 0x{size:x}")
-    m = re.search(r"^ioremap: phys 0x([0-9a-f]+) at 0x([0-9a-f]{8})\s*$", out, re.MULTILINE)
-    assert m, f"ioremap 0x{phys:x} 0x{size:x} did not report an address:\n{out}"
-    assert int(m.group(1), 16) == phys
-    return int(m.group(2), 16)
+    """`ioremap PHYS SIZE -j`: the virtual address."""
+    j = t.json(f"ioremap 0x{phys:x} 0x{size:x}")
+    assert (j["phys"], j["size"]) == (phys, size), j
+    return j["addr"]
 
 
 def page_up(n):
@@ -300,25 +308,26 @@ def test_vmalloc_vfree_errors_change_nothing(kvm):
             "vfree 0xfffff000",
             "vfree xyz",
             "vfree",
-            "vmalloc 0",
-            "vmalloc 4G",
-            "vmalloc 3G",
-            f"vmalloc {total + mp.PAGE}",               # larger than the whole area
-            "vmalloc 0xfffff001",                       # rounds up past 4 GiB
-            "vmalloc 0xffffffff",
-            "vmalloc abc",
+            # With -j a failure is the same message and status, not a JSON object.
+            "vmalloc 0 -j",
+            "vmalloc 4G -j",
+            "vmalloc 3G -j",
+            f"vmalloc {total + mp.PAGE} -j",            # larger than the whole area
+            "vmalloc 0xfffff001 -j",                    # rounds up past 4 GiB
+            "vmalloc 0xffffffff -j",
+            "vmalloc abc -j",
+            "vmalloc 8K -x",
+            "vmalloc 8K -j -j",
             "vmalloc",
-            "ioremap 0xfec00000 0",
-            "ioremap 0xffffffff 2",                     # wraps past 4 GiB
-            "ioremap 0xfffff000 0x2000",
+            "ioremap 0xfec00000 0 -j",
+            "ioremap 0xffffffff 2 -j",                  # wraps past 4 GiB
+            "ioremap 0xfffff000 0x2000 -j",
+            "ioremap 0xfec00000 -j",
             f"iounmap 0x{addr + mp.PAGE:08x}",
             "iounmap 0xc0001000",
         ]
         for line in bad:
-            out = kvm.cmd(line)
-            assert out.strip(), f"{line!r} printed nothing"
-            assert not _VMALLOC_OK_RE.search(out) and not re.search(r"^ioremap: phys .* at 0x", out, re.M), \
-                f"{line!r} succeeded:\n{out}"
+            out = refused(kvm, line)
             now = kvm.cmd("vmallocinfo")
             assert now == base, f"{line!r} changed vmallocinfo:\n{out}\n--- before\n{base}\n--- after\n{now}"
             mi = mp.meminfo_of(kvm)
@@ -326,9 +335,6 @@ def test_vmalloc_vfree_errors_change_nothing(kvm):
             assert not changed, f"{line!r} changed meminfo (before, after): {changed}"
     finally:
         vfree(kvm, addr)
-
-
-_PAGES_ALLOC_RE = re.compile(r"^pfn 0x([0-9a-f]+) order 0 ", re.MULTILINE)
 
 
 def test_vfree_leaves_no_stale_alias(kvm):
@@ -341,10 +347,7 @@ def test_vfree_leaves_no_stale_alias(kvm):
     phys = p["phys"] & ~0xFFF
     assert kvm.cmd(f"mw 0x{addr:08x} 0x11111111") == ""
     vfree(kvm, addr)
-    out = kvm.cmd("pages alloc 0 any")
-    m = _PAGES_ALLOC_RE.search(out)
-    assert m, out
-    pfn = int(m.group(1), 16)
+    pfn = kvm.json("pages alloc 0 any")["pfn"]
     try:
         out = kvm.cmd(f"mw 0x{addr:08x} 0x22222222")
         assert re.search(r"page fault writing", out), f"mw through the freed address went through:\n{out}"
@@ -366,16 +369,16 @@ def test_vmalloc_largest_area_and_exhaustion(kvm):
     assert mi0["VmallocChunk"] * 1024 == chunk
     biggest = chunk - mp.GUARD
 
-    out = kvm.cmd(f"vmalloc {biggest + 1}")
-    assert not _VMALLOC_OK_RE.search(out) and out.strip(), out
+    refused(kvm, f"vmalloc {biggest + 1} -j")
     assert vmi(kvm) == base
 
     free_bytes = mi0["MemFree"] * 1024
     if free_bytes < biggest:
         # Runs out of pages part way: an error, and every page taken is given back.
         req = page_up(free_bytes + (1 << 20))
-        out = kvm.cmd(f"vmalloc {req}", timeout=120)
-        assert not _VMALLOC_OK_RE.search(out) and out.strip(), out
+        out = kvm.cmd(f"vmalloc {req} -j", timeout=120)
+        assert out.strip() and not out.startswith("{"), out
+        assert status(kvm) != 0, out
         assert vmi(kvm) == base
         mi1 = mp.meminfo_of(kvm)
         assert (mi1["MemFree"], mi1["VmallocUsed"]) == (mi0["MemFree"], mi0["VmallocUsed"]), \
@@ -387,8 +390,7 @@ def test_vmalloc_largest_area_and_exhaustion(kvm):
         if not base:
             assert (addr, guard + mp.GUARD) == (kvm.vstart, kvm.vend), "the area should fill the whole space"
             assert vm_meminfo(kvm)["VmallocChunk"] == 0
-            out = kvm.cmd("vmalloc 1")
-            assert not _VMALLOC_OK_RE.search(out) and out.strip(), f"vmalloc into a full area:\n{out}"
+            refused(kvm, "vmalloc 1 -j")  # into a full area
     finally:
         vfree(kvm, addr)
     assert vmi(kvm) == base
@@ -464,15 +466,12 @@ def test_ioremap_unaligned(kvm):
 # kmap / pkmap
 # ---------------------------------------------------------------------------
 
-_KMAP_RE = re.compile(r"^kmap: pfn 0x([0-9a-f]+) at 0x([0-9a-f]{8})", re.MULTILINE)
-
-
 def kmap(t, pfn):
-    out = t.cmd(f"kmap 0x{pfn:x}")
-    m = _KMAP_RE.search(out)
-    assert m, f"kmap 0x{pfn:x}:\n{out}"
-    assert int(m.group(1), 16) == pfn
-    return int(m.group(2), 16)
+    """`kmap PFN -j`: the virtual address (its region's name checked against `pt`)."""
+    j = t.json(f"kmap 0x{pfn:x}")
+    assert j["pfn"] == pfn, j
+    assert j["region"] == mp.pt_of(t, j["addr"])["region"], j
+    return j["addr"]
 
 
 def test_kmap_low_pfn_is_linear(kvm):
@@ -523,8 +522,7 @@ def test_kmap_high_pfn_shows_in_pkmap(kvm):
         assert head["in_use"] == pk0["in_use"] + 1  # `last` is still mapped
         bad = kvm.cmd(f"kunmap 0x{first:x}")
         assert re.search(r"not kmapped", bad), f"kunmap of an unmapped frame must say so:\n{bad}"
-        bad = kvm.cmd(f"kmap 0x{kvm.max_pfn:x}")
-        assert not _KMAP_RE.search(bad) and bad.strip(), bad
+        refused(kvm, f"kmap 0x{kvm.max_pfn:x} -j")
     finally:
         for pfn in mapped:
             kvm.cmd(f"kunmap 0x{pfn:x}")
@@ -552,8 +550,7 @@ def test_kmap_out_of_slots_is_an_error(kvm):
         pk, _ = mp.pkmap_of(kvm)
         assert pk["in_use"] == mp.LAST_PKMAP, {k: v for k, v in pk.items() if k != "used"}
         extra = first + need
-        out = kvm.cmd(f"kmap 0x{extra:x}")
-        assert not _KMAP_RE.search(out) and out.strip(), f"kmap with no free slot:\n{out}"
+        refused(kvm, f"kmap 0x{extra:x} -j")  # no free slot
         assert mp.pkmap_of(kvm)[0]["out_of_slots"] == errs0 + 1
         assert kmap(kvm, pfns[0]) > 0, "an already mapped frame must still map"
         done.append(pfns[0])
@@ -607,7 +604,7 @@ def test_fixmap_listing(kvm):
 def test_local_apic(kvm):
     """With an APIC (qemu32) the local APIC and IO-APIC are mapped through their fixmaps and
     the version register reads what QEMU's APIC reports; without one (486) nothing is."""
-    feats = cpu_features(kvm.boot_log if kvm.boot_log_available else kvm.cmd("cpuinfo")) or set()
+    feats = cpu_features(kvm.boot_log) if kvm.boot_log_available else set(kvm.json("cpuinfo")["features"])
     _, rows = mp.fixmap_of(kvm)
     fix = {r["name"]: r for r in rows}
     lapic_va = fix["FIX_APIC_BASE"]["virt"]

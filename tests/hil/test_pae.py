@@ -35,7 +35,7 @@ import pytest
 
 import highmem_target as ht
 import mmparse as mp
-from checks import STRESS_LEAKS_ZERO, STRESS_PROC_LEAKS_ZERO
+from checks import STRESS_KERNEL_LEAKS, STRESS_PROC_LEAKS
 
 pytestmark = pytest.mark.qemu_only(reason="boots highmem-pae.elf at -m 6G and 1G on several CPU models")
 
@@ -113,21 +113,17 @@ def test_boot_log_says_pae_and_nx(pae):
 
 
 def test_layout_has_512_pkmap_slots(pae):
-    out = pae.cmd("layout")
-    assert re.search(r"pkmap\s*:\s*0xfe000000 - 0xfe200000\s+\(\s*2048 kB\)", out), out
-    assert "layout check: ok" in out
-    lay = ht.parse_layout(out)
-    assert lay["pkmap"] == (0xFE000000, 0xFE200000)
-    assert "512 slots" in pae.cmd("pkmap")
+    j = pae.json("layout")
+    assert j["pkmap"] == [0xFE000000, 0xFE200000] and j["check"] == "ok" and j["violations"] == 0, j
+    head, _ = mp.pkmap_of(pae)
+    assert (head["start"], head["end"], head["slots"]) == (0xFE000000, 0xFE200000, 512), head
 
 
 def test_meminfo_hightotal_covers_ram_above_4g(pae):
-    out = pae.cmd("meminfo")
-    m = re.search(r"HighTotal:\s+(\d+) kB", out)
-    assert m, out
-    assert int(m.group(1)) == _high_ram_kb(pae), (out, _e820(pae))
+    high = mp.meminfo_of(pae)["HighTotal"]
+    assert high == _high_ram_kb(pae), (high, _e820(pae))
     if pae.pae_above4g:
-        assert int(m.group(1)) > (4 << 20), "HighTotal must include the 3 GiB above 4 GiB"
+        assert high > (4 << 20), "HighTotal must include the 3 GiB above 4 GiB"
 
 
 def test_selftest_passes_every_high_page(pae):
@@ -159,15 +155,14 @@ def test_kmap_and_mdp_above_4g(pae):
     if not pae.pae_above4g:
         pytest.skip("needs RAM above 4 GiB (-m 6G) and a CPU with more than 32 physical address bits")
     pfn = 0x150000
-    out = pae.cmd(f"kmap {pfn:#x}")
-    m = re.search(r"at (0x[0-9a-f]{8}): PKMAP slot", out)
-    assert m, out
-    va = int(m.group(1), 16)
+    k = pae.json(f"kmap {pfn:#x}")
+    assert k["pfn"] == pfn and k["region"].startswith("PKMAP slot"), k
+    va = k["addr"]
     assert 0xFE000000 <= va < 0xFE200000
-    pt = pae.cmd(f"pt {va:#x}")
-    assert re.search(r"mapped: phys 0x0*150000000\b", pt), pt
+    pt = mp.pt_of(pae, va)
+    assert pt["mapped"] and pt["phys"] == 0x150000000, pt["text"]
     if pae.pae_nx:
-        assert re.search(r"PTE #\s*\d+\s*=.* NX", pt), pt
+        assert "NX" in pt["pte"]["flags"], pt["text"]
     assert "error" not in pae.cmd(f"mw.l {va:#x} 0x5eed1234").lower()
     out = pae.cmd("mdp 0x150000000 4")
     assert re.search(r"^150000000: 5eed1234 ", out, re.M), out
@@ -182,8 +177,9 @@ def test_ioremap_span_over_4g_is_refused(pae):
     """An unaligned ioremap of 0xffffffff bytes spans 2^20 + 1 pages (more than 2^32 bytes): it is
     refused with a message, never built as the one page the span's low 32 bits describe."""
     before = pae.cmd("vmallocinfo")
-    out = pae.cmd("ioremap 0x200000800 0xffffffff")
-    assert out.strip() and not re.search(r"^ioremap: phys .* at 0x", out, re.M), out
+    out = pae.cmd("ioremap 0x200000800 0xffffffff -j")
+    assert out.strip() and not out.startswith("{"), out
+    assert pae.cmd("status").startswith("status 1 "), out
     assert pae.cmd("vmallocinfo") == before
 
 
@@ -252,11 +248,12 @@ def test_stress_with_processes_leaves_nothing_behind(pae, inject):
     if inject:
         assert "failinject: random 100 seed 5" in pae.cmd("failinject random 100 5")
     try:
-        out = pae.cmd(f"stress --procs {31 + inject} {PAE_STRESS_OPS}", timeout=CHECK_TIMEOUT * 2)
+        j = pae.json(f"stress --procs {31 + inject} {PAE_STRESS_OPS}", timeout=CHECK_TIMEOUT * 2)
     finally:
         if inject:
             pae.cmd("failinject off")
-    assert f"stress: seed {31 + inject} PASSED" in out, out[-3000:]
-    assert STRESS_LEAKS_ZERO in out and STRESS_PROC_LEAKS_ZERO in out, out[-2000:]
+    assert j["seed"] == 31 + inject and j["result"] == "PASSED", j
+    leaks = STRESS_KERNEL_LEAKS + STRESS_PROC_LEAKS
+    assert {k: j["leaks"][k] for k in leaks} == dict.fromkeys(leaks, 0), j["leaks"]
     mp.assert_mm_clean(pae, timeout=CHECK_TIMEOUT)
     mp.assert_pt_clean(pae, timeout=CHECK_TIMEOUT)

@@ -257,15 +257,16 @@ def test_buddyinfo_zones(mm):
 # ---------------------------------------------------------------------------
 
 def _pse_in_use(t):
-    feats = cpu_features(t.boot_log if t.boot_log_available else t.cmd("cpuinfo")) or set()
+    feats = cpu_features(t.boot_log) if t.boot_log_available else set(t.json("cpuinfo")["features"])
     return "pse" in feats and "nopse" not in t.append.split()
 
 
 def test_paging_mode_reported(mm):
     """cpuinfo and the boot log say how the linear map is built; CR4 agrees."""
     info = mm.cmd("cpuinfo")
-    feats = cpu_features(info)
-    assert feats is not None, "cpuinfo has no 'CPU features:' line"
+    j = mm.json("cpuinfo")
+    feats = set(j["features"])
+    assert cpu_features(info) == feats, "cpuinfo's 'CPU features:' line and cpuinfo -j disagree"
     line = paging_line(info)
     assert line, "cpuinfo has no paging line"
     low = line.lower()
@@ -279,9 +280,9 @@ def test_paging_mode_reported(mm):
     else:
         assert "no pge" in low or "no global" in low, line
     assert "cr0.wp on" in low, line
-    m = re.search(r"CR0: ([0-9a-f]{8}) CR3: ([0-9a-f]{8}) CR4: ([0-9a-f]{8})", info)
-    assert m, "cpuinfo does not show CR0/CR3/CR4"
-    cr0, cr4 = int(m.group(1), 16), int(m.group(3), 16)
+    assert (j["pse"], j["pge"]) == ("pse" in feats, "pge" in feats), j
+    assert j["paging"] == ("pae" if line.startswith("Paging: PAE") else "2-level"), (line, j)
+    cr0, cr4 = j["cr0"], j["cr4"]
     assert cr0 & (1 << 31) and cr0 & (1 << 16), "CR0.PG and CR0.WP must be set"
     assert bool(cr4 & (1 << 4)) == pse, f"CR4.PSE is {bool(cr4 & 16)}, PSE {'is' if pse else 'is not'} in use"
     assert bool(cr4 & (1 << 7)) == ("pge" in feats), "CR4.PGE should follow the CPU's PGE"
@@ -332,18 +333,21 @@ def test_kernel_text_read_only(mm):
 # pages alloc / free by hand
 # ---------------------------------------------------------------------------
 
-_ALLOC_RE = re.compile(r"^pfn 0x([0-9a-f]+) order (\d+) zone (\S+)\s+\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]",
-                       re.MULTILINE)
-
-
 def _alloc(t, order, zone):
-    out = t.cmd(f"pages alloc {order} {zone}")
-    m = _ALLOC_RE.search(out)
-    assert m, f"pages alloc {order} {zone} did not report a block:\n{out}"
-    pfn, got_order, z = int(m.group(1), 16), int(m.group(2)), m.group(3)
-    assert got_order == order
-    assert int(m.group(4), 16) == pfn << 12 and int(m.group(5), 16) == ((pfn + (1 << order)) << 12) - 1
+    """`pages alloc ORDER ZONE -j`: (pfn, zone name) of the block, its range and address checked."""
+    j = t.json(f"pages alloc {order} {zone}")
+    pfn, z = j["pfn"], j["zone"]
+    assert j["order"] == order, j
+    assert j["start"] == pfn << 12 and j["end"] == ((pfn + (1 << order)) << 12) - 1, j
+    assert (j["virt"] is None) == (z == "HighMem"), j
+    if j["virt"] is not None:
+        assert j["virt"] == mp.PAGE_OFFSET + j["start"], j
     return pfn, z
+
+
+def _status(t) -> int:
+    """The exit status of the previous command (`status` prints "status N (...)")."""
+    return int(t.cmd("status").split()[1])
 
 
 def _diff(a, b):
@@ -375,9 +379,9 @@ def test_pages_alloc_free_round_trip(mm):
             snap, zi = snapshot(mm)
             assert snap["free"] == expect_free, f"after pages alloc {order} {zone}"
             assert not check_reports_agree(snap["meminfo"], zi, snap["buddyinfo"])
-        listed = mm.cmd("pages list")
-        for pfn, order in held:
-            assert re.search(rf"^pfn 0x0*{pfn:x} order {order} ", listed, re.MULTILINE), listed
+        listed = mm.json("pages list")
+        blocks = {(b["pfn"], b["order"]) for b in listed["blocks"]}
+        assert set(held) <= blocks, listed
     finally:
         for pfn, order in reversed(held):
             out = mm.cmd(f"pages free 0x{pfn:x} {order}")
@@ -400,6 +404,11 @@ def test_pages_bad_arguments_change_nothing(mm):
             "pages alloc 11",
             "pages alloc 0 foo",
             "pages alloc 0 dma extra",
+            "pages alloc 0 foo -j",                       # with -j: the same message, no JSON
+            "pages alloc 11 -j",
+            "pages alloc 0 dma extra -j",
+            "pages alloc 0 -j dma",
+            "pages list x",
             "pages frob",
             "pages free",
             "pages free 1",
@@ -417,7 +426,9 @@ def test_pages_bad_arguments_change_nothing(mm):
         for line in bad:
             out = mm.cmd(line)
             assert out.strip(), f"{line!r} printed nothing"
-            assert not re.search(r"^(freed|pfn 0x)", out, re.MULTILINE), f"{line!r} did something:\n{out}"
+            assert not re.search(r"^(freed|pfn 0x)", out, re.MULTILINE) and not out.startswith("{"), \
+                f"{line!r} did something:\n{out}"
+            assert _status(mm) != 0, f"{line!r} failed with status 0:\n{out}"
             snap, _ = snapshot(mm)
             assert snap == before, f"{line!r} changed the counts:\n{out}\n" + _diff(before, snap)
     finally:

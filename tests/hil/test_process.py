@@ -15,6 +15,7 @@ import re
 import pytest
 
 import highmem_target as ht
+import mmparse as mp
 
 pytestmark = pytest.mark.qemu_only(reason="the user programs come as a Multiboot module (-initrd)")
 
@@ -48,9 +49,21 @@ def assert_pass(out: str, mode: str):
 
 
 def meminfo_free_kb(t) -> int:
-    m = re.search(r"MemFree:\s+(\d+) kB", t.cmd("meminfo"))
-    assert m
-    return int(m.group(1))
+    return mp.meminfo_of(t)["MemFree"]
+
+
+def maps_of(t, pid) -> list[dict]:
+    """`maps PID -j`'s regions, each also checked against its line of the human `maps PID` (the
+    /proc/PID/maps format: the first six columns, padded to 48 characters before a name)."""
+    rows = t.json(f"maps {pid}")["regions"]
+    lines = t.cmd(f"maps {pid}").splitlines()
+    want = []
+    for r in rows:
+        line = (f"{r['start']:08x}-{r['end']:08x} {r['perms']} {r['offset']:08x} "
+                f"{r['major']:02x}:{r['minor']:02x} {r['inode']}")
+        want.append(f"{line:<48} {r['name']}" if r["name"] is not None else line)
+    assert lines == want, (lines, rows)
+    return rows
 
 
 def slab_active(t) -> dict[str, int]:
@@ -62,9 +75,11 @@ def slab_active(t) -> dict[str, int]:
     return out
 
 
-def test_ls_shows_the_module(proc):
-    out = proc.cmd("ls")
-    assert re.search(r"^proctest\s+\d+ bytes", out, re.M), out
+def test_ls_shows_the_module(hil, proc):
+    files = {f["name"]: f for f in proc.json("ls")["files"]}
+    assert "proctest" in files, files
+    assert files["proctest"]["size"] == os.path.getsize(_proctest(hil)), files["proctest"]
+    assert "usage: ls [-j]" in proc.cmd("ls -x")
 
 
 def test_malloc_through_brk(proc):
@@ -95,18 +110,30 @@ def test_munmap_middle_leaves_two_regions_in_maps(proc):
     proc.expect(r"munmap: pid (\d+) has 0x([0-9a-f]+)-0x([0-9a-f]+) and 0x([0-9a-f]+)-0x([0-9a-f]+)\r?\n",
                 timeout=20)
     pid, a0, a1, b0, b1 = (proc.child.match.group(i).decode() for i in range(1, 6))
-    maps = proc.cmd(f"maps {pid}")
-    lines = maps.splitlines()
-    assert any(l.startswith(f"{int(a0, 16):08x}-{int(a1, 16):08x} rw-p 00000000 00:00 0") for l in lines), maps
-    assert any(l.startswith(f"{int(b0, 16):08x}-{int(b1, 16):08x} rw-p 00000000 00:00 0") for l in lines), maps
-    # Linux's layout: text r-xp and data rw-p of the file, heap, stack, each in /proc/PID/maps format.
-    assert re.search(r"^08049000-[0-9a-f]{8} r-xp 00001000 00:01 \d+ +/proctest$", maps, re.M), maps
-    assert re.search(r"rw-p [0-9a-f]{8} 00:01 \d+ +/proctest$", maps, re.M), maps
-    assert re.search(r" +\[stack\]$", maps, re.M), maps
-    for l in lines:
-        assert re.match(r"[0-9a-f]{8}-[0-9a-f]{8} [r-][w-][x-][ps] [0-9a-f]{8} [0-9a-f]{2}:[0-9a-f]{2} \d+( +\S.*)?$", l), l
+    maps = maps_of(proc, pid)
+    anon = [(r["start"], r["end"]) for r in maps
+            if (r["perms"], r["offset"], r["major"], r["minor"], r["inode"]) == ("rw-p", 0, 0, 0, 0)]
+    assert (int(a0, 16), int(a1, 16)) in anon and (int(b0, 16), int(b1, 16)) in anon, maps
+    # Linux's layout: text r-xp and data rw-p of the file, heap, stack.
+    text = [r for r in maps if r["name"] == "/proctest" and r["perms"] == "r-xp"]
+    assert len(text) == 1 and text[0]["start"] == 0x08049000 and text[0]["offset"] == 0x1000, maps
+    assert (text[0]["major"], text[0]["minor"]) == (0, 1) and text[0]["inode"] > 0, maps
+    assert any(r["name"] == "/proctest" and r["perms"] == "rw-p" and (r["major"], r["minor"]) == (0, 1)
+               for r in maps), maps
+    assert any(r["name"] == "[stack]" for r in maps), maps
+    starts = [r["start"] for r in maps]
+    assert starts == sorted(starts) and all(r["start"] < r["end"] for r in maps), maps
     proc.expect(r"munmap: pass", timeout=20)
     proc.expect(r"exited, status 0x0\r?\n", timeout=20)
+
+
+def test_maps_bad_pid(proc):
+    """`maps` of no process, with -j too: the message and status 1, no JSON."""
+    for line, msg in (("maps 9999 -j", "maps: no process 9999"), ("maps xyz -j", "maps: bad pid 'xyz'"),
+                      ("maps 0 -j", "maps: no process 0")):
+        assert proc.cmd(line) == msg
+        assert proc.cmd("status").startswith("status 1 "), line
+    assert "usage: maps PID [-j]" in proc.cmd("maps 1 -x")
 
 
 def test_mremap_grow_and_move(proc):
@@ -146,10 +173,11 @@ def test_clone_threads_share_maps(proc):
     proc.cmd("run proctest clone &")
     proc.expect(r"threads (\d+) and (\d+) share one mm\r?\n", timeout=20)
     a, b = proc.child.match.group(1).decode(), proc.child.match.group(2).decode()
-    ma, mb = proc.cmd(f"maps {a}"), proc.cmd(f"maps {b}")
+    ma, mb = maps_of(proc, a), maps_of(proc, b)
     assert ma and ma == mb
-    ps = proc.cmd("ps")
-    assert re.search(rf"^\s*{b}\s+{a} .*\(thread\)$", ps, re.M), ps
+    ps = proc.json("ps")["tasks"]
+    assert any(t["pid"] == int(b) and t["ppid"] == int(a) and t["thread"] for t in ps), ps
+    assert "(thread)" in next(l for l in proc.cmd("ps").splitlines() if l.split()[0] == b)
     proc.expect(r"clone: pass", timeout=20)
     proc.expect(r"\[\d+\] proctest exited, status 0x0\r?\n", timeout=20)
 
@@ -158,15 +186,17 @@ def test_shm_one_set_of_pages_and_freed_after_last_detach(proc):
     proc.cmd("run proctest shm &")
     proc.expect(r"shm: parent (\d+) attached at 0x[0-9a-f]+, pfn (0x[0-9a-f]+), segment \d+\r?\n", timeout=20)
     pfn = proc.child.match.group(2).decode()
-    out = proc.cmd(f"rmap {pfn}")
-    assert "2 mappings" in out, out
-    assert "rw-s" in out and "SYSV" in out, out
-    assert len(set(re.findall(r"pid (\d+)", out))) == 2, out
-    assert re.search(r"^\s+0\s+\d+\s+12288\s+2\s+\d+", proc.cmd("ipcs"), re.M)
+    r = proc.json(f"rmap {pfn}")
+    assert r["kind"] == "file" and r["file"].startswith("SYSV") and len(r["mappings"]) == 2, r
+    assert all(m["perms"] == "rw-s" and m["file"] == "/" + r["file"] for m in r["mappings"]), r
+    assert len({m["pid"] for m in r["mappings"]}) == 2, r
+    assert "2 mappings" in proc.cmd(f"rmap {pfn}")
+    segs = proc.json("ipcs")["segments"]
+    assert [(s["key"], s["size"], s["nattch"], s["deleted"]) for s in segs] == [(0, 12288, 2, False)], segs
     proc.expect(r"shm: pass", timeout=20)
     proc.expect(r"exited, status 0x0\r?\n", timeout=20)
-    ipcs = proc.cmd("ipcs")
-    assert len(ipcs.splitlines()) == 1, ipcs  # only the header: the segment is gone
+    assert proc.json("ipcs")["segments"] == []  # the segment is gone
+    assert len(proc.cmd("ipcs").splitlines()) == 1  # only the header
 
 
 def test_bad_pointers_and_syscalls_do_not_hurt_the_kernel(proc):

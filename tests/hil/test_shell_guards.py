@@ -18,9 +18,6 @@ import pytest
 import mmparse as mp
 from checks import oops_lines
 
-SELFTEST_SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
-
-
 def status(t):
     out = t.cmd("status")
     m = re.match(r"status (\d+) ", out)
@@ -57,8 +54,7 @@ def test_status_reports_success_and_failure(console):
 
 def test_pages_free_takes_only_what_pages_alloc_handed_out(console):
     before = memfree(console)
-    out = console.cmd("vmalloc 4K")
-    va = int(re.search(r"vmalloc: 0x([0-9a-f]+)", out).group(1), 16)
+    va = console.json("vmalloc 4K")["addr"]
     pfn = pfn_of(console, va)
     bad = console.cmd(f"pages free 0x{pfn:x} 0")
     assert "was not handed out by 'pages alloc'" in bad, bad
@@ -67,8 +63,9 @@ def test_pages_free_takes_only_what_pages_alloc_handed_out(console):
     mp.assert_mm_clean(console)
     console.cmd(f"vfree 0x{va:x}")
 
-    got = console.cmd("pages alloc 1")
-    mine = int(re.search(r"pfn 0x([0-9a-f]+) order 1", got).group(1), 16)
+    got = console.json("pages alloc 1")
+    assert got["order"] == 1, got
+    mine = got["pfn"]
     wrong = console.cmd(f"pages free 0x{mine:x} 0")
     assert "was allocated with order 1, not 0" in wrong, wrong
     assert status(console) == 1
@@ -96,10 +93,8 @@ def test_bad_addresses_get_a_message_and_fail(console, line, says):
 def test_memtest_end_at_the_top_of_the_address_space(console):
     mem = console.config.memory_bytes or (1 << 30)
     start = mem - (8 << 20)
-    out = console.cmd(f"memtest 0x{start:x} 0xffffffffffffffff 1", timeout=300)
-    assert "no free RAM" not in out, out
-    m = re.search(r"^memtest: PASSED: (\d+) MiB", out, re.MULTILINE)
-    assert m and int(m.group(1)) > 0, out
+    j = console.json(f"memtest 0x{start:x} 0xffffffffffffffff 1", timeout=300)
+    assert j["result"] == "PASSED" and j["bytes"] >= 1 << 20 and j["passes"] == 1, j
 
 
 def test_memtest_below_one_mib_prints_kib(console):
@@ -179,20 +174,20 @@ def small(hil):
 
 
 def test_every_selftest_survives_allocation_failures(small):
-    names = re.findall(r"^# (\w+)$", small.cmd("selftest", timeout=300), re.MULTILINE)
+    names = [t["name"] for t in mp.selftest_of(small, timeout=300)["tests"]]
     assert "mm_kmalloc" in names and len(names) >= 10, names
     for inj in INJECTIONS:
         small.cmd(f"failinject {inj}")
-        out = small.cmd("selftest", timeout=300)
-        small.cmd("failinject off")
-        assert not oops_lines(out), f"failinject {inj}:\n{out}"
-        m = SELFTEST_SUMMARY_RE.search(out)
-        assert m, f"failinject {inj}: no summary:\n{out}"
-        assert int(m.group(1)) + int(m.group(2)) == len(names), out
-        assert re.findall(r"^(?:not )?ok \d+ (\w+)$", out, re.MULTILINE) == names, out
+        try:
+            k = mp.selftest_of(small, timeout=300)
+        finally:
+            small.cmd("failinject off")
+        assert not oops_lines(k["text"]), f"failinject {inj}:\n{k['text']}"
+        assert k["passed"] + k["failed"] == k["total"] == len(names) and not k["stopped"], k["text"]
+        assert [t["name"] for t in k["tests"]] == names, k["text"]
     # Nothing leaked and nothing broke: a clean run afterwards passes everything.
-    out = small.cmd("selftest", timeout=300)
-    assert f"{len(names)} passed, 0 failed" in out, out
+    k = mp.selftest_of(small, timeout=300)
+    assert (k["passed"], k["failed"]) == (len(names), 0), k["text"]
     mp.assert_mm_clean(small)
 
 
@@ -214,7 +209,7 @@ def _symbols(image):
 @pytest.mark.qemu_only
 def test_mw_refuses_critical_structures_without_f(console):
     syms = _symbols(console.image)
-    cr3 = int(re.search(r"CR3: ([0-9a-f]{8})", console.cmd("cpuinfo")).group(1), 16)
+    cr3 = console.json("cpuinfo")["cr3"]
     pgd = 0xC0000000 + (cr3 & ~0xfff)
     cases = [
         (syms["idt"] + 14 * 8, "the IDT"),
@@ -237,7 +232,7 @@ def test_mw_refuses_critical_structures_without_f(console):
     assert "-f: " in out and "writing it anyway" in out, out
     assert status(console) == 0
     # Ordinary memory is written as before.
-    buf = int(re.search(r"vmalloc: 0x([0-9a-f]+)", console.cmd("vmalloc 4K")).group(1), 16)
+    buf = console.json("vmalloc 4K")["addr"]
     assert console.cmd(f"mw 0x{buf:08x} 0x12345678") == ""
     assert "12345678" in console.cmd(f"md 0x{buf:08x} 1")
     console.cmd(f"vfree 0x{buf:x}")

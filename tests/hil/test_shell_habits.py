@@ -115,10 +115,8 @@ def test_anything_else_cancels_the_repeat(console):
 
 
 def test_md_b_shows_the_bytes_before_the_fault(console):
-    out = console.cmd("vmalloc 4K")
-    m = re.search(r"vmalloc: 0x([0-9a-f]+), (\d+) bytes", out)
-    assert m, out
-    addr, size = int(m.group(1), 16), int(m.group(2))
+    j = console.json("vmalloc 4K")
+    addr, size = j["addr"], j["size"]
     guard = addr + size
     try:
         lines = console.cmd(f"md.b {guard - 5:x} 16").splitlines()
@@ -198,11 +196,37 @@ def test_meminfo_zoneinfo_buddyinfo_json_agree(console):
     assert all(len(v) == mp.MAX_ORDER for v in b["zones"].values())
 
 
+def test_vmalloc_ioremap_kmap_results_json_agree(console):
+    """The one-line results and their -j forms name the same area: a freed area's hole is taken
+    again by the same request (first fit), a second kmap of a frame returns its slot."""
+    text = console.cmd("vmalloc 8K")
+    m = re.fullmatch(r"vmalloc: 0x([0-9a-f]{8}), (\d+) bytes, guard page at 0x([0-9a-f]{8})", text)
+    assert m, text
+    console.cmd(f"vfree 0x{m.group(1)}")
+    j = console.json("vmalloc 8K")
+    try:
+        assert (j["addr"], j["size"], j["guard"]) == (int(m.group(1), 16), int(m.group(2)), int(m.group(3), 16))
+    finally:
+        console.cmd(f"vfree 0x{j['addr']:x}")
+    text = console.cmd("ioremap fec00010 0x20")
+    m = re.fullmatch(r"ioremap: phys 0x([0-9a-f]{8}) at 0x([0-9a-f]{8})", text)
+    assert m, text
+    console.cmd(f"iounmap 0x{m.group(2)}")
+    j = console.json("ioremap fec00010 0x20")
+    try:
+        assert (j["phys"], j["size"], j["addr"]) == (int(m.group(1), 16), 0x20, int(m.group(2), 16))
+    finally:
+        console.cmd(f"iounmap 0x{j['addr']:x}")
+    text = console.cmd("kmap 100")
+    m = re.fullmatch(r"kmap: pfn 0x([0-9a-f]+) at 0x([0-9a-f]{8}): (.*)", text)
+    assert m, text
+    assert console.json("kmap 100") == {"pfn": int(m.group(1), 16), "addr": int(m.group(2), 16),
+                                        "region": m.group(3)}
+
+
 def test_layout_vmallocinfo_pkmap_fixmap_json_agree(console):
-    out = console.cmd("vmalloc 8K")
-    addr = int(re.search(r"vmalloc: 0x([0-9a-f]+)", out).group(1), 16)
-    io = console.cmd("ioremap fec00000 4K")
-    io_addr = int(re.search(r"at 0x([0-9a-f]+)", io).group(1), 16)
+    addr = console.json("vmalloc 8K")["addr"]
+    io_addr = console.json("ioremap fec00000 4K")["addr"]
     try:
         lay = console.json("layout")
         assert {k: tuple(lay[k]) for k in mp.LAYOUT_NAMES} == mp.layout(console.cmd("layout"))

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "acpi_builder.h"
+#include <json.h>
 
 static struct acpi_info info;
 
@@ -280,6 +281,77 @@ static void test_print_and_dump(void **state)
 	free(text);
 }
 
+/* acpi_json() of the q35 set, as one line. */
+static char *info_json(void)
+{
+	struct json_writer w;
+	char *text;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	json_begin(&w, out);
+	acpi_json(&w, &info);
+	assert_int_equal(json_finish(&w), 0);
+	fclose(out);
+	return text;
+}
+
+static void test_json(void **state)
+{
+	struct json_writer w;
+	struct acpi_table_desc past_end;
+	char *text;
+	size_t len;
+	FILE *out;
+
+	build_q35();
+	assert_true(acpi_parse(&fake_reader, NULL, 0, true, &info));
+	text = info_json();
+	assert_int_equal(strncmp(text, "{\"present\":true,\"rsdp\":{\"pa\":1006144,\"revision\":2,"
+				       "\"oem_id\":\"BOCHS \",\"from_loader\":false},\"tables\":[", 94), 0);
+	assert_non_null(strstr(text, "{\"sig\":\"XSDT\",\"pa\":1048576,\"length\":76,\"revision\":1,"
+				     "\"oem_id\":\"BOCHS \",\"oem_table_id\":\"BXPC    \",\"oem_revision\":1,"
+				     "\"creator_id\":\"BXPC\",\"creator_revision\":1}"));
+	assert_non_null(strstr(text, "{\"sig\":\"FACS\",\"pa\":1058048,\"length\":64,\"revision\":null,"));
+	assert_non_null(strstr(text, "\"madt\":{\"lapic\":4276158464,\"lapic_override\":true,\"cpus\":1,"));
+	assert_non_null(strstr(text, "{\"id\":1,\"pa\":4273999872,\"gsi_base\":24}],\"pcat_compat\":true}"));
+	assert_non_null(strstr(text, "\"pm1a_cnt\":{\"space\":\"io\",\"address\":1540,\"bit_width\":"));
+	assert_non_null(strstr(text, "\"pm1b_cnt\":null,\"pm_tmr\":{\"space\":\"io\",\"address\":1544,"));
+	assert_non_null(strstr(text, "\"reset_reg\":{\"space\":\"io\",\"address\":3321,"));
+	assert_non_null(strstr(text, "\"reset_value\":15}"));
+	assert_non_null(strstr(text, "\"s5\":{\"slp_typa\":5,\"slp_typb\":7}"));
+	assert_non_null(strstr(text, "\"spcr\":{\"interface\":0,\"base\":{\"space\":\"io\",\"address\":760,"
+				     "\"bit_width\":8},\"irq\":3,\"gsi\":0,\"baud\":115200}"));
+	assert_non_null(strstr(text, "\"mcfg\":[{\"segment\":0,\"bus_start\":0,\"bus_end\":255,"
+				     "\"base\":2952790016}]"));
+	assert_non_null(strstr(text, "\"hpet\":{\"number\":"));
+	assert_non_null(strstr(text, "\"warnings\":[]}\n"));
+	free(text);
+
+	/* A table dumped whole, and one whose end cannot be read: where reading stopped. */
+	out = open_memstream(&text, &len);
+	json_begin(&w, out);
+	json_array(&w, "tables");
+	assert_true(acpi_dump_json(&w, &fake_reader, acpi_find_table(&info, "HPET")));
+	past_end = *acpi_find_table(&info, "HPET");
+	past_end.pa = FAKE_MEM_SIZE - 0x50;
+	past_end.length = 0x100;
+	assert_false(acpi_dump_json(&w, &fake_reader, &past_end));
+	assert_int_equal(json_finish(&w), 0);
+	fclose(out);
+	assert_int_equal(strncmp(text, "{\"tables\":[{\"sig\":\"HPET\",\"pa\":1057792,\"length\":56,"
+				       "\"data\":\"485045543800000001", 75), 0);
+	assert_non_null(strstr(text, "\",\"unreadable_from\":null},{\"sig\":\"HPET\","));
+	assert_non_null(strstr(text, "\"unreadable_from\":64}]}\n"));
+	free(text);
+
+	/* Without ACPI: present false, nothing else. */
+	memset(&info, 0, sizeof(info));
+	text = info_json();
+	assert_string_equal(text, "{\"present\":false}\n");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,7 +359,7 @@ int main(void)
 		cmocka_unit_test(test_bad_checksum),	 cmocka_unit_test(test_length_past_end),
 		cmocka_unit_test(test_xsdt_loops),	 cmocka_unit_test(test_table_outside_ram),
 		cmocka_unit_test(test_wrong_signatures), cmocka_unit_test(test_s5_decoding),
-		cmocka_unit_test(test_print_and_dump),
+		cmocka_unit_test(test_print_and_dump), cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

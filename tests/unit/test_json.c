@@ -97,6 +97,26 @@ static void nesting_too_deep_is_refused_and_reported(void **state)
 	assert_string_equal(text(), "{[[[[[[[]]]]]]],\"after\":1}\n");
 }
 
+static void a_value_written_by_the_caller_gets_its_separator_and_key(void **state)
+{
+	struct json_writer w;
+
+	(void)state;
+	json_begin(&w, out);
+	json_uint(&w, "a", 1);
+	json_key(&w, "hex");
+	fputs("\"0a", w.out);
+	fputs("ff\"", w.out);
+	json_array(&w, "list");
+	json_key(&w, NULL);
+	fputs("2", w.out);
+	json_key(&w, NULL);
+	fputs("3", w.out);
+	json_end(&w);
+	assert_int_equal(json_finish(&w), 0);
+	assert_string_equal(text(), "{\"a\":1,\"hex\":\"0aff\",\"list\":[2,3]}\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +124,7 @@ int main(void)
 		cmocka_unit_test_setup(strings_are_escaped, setup),
 		cmocka_unit_test_setup(lines_become_an_array_of_strings, setup),
 		cmocka_unit_test_setup(nesting_too_deep_is_refused_and_reported, setup),
+		cmocka_unit_test_setup(a_value_written_by_the_caller_gets_its_separator_and_key, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

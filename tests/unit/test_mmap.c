@@ -336,6 +336,19 @@ static void test_brk_and_stack(void **state)
 	assert_non_null(strstr(text, buf));
 	assert_non_null(strstr(text, "[stack]\n"));
 	free(text);
+	/* maps_row() gives the same fields one by one, for `maps PID -j`. */
+	struct maps_row row;
+
+	maps_row(find_vma(mm, 0x08050000u), &row);
+	assert_int_equal(row.start, 0x08050000u);
+	assert_int_equal(row.end, 0x08052000u);
+	assert_string_equal(row.perms, "rw-p");
+	assert_int_equal(row.offset, 0);
+	assert_int_equal(row.ino, 0);
+	assert_string_equal(row.name, "[heap]");
+	maps_row(stack, &row);
+	assert_int_equal(row.start, STACK_TOP - 64 * P);
+	assert_string_equal(row.name, "[stack]");
 	mmput(mm);
 	assert_all_returned();
 }

@@ -209,6 +209,15 @@ static void test_shm_two_attachments_one_set_of_pages(void **state)
 	assert_non_null(strstr(text, "/SYSV00001234"));
 	assert_non_null(strstr(text, "2 mappings"));
 	free(text);
+	/* The same line as maps_row()'s fields. */
+	struct maps_row row;
+
+	maps_row(find_vma(a, (vaddr_t)xa), &row);
+	assert_int_equal(row.start, (vaddr_t)xa);
+	assert_string_equal(row.perms, "rw-s");
+	assert_int_equal(row.major, 0);
+	assert_int_equal(row.minor, 5);
+	assert_string_equal(row.name, "/SYSV00001234");
 	/* A fork's copy is one more attachment of the same pages. */
 	struct mm_struct *c = mm_alloc();
 	assert_int_equal(dup_mmap(c, a), 0);

@@ -62,6 +62,8 @@ static const struct shell_cmd table[] = {
 	{ .name = "pages", .usage = "", .min_args = 0, .max_args = 0, .subs = pages_subs, .summary = "pages",
 	  .fn = record },
 	{ .name = "only", .usage = "", .subs = pages_subs, .summary = "subcommands only" },
+	{ .name = "report", .usage = "[-j]", .min_args = 0, .max_args = 1, .subs = pages_subs,
+	  .summary = "a report with subcommands", .fn = record },
 };
 #define TABLE_END (table + sizeof(table) / sizeof(table[0]))
 
@@ -210,6 +212,23 @@ static void refuses_an_unknown_subcommand(void **state)
 	assert_int_equal(dispatch("only list"), RAN);
 }
 
+static void an_option_word_goes_to_the_command_not_a_subcommand(void **state)
+{
+	assert_int_equal(dispatch("report -j"), RAN);
+	assert_ptr_equal(seen.call.cmd, &table[8]);
+	assert_null(seen.call.parent);
+	assert_string_equal(seen.last, "-j");
+	assert_int_equal(dispatch("report list"), RAN);
+	assert_ptr_equal(seen.call.cmd, &pages_subs[0]);
+	/* Under the command's own counts: pages takes no words. */
+	assert_int_equal(dispatch("pages -j"), SHELL_STATUS_USAGE);
+	assert_int_equal(seen.runs, 0);
+	assert_int_equal(strncmp(out, "pages: takes no arguments\n", 26), 0);
+	/* A command made only of subcommands has no options: still an unknown subcommand. */
+	assert_int_equal(dispatch("only -j"), SHELL_STATUS_USAGE);
+	assert_int_equal(strncmp(out, "only: unknown subcommand '-j'\n", 30), 0);
+}
+
 static void unknown_command(void **state)
 {
 	assert_int_equal(dispatch("frobnicate 1"), SHELL_STATUS_UNKNOWN);
@@ -277,6 +296,7 @@ int main(void)
 		cmocka_unit_test(dispatches_subcommands),
 		cmocka_unit_test(subcommand_usage_comes_from_the_subcommand),
 		cmocka_unit_test(refuses_an_unknown_subcommand),
+		cmocka_unit_test(an_option_word_goes_to_the_command_not_a_subcommand),
 		cmocka_unit_test(unknown_command),
 		cmocka_unit_test(finds_by_base_name),
 		cmocka_unit_test(help_lists_subcommands_and_suffixes),

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include <json.h>
 #include <smbios.h>
 
 static uint8_t mem[0x100000];
@@ -164,12 +165,73 @@ static void test_corrupt(void **state)
 	free(t);
 }
 
+static char *json(const struct smbios_entry *e, const uint8_t *t, uint32_t len, unsigned *problems)
+{
+	struct json_writer w;
+	char *text;
+	size_t n;
+	FILE *out = open_memstream(&text, &n);
+
+	json_begin(&w, out);
+	*problems = dmi_json(&w, e, t, len);
+	assert_int_equal(json_finish(&w), 0);
+	fclose(out);
+	return text;
+}
+
+static void test_json(void **state)
+{
+	struct smbios_entry e = { .major = 2, .minor = 8, .table_pa = 0xF5A20, .table_len = sizeof(table),
+				  .nr_structures = 6 };
+	uint8_t *t = malloc(sizeof(table));
+	unsigned problems;
+	char *text = json(&e, table, sizeof(table), &problems), head[96];
+
+	assert_int_equal(problems, 0);
+	snprintf(head, sizeof(head), "{\"version\":\"2.8\",\"entry\":null,\"table\":1006112,\"table_len\":%zu,",
+		 sizeof(table));
+	assert_memory_equal(text, head, strlen(head));
+	assert_string_equal(text + strlen(head),
+		"\"nr_structures\":6,\"structures\":["
+		"{\"handle\":0,\"type\":0,\"length\":24,\"name\":\"BIOS Information\",\"vendor\":\"Vend\","
+		"\"version\":\"1.2\",\"release_date\":\"01/02/2024\"},"
+		"{\"handle\":256,\"type\":1,\"length\":27,\"name\":\"System Information\","
+		"\"manufacturer\":\"Acme\",\"product_name\":\"RR\",\"version\":\"v1\",\"serial_number\":\"SN9\"},"
+		"{\"handle\":512,\"type\":2,\"length\":8,\"name\":\"Base Board Information\","
+		"\"manufacturer\":\"BoardCo\",\"product_name\":\"X1\",\"version\":\"Not Specified\","
+		"\"serial_number\":\"<BAD INDEX>\"},"
+		"{\"handle\":4352,\"type\":17,\"length\":40,\"name\":\"Memory Device\",\"size_kb\":8388608,"
+		"\"locator\":\"DIMM 0\",\"bank_locator\":\"Not Specified\",\"speed_mts\":3200,"
+		"\"manufacturer\":\"Micro\"},"
+		"{\"handle\":4353,\"type\":17,\"length\":23,\"name\":\"Memory Device\",\"size_kb\":0,"
+		"\"locator\":\"DIMM 1\",\"bank_locator\":\"Not Specified\",\"speed_mts\":null,"
+		"\"manufacturer\":\"Not Specified\"}],"
+		"\"error\":null}\n");
+	free(text);
+	/* A 3.x entry point's version has three numbers; a malformed table is one problem, said. */
+	e.v3 = true;
+	e.major = 3;
+	e.minor = 0;
+	e.entry_pa = 0xF0000;
+	e.nr_structures = 0;
+	memcpy(t, table, sizeof(table));
+	t[1] = 3;
+	text = json(&e, t, sizeof(table), &problems);
+	assert_int_equal(problems, 1);
+	assert_non_null(strstr(text, "{\"version\":\"3.0.0\",\"entry\":983040,"));
+	assert_non_null(strstr(text, "\"nr_structures\":null,\"structures\":[],"
+				     "\"error\":\"handle 0x0000, type 0, length 3 at offset 0x0"));
+	free(text);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entry_points),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

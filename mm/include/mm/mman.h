@@ -155,6 +155,20 @@ int expand_stack(struct vm_area_struct *vma, vaddr_t address);
  * (mm then holds what was copied, for mmput). */
 int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
 
+/* One line of /proc/PID/maps as its fields. */
+struct maps_row {
+	vaddr_t start, end;
+	char perms[5];		   /* "r-xp": read, write, execute, then s(hared) or p(rivate) */
+	unsigned long long offset; /* of a file mapping in its file, in bytes; else 0 */
+	unsigned major, minor;	   /* the file's device; else 0:0 */
+	unsigned long ino;	   /* the file's inode number; else 0 */
+	const char *name;	   /* the last column ("/proctest", "[heap]"), or NULL when empty */
+	char name_buf[48];	   /* room for a file's name, which name then points at */
+};
+
+/* Fill row with the /proc/PID/maps fields of vma. */
+void maps_row(struct vm_area_struct *vma, struct maps_row *row);
+
 /* Print the regions of mm as /proc/PID/maps does. */
 void show_maps(FILE *out, struct mm_struct *mm);
 
