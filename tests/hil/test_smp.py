@@ -142,7 +142,8 @@ def test_threads_of_one_mm(booted):
     assert "clone: pass" in out, out
     if ncpus(booted) == 1:
         return
-    out = booted.cmd("run proctest smpthreads", timeout=300)  # two vCPUs must run at once: slow when the host is busy
+    # Two vCPUs must run at once: minutes when the host is busy.
+    out = booted.cmd("run proctest smpthreads", timeout=300)
     assert re.search(r"smpthreads: thread \d+ writes on CPU (\d+) while main \d+ runs on CPU (\d+)",
                      out), out
     assert "smpthreads: after main's munmap the thread's next write faulted (signal 11): pass" in out, out
