@@ -10,8 +10,9 @@
 
 #include <hal/trap.h>
 
-/* The spin time after which a spinlock wait is reported. */
-#define LOCK_STUCK_MS 1000u
+/* The spin time after which a spinlock wait is reported: long enough that a vCPU thread a busy
+ * host leaves unscheduled for a second or two is not reported, short enough to see a real hang. */
+#define LOCK_STUCK_MS 5000u
 
 /* Register the report with mm's spinlocks (after the TSC rate is known). */
 void lock_report_init(void);

@@ -4,8 +4,9 @@
  * an IPI; the target runs the function and copies the request number into done.  An AP takes its
  * work in its idle loop with interrupts on (so a TLB shootdown or the NMI still reaches it while
  * a long function such as a memtest share runs); a CPU that is busy elsewhere (the boot CPU in the
- * shell) runs it in the IPI handler.  A CPU that does not pick its work up within CALL_TIMEOUT_MS
- * is reported and marked not responding.  Parking posts a function that spins with interrupts off
+ * shell) runs it in the IPI handler.  A CPU that has not picked its work up after CALL_WARN_MS is
+ * named (and waited for); after CALL_TIMEOUT_MS it is marked not responding: an emulated CPU on a
+ * busy host can lose seconds, a hung one never comes back.  Parking posts a function that spins with interrupts off
  * (serving TLB shootdowns through hal_cpu_relax) until smp_unpark_others().
  */
 #include <stdio.h>
@@ -20,7 +21,8 @@
 
 #include "internal.h"
 
-#define CALL_TIMEOUT_MS 2000u
+#define CALL_WARN_MS 2000u
+#define CALL_TIMEOUT_MS 20000u
 
 struct call_slot {
 	smp_call_fn fn;
@@ -167,7 +169,8 @@ static void post(cpumask_t mask, smp_call_fn fn, void *arg, unsigned req[NR_CPUS
  */
 static cpumask_t wait_started(cpumask_t mask, const unsigned req[NR_CPUS])
 {
-	uint64_t t0 = rdtsc(), limit = timeout_cycles();
+	uint64_t t0 = rdtsc(), limit = timeout_cycles(), warn = hal_tsc_hz / 1000u * CALL_WARN_MS;
+	bool warned = false;
 
 	for (unsigned long spin = 0;; spin++) {
 		cpumask_t late = 0;
@@ -178,7 +181,15 @@ static cpumask_t wait_started(cpumask_t mask, const unsigned req[NR_CPUS])
 				late |= 1u << cpu;
 		if (!late)
 			return mask;
-		if (limit ? rdtsc() - t0 > limit : spin > 100000000ul) {
+		if (!warned && warn && rdtsc() - t0 > warn) {
+			warned = true;
+			for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+				if (late & (1u << cpu))
+					printf("SMP: CPU %u (APIC ID %u) has not taken its work for %u ms; "
+					       "still waiting\n", cpu, (unsigned)hal_cpu_apic_id(cpu),
+					       CALL_WARN_MS);
+		}
+		if (limit ? rdtsc() - t0 > limit : spin > 1000000000ul) {
 			for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 				if (late & (1u << cpu)) {
 					printf("SMP: CPU %u (APIC ID %u) did not take its work within "

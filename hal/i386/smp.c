@@ -249,9 +249,10 @@ static uint64_t ms_cycles(unsigned ms)
 unsigned hal_flush_tlb_others(cpumask_t mask, vaddr_t start, vaddr_t end)
 {
 	unsigned self = hal_smp_processor_id(), sent = 0;
-	uint64_t t0, limit = ms_cycles(TLB_ACK_TIMEOUT_MS);
+	uint64_t t0, limit = ms_cycles(TLB_ACK_TIMEOUT_MS), warn = ms_cycles(TLB_ACK_WARN_MS);
 	unsigned long f;
 	cpumask_t late;
+	bool warned = false;
 
 	mask &= online_mask & ~(1u << self);
 	if (!mask || !lapic)
@@ -273,7 +274,15 @@ unsigned hal_flush_tlb_others(cpumask_t mask, vaddr_t start, vaddr_t end)
 	for (unsigned long spin = 0; (late = __atomic_load_n(&tlb_req.pending, __ATOMIC_ACQUIRE));
 	     spin++) {
 		__asm__ volatile("pause");
-		if (limit ? rdtsc() - t0 > limit : spin > 400000000ul) {
+		if (!warned && warn && rdtsc() - t0 > warn) {
+			warned = true;
+			for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+				if (late & (1u << cpu))
+					printf("TLB shootdown: CPU %u (APIC ID %u) has not acknowledged "
+					       "for %u ms; still waiting\n",
+					       cpu, (unsigned)hal_percpu[cpu].apic_id, TLB_ACK_WARN_MS);
+		}
+		if (limit ? rdtsc() - t0 > limit : spin > 4000000000ul) {
 			for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 				if (late & (1u << cpu)) {
 					printf("TLB shootdown: CPU %u (APIC ID %u) did not acknowledge "

@@ -167,7 +167,7 @@ def test_maxcpus_bad_value(hil):
 
 def test_stall_report_names_both_cpus(hil):
     for booted in hil.booted("smp-stall", memory=MEMORY, smp=2):
-        out = booted.cmd("smp stall 1 3000", timeout=60)
+        out = booted.cmd("smp stall 1 6000", timeout=90)
         assert re.search(r"BUG: spinlock smp_stall: CPU stuck spinning on CPU 0 at \S+; owner CPU 1, "
                          r"taken at ", out), out
         assert re.search(r"lock report: 'smp_stall' held by CPU 1 \(taken at stall_hold\+", out), out
@@ -198,13 +198,17 @@ def test_stress_one_worker_per_cpu(booted):
 
 
 def test_shootdown_timeout_marks_cpu_not_responding(hil):
-    """A CPU that keeps interrupts off past the shootdown's acknowledgement timeout is named, marked
-    not responding and left out of every later shootdown and call; when it comes back it stops
-    (it missed the flush), and the board goes on with the CPUs that answer."""
+    """A CPU that keeps interrupts off is named after 2 s of a shootdown's wait and, past the 20 s
+    acknowledgement timeout, marked not responding and left out of every later shootdown and call;
+    when it comes back it stops (it missed the flush), and the board goes on with the CPUs that
+    answer.  (At 2 s it was marked at once, and a vCPU thread starved by a busy host for 2 s was
+    lost mid-stress: CI's q35 -smp 4 stress beside another -smp 4 boot.)"""
     for booted in hil.booted("smp-tlb-timeout", memory=MEMORY, smp=2):
-        out = booted.cmd("smp stall 1 3000 tlb", timeout=60)
+        out = booted.cmd("smp stall 1 23000 tlb", timeout=120)
         assert "CPU 0 sends a TLB shootdown meanwhile (expect it marked not responding)" in out, out
-        assert re.search(r"^TLB shootdown: CPU 1 \(APIC ID 1\) did not acknowledge within 2000 ms; "
+        assert re.search(r"^TLB shootdown: CPU 1 \(APIC ID 1\) has not acknowledged for 2000 ms; "
+                         r"still waiting$", out, re.M), out
+        assert re.search(r"^TLB shootdown: CPU 1 \(APIC ID 1\) did not acknowledge within 20000 ms; "
                          r"marked not responding$", out, re.M), out
         assert "smp stall: the shootdown went to 1 CPU; CPU 1 is not responding" in out, out
         assert out.endswith("smp stall: done")
@@ -216,6 +220,18 @@ def test_shootdown_timeout_marks_cpu_not_responding(hil):
         assert booted.json("mmcheck")["violations"] == 0
         # Bad input changes nothing.
         assert "the third argument can only be `tlb`" in booted.cmd("smp stall 1 100 tlbx")
+
+
+def test_slow_acknowledgement_is_waited_for(hil):
+    """A CPU that answers a shootdown late (3 s with interrupts off, past the 2 s warning) is named
+    and waited for, and stays online."""
+    for booted in hil.booted("smp-tlb-slow", memory=MEMORY, smp=2):
+        out = booted.cmd("smp stall 1 3000 tlb", timeout=60)
+        assert "TLB shootdown: CPU 1 (APIC ID 1) has not acknowledged for 2000 ms; still waiting" in out
+        assert "marked not responding" not in out, out
+        assert "smp stall: the shootdown went to 1 CPU; CPU 1 is online" in out, out
+        assert cpus_summary(booted.json("cpus"))[0] == [2, 2, 0, 0, 0]
+        assert booted.cmd("smp call").endswith("smp call: 2 CPUs ran the function, 0 errors")
 
 
 def test_cpus_from_the_mp_table(hil):

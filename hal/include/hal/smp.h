@@ -29,8 +29,11 @@ unsigned hal_smp_processor_id(void);
 /* The CPUs online now. */
 cpumask_t hal_cpu_online_mask(void);
 
-/* A shootdown that is not acknowledged in this time names the CPU and marks it not responding. */
-#define TLB_ACK_TIMEOUT_MS 2000u
+/* A shootdown not acknowledged after TLB_ACK_WARN_MS names the CPU and keeps waiting; after
+ * TLB_ACK_TIMEOUT_MS it marks the CPU not responding.  The warning comes early so a stuck CPU is
+ * seen; the verdict comes late because an emulated CPU on a busy host can lose seconds. */
+#define TLB_ACK_WARN_MS 2000u
+#define TLB_ACK_TIMEOUT_MS 20000u
 
 /*
  * Invalidate the TLB entries of [start, end) on every online CPU in mask other than the caller's
