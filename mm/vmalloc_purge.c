@@ -29,6 +29,10 @@
 
 #include "vmalloc_internal.h"
 
+/* flush_tlb_kernel_range() flushes up to FLUSH_TLB_RANGE_PAGES page by page, as the page counts
+ * here assume. */
+_Static_assert(VMALLOC_FLUSH_ALL_PAGES <= FLUSH_TLB_RANGE_PAGES, "vmalloc's flushes are not page by page");
+
 /* Lazily freed ranges by addr: unmapped, TLB not yet flushed, not to be reused before it is. */
 struct rb_root vm_purge_root;
 
@@ -190,12 +194,10 @@ void flush_before_reuse(uint64_t addr, uint64_t size)
 	for (r = first; r && r->addr < addr + size;) {
 		struct lazy_range *next = rb_lazy(rb_next(&r->rb));
 
-		for (unsigned long i = 0; i < r->pages; i++) {
-			hal_flush_page(r->addr + (vaddr_t)(i * PAGE_SIZE));
-			vmalloc_stats.flush_pages++;
-		}
-		vmalloc_stats.flush_ipis += flush_tlb_kernel_range_others(
-			r->addr, r->addr + (vaddr_t)(r->pages * PAGE_SIZE));
+		/* At most VMALLOC_FLUSH_ALL_PAGES pages: page by page here, one shootdown for the rest. */
+		vmalloc_stats.flush_ipis +=
+			flush_tlb_kernel_range(r->addr, r->addr + (vaddr_t)(r->pages * PAGE_SIZE));
+		vmalloc_stats.flush_pages += r->pages;
 		vmalloc_stats.lazy_reuse_flushes++;
 		lazy_release(r);
 		r = next;
@@ -264,7 +266,7 @@ struct lazy_claim retire_range_locked(struct vm_struct *area, bool lazy)
 
 void retire_range_finish(struct lazy_claim c, bool lazy)
 {
-	unsigned long irq, ipis, local_pages = 0, pages = c.pages;
+	unsigned long irq, ipis, pages = c.pages;
 	vaddr_t addr = c.addr;
 
 	if (!c.r)
@@ -279,13 +281,12 @@ void retire_range_finish(struct lazy_claim c, bool lazy)
 		vmalloc_purge_lazy();
 		return;
 	}
-	for (unsigned long i = 0; i < pages; i++, local_pages++)
-		hal_flush_page(addr + (vaddr_t)(i * PAGE_SIZE));
-	ipis = flush_tlb_kernel_range_others(addr, addr + (vaddr_t)(pages * PAGE_SIZE));
+	/* At most VMALLOC_FLUSH_ALL_PAGES pages: page by page here, one shootdown for the rest. */
+	ipis = flush_tlb_kernel_range(addr, addr + (vaddr_t)(pages * PAGE_SIZE));
 	irq = write_lock_irqsave(&vmlist_lock);
 	if (c.r->seq == c.seq)
 		lazy_release(c.r);
-	vmalloc_stats.flush_pages += local_pages;
+	vmalloc_stats.flush_pages += pages;
 	vmalloc_stats.flush_ipis += ipis;
 	write_unlock_irqrestore(&vmlist_lock, irq);
 }
