@@ -22,6 +22,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -117,7 +118,30 @@ def state(gdb_target):
         assert re.search(r"\[\d+\]", out), out
         if "sleep: pid" not in out:  # it prints once it runs, after the prompt came back
             t.expect(r"sleep: pid \d+", 30)
+        _settle(t)
     return {"vm": f"0x{vm['addr']:08x}", "guard": f"0x{vm['guard']:08x}", "io": f"0x{io['addr']:08x}"}
+
+
+KMAP_ATOMIC = re.compile(r"^(kmap_atomic(?: cpu\d+)?: )(\d+)( high maps.*)$")
+
+
+def _kmap_atomic_counts(report):
+    return [int(m.group(2)) for m in map(KMAP_ATOMIC.match, report) if m]
+
+
+def _settle(t, quiet=1.0, limit=30.0):
+    """Wait until the background sleeper is in its nanosleep: it prints its pid before that call
+    copies its timespec in through kmap_atomic (user pages are high at -m 6G), one more high map
+    that would otherwise land between the shell's report and gdb's read."""
+    deadline = time.monotonic() + limit
+    last = _kmap_atomic_counts(lines(t.cmd("fixmap")))
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = _kmap_atomic_counts(lines(t.cmd("fixmap")))
+        if now == last:
+            return
+        last = now
+    pytest.fail(f"kmap_atomic counts still moving after {limit} s: {last}")
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +160,7 @@ def compared(gdb_target, state):
         if c.startswith("highmem-pt"):
             shell[c] = t.cmd("pt " + c.split()[1])
     gdb_out = run_gdb(t, cmds)
+    shell["fixmap-after"] = t.cmd("fixmap")
     return shell, gdb_out, cmds
 
 
@@ -151,11 +176,19 @@ def test_vmallocinfo_matches(compared):
 def test_reports_match(compared, cmd):
     shell, g, _ = compared
     assert _stable(g[cmd]) == _stable(lines(shell[cmd]))
+    if cmd == "highmem-fixmap":
+        # Counters only grow: gdb's read lies between the shell's reports before and after it.
+        before, seen = _kmap_atomic_counts(lines(shell[cmd])), _kmap_atomic_counts(g[cmd])
+        after = _kmap_atomic_counts(lines(shell["fixmap-after"]))
+        assert len(before) >= 2 and len(before) == len(seen) == len(after), (before, seen, after)
+        assert all(b <= s <= a for b, s, a in zip(before, seen, after)), (before, seen, after)
 
 
 def _stable(report):
     """A per-CPU page list's count moves between zoneinfo and the drain buddyinfo does before
-    gdb reads it; its high and batch, and every other line, must match exactly."""
+    gdb reads it; its high and batch, and every other line, must match exactly.  The kmap_atomic
+    counts are checked apart, against reports on both sides of gdb's read."""
+    report = [KMAP_ATOMIC.sub(r"\1N\3", x) for x in report]
     return [re.sub(r"(    cpu: \d+ (?:hot |cold) count: )\d+", r"\1N", x) for x in report]
 
 
