@@ -164,12 +164,31 @@ static int cmd_buddyinfo(const struct shell_call *call, int argc, char **argv)
 SHELL_CMD(buddyinfo, "buddyinfo", "[-j]", 0, 1, "free blocks of each order in each zone (/proc/buddyinfo; -j: JSON)",
 	  cmd_buddyinfo);
 
+/* show_slabinfo()'s columns per cache: {"caches": [{"name", "active_objs", ...}, ...]}. */
+static void slabinfo_json(struct json_writer *w)
+{
+	json_array(w, "caches");
+	for (struct kmem_cache *c = kmem_cache_first(); c; c = kmem_cache_next(c)) {
+		json_object(w, NULL);
+		json_string(w, "name", c->name);
+		json_uint(w, "active_objs", c->active_objs);
+		json_uint(w, "num_objs", (uint64_t)c->num_slabs * c->num);
+		json_uint(w, "objsize", c->size);
+		json_uint(w, "objperslab", c->num);
+		json_uint(w, "pagesperslab", 1u << c->order);
+		json_uint(w, "active_slabs", c->num_slabs);
+		json_uint(w, "num_slabs", c->num_slabs);
+		json_end(w);
+	}
+	json_end(w);
+}
+
 static int cmd_slabinfo(const struct shell_call *call, int argc, char **argv)
 {
-	show_slabinfo(stdout);
-	return SHELL_STATUS_OK;
+	return shell_report(call, argc, argv, show_slabinfo, slabinfo_json);
 }
-SHELL_CMD(slabinfo, "slabinfo", "", 0, 0, "object caches and their slabs (/proc/slabinfo)", cmd_slabinfo);
+SHELL_CMD(slabinfo, "slabinfo", "[-j]", 0, 1, "object caches and their slabs (/proc/slabinfo; -j: JSON)",
+	  cmd_slabinfo);
 
 /*
  * Blocks taken with `pages alloc`: `pages list` shows them and `pages free` frees only these, so

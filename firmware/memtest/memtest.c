@@ -324,8 +324,12 @@ static inline __attribute__((always_inline)) void check_words(struct run *r, con
 	s->v = v;
 }
 
-/* Write g over every range, then read it all back. */
-static void write_then_check(struct run *r, enum gen g, struct genstate s0)
+/*
+ * Write g over every range, then read it all back.  Inlined into one caller per generator, as
+ * moving_inversions() is, so that g is a constant in its loops.
+ */
+static inline __attribute__((always_inline)) void write_then_check(struct run *r, enum gen g,
+								   struct genstate s0)
 {
 	struct genstate s = s0;
 
@@ -349,6 +353,17 @@ static void write_then_check(struct run *r, enum gen g, struct genstate s0)
 		check_words(r, p, phys, g, &s);
 		unmap(r, p, phys, true, false);
 	}
+}
+
+/* Write then check with each generator, one specialised copy each. */
+static __attribute__((noinline)) void wtc_addr(struct run *r, struct genstate s)
+{
+	write_then_check(r, G_ADDR, s);
+}
+
+static __attribute__((noinline)) void wtc_rot(struct run *r, struct genstate s)
+{
+	write_then_check(r, G_ROT, s);
 }
 
 /*
@@ -527,7 +542,7 @@ static void own_address_per_range(struct run *r)
 		one.ranges = &all->ranges[k];
 		one.nr_ranges = 1;
 		r->cfg = &one;
-		write_then_check(r, G_ADDR, gen_const(0));
+		wtc_addr(r, gen_const(0));
 		r->cfg = all;
 	}
 }
@@ -780,10 +795,10 @@ static void run_pattern(struct run *r, unsigned i)
 		break;
 	case 2:
 		s = gen_const(0);
-		write_then_check(r, G_ADDR, s);
+		wtc_addr(r, s);
 		s.inv = ~0u;
 		if (!r->res->stopped)
-			write_then_check(r, G_ADDR, s);
+			wtc_addr(r, s);
 		break;
 	case 3:
 		mi_const(r, 0);
@@ -817,10 +832,10 @@ static void run_pattern(struct run *r, unsigned i)
 		break;
 	default:
 		s = gen_const(1u);
-		write_then_check(r, G_ROT, s);
+		wtc_rot(r, s);
 		s.inv = ~0u;
 		if (!r->res->stopped)
-			write_then_check(r, G_ROT, s);
+			wtc_rot(r, s);
 		break;
 	}
 }

@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--fade", type=int, default=0, help="highmem's bit fade wait (s)")
     ap.add_argument("--smp-tests", default="mi,mi8,randseq", help="tests of the -smp 1 vs 2 run")
     ap.add_argument("--skip-mt86", action="store_true")
-    ap.add_argument("--window", default="", help="START END for highmem's runs (e.g. '16M 80M'); "
+    ap.add_argument("--window", default="", help="START END for highmem's runs (hex, e.g. '0x1000000 0x5000000'); "
                     "times are scaled to 1 GiB from the MiB it reports")
     ap.add_argument("--mt86-only", action="store_true", help="only watch memtest86+ and print its times")
     a = ap.parse_args()

@@ -88,6 +88,23 @@ def buddyinfo(text: str) -> dict[str, list[int]]:
     return out
 
 
+SLABINFO_FIELDS = ("active_objs", "num_objs", "objsize", "objperslab", "pagesperslab",
+                   "active_slabs", "num_slabs")
+
+
+def slabinfo(text: str) -> dict[str, dict[str, int]]:
+    """{cache: {active_objs, num_objs, objsize, objperslab, pagesperslab, active_slabs,
+    num_slabs}} of `slabinfo` output (version 2.1; the tunables are all 0 here)."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+: tunables(?:\s+\d+){3}"
+                     r"\s+: slabdata\s+(\d+)\s+(\d+)\s+\d+\s*$", line)
+        if m:
+            out[m.group(1)] = dict(zip(SLABINFO_FIELDS, (int(x) for x in m.groups()[1:])))
+    _need(out and text.startswith("slabinfo - version: 2.1"), "slabinfo", text)
+    return out
+
+
 def buddy_pages(counts: list[int]) -> int:
     """Free pages described by one buddyinfo line: sum of count << order."""
     return sum(c << order for order, c in enumerate(counts))
@@ -343,6 +360,11 @@ def zoneinfo_of(t) -> dict[str, dict[str, int]]:
 def buddyinfo_of(t) -> dict[str, list[int]]:
     """{zone: [free blocks of order 0..10]} as buddyinfo() returns, from `buddyinfo -j`."""
     return t.json("buddyinfo")["zones"]
+
+
+def slabinfo_of(t) -> dict[str, dict[str, int]]:
+    """{cache: {field: value}} as slabinfo() returns, from `slabinfo -j` (in its order)."""
+    return {c["name"]: {k: c[k] for k in SLABINFO_FIELDS} for c in t.json("slabinfo")["caches"]}
 
 
 LAYOUT_NAMES = ("fixmap", "pkmap", "vmalloc", "lowmem", ".init", ".data", ".text")

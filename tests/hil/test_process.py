@@ -67,12 +67,7 @@ def maps_of(t, pid) -> list[dict]:
 
 
 def slab_active(t) -> dict[str, int]:
-    out = {}
-    for line in t.cmd("slabinfo").splitlines():
-        f = line.split()
-        if len(f) > 2 and f[1].isdigit() and not line.startswith("#"):
-            out[f[0]] = int(f[1])
-    return out
+    return {name: c["active_objs"] for name, c in mp.slabinfo_of(t).items()}
 
 
 def test_ls_shows_the_module(hil, proc):

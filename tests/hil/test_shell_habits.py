@@ -196,6 +196,16 @@ def test_meminfo_zoneinfo_buddyinfo_json_agree(console):
     assert all(len(v) == mp.MAX_ORDER for v in b["zones"].values())
 
 
+def test_slabinfo_json_agrees(console):
+    j = console.json("slabinfo")
+    names = [c["name"] for c in j["caches"]]
+    assert len(names) == len(set(names)) and {"kmem_cache", "kmalloc-32"} <= set(names), names
+    assert mp.slabinfo_of(console) == mp.slabinfo(console.cmd("slabinfo"))
+    for c in j["caches"]:
+        assert c["num_objs"] == c["num_slabs"] * c["objperslab"] >= c["active_objs"], c
+    assert "usage: slabinfo" in console.cmd("slabinfo -x")
+
+
 def test_vmalloc_ioremap_kmap_results_json_agree(console):
     """The one-line results and their -j forms name the same area: a freed area's hole is taken
     again by the same request (first fit), a second kmap of a frame returns its slot."""

@@ -4,6 +4,7 @@
  * checked against a model of which frames are allocated.
  */
 #include "test_mm_fixture.h"
+#include "test_fail_alloc.h"
 
 #include <stdlib.h>
 
@@ -19,20 +20,6 @@
 #include <mm/slab.h>
 
 #define MB (1ull << 20)
-
-/* Failure injection: installed in mm/page_alloc.c's should_fail_alloc_page hook by the test that needs it. */
-static int fail_next_allocs;
-
-static bool fail_next(gfp_t gfp, unsigned order)
-{
-	(void)gfp;
-	(void)order;
-	if (fail_next_allocs > 0) {
-		fail_next_allocs--;
-		return true;
-	}
-	return false;
-}
 
 static struct zone *zone_of(enum zone_type z)
 {

@@ -5,6 +5,7 @@
  * falling back to the next zone, failure injection and double frees of a listed page.
  */
 #include "test_mm_fixture.h"
+#include "test_fail_alloc.h"
 
 #include <stdlib.h>
 
@@ -376,19 +377,6 @@ static void test_exhaustion_falls_back(void **state)
 	assert_int_equal(zone_of(ZONE_NORMAL)->free_pages, normal_free);
 	assert_int_equal(zone_of(ZONE_DMA)->free_pages, dma_free);
 	free(pages);
-}
-
-static int fail_next_allocs;
-
-static bool fail_next(gfp_t gfp, unsigned order)
-{
-	(void)gfp;
-	(void)order;
-	if (fail_next_allocs > 0) {
-		fail_next_allocs--;
-		return true;
-	}
-	return false;
 }
 
 /* Failure injection fails an order-0 request even with pages on the list; a double free of a
