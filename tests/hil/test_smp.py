@@ -138,7 +138,10 @@ def test_selftest(booted):
 def test_threads_of_one_mm(booted):
     """clone threads share one mm whatever the CPU count; with two or more CPUs they run at once
     on different CPUs, and a munmap in one is seen by the other at its very next write."""
-    out = booted.cmd("run proctest clone", timeout=60)
+    # Both threads spin on sched_yield, a kernel-lock round trip each: with -smp 4 under TCG on a
+    # host already running other -smp 4 boots, a vCPU waiting its turn at the lock is often not
+    # scheduled, and a run of 4-13 s on a loaded host here once took over 60 s.
+    out = booted.cmd("run proctest clone", timeout=300)
     assert "clone: pass" in out, out
     if ncpus(booted) == 1:
         return
