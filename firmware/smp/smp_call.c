@@ -141,10 +141,10 @@ static void call_lock_drop(void)
 	__atomic_store_n(&call_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* TSC cycles in CALL_TIMEOUT_MS, or 0 when the rate is unknown (then a spin count bounds it). */
-static uint64_t timeout_cycles(void)
+/* TSC cycles in ms milliseconds, or 0 when the rate is unknown (then a spin count bounds it). */
+static uint64_t ms_cycles(unsigned ms)
 {
-	return hal_tsc_hz / 1000u * CALL_TIMEOUT_MS;
+	return hal_tsc_hz / 1000u * ms;
 }
 
 /* Post fn(arg) to every CPU in mask (not the caller) and IPI them; returns the request numbers. */
@@ -169,7 +169,7 @@ static void post(cpumask_t mask, smp_call_fn fn, void *arg, unsigned req[NR_CPUS
  */
 static cpumask_t wait_started(cpumask_t mask, const unsigned req[NR_CPUS])
 {
-	uint64_t t0 = rdtsc(), limit = timeout_cycles(), warn = hal_tsc_hz / 1000u * CALL_WARN_MS;
+	uint64_t t0 = rdtsc(), limit = ms_cycles(CALL_TIMEOUT_MS), warn = ms_cycles(CALL_WARN_MS);
 	bool warned = false;
 
 	for (unsigned long spin = 0;; spin++) {
